@@ -1,0 +1,61 @@
+/*
+ * A growable byte buffer with a mandatory maximum size, after curl's dynbuf.
+ * The contents are always NUL-terminated (the NUL is not counted in len).
+ * When an append would pass the maximum or memory runs out, the buffer frees
+ * itself and the call returns -E2BIG or -ENOMEM: a caller never goes on with
+ * half a value.
+ *
+ * A secret buffer (dw_buf_init_secret) wipes every byte it ever held: on
+ * growth, reset and release. Use it for keys, tokens and client secrets.
+ */
+#ifndef DRIFTWARD_BUF_H
+#define DRIFTWARD_BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#include "driftward/common.h"
+
+struct dw_buf {
+	char *ptr; /* NULL until the first append */
+	size_t len;
+	size_t alloc;
+	size_t max; /* the most bytes it may hold, not counting the NUL */
+	unsigned secret : 1;
+};
+
+void dw_buf_init(struct dw_buf *b, size_t max);
+void dw_buf_init_secret(struct dw_buf *b, size_t max);
+
+/* Frees the memory (wiping it for a secret buffer); the buffer stays usable. */
+void dw_buf_release(struct dw_buf *b);
+
+/* Empties the buffer but keeps its memory (wiped for a secret buffer). */
+void dw_buf_reset(struct dw_buf *b);
+
+int dw_buf_put(struct dw_buf *b, const void *data, size_t len) DW_WARN_UNUSED;
+int dw_buf_puts(struct dw_buf *b, const char *s) DW_WARN_UNUSED;
+int dw_buf_putc(struct dw_buf *b, char c) DW_WARN_UNUSED;
+int dw_buf_printf(struct dw_buf *b, const char *fmt, ...) DW_PRINTF(2, 3) DW_WARN_UNUSED;
+int dw_buf_vprintf(struct dw_buf *b, const char *fmt, va_list ap) DW_PRINTF(2, 0) DW_WARN_UNUSED;
+
+/* Makes room for @extra more bytes without changing len. */
+int dw_buf_reserve(struct dw_buf *b, size_t extra) DW_WARN_UNUSED;
+
+/* Drops bytes from the end (wiping them for a secret buffer). */
+void dw_buf_truncate(struct dw_buf *b, size_t len);
+
+/* The contents as a C string; "" for an empty buffer, never NULL. */
+const char *dw_buf_cstr(const struct dw_buf *b);
+
+/*
+ * Hands the memory to the caller (who frees it with free(), or wipes it
+ * first for a secret); the buffer is empty afterwards. Returns NULL when
+ * nothing was appended.
+ */
+char *dw_buf_detach(struct dw_buf *b, size_t *len);
+
+/* Wipes memory in a way the compiler may not remove. */
+void dw_wipe(void *p, size_t len);
+
+#endif

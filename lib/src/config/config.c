@@ -1,0 +1,389 @@
+/*
+ * The configuration reader. inih splits lines into section, key and value; we
+ * feed it through our own line reader so that every problem can name its line,
+ * so that section headers (which inih does not report) are seen, and so that
+ * lines inih would reject or cut short are reported instead of skipped.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <ini.h>
+
+#include "config/internal.h"
+#include "driftward/config.h"
+
+/* inih reads lines into a buffer of this size (INI_MAX_LINE of Debian's build). */
+#define INI_LINE_MAX 200
+
+enum section_kind {
+	SECTION_NONE, /* before the first header */
+	SECTION_AGENT,
+	SECTION_TENANT,
+	SECTION_IGNORED, /* bad or duplicate: its keys were not read */
+};
+
+struct parse_state {
+	struct cfg_ctx ctx;
+	FILE *f;
+	int continuation; /* the current line continues the previous value */
+	char last_key[INI_LINE_MAX];
+	enum section_kind kind;
+	unsigned section_line;
+	struct dw_tenant_config *tenant;
+	unsigned agent_line;
+	unsigned seen[KEY_MAX]; /* line of each key in the current section, 0: not yet */
+	struct dw_config *cfg;
+};
+
+void cfg_report(struct cfg_ctx *ctx, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (dw_diags_add(ctx->diags, DW_DIAG_ERROR, ctx->path, ctx->line, 0, "%s", msg) < 0)
+		ctx->oom = 1;
+}
+
+#define report(st, ...) cfg_report(&(st)->ctx, __VA_ARGS__)
+
+bool dw_is_guid(const char *s)
+{
+	static const char shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+	size_t i;
+
+	if (strlen(s) != sizeof(shape) - 1)
+		return false;
+	for (i = 0; shape[i]; i++) {
+		if (shape[i] == '-' ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
+			return false;
+	}
+	return true;
+}
+
+bool dw_is_tenant_name(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > 63 || !(islower((unsigned char)s[0]) || isdigit((unsigned char)s[0])))
+		return false;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!(islower(c) || isdigit(c) || c == '-' || c == '_'))
+			return false;
+	}
+	return s[n - 1] != '-';
+}
+
+static char *trim(char *s)
+{
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+/* A new tenant section; returns NULL (reported) when it can't be. */
+static struct dw_tenant_config *add_tenant(struct parse_state *st, const char *name)
+{
+	struct dw_config *cfg = st->cfg;
+	struct dw_tenant_config *t;
+	size_t i;
+
+	for (i = 0; i < cfg->ntenants; i++) {
+		if (strcmp(cfg->tenants[i].name, name) == 0) {
+			report(st, "duplicate tenant '%s' (first defined at line %u)", name,
+			       cfg->tenants[i].line);
+			return NULL;
+		}
+	}
+	t = realloc(cfg->tenants, (cfg->ntenants + 1) * sizeof(*t));
+	if (!t) {
+		st->ctx.oom = 1;
+		return NULL;
+	}
+	cfg->tenants = t;
+	t = &cfg->tenants[cfg->ntenants];
+	keys_tenant_defaults(t);
+	t->name = strdup(name);
+	if (!t->name) {
+		st->ctx.oom = 1;
+		return NULL;
+	}
+	t->line = st->ctx.line;
+	cfg->ntenants++;
+	return t;
+}
+
+/* At the end of a section: what it lacks. */
+static void close_section(struct parse_state *st)
+{
+	unsigned line = st->ctx.line;
+
+	st->ctx.line = st->section_line;
+	if (st->kind == SECTION_AGENT)
+		keys_check_section(&st->ctx, KEY_SCOPE_AGENT, &st->cfg->agent, st->seen,
+		                   st->section_line);
+	else if (st->kind == SECTION_TENANT)
+		keys_check_section(&st->ctx, KEY_SCOPE_TENANT, st->tenant, st->seen,
+		                   st->section_line);
+	st->ctx.line = line;
+	memset(st->seen, 0, sizeof(st->seen));
+	st->tenant = NULL;
+	st->kind = SECTION_IGNORED;
+}
+
+static void open_section(struct parse_state *st, char *header)
+{
+	char *name = trim(header);
+
+	close_section(st);
+	st->section_line = st->ctx.line;
+	st->last_key[0] = '\0';
+	if (strcmp(name, "agent") == 0) {
+		if (st->agent_line) {
+			report(st, "duplicate section [agent] (first at line %u)", st->agent_line);
+			return;
+		}
+		st->agent_line = st->ctx.line;
+		st->kind = SECTION_AGENT;
+	} else if (strncmp(name, "tenant", 6) == 0 && isspace((unsigned char)name[6])) {
+		name = trim(name + 6);
+		if (!dw_is_tenant_name(name)) {
+			report(st,
+			       "bad tenant name '%s': use lower-case letters, digits, '-' and "
+			       "'_' (at most 63, starting with a letter or digit)",
+			       name);
+			return;
+		}
+		st->tenant = add_tenant(st, name);
+		if (st->tenant)
+			st->kind = SECTION_TENANT;
+	} else {
+		report(st, "unknown section [%s]: expected [agent] or [tenant NAME]", name);
+	}
+}
+
+/* Looks at a raw line before inih does: sections, syntax errors, continuations. */
+static void inspect_line(struct parse_state *st, char *line)
+{
+	char *s = trim(line), *close;
+
+	st->continuation = 0;
+	if (*s == '\0' || *s == ';' || *s == '#')
+		return;
+	if (*s == '[') {
+		close = strchr(s, ']');
+		if (!close) {
+			close_section(st);
+			report(st, "section header without ']'");
+			return;
+		}
+		*close = '\0';
+		open_section(st, s + 1);
+		return;
+	}
+	if (isspace((unsigned char)line[0]) && st->last_key[0]) {
+		st->continuation = 1;
+		return;
+	}
+	if (!strchr(s, '=') && !strchr(s, ':'))
+		report(st, "expected 'key = value' or '[section]'");
+}
+
+/* The ini_reader: one line at a time, counting lines and catching long ones. */
+static char *read_line(char *str, int num, void *stream)
+{
+	struct parse_state *st = stream;
+	char copy[INI_LINE_MAX];
+	size_t n;
+	int c;
+
+	if (!fgets(str, num, st->f))
+		return NULL;
+	st->ctx.line++;
+	n = strlen(str);
+	if (n == (size_t)num - 1 && str[n - 1] != '\n' && !feof(st->f)) {
+		report(st, "line longer than %d characters", num - 2);
+		while ((c = fgetc(st->f)) != EOF && c != '\n')
+			;
+		snprintf(str, (size_t)num, "\n"); /* inih sees a blank line */
+		return str;
+	}
+	snprintf(copy, sizeof(copy), "%s", str);
+	inspect_line(st, copy);
+	return str;
+}
+
+static int on_key(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse_state *st = user;
+	const struct key_spec *spec;
+	enum key_scope scope = st->kind == SECTION_AGENT ? KEY_SCOPE_AGENT : KEY_SCOPE_TENANT;
+	void *target = st->kind == SECTION_AGENT ? (void *)&st->cfg->agent : (void *)st->tenant;
+	unsigned idx;
+
+	(void)section;
+	if (st->kind == SECTION_IGNORED)
+		return 1;
+	if (st->kind == SECTION_NONE) {
+		report(st, "key '%s' outside a section", name);
+		return 1;
+	}
+	spec = key_lookup(scope, name);
+	if (!spec) {
+		report(st, "unknown key '%s' in [%s]", name,
+		       st->kind == SECTION_AGENT ? "agent" : "tenant");
+		return 1;
+	}
+	if (st->continuation && strcmp(st->last_key, name) == 0) {
+		key_apply(&st->ctx, spec, target, value, 1);
+		return 1;
+	}
+	snprintf(st->last_key, sizeof(st->last_key), "%s", name);
+	idx = key_index(spec);
+	if (st->seen[idx]) {
+		report(st, "duplicate key '%s' (first set at line %u)", name, st->seen[idx]);
+		return 1;
+	}
+	st->seen[idx] = st->ctx.line;
+	key_apply(&st->ctx, spec, target, value, 0);
+	return 1;
+}
+
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return strdup(".");
+	if (slash == path)
+		return strdup("/");
+	return strndup(path, (size_t)(slash - path));
+}
+
+/* Under systemd, LoadCredential= hands the key over in $CREDENTIALS_DIRECTORY. */
+static int use_credentials_key(struct dw_agent_config *agent)
+{
+	const char *dir = getenv("CREDENTIALS_DIRECTORY");
+	char path[PATH_MAX];
+	char *copy;
+
+	if (!dir || !*dir)
+		return 0;
+	if ((size_t)snprintf(path, sizeof(path), "%s/driftward.key", dir) >= sizeof(path))
+		return 0;
+	if (access(path, F_OK) < 0)
+		return 0;
+	copy = strdup(path);
+	if (!copy)
+		return -ENOMEM;
+	free(agent->key_file);
+	agent->key_file = copy;
+	return 0;
+}
+
+static int parse_file(struct parse_state *st)
+{
+	int r;
+
+	r = ini_parse_stream(read_line, st, on_key, st);
+	close_section(st);
+	if (r == -2 || st->ctx.oom)
+		return -ENOMEM;
+	return 0;
+}
+
+int dw_config_load(const char *path, unsigned flags, struct dw_config **out, struct dw_diags *diags)
+{
+	struct parse_state st;
+	struct dw_config *cfg = NULL;
+	char *dir = NULL;
+	size_t errors_before = diags->errors;
+	int r = -ENOMEM;
+
+	*out = NULL;
+	memset(&st, 0, sizeof(st));
+	st.ctx.path = path;
+	st.ctx.flags = flags;
+	st.ctx.diags = diags;
+	st.kind = SECTION_NONE;
+	st.f = fopen(path, "re");
+	if (!st.f) {
+		r = -errno;
+		dw_diags_add(diags, DW_DIAG_ERROR, path, 0, 0, "could not open: %s",
+		             strerror(errno));
+		goto out;
+	}
+	cfg = calloc(1, sizeof(*cfg));
+	st.cfg = cfg;
+	if (!cfg || !(cfg->path = strdup(path)) || !(dir = dir_of(path)))
+		goto out;
+	st.ctx.dir = dir;
+	keys_agent_defaults(&cfg->agent);
+	r = parse_file(&st);
+	if (r < 0)
+		goto out;
+	if (!st.agent_line) {
+		/* no [agent] section: the defaults must still hold up */
+		st.ctx.line = 0;
+		keys_check_section(&st.ctx, KEY_SCOPE_AGENT, &cfg->agent, st.seen, 0);
+	}
+	r = use_credentials_key(&cfg->agent);
+	if (r == 0 && diags->errors > errors_before)
+		r = -EINVAL;
+	if (r == 0) {
+		*out = cfg;
+		cfg = NULL;
+	}
+out:
+	if (st.f)
+		fclose(st.f);
+	free(dir);
+	dw_config_free(cfg);
+	return r;
+}
+
+void dw_config_free(struct dw_config *cfg)
+{
+	size_t i;
+
+	if (!cfg)
+		return;
+	keys_agent_release(&cfg->agent);
+	for (i = 0; i < cfg->ntenants; i++)
+		keys_tenant_release(&cfg->tenants[i]);
+	free(cfg->tenants);
+	free(cfg->path);
+	free(cfg);
+}
+
+const struct dw_tenant_config *dw_config_tenant(const struct dw_config *cfg, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->ntenants; i++)
+		if (strcmp(cfg->tenants[i].name, name) == 0)
+			return &cfg->tenants[i];
+	return NULL;
+}
+
+const char *dw_config_key_file(const struct dw_config *cfg)
+{
+	return cfg->agent.key_file;
+}

@@ -1,0 +1,54 @@
+/* Shared by the configuration reader (config.c) and its key table (keys.c). */
+#ifndef DW_CONFIG_INTERNAL_H
+#define DW_CONFIG_INTERNAL_H
+
+#include "driftward/common.h"
+#include "driftward/config.h"
+
+/* Where a value came from, and where its problems go. */
+struct cfg_ctx {
+	const char *path;
+	const char *dir; /* of the configuration file: relative paths start here */
+	unsigned line;
+	unsigned flags; /* enum dw_config_flags */
+	struct dw_diags *diags;
+	int oom;
+};
+
+void cfg_report(struct cfg_ctx *ctx, const char *fmt, ...) DW_PRINTF(2, 3);
+
+enum key_scope {
+	KEY_SCOPE_AGENT,
+	KEY_SCOPE_TENANT,
+};
+
+#define KEY_MAX 32 /* the most keys one section may have */
+
+struct key_spec;
+
+const struct key_spec *key_lookup(enum key_scope scope, const char *name);
+const char *key_name(const struct key_spec *spec);
+/* A small index, unique within the scope, below KEY_MAX. */
+unsigned key_index(const struct key_spec *spec);
+
+/*
+ * Parses @value by the key's type into @target (a struct dw_agent_config or
+ * struct dw_tenant_config). @append: the value continues the previous line
+ * (lists only).
+ */
+void key_apply(struct cfg_ctx *ctx, const struct key_spec *spec, void *target, const char *value,
+               int append);
+
+void keys_agent_defaults(struct dw_agent_config *agent);
+void keys_tenant_defaults(struct dw_tenant_config *tenant);
+
+/* Reports required keys left out and keys that need one another. @seen: per key index, the
+ * line it was set on or 0. */
+void keys_check_section(struct cfg_ctx *ctx, enum key_scope scope, void *target,
+                        const unsigned *seen, unsigned section_line);
+
+void keys_agent_release(struct dw_agent_config *agent);
+void keys_tenant_release(struct dw_tenant_config *tenant);
+void strlist_release(struct dw_strlist *list);
+
+#endif

@@ -1,0 +1,6 @@
+#include "driftward/version.h"
+
+const char *dw_version(void)
+{
+	return DW_VERSION;
+}
