@@ -40,7 +40,7 @@ format-check: deps
 format:
 	clang-format -i $(SOURCES)
 
-test: format-check test-gcc test-asan
+test: test-gcc test-asan format-check
 
 demo: build-gcc
 	bash scripts/demo.sh $(GCC_DIR)/agent/driftward

@@ -79,37 +79,36 @@ static void expect_diag(struct fixture *fx, size_t i, unsigned line, const char 
 	assert_true(i < fx->diags.count);
 	dw_diag_format(&fx->diags.items[i], text, sizeof(text));
 	if (fx->diags.items[i].line != line || !strstr(text, needle))
-		fail_msg("problem %zu: expected line %u and '%s', got '%s'", i, line, needle,
-			 text);
+		fail_msg("problem %zu: expected line %u and '%s', got '%s'", i, line, needle, text);
 	assert_string_equal(fx->diags.items[i].file, fx->path);
 }
 
 static const char good[] = "; a comment\n"
-			   "[agent]\n"
-			   "state_repo = state.git\n"
-			   "key_file = key.txt   ; inline comment\n"
-			   "approved_ref = refs/heads/main\n"
-			   "require_signed = false\n"
-			   "concurrency = 8\n"
-			   "tenant_concurrency = 2\n"
-			   "graph_url = https://127.0.0.1:8443\n"
-			   "login_url = https://127.0.0.1:8443\n"
-			   "ca_file =\n"
-			   "extra_recipients = age1aaaa, age1bbbb\n"
-			   "  age1cccc\n"
-			   "log_level = info\n"
-			   "\n"
-			   "[tenant contoso]\n"
-			   "tenant_id = " TENANT_ID "\n"
-			   "client_id = " CLIENT_ID "\n"
-			   "secret_file = contoso.age\n"
-			   "collectors = conditionalAccessPolicies, namedLocations\n"
-			   "read_only = no\n"
-			   "\n"
-			   "[tenant fabrikam]\n"
-			   "tenant_id = " CLIENT_ID "\n"
-			   "client_id = " TENANT_ID "\n"
-			   "secret_file = contoso.age\n";
+                           "[agent]\n"
+                           "state_repo = state.git\n"
+                           "key_file = key.txt   ; inline comment\n"
+                           "approved_ref = refs/heads/main\n"
+                           "require_signed = false\n"
+                           "concurrency = 8\n"
+                           "tenant_concurrency = 2\n"
+                           "graph_url = https://127.0.0.1:8443\n"
+                           "login_url = https://127.0.0.1:8443\n"
+                           "ca_file =\n"
+                           "extra_recipients = age1aaaa, age1bbbb\n"
+                           "  age1cccc\n"
+                           "log_level = info\n"
+                           "\n"
+                           "[tenant contoso]\n"
+                           "tenant_id = " TENANT_ID "\n"
+                           "client_id = " CLIENT_ID "\n"
+                           "secret_file = contoso.age\n"
+                           "collectors = conditionalAccessPolicies, namedLocations\n"
+                           "read_only = no\n"
+                           "\n"
+                           "[tenant fabrikam]\n"
+                           "tenant_id = " CLIENT_ID "\n"
+                           "client_id = " TENANT_ID "\n"
+                           "secret_file = contoso.age\n";
 
 static void a_valid_file_is_read_with_types_and_defaults(void **state)
 {
@@ -149,18 +148,18 @@ static void every_problem_is_reported_with_its_line(void **state)
 	struct fixture *fx = *state;
 
 	assert_int_equal(load(fx,
-			      "[agent]\n"
-			      "key_file = key.txt\n"
-			      "concurrency = lots\n"
-			      "colour = blue\n"
-			      "[tenant contoso]\n"
-			      "tenant_id = 6f0e1c2a-3b4d-4e5f-8a9b-0c1d2e3f4a5\n"
-			      "client_id = " CLIENT_ID "\n"
-			      "secret_file = missing.age\n"
-			      "[tenant contoso]\n"
-			      "tenant_id = " TENANT_ID "\n",
-			      0),
-			 -EINVAL);
+	                      "[agent]\n"
+	                      "key_file = key.txt\n"
+	                      "concurrency = lots\n"
+	                      "colour = blue\n"
+	                      "[tenant contoso]\n"
+	                      "tenant_id = 6f0e1c2a-3b4d-4e5f-8a9b-0c1d2e3f4a5\n"
+	                      "client_id = " CLIENT_ID "\n"
+	                      "secret_file = missing.age\n"
+	                      "[tenant contoso]\n"
+	                      "tenant_id = " TENANT_ID "\n",
+	                      0),
+	                 -EINVAL);
 	assert_null(fx->cfg);
 	assert_int_equal(fx->diags.errors, 5);
 	expect_diag(fx, 0, 3, "concurrency: 'lots' is not a number");
@@ -175,18 +174,18 @@ static void values_are_checked_by_type(void **state)
 	struct fixture *fx = *state;
 
 	assert_int_equal(load(fx,
-			      "[agent]\n"
-			      "key_file = key.txt\n"
-			      "concurrency = 0\n"
-			      "require_signed = maybe\n"
-			      "graph_url = http://graph.example\n"
-			      "approved_ref = main\n"
-			      "log_level = loud\n"
-			      "extra_recipients = age1ok, AGE-SECRET-KEY-1X\n"
-			      "metrics_dir = key.txt\n"
-			      "max_retries = 99999999999999999999\n",
-			      0),
-			 -EINVAL);
+	                      "[agent]\n"
+	                      "key_file = key.txt\n"
+	                      "concurrency = 0\n"
+	                      "require_signed = maybe\n"
+	                      "graph_url = http://graph.example\n"
+	                      "approved_ref = main\n"
+	                      "log_level = loud\n"
+	                      "extra_recipients = age1ok, AGE-SECRET-KEY-1X\n"
+	                      "metrics_dir = key.txt\n"
+	                      "max_retries = 99999999999999999999\n",
+	                      0),
+	                 -EINVAL);
 	expect_diag(fx, 0, 3, "0 is out of range (1 to 256)");
 	expect_diag(fx, 1, 4, "'maybe' is not a boolean");
 	expect_diag(fx, 2, 5, "not an https:// URL");
@@ -203,20 +202,20 @@ static void structure_problems_are_reported(void **state)
 	struct fixture *fx = *state;
 
 	assert_int_equal(load(fx,
-			      "stray = 1\n"
-			      "[agent]\n"
-			      "key_file = key.txt\n"
-			      "key_file = key.txt\n"
-			      "this line has no equals sign\n"
-			      "[agent]\n"
-			      "[weird]\n"
-			      "x = 1\n"
-			      "[tenant Bad_Name]\n"
-			      "[tenant ok]\n"
-			      "tenant_id = " TENANT_ID "\n"
-			      "[broken\n",
-			      0),
-			 -EINVAL);
+	                      "stray = 1\n"
+	                      "[agent]\n"
+	                      "key_file = key.txt\n"
+	                      "key_file = key.txt\n"
+	                      "this line has no equals sign\n"
+	                      "[agent]\n"
+	                      "[weird]\n"
+	                      "x = 1\n"
+	                      "[tenant Bad_Name]\n"
+	                      "[tenant ok]\n"
+	                      "tenant_id = " TENANT_ID "\n"
+	                      "[broken\n",
+	                      0),
+	                 -EINVAL);
 	expect_diag(fx, 0, 1, "key 'stray' outside a section");
 	expect_diag(fx, 1, 4, "duplicate key 'key_file' (first set at line 3)");
 	expect_diag(fx, 2, 5, "expected 'name = value'");
@@ -239,7 +238,7 @@ static void long_lines_are_errors_not_truncations(void **state)
 	memset(pad, 'a', sizeof(pad) - 1);
 	pad[sizeof(pad) - 1] = '\0';
 	snprintf(text, sizeof(text), "[agent]\nkey_file = key.txt\nremote = %s\nconcurrency = 4\n",
-		 pad);
+	         pad);
 	assert_int_equal(load(fx, text, 0), -EINVAL);
 	assert_int_equal(fx->diags.errors, 1);
 	expect_diag(fx, 0, 3, "line longer than");
@@ -250,7 +249,7 @@ static void signatures_need_allowed_signers(void **state)
 	struct fixture *fx = *state;
 
 	assert_int_equal(load(fx, "[agent]\nkey_file = key.txt\nrequire_signed = true\n", 0),
-			 -EINVAL);
+	                 -EINVAL);
 	expect_diag(fx, 0, 1, "require_signed = true needs allowed_signers");
 }
 
@@ -258,16 +257,15 @@ static void missing_files_and_flags(void **state)
 {
 	struct fixture *fx = *state;
 	static const char text[] = "[agent]\nkey_file = new-key.txt\n"
-				   "[tenant a]\ntenant_id = " TENANT_ID "\nclient_id = " CLIENT_ID
-				   "\nsecret_file = new.age\n";
+	                           "[tenant a]\ntenant_id = " TENANT_ID "\nclient_id = " CLIENT_ID
+	                           "\nsecret_file = new.age\n";
 
 	assert_int_equal(load(fx, text, 0), -EINVAL);
 	expect_diag(fx, 0, 2, "key_file: cannot use");
 	expect_diag(fx, 1, 6, "secret_file: cannot use");
 	dw_diags_release(&fx->diags);
-	assert_int_equal(load(fx, text,
-			      DW_CONFIG_KEY_MAY_BE_MISSING | DW_CONFIG_SECRETS_MAY_BE_MISSING),
-			 0);
+	assert_int_equal(
+	        load(fx, text, DW_CONFIG_KEY_MAY_BE_MISSING | DW_CONFIG_SECRETS_MAY_BE_MISSING), 0);
 	assert_int_equal(fx->diags.count, 0);
 }
 
@@ -276,7 +274,7 @@ static void a_missing_config_file_is_reported(void **state)
 	struct fixture *fx = *state;
 
 	assert_int_equal(dw_config_load("/nonexistent/driftward.ini", 0, &fx->cfg, &fx->diags),
-			 -ENOENT);
+	                 -ENOENT);
 	assert_int_equal(fx->diags.errors, 1);
 	assert_non_null(strstr(fx->diags.items[0].msg, "could not open"));
 }
@@ -315,20 +313,19 @@ static void guids_and_tenant_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(a_valid_file_is_read_with_types_and_defaults,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(a_valid_file_is_read_with_types_and_defaults, setup,
+		                                teardown),
 		cmocka_unit_test_setup_teardown(every_problem_is_reported_with_its_line, setup,
-						teardown),
+		                                teardown),
 		cmocka_unit_test_setup_teardown(values_are_checked_by_type, setup, teardown),
 		cmocka_unit_test_setup_teardown(structure_problems_are_reported, setup, teardown),
 		cmocka_unit_test_setup_teardown(long_lines_are_errors_not_truncations, setup,
-						teardown),
+		                                teardown),
 		cmocka_unit_test_setup_teardown(signatures_need_allowed_signers, setup, teardown),
 		cmocka_unit_test_setup_teardown(missing_files_and_flags, setup, teardown),
-		cmocka_unit_test_setup_teardown(a_missing_config_file_is_reported, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(a_missing_config_file_is_reported, setup, teardown),
 		cmocka_unit_test_setup_teardown(credentials_directory_supplies_the_key, setup,
-						teardown),
+		                                teardown),
 		cmocka_unit_test(guids_and_tenant_names),
 	};
 

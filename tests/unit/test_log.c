@@ -19,7 +19,7 @@
 #define CANARY "CANARY7f3a9c"
 
 static const enum dw_log_format formats[] = { DW_LOG_FORMAT_TEXT, DW_LOG_FORMAT_JOURNAL,
-					      DW_LOG_FORMAT_JSON };
+	                                      DW_LOG_FORMAT_JSON };
 
 /* Messages that each carry the canary in a different disguise. */
 static const char *const secret_messages[] = {
@@ -41,7 +41,7 @@ static const char *const secret_messages[] = {
 };
 
 static char *capture(enum dw_log_format fmt, const char *msg, const struct dw_log_field *fields,
-		     size_t n)
+                     size_t n)
 {
 	char *out = NULL;
 	size_t len = 0;
@@ -109,7 +109,7 @@ static void formats_have_their_shapes(void **state)
 	free(out);
 	out = capture(DW_LOG_FORMAT_JSON, "quote \" and \\ and \x01", fields, 1);
 	assert_non_null(strstr(out, "\"level\":\"info\",\"msg\":\"quote \\\" and \\\\ and "
-				    "\\u0001\",\"tenant\":\"contoso\"}\n"));
+	                            "\\u0001\",\"tenant\":\"contoso\"}\n"));
 	assert_int_equal(strncmp(out, "{\"time\":\"", 9), 0);
 	free(out);
 }
@@ -180,13 +180,20 @@ static void redaction_keeps_structure_around_the_secret(void **state)
 
 static void secret_key_names(void **state)
 {
-	static const char *const secret[] = { "secret",	       "client_secret", "access_token",
-					      "refreshToken",  "password",	"preSharedKey",
-					      "key",	       "assertion",	"client_assertion",
-					      "sharedSecretKey", "passphrase",	"secretText" };
-	static const char *const harmless[] = { "secret_file", "key_file",   "token_type",
-						"keyId",       "tenant",     "tokenLifetimePolicies",
-						"client_assertion_type", "keyboard", "monkey" };
+	static const char *const secret[] = {
+		"secret",           "client_secret",   "access_token", "refreshToken",
+		"password",         "preSharedKey",    "key",          "assertion",
+		"client_assertion", "sharedSecretKey", "passphrase",   "secretText"
+	};
+	static const char *const harmless[] = { "secret_file",
+		                                "key_file",
+		                                "token_type",
+		                                "keyId",
+		                                "tenant",
+		                                "tokenLifetimePolicies",
+		                                "client_assertion_type",
+		                                "keyboard",
+		                                "monkey" };
 	size_t i;
 
 	(void)state;

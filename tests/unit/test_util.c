@@ -78,8 +78,7 @@ static void secret_buf_detaches_and_resets(void **state)
 	dw_buf_reset(&b);
 	assert_int_equal(b.len, 0);
 	assert_string_equal(dw_buf_cstr(&b), "");
-	assert_int_equal(dw_buf_puts(&b, "correct horse battery staple, and more to grow it"),
-			 0);
+	assert_int_equal(dw_buf_puts(&b, "correct horse battery staple, and more to grow it"), 0);
 	p = dw_buf_detach(&b, &len);
 	assert_non_null(p);
 	assert_int_equal(len, strlen(p));
@@ -109,16 +108,15 @@ static void error_keeps_the_innermost_cause(void **state)
 	(void)state;
 	dw_error_clear(&err);
 	assert_false(dw_error_isset(&err));
-	assert_int_equal(dw_error_set(&err, -ENOENT, DW_AREA_SYSTEM, ENOENT, "could not open '%s'",
-				      "x.ini"),
-			 -ENOENT);
+	assert_int_equal(
+	        dw_error_set(&err, -ENOENT, DW_AREA_SYSTEM, ENOENT, "could not open '%s'", "x.ini"),
+	        -ENOENT);
 	assert_int_equal(dw_error_set(&err, -EIO, DW_AREA_HTTP, 7, "outer"), -EIO);
 	assert_string_equal(err.msg, "could not open 'x.ini'");
 	dw_error_prefix(&err, "tenant %s: ", "contoso");
 	assert_string_equal(dw_error_format(&err, out, sizeof(out)),
-			    "tenant contoso: could not open 'x.ini'");
-	assert_int_equal(dw_error_set(NULL, -EINVAL, DW_AREA_CONFIG, 0, "nobody listens"),
-			 -EINVAL);
+	                    "tenant contoso: could not open 'x.ini'");
+	assert_int_equal(dw_error_set(NULL, -EINVAL, DW_AREA_CONFIG, 0, "nobody listens"), -EINVAL);
 }
 
 static void error_formats_positions(void **state)
@@ -130,7 +128,7 @@ static void error_formats_positions(void **state)
 	dw_error_clear(&err);
 	dw_error_at(&err, -EINVAL, DW_AREA_JSON, "a.json", 3, 14, "duplicate key \"id\"");
 	assert_string_equal(dw_error_format(&err, out, sizeof(out)),
-			    "a.json:3:14: duplicate key \"id\"");
+	                    "a.json:3:14: duplicate key \"id\"");
 	assert_string_equal(dw_error_area_name(err.area), "json");
 	dw_error_clear(&err);
 	dw_error_at(&err, -EINVAL, DW_AREA_CONFIG, "d.ini", 7, 0, "bad");
@@ -147,7 +145,7 @@ static void error_messages_are_redacted(void **state)
 	(void)state;
 	dw_error_clear(&err);
 	dw_error_set(&err, -EACCES, DW_AREA_HTTP, 401, "token request failed: client_secret=%s&x=1",
-		     "CANARY-5ecret");
+	             "CANARY-5ecret");
 	assert_null(strstr(err.msg, "CANARY"));
 	assert_non_null(strstr(err.msg, "client_secret=[REDACTED]&x=1"));
 	dw_error_prefix(&err, "Authorization: Bearer %s: ", "CANARY-tok");
@@ -178,14 +176,13 @@ static void diags_collect_every_problem(void **state)
 	dw_diags_init(&d);
 	assert_int_equal(dw_diags_add(&d, DW_DIAG_ERROR, "c.ini", 4, 0, "bad %s", "x"), 0);
 	assert_int_equal(dw_diags_add(&d, DW_DIAG_WARNING, "c.ini", 9, 2, "meh"), 0);
-	assert_int_equal(dw_diags_add(&d, DW_DIAG_ERROR, NULL, 0, 0, "password=%s", "CANARY"),
-			 0);
+	assert_int_equal(dw_diags_add(&d, DW_DIAG_ERROR, NULL, 0, 0, "password=%s", "CANARY"), 0);
 	assert_int_equal(d.count, 3);
 	assert_int_equal(d.errors, 2);
 	assert_string_equal(dw_diag_format(&d.items[0], line, sizeof(line)),
-			    "c.ini:4: error: bad x");
+	                    "c.ini:4: error: bad x");
 	assert_string_equal(dw_diag_format(&d.items[1], line, sizeof(line)),
-			    "c.ini:9:2: warning: meh");
+	                    "c.ini:9:2: warning: meh");
 	assert_null(strstr(d.items[2].msg, "CANARY"));
 	dw_diags_release(&d);
 }
