@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -216,6 +218,38 @@ static void inplace_redaction_truncates_safely(void **state)
 	assert_int_equal(strncmp(s, "password=[REDAC", 15), 0);
 }
 
+/* Under journald, stderr is the journal's socket and JOURNAL_STREAM names it. */
+static void journal_prefixes_only_when_stderr_is_the_journal(void **state)
+{
+	char path[] = "/tmp/dw-journal-XXXXXX", js[64], text[256];
+	int fd = mkstemp(path), saved = dup(STDERR_FILENO);
+	struct stat st;
+	ssize_t n;
+
+	(void)state;
+	assert_true(fd >= 0 && saved >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	snprintf(js, sizeof(js), "%llu:%llu", (unsigned long long)st.st_dev,
+	         (unsigned long long)st.st_ino);
+	dup2(fd, STDERR_FILENO);
+	setenv("JOURNAL_STREAM", js, 1);
+	dw_log_setup(DW_LOG_INFO, DW_LOG_FORMAT_AUTO, NULL);
+	dw_log_error("to the journal");
+	setenv("JOURNAL_STREAM", "1:1", 1); /* inherited, but stderr is elsewhere */
+	dw_log_setup(DW_LOG_INFO, DW_LOG_FORMAT_AUTO, NULL);
+	dw_log_error("to a file");
+	unsetenv("JOURNAL_STREAM");
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	dw_log_setup(DW_LOG_NOTICE, DW_LOG_FORMAT_TEXT, NULL);
+	n = pread(fd, text, sizeof(text) - 1, 0);
+	assert_true(n > 0);
+	text[n] = '\0';
+	assert_string_equal(text, "<3>to the journal\nerror: to a file\n");
+	close(fd);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -227,6 +261,7 @@ int main(void)
 		cmocka_unit_test(redaction_keeps_structure_around_the_secret),
 		cmocka_unit_test(secret_key_names),
 		cmocka_unit_test(inplace_redaction_truncates_safely),
+		cmocka_unit_test(journal_prefixes_only_when_stderr_is_the_journal),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
