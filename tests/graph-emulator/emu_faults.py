@@ -124,6 +124,20 @@ class Faults:
         if self.on_new_doc:
             self.on_new_doc(doc)
 
+    def set_from_control(self, doc):
+        """A document POSTed to /_emulator/faults wins over the file as it is now;
+        the file is read again only after its next change."""
+        self.mtime = self._file_mtime()
+        self.set_document(doc)
+
+    def _file_mtime(self):
+        if not self.path:
+            return None
+        try:
+            return os.stat(self.path).st_mtime_ns
+        except FileNotFoundError:
+            return None
+
     def poll(self, force=False):
         """Reload the fault file when its mtime changed (checked at most 5 times a second)."""
         if not self.path:
@@ -132,10 +146,7 @@ class Faults:
         if not force and now - self.last_check < self.check_interval:
             return
         self.last_check = now
-        try:
-            mtime = os.stat(self.path).st_mtime_ns
-        except FileNotFoundError:
-            mtime = None
+        mtime = self._file_mtime()
         if mtime == self.mtime and not force:
             return
         self.mtime = mtime

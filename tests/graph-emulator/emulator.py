@@ -175,7 +175,7 @@ class Emulator:
     def _control(self, method, path, query, body):
         ok = Resp(204)
         if path == "/_emulator/faults" and method == "POST":
-            self.faults.set_document(body or {})
+            self.faults.set_from_control(body or {})
             return ok
         if path == "/_emulator/faults" and method == "GET":
             return Resp(200, dumps(self.faults.snapshot()))
@@ -196,7 +196,7 @@ class Emulator:
         self.graph.encoded.clear()
         self.log.clear()
         if opts.get("faults"):
-            self.faults.set_document({})
+            self.faults.set_from_control({})
         else:
             self.faults.reset_counters()
         if opts.get("tokens"):

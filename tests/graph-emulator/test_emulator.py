@@ -215,6 +215,7 @@ class EmulatorTestCase(unittest.TestCase):
             items.extend(doc["value"])
             pages += 1
             url = doc.get("@odata.nextLink")
+        conn.close()
         return items, pages
 
     def sample(self, version, path):
@@ -409,3 +410,325 @@ class ReadTests(EmulatorTestCase):
         for _ in range(5):
             self.assertEqual(self.graph("GET", CA_POLICIES, token=token, conn=conn)[0], 200)
         self.assertIs(conn.sock, sock)
+
+
+class WriteTests(EmulatorTestCase):
+    def first(self, version, path):
+        return self.sample(version, path)["value"][0]
+
+    def test_patch_merges_and_records_who_changed_it(self):
+        pol = self.first("v1.0", "identity/conditionalAccess/policies")
+        url = "%s/%s" % (CA_POLICIES, pol["id"])
+        status, _, doc = self.graph("PATCH", url, {"state": "disabled", "conditions": {
+            "signInRiskLevels": ["high"]}}, client=WRITER)
+        self.assertEqual((status, doc), (204, None))
+        _, _, doc = self.graph("GET", url)
+        self.assertEqual(doc["state"], "disabled")
+        self.assertEqual(doc["conditions"]["signInRiskLevels"], ["high"])
+        self.assertEqual(doc["conditions"]["users"], pol["conditions"]["users"])   # deep merge
+        self.assertNotEqual(doc["modifiedDateTime"], pol["modifiedDateTime"])
+        _, _, audits = self.graph("GET", "/v1.0/auditLogs/directoryAudits")
+        newest = audits["value"][0]
+        self.assertEqual(newest["initiatedBy"]["app"]["appId"], WRITER)
+        self.assertEqual(newest["targetResources"][0]["id"], pol["id"])
+        changed = {m["displayName"] for m in newest["targetResources"][0]["modifiedProperties"]}
+        self.assertIn("state", changed)
+
+    def test_intune_write_lands_in_audit_events(self):
+        pol = self.first("v1.0", "deviceManagement/deviceCompliancePolicies")
+        status, _, _ = self.graph("PATCH", "/v1.0/deviceManagement/deviceCompliancePolicies/"
+                                  + pol["id"], {"@odata.type": pol["@odata.type"],
+                                                "passwordMinimumLength": 12}, client=WRITER)
+        self.assertEqual(status, 204)
+        items, _ = self.collect("/v1.0/deviceManagement/auditEvents?$filter=" + urllib.parse.quote(
+            "activityDateTime ge 2026-06-01T00:00:00Z"))
+        self.assertEqual(items[0]["actor"]["applicationId"], WRITER)
+        self.assertEqual(items[0]["resources"][0]["resourceId"], pol["id"])
+
+    def test_read_only_properties_are_400(self):
+        pol = self.first("v1.0", "identity/conditionalAccess/policies")
+        status, _, doc = self.graph("PATCH", "%s/%s" % (CA_POLICIES, pol["id"]),
+                                    {"templateId": None, "state": "enabled"}, client=WRITER)
+        self.assertGraphError(status, doc, 400, "BadRequest")
+        self.assertIn("1118", doc["error"]["message"])
+        status, _, doc = self.graph("PATCH", "/v1.0/policies/authorizationPolicy",
+                                    {"id": "x"}, client=WRITER)
+        self.assertEqual(status, 400)
+
+    def test_unknown_property_is_204_and_changes_nothing(self):
+        before = self.graph("GET", "/v1.0/policies/authorizationPolicy")[2]
+        status, _, _ = self.graph("PATCH", "/v1.0/policies/authorizationPolicy",
+                                  {"noSuchSetting": True}, client=WRITER)
+        self.assertEqual(status, 204)
+        after = self.graph("GET", "/v1.0/policies/authorizationPolicy")[2]
+        self.assertEqual(before, after)
+
+    def test_put_only_routes(self):
+        path = "/v1.0/policies/adminConsentRequestPolicy"
+        status, headers, doc = self.graph("PATCH", path, {"isEnabled": False}, client=WRITER)
+        self.assertGraphError(status, doc, 405, "Request_BadRequest")
+        body = {"isEnabled": False, "notifyReviewers": True, "remindersEnabled": True,
+                "requestDurationInDays": 30, "reviewers": []}
+        self.assertEqual(self.graph("PUT", path, body, client=WRITER)[0], 204)
+        doc = self.graph("GET", path)[2]
+        self.assertEqual((doc["isEnabled"], doc["requestDurationInDays"]), (False, 30))
+        status, _, _ = self.graph("PATCH", "/beta/policies/deviceRegistrationPolicy",
+                                  {"userDeviceQuota": 20}, client=WRITER)
+        self.assertEqual(status, 405)
+
+    def test_settings_catalog_put_replaces_settings(self):
+        pol = self.first("beta", "deviceManagement/configurationPolicies")
+        url = "/beta/deviceManagement/configurationPolicies/" + pol["id"]
+        body = {k: pol[k] for k in ("name", "description", "platforms", "technologies",
+                                    "roleScopeTagIds", "templateReference")}
+        body["settings"] = pol["settings"][:1]
+        self.assertEqual(self.graph("PUT", url, body, client=WRITER)[0], 204)
+        doc = self.graph("GET", url + "?$expand=settings")[2]
+        self.assertEqual(len(doc["settings"]), 1)
+        self.assertEqual(doc["settingCount"], 1)
+        self.assertEqual(doc["id"], pol["id"])
+
+    def test_sharepoint_patch_answers_200_with_body(self):
+        status, _, doc = self.graph("PATCH", "/v1.0/admin/sharepoint/settings",
+                                    {"isLegacyAuthProtocolsEnabled": True}, client=WRITER)
+        self.assertEqual(status, 200)
+        self.assertTrue(doc["isLegacyAuthProtocolsEnabled"])
+
+    def test_create_needs_odata_type_then_delete(self):
+        path = "/v1.0/identity/conditionalAccess/namedLocations"
+        body = {"displayName": "Branch office", "isTrusted": True, "ipRanges": [
+            {"@odata.type": "#microsoft.graph.iPv4CidrRange", "cidrAddress": "192.0.2.0/24"}]}
+        status, _, doc = self.graph("POST", path, body, client=WRITER)
+        self.assertEqual(status, 400)
+        body["@odata.type"] = "#microsoft.graph.ipNamedLocation"
+        status, _, doc = self.graph("POST", path, body, client=WRITER)
+        self.assertEqual(status, 201)
+        self.assertTrue(doc["id"] and doc["createdDateTime"])
+        self.assertEqual(self.graph("DELETE", path + "/" + doc["id"], client=WRITER)[0], 204)
+        self.assertEqual(self.graph("GET", path + "/" + doc["id"])[0], 404)
+
+    def test_type_change_is_refused(self):
+        loc = self.first("v1.0", "identity/conditionalAccess/namedLocations")
+        status, _, _ = self.graph("PATCH", "/v1.0/identity/conditionalAccess/namedLocations/"
+                                  + loc["id"], {"@odata.type": "#microsoft.graph.countryNamedLocation",
+                                                "displayName": "x"}, client=WRITER)
+        self.assertEqual(status, 400)
+
+    def test_writes_need_write_permission(self):
+        pol = self.first("v1.0", "identity/conditionalAccess/policies")
+        status, _, doc = self.graph("PATCH", "%s/%s" % (CA_POLICIES, pol["id"]), {"state": "disabled"})
+        self.assertGraphError(status, doc, 403, "Authorization_RequestDenied")
+        status, _, doc = self.graph("PATCH", "/v1.0/deviceManagement/deviceConfigurations/x",
+                                    {"displayName": "y"})
+        self.assertGraphError(status, doc, 403, "Forbidden")
+
+    def test_reset_restores_the_state_from_disk(self):
+        self.graph("PATCH", "/v1.0/policies/authorizationPolicy", {"allowedToUseSSPR": False},
+                   client=WRITER)
+        self.control("POST", "/_emulator/reset")
+        doc = self.graph("GET", "/v1.0/policies/authorizationPolicy")[2]
+        self.assertTrue(doc["allowedToUseSSPR"])
+
+
+class FaultTests(EmulatorTestCase):
+    def test_429_with_fractional_retry_after_then_pass(self):
+        self.set_faults({"rules": [{"method": "GET", "path": "/v1.0/identity/conditionalAccess/*",
+                                    "status": 429, "retry_after": "2.128", "times": 1}]})
+        token = self.token()
+        status, headers, doc = self.graph("GET", CA_POLICIES, token=token)
+        self.assertGraphError(status, doc, 429, "TooManyRequests")
+        self.assertEqual(headers["retry-after"], "2.128")
+        self.assertEqual(self.graph("GET", CA_POLICIES, token=token)[0], 200)
+
+    def test_429_without_retry_after_and_5xx(self):
+        self.set_faults({"rules": [
+            {"path": "/v1.0/policies/authorizationPolicy", "status": 429},
+            {"path": "/v1.0/domains", "status": 503, "retry_after": 1},
+            {"path": "/v1.0/organization", "status": 504}]})
+        token = self.token()
+        status, headers, _ = self.graph("GET", "/v1.0/policies/authorizationPolicy", token=token)
+        self.assertEqual(status, 429)
+        self.assertNotIn("retry-after", headers)
+        status, headers, doc = self.graph("GET", "/v1.0/domains", token=token)
+        self.assertGraphError(status, doc, 503, "ServiceUnavailable")
+        self.assertEqual(headers["retry-after"], "1")
+        status, _, doc = self.graph("GET", "/v1.0/organization", token=token)
+        self.assertGraphError(status, doc, 504, "GatewayTimeout")
+
+    def test_reset_truncate_and_drip(self):
+        token = self.token()
+        self.set_faults({"rules": [{"path": "/v1.0/domains", "reset": True, "times": 1}]})
+        with self.assertRaises((ConnectionError, http.client.RemoteDisconnected, ssl.SSLError)):
+            self.graph("GET", "/v1.0/domains", token=token)
+        self.assertEqual(self.graph("GET", "/v1.0/domains", token=token)[0], 200)
+        self.set_faults({"rules": [{"path": "/v1.0/domains", "truncate": True, "times": 1}]})
+        with self.assertRaises(http.client.IncompleteRead):
+            self.graph("GET", "/v1.0/domains", token=token)
+        self.set_faults({"rules": [{"path": "/v1.0/domains", "drip": {"bytes": 100,
+                                                                        "interval_ms": 20}}]})
+        started = time.monotonic()
+        status, _, doc = self.graph("GET", "/v1.0/domains", token=token)
+        self.assertEqual(status, 200)
+        self.assertGreater(time.monotonic() - started, 0.1)
+        self.assertEqual(len(doc["value"]), 2)
+
+    def test_latency_global_and_per_rule(self):
+        token = self.token()
+        self.set_faults({"latency_ms": 60, "rules": [{"path": "/v1.0/domains",
+                                                      "latency_ms": [100, 120]}]})
+        started = time.monotonic()
+        self.graph("GET", "/v1.0/organization", token=token)
+        self.assertGreaterEqual(time.monotonic() - started, 0.06)
+        started = time.monotonic()
+        self.graph("GET", "/v1.0/domains", token=token)
+        self.assertGreaterEqual(time.monotonic() - started, 0.16)
+
+    def test_every_and_probability_are_deterministic(self):
+        token = self.token()
+        self.set_faults({"seed": 3, "rules": [{"path": "/v1.0/domains", "status": 503, "every": 3}]})
+        got = [self.graph("GET", "/v1.0/domains", token=token)[0] for _ in range(6)]
+        self.assertEqual(got, [200, 200, 503, 200, 200, 503])
+        doc = {"seed": 3, "rules": [{"path": "/v1.0/domains", "status": 503, "probability": 0.5}]}
+        runs = []
+        for _ in range(2):
+            self.set_faults(doc)
+            runs.append([self.graph("GET", "/v1.0/domains", token=token)[0] for _ in range(12)])
+        self.assertEqual(runs[0], runs[1])
+        self.assertIn(503, runs[0])
+        self.assertIn(200, runs[0])
+
+    def test_empty_page_with_nextlink(self):
+        self.set_faults({"rules": [{"path": CA_POLICIES, "empty_page": True, "times": 1,
+                                    "after": 1}]})
+        token = self.token()
+        status, _, first = self.graph("GET", CA_POLICIES, token=token)
+        status, _, empty = self.graph("GET", first["@odata.nextLink"], token=token)
+        self.assertEqual((status, empty["value"]), (200, []))
+        self.assertIn("@odata.nextLink", empty)
+        self.set_faults({"rules": [{"path": CA_POLICIES, "empty_page": True, "times": 1}]})
+        items, pages = self.collect(CA_POLICIES)
+        self.assertEqual((len(items), pages), (6, 4))
+
+    def test_expire_token_mid_run(self):
+        token = self.token()
+        self.assertEqual(self.graph("GET", CA_POLICIES, token=token)[0], 200)
+        self.set_faults({"rules": [{"path": "/v1.0/*", "expire_token": True, "times": 1}]})
+        status, _, doc = self.graph("GET", CA_POLICIES, token=token)
+        self.assertGraphError(status, doc, 401, "InvalidAuthenticationToken")
+        self.assertIn("token is expired", doc["error"]["message"])
+        self.assertEqual(self.graph("GET", CA_POLICIES, token=token)[0], 401)  # stays expired
+        self.assertEqual(self.graph("GET", CA_POLICIES)[0], 200)              # new token works
+
+    def test_expire_next_tokens_and_expire_at(self):
+        self.set_faults({"expire_next_tokens": 1})
+        token = self.token()
+        self.assertEqual(self.graph("GET", CA_POLICIES, token=token)[0], 401)
+        self.assertEqual(self.graph("GET", CA_POLICIES)[0], 200)
+        token = self.token()
+        self.set_faults({"expire_tokens_at": time.time() + 0.3})
+        self.assertEqual(self.graph("GET", CA_POLICIES, token=token)[0], 200)
+        time.sleep(0.4)
+        self.assertEqual(self.graph("GET", CA_POLICIES, token=token)[0], 401)
+
+    def test_fault_file_is_reread_when_it_changes(self):
+        token = self.token()
+        self.write_faults_file({"rules": [{"path": "/v1.0/domains", "status": 503}]})
+        time.sleep(0.3)
+        self.assertEqual(self.graph("GET", "/v1.0/domains", token=token)[0], 503)
+        self.write_faults_file({})
+        time.sleep(0.3)
+        self.assertEqual(self.graph("GET", "/v1.0/domains", token=token)[0], 200)
+
+    def test_token_endpoint_faults_and_tenant_match(self):
+        self.set_faults({"rules": [{"method": "POST", "path": "/*/oauth2/v2.0/token",
+                                    "status": 429, "retry_after": 1, "times": 1}]})
+        status, headers, _ = self.token_request({"grant_type": "client_credentials",
+                                                 "client_id": READER,
+                                                 "client_secret": "demo-secret-not-real",
+                                                 "scope": SCOPE})
+        self.assertEqual((status, headers["retry-after"]), (429, "1"))
+        self.set_faults({"rules": [{"tenant": BARE_TENANT, "status": 503}]})
+        self.assertEqual(self.graph("GET", CA_POLICIES)[0], 200)
+        self.assertEqual(self.token_request({"grant_type": "client_credentials",
+                                             "client_id": READER, "client_secret": "bare-secret",
+                                             "scope": SCOPE}, BARE_TENANT)[0], 503)
+
+
+class BatchTests(EmulatorTestCase):
+    def test_batch_dependencies_case_insensitive_ids_and_424(self):
+        pol = self.sample("v1.0", "identity/conditionalAccess/policies")["value"][0]
+        body = {"requests": [
+            {"id": "A", "method": "GET", "url": "/identity/conditionalAccess/policies/" + pol["id"]},
+            {"id": "b", "method": "GET", "url": "/no/such/path"},
+            {"id": "c", "method": "GET", "url": "policies/authorizationPolicy", "dependsOn": ["a"]},
+            {"id": "d", "method": "GET", "url": "/domains", "dependsOn": ["B"]},
+            {"id": "e", "method": "PATCH", "url": "/policies/authorizationPolicy",
+             "body": {"allowedToUseSSPR": False}, "headers": {"Content-Type": "application/json"}},
+        ]}
+        status, _, doc = self.graph("POST", "/v1.0/$batch", body, client=WRITER)
+        self.assertEqual(status, 200)
+        got = {r["id"]: r for r in doc["responses"]}
+        self.assertEqual({k: v["status"] for k, v in got.items()},
+                         {"A": 200, "b": 404, "c": 200, "d": 424, "e": 204})
+        self.assertEqual(got["A"]["body"]["displayName"], pol["displayName"])
+        self.assertEqual(got["d"]["body"]["error"]["code"], "FailedDependency")
+
+    def test_batch_answers_are_shuffled(self):
+        body = {"requests": [{"id": str(i), "method": "GET", "url": "/domains"} for i in range(20)]}
+        status, _, doc = self.graph("POST", "/v1.0/$batch", body)
+        self.assertEqual(status, 200)
+        ids = [r["id"] for r in doc["responses"]]
+        self.assertEqual(sorted(ids, key=int), [str(i) for i in range(20)])
+        self.assertNotEqual(ids, [str(i) for i in range(20)])
+
+    def test_batch_limits(self):
+        body = {"requests": [{"id": str(i), "method": "GET", "url": "/domains"} for i in range(21)]}
+        self.assertEqual(self.graph("POST", "/v1.0/$batch", body)[0], 400)
+        body = {"requests": [{"id": "x", "method": "GET", "url": "/domains"},
+                             {"id": "X", "method": "GET", "url": "/domains"}]}
+        self.assertEqual(self.graph("POST", "/v1.0/$batch", body)[0], 400)
+
+    def test_inner_429_under_outer_200(self):
+        self.set_faults({"rules": [{"path": "/v1.0/domains", "status": 429, "retry_after": "3"}]})
+        body = {"requests": [{"id": "1", "method": "GET", "url": "/domains"},
+                             {"id": "2", "method": "GET", "url": "/organization"}]}
+        status, _, doc = self.graph("POST", "/v1.0/$batch", body)
+        self.assertEqual(status, 200)
+        got = {r["id"]: r for r in doc["responses"]}
+        self.assertEqual(got["1"]["status"], 429)
+        self.assertEqual(got["1"]["headers"]["Retry-After"], "3")
+        self.assertEqual(got["2"]["status"], 200)
+
+
+class LogTests(EmulatorTestCase):
+    def test_credentials_never_reach_the_log(self):
+        status, _, doc = self.token_request({"grant_type": "client_credentials",
+                                             "client_id": CANARY_APP, "client_secret": CANARY,
+                                             "scope": SCOPE})
+        self.assertEqual(status, 200)
+        token = doc["access_token"]
+        self.token_request({"grant_type": "client_credentials", "client_id": CANARY_APP,
+                            "client_secret": CANARY + "-wrong", "scope": SCOPE})
+        assertion = self.assertion()
+        self.assertion_request(assertion)
+        self.graph("GET", CA_POLICIES, token=token)
+        self.graph("POST", "/v1.0/$batch", {"requests": [{"id": "1", "method": "GET",
+                                                          "url": "/domains",
+                                                          "headers": {"Authorization": "Bearer " + token}}]},
+                   token=token)
+        self.raw("POST", "/%s/oauth2/v2.0/token" % TENANT, "client_secret=%s&junk" % CANARY,
+                 {"Content-Type": "text/plain"})
+        status, _, doc = self.control("GET", "/_emulator/requests")
+        memory = json.dumps(doc)
+        with open(self.log_file) as f:
+            text = f.read()
+        for where in (text, memory):
+            self.assertNotIn(CANARY, where)
+            self.assertNotIn(token, where)
+            self.assertNotIn(token.split(".")[2], where)
+            self.assertNotIn(assertion.split(".")[2], where)
+            self.assertIn("Bearer ***", where)
+        records = [json.loads(line) for line in text.splitlines()]
+        self.assertTrue(any(r["path"] == CA_POLICIES and r["tenant"] == TENANT and
+                            r["status"] == 200 for r in records))
+        self.assertTrue(any(r.get("batch_request_id") for r in records))
