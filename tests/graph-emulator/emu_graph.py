@@ -162,7 +162,7 @@ class GraphApi:
             obj = target.get(rest[0])
             if obj is None:
                 raise _not_found(req, route, rest[0])
-            return self.list_page(req, route, obj.get(rest[1], []), sub=rest[1])
+            return self.list_page(req, route, obj.get(rest[1], []), sub=rest)
         if m == "GET":
             return self.get_singleton(req, tenant, route, target)
         return self.write_singleton(req, tenant, route, target)
@@ -218,7 +218,9 @@ class GraphApi:
             values = b",".join(dumps(self._view(route, o, select, expanded)) for o in page)
         else:
             values = b",".join(self._encode(route, o) for o in page)
-        path_ctx = route.path.lstrip("/") + ("('…')/" + sub if sub else "")
+        path_ctx = route.path.lstrip("/")
+        if sub:
+            path_ctx += "('%s')/%s" % sub
         ctx = "%s/%s/$metadata#%s" % (req.base_url, req.version, path_ctx)
         if select:
             ctx += "(%s)" % ",".join(select)

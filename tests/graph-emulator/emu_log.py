@@ -62,6 +62,10 @@ class RequestLog:
             self.records.clear()
 
 
+class Unparsed(dict):
+    """Stands for a body that was neither JSON nor a form: only its length is kept."""
+
+
 def parse_body(raw, content_type):
     """Body for the log and the handlers: JSON, form (as dict), or a digest of opaque bytes."""
     if not raw:
@@ -74,4 +78,4 @@ def parse_body(raw, content_type):
         return json.loads(text)
     except ValueError:
         # Never log unparsed bytes: they might hold a secret in a shape we don't know.
-        return {"_unparsed_bytes": len(raw)}
+        return Unparsed(_unparsed_bytes=len(raw))

@@ -37,7 +37,7 @@ import emu_batch  # noqa: E402
 import emu_tls  # noqa: E402
 from emu_audit import AuditWriter  # noqa: E402
 from emu_faults import FaultError, Faults, fault_response  # noqa: E402
-from emu_log import RequestLog, mask, mask_headers, parse_body  # noqa: E402
+from emu_log import RequestLog, Unparsed, mask, mask_headers, parse_body  # noqa: E402
 from emu_graph import GRAPH_CT, GraphApi, Req, Resp, dumps, error_resp, now_iso  # noqa: E402
 from emu_state import RouteTable, State, StateError  # noqa: E402
 
@@ -110,6 +110,11 @@ class Emulator:
                 return early, rule
         if token_req:
             return self._token(method, parts[1], body, crid), rule
+        if body is not None and ("json" not in headers.get("content-type", "")
+                                 or isinstance(body, Unparsed)):
+            return error_resp(Req(method, "", path, {}, None, rid, crid), 400, "BadRequest",
+                              "Unable to read JSON request payload. Please ensure Content-Type "
+                              "header is set and payload is of valid JSON format."), rule
         return self._graph(method, path, query, body, headers, rid, crid, rule), rule
 
     def _token_info(self, headers):
@@ -321,6 +326,9 @@ class Server(ThreadingHTTPServer):
         # The TLS handshake runs here, in the connection's own thread, so a slow
         # or broken client never stalls the accept loop.
         request.settimeout(Handler.timeout)
+        # Without TCP_NODELAY a large response's last TLS record waits for the
+        # client's delayed ACK (~40 ms a page): Nagle's algorithm, not Graph latency.
+        request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
             tls = self.ssl_context.wrap_socket(request, server_side=True)
         except (OSError, ssl.SSLError):

@@ -3,6 +3,7 @@
 
     python3 tests/graph-emulator/loadcheck.py [--connections 8] [--seconds 5]
         [--path /v1.0/policies/authorizationPolicy] [--min-rps 1000]
+        [--state DIR] [--log FILE] | [--port N --ca ca.pem]
 
 Starts the emulator on the sample tenant (or uses --port/--ca of a running
 one), takes a token, then runs N threads that each reuse one http.client
@@ -28,11 +29,13 @@ CLIENT = "2b7c9d1e-4f5a-4b6c-9d8e-7f6a5b4c3d2e"
 SECRET = "demo-secret-not-real"
 
 
-def start_emulator(work):
+def start_emulator(work, args):
     port_file = os.path.join(work, "port")
-    proc = subprocess.Popen([sys.executable, os.path.join(HERE, "emulator.py"),
-                             "--state", os.path.join(HERE, "sample"), "--port-file", port_file,
-                             "--ca-dir", work], stdout=subprocess.DEVNULL)
+    cmd = [sys.executable, os.path.join(HERE, "emulator.py"), "--state", args.state,
+           "--port-file", port_file, "--ca-dir", work]
+    if args.log:
+        cmd += ["--log", args.log]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
     for _ in range(200):
         if os.path.exists(port_file):
             with open(port_file) as f:
@@ -75,13 +78,16 @@ def main():
     p.add_argument("--port", type=int)
     p.add_argument("--ca")
     p.add_argument("--min-rps", type=float, default=1000.0)
+    p.add_argument("--state", default=os.path.join(HERE, "sample"),
+                   help="state directory for the emulator this script starts")
+    p.add_argument("--log", help="let the emulator write its request log here")
     args = p.parse_args()
     work = tempfile.mkdtemp(prefix="graph-loadcheck-")
     proc = None
     if args.port:
         port, ca = args.port, args.ca
     else:
-        proc, port = start_emulator(work)
+        proc, port = start_emulator(work, args)
         ca = os.path.join(work, "ca.pem")
     try:
         ctx = ssl.create_default_context(cafile=ca)

@@ -522,6 +522,14 @@ class WriteTests(EmulatorTestCase):
                                     {"displayName": "y"})
         self.assertGraphError(status, doc, 403, "Forbidden")
 
+    def test_body_must_be_json(self):
+        token = self.token(WRITER, "demo-writer-secret-not-real")
+        for ctype, body in (("application/json", "{not json"),
+                            ("application/x-www-form-urlencoded", "allowedToUseSSPR=false")):
+            status, _, doc = self.raw("PATCH", "/v1.0/policies/authorizationPolicy", body,
+                                      {"Authorization": "Bearer " + token, "Content-Type": ctype})
+            self.assertGraphError(status, doc, 400, "BadRequest")
+
     def test_reset_restores_the_state_from_disk(self):
         self.graph("PATCH", "/v1.0/policies/authorizationPolicy", {"allowedToUseSSPR": False},
                    client=WRITER)
