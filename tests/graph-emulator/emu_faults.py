@@ -20,6 +20,7 @@ import json
 import os
 import random
 import re
+import sys
 import threading
 import time
 
@@ -108,18 +109,20 @@ class Faults:
         self.on_new_doc = None          # callback(doc) for token expiry settings
         self.check_interval = 0.2
         self.last_check = 0.0
+        self.rng = random.Random("latency:%s" % seed)
         if path:
             self.poll(force=True)
 
     def set_document(self, doc):
-        if not isinstance(doc, dict):
-            raise FaultError("fault document must be a JSON object")
+        if not isinstance(doc, dict) or not isinstance(doc.get("rules", []), list):
+            raise FaultError("fault document must be a JSON object with a list of rules")
         seed = doc.get("seed", self.seed)
         rules = [Rule(spec, i, seed) for i, spec in enumerate(doc.get("rules", []))]
         latency = doc.get("latency_ms", 0)
         expire_at = _parse_time(doc.get("expire_tokens_at"))
         with self.lock:
             self.doc, self.rules, self.latency_ms = doc, rules, latency
+            self.rng = random.Random("latency:%s" % seed)
             self.expire_tokens_at = expire_at
         if self.on_new_doc:
             self.on_new_doc(doc)
@@ -153,8 +156,15 @@ class Faults:
         if mtime is None:
             self.set_document({})
             return
-        with open(self.path, encoding="utf-8") as f:
-            self.set_document(json.load(f))
+        try:
+            with open(self.path, encoding="utf-8") as f:
+                self.set_document(json.load(f))
+        except (OSError, ValueError, FaultError, re.error) as err:
+            if force:
+                raise
+            # A half-edited file mid-run: keep the faults we have, say why.
+            print("graph-emulator: ignoring fault file %s: %s" % (self.path, err),
+                  file=sys.stderr, flush=True)
 
     def reset_counters(self):
         with self.lock:
@@ -164,13 +174,17 @@ class Faults:
     def pick(self, method, path, tenant):
         """Return (rule or None, latency seconds) for one request."""
         self.poll()
-        latency = self.latency_ms / 1000.0 if not isinstance(self.latency_ms, list) else \
-            random.uniform(*self.latency_ms) / 1000.0
         with self.lock:
+            latency = self._global_latency()
             for rule in self.rules:
                 if rule.matches(method, path, tenant) and rule.fires():
                     return rule, latency + rule.latency()
         return None, latency
+
+    def _global_latency(self):
+        if isinstance(self.latency_ms, list):
+            return self.rng.uniform(*self.latency_ms) / 1000.0
+        return self.latency_ms / 1000.0
 
     def snapshot(self):
         with self.lock:

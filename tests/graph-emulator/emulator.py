@@ -14,8 +14,8 @@ semantics), emu_audit (audit records), emu_faults (fault rules), emu_batch
 """
 
 import argparse
-import json
 import os
+import re
 import signal
 import socket
 import ssl
@@ -25,7 +25,6 @@ import tempfile
 import threading
 import time
 import uuid
-from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -174,7 +173,7 @@ class Emulator:
     def control(self, method, path, query, body):
         try:
             return self._control(method, path, query, body)
-        except (FaultError, StateError, ValueError, TypeError, KeyError, OSError) as err:
+        except (FaultError, StateError, ValueError, TypeError, KeyError, OSError, re.error) as err:
             return Resp(400, dumps({"error": str(err)}), {"Content-Type": "application/json"})
 
     def _control(self, method, path, query, body):
