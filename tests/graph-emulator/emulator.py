@@ -286,6 +286,8 @@ class Handler(BaseHTTPRequestHandler):
         if self.close_connection:
             head.append("Connection: close")
         data = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1")
+        if self.command == "HEAD":
+            body = b""          # HEAD: the headers of a GET, never a body
         if fault.get("truncate"):
             self.wfile.write(data + body[:len(body) // 2])
             if fault.get("truncate") == "reset":
