@@ -233,7 +233,8 @@ static bool has_cycle(const struct dw_catalog *cat, size_t i, unsigned char *sta
 	state[i] = 1;
 	for (j = 0; j < c->restore_after.count; j++) {
 		dep = find_in(cat, c->restore_after.items[j]);
-		if (dep && has_cycle(cat, (size_t)(dep - cat->collectors), state))
+		/* naming itself is reported on its own */
+		if (dep && dep != c && has_cycle(cat, (size_t)(dep - cat->collectors), state))
 			return true;
 	}
 	state[i] = 2;
