@@ -34,6 +34,7 @@ struct command {
 };
 
 extern const struct command cmd_check;
+extern const struct command cmd_json;
 
 const struct command *command_find(const char *name);
 

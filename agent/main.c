@@ -18,6 +18,7 @@
 
 static const struct command *const commands[] = {
 	&cmd_check,
+	&cmd_json,
 };
 
 const struct command *command_find(const char *name)
