@@ -193,10 +193,8 @@ static void apply_path(struct cfg_ctx *ctx, const struct key_spec *spec, char **
 			cfg_report(ctx, "%s: path too long", spec->name);
 		return;
 	}
-	if (check_path(ctx, spec, path) < 0) {
-		free(path);
-		return;
-	}
+	/* kept even when the check failed, so later checks do not report it twice */
+	check_path(ctx, spec, path);
 	*field = path;
 }
 
