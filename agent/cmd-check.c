@@ -4,10 +4,12 @@
  * baselines). Prints one line per problem and
  * exits 1 when there is any.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 
 #include "agent.h"
+#include "driftward/catalog.h"
 #include "driftward/config.h"
 #include "driftward/diag.h"
 
@@ -18,6 +20,30 @@ static void print_diags(const struct dw_diags *diags)
 
 	for (i = 0; i < diags->count; i++)
 		fprintf(stderr, "%s\n", dw_diag_format(&diags->items[i], line, sizeof(line)));
+}
+
+/* The built-in and extra collector catalogs, and each tenant's `collectors` against them. */
+static int check_catalog(const struct cli *cli, const struct dw_config *cfg)
+{
+	struct dw_catalog *catalog = NULL;
+	struct dw_diags diags;
+	size_t i;
+	int r;
+
+	dw_diags_init(&diags);
+	r = dw_catalog_load(cfg->agent.catalog, &cfg->agent.catalogs, &catalog, &diags);
+	for (i = 0; r == 0 && i < cfg->ntenants; i++)
+		if (dw_catalog_check_tenant(catalog, cfg->path, &cfg->tenants[i], &diags))
+			r = -EINVAL;
+	print_diags(&diags);
+	if (r < 0)
+		fprintf(stderr, "collector catalog: %zu problem%s found\n", diags.errors,
+		        diags.errors == 1 ? "" : "s");
+	else if (cli->verbosity >= 0)
+		printf("%s: ok (%zu collectors)\n", cfg->agent.catalog, catalog->count);
+	dw_catalog_free(catalog);
+	dw_diags_release(&diags);
+	return r;
 }
 
 static int run_check(struct cli *cli, int argc, char **argv)
@@ -46,6 +72,8 @@ static int run_check(struct cli *cli, int argc, char **argv)
 			       cfg->ntenants == 1 ? "" : "s");
 		/* the key file (mode, contents) and every tenant's secret */
 		status = check_secrets(cfg, cli->verbosity < 0) == 0 ? EXIT_DONE : EXIT_ERROR;
+		if (check_catalog(cli, cfg) < 0)
+			status = EXIT_ERROR;
 	}
 	dw_config_free(cfg);
 	dw_diags_release(&diags);

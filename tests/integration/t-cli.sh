@@ -39,6 +39,7 @@ cat >good.ini <<INI
 [agent]
 state_repo = state.git
 key_file = key.txt
+catalog = $DW_SOURCE_DIR/config/collectors.yaml
 
 [tenant contoso]
 tenant_id = $TENANT
