@@ -1,6 +1,7 @@
 /*
- * driftward check: validates the configuration (and, as the other parts land,
- * the catalog, baselines, key and secrets). Prints one line per problem and
+ * driftward check: validates the configuration, the key file and that every
+ * tenant's secret decrypts (and, as the other parts land, the catalog and
+ * baselines). Prints one line per problem and
  * exits 1 when there is any.
  */
 #include <errno.h>
@@ -69,7 +70,10 @@ static int run_check(struct cli *cli, int argc, char **argv)
 		if (cli->verbosity >= 0)
 			printf("%s: ok (%zu tenant%s)\n", cli->config_path, cfg->ntenants,
 			       cfg->ntenants == 1 ? "" : "s");
-		status = check_catalog(cli, cfg) < 0 ? EXIT_ERROR : EXIT_DONE;
+		/* the key file (mode, contents) and every tenant's secret */
+		status = check_secrets(cfg, cli->verbosity < 0) == 0 ? EXIT_DONE : EXIT_ERROR;
+		if (check_catalog(cli, cfg) < 0)
+			status = EXIT_ERROR;
 	}
 	dw_config_free(cfg);
 	dw_diags_release(&diags);
@@ -81,5 +85,6 @@ const struct command cmd_check = {
 	.run = run_check,
 	.summary = "validate the configuration",
 	.usage = "usage: driftward check [--config FILE]\n\n"
-	         "Reads the configuration and reports every problem as file:line: message.\n",
+	         "Reads the configuration and reports every problem as file:line: message,\n"
+	         "then checks the key file and that every tenant's secret decrypts.\n",
 };

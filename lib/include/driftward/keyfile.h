@@ -34,6 +34,9 @@
  */
 int dw_keyfile_load(const char *path, struct dw_age_identities **out, struct dw_error *err);
 
+/* Like dw_keyfile_load, adding the file's identities to @ids (decrypt -i). */
+int dw_keyfile_add(struct dw_age_identities *ids, const char *path, struct dw_error *err);
+
 /*
  * Formats an identity file exactly as age-keygen does: "# created: <RFC 3339
  * local time>", "# public key: age1...", the identity. @out should be a

@@ -135,14 +135,12 @@ static int check_mode(const char *path, const struct stat *st, struct dw_error *
 	return 0;
 }
 
-int dw_keyfile_load(const char *path, struct dw_age_identities **out, struct dw_error *err)
+int dw_keyfile_add(struct dw_age_identities *ids, const char *path, struct dw_error *err)
 {
-	struct dw_age_identities *ids = NULL;
 	struct dw_buf text;
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY), r;
 
-	*out = NULL;
 	if (fd < 0)
 		return dw_error_at(err, -errno, DW_AREA_SYSTEM, path, 0, 0,
 		                   "could not open the key file: %s", strerror(errno));
@@ -153,11 +151,20 @@ int dw_keyfile_load(const char *path, struct dw_age_identities **out, struct dw_
 	if (r == 0)
 		r = read_small_file(path, fd, DW_KEYFILE_MAX, &text, err);
 	if (r == 0)
-		r = dw_age_identities_new(&ids);
-	if (r == 0)
 		r = dw_age_identities_add_text(ids, dw_buf_cstr(&text), text.len, path, err);
 	close(fd);
 	dw_buf_release(&text);
+	return r;
+}
+
+int dw_keyfile_load(const char *path, struct dw_age_identities **out, struct dw_error *err)
+{
+	struct dw_age_identities *ids = NULL;
+	int r = dw_age_identities_new(&ids);
+
+	*out = NULL;
+	if (r == 0)
+		r = dw_keyfile_add(ids, path, err);
 	if (r < 0) {
 		dw_age_identities_free(ids);
 		return r;

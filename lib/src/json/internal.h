@@ -85,10 +85,15 @@ void dw_text_position(const char *text, size_t len, size_t off, unsigned *line, 
 
 /*
  * Converts a validated JSON number literal to a double: 0, or -ERANGE when it
- * overflows. *keep_text is set when it is an integer literal whose value the
- * double does not hold exactly.
+ * overflows. *keep_text is set for an integer literal that needs its text.
  */
 int dw_json_number_from_text(const char *s, size_t len, double *out, bool *keep_text);
+
+/*
+ * True when the integer literal @s, read as @d, must keep its digits: the
+ * double's value differs from it, and the double would print differently.
+ */
+bool dw_json_integer_needs_text(const char *s, size_t len, double d);
 
 /* Tree helpers (tree.c). */
 

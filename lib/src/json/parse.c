@@ -473,8 +473,8 @@ static void sort_members(struct pmember *m, size_t n)
 
 static struct dw_json *finish_object(struct parser *P, size_t base)
 {
-	struct pmember *m = P->members + base;
 	size_t n = P->nmembers - base, i;
+	struct pmember *m = n ? P->members + base : NULL;
 	struct dw_json *v;
 	char key[80];
 

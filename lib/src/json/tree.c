@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -280,11 +281,10 @@ struct dw_json *dw_json_new_int64(struct dw_json_doc *doc, int64_t value)
 
 	if (!v || (value >= -9007199254740992LL && value <= 9007199254740992LL))
 		return v;
-	if ((double)value >= 9223372036854775808.0 || (int64_t)(double)value != value) {
-		/* the double is not the value: keep the digits, as the reader would */
-		n = snprintf(text, sizeof(text), "%lld", (long long)value);
-		v->u.str = dw_arena_strdup(&doc->arena, text, (size_t)n);
-		if (!v->u.str)
+	/* the rule of the reader: keep the digits where the double would lose them */
+	n = snprintf(text, sizeof(text), "%lld", (long long)value);
+	if (dw_json_integer_needs_text(text, (size_t)n, v->v.num)) {
+		if (!(v->u.str = dw_arena_strdup(&doc->arena, text, (size_t)n)))
 			return NULL;
 		v->len = (uint32_t)n;
 		v->flags |= DW_JSON_F_TEXT;

@@ -1,0 +1,249 @@
+/*
+ * The state repository (DESIGN.md section 2): a bare git repository holding
+ * one branch per tenant (refs/heads/tenants/<tenant>) written by the agent,
+ * and main (baselines, waivers, desired state) written by people.
+ *
+ * The store knows nothing of Graph or JSON: a snapshot is a set of files
+ * (path -> bytes) for one tenant, written in a transaction:
+ *
+ *	dw_store_tx_begin()    takes the tenant's lock, reads the previous commit
+ *	dw_store_tx_previous() the previous bytes at a path (keep ciphertexts stable)
+ *	dw_store_tx_list()     the previous files under a directory
+ *	dw_store_tx_stage() / _remove() / _keep()
+ *	dw_store_tx_commit()   one commit when the tree changed, ref moved by
+ *	                       compare-and-swap; "unchanged" otherwise
+ *	dw_store_tx_free()     releases the lock (aborts an uncommitted transaction)
+ *
+ * Nothing reaches the disk before commit; objects are written (fsynced)
+ * before the ref that names them, so a crash leaves the previous commit or
+ * the new one, never a ref to missing objects.
+ *
+ * A struct dw_store is used by one thread at a time and holds at most one
+ * open transaction (open another store for another tenant in parallel).
+ * Object ids are lower-case hex strings (DW_STORE_ID_HEX with the NUL).
+ */
+#ifndef DRIFTWARD_STORE_H
+#define DRIFTWARD_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "driftward/buf.h"
+#include "driftward/common.h"
+#include "driftward/error.h"
+
+#define DW_STORE_ID_HEX 41
+
+/* The largest file the store reads back into memory (a snapshot object, a report). */
+#define DW_STORE_FILE_MAX (64u << 20)
+
+struct dw_store;
+struct dw_store_tx;
+
+struct dw_store_options {
+	const char *ident_name;  /* author and committer name; NULL: "driftward" */
+	const char *ident_email; /* NULL: "driftward@<hostname>" */
+};
+
+/*
+ * Opens the bare repository at @path. @opts may be NULL. Fails with -ENOENT
+ * when there is no repository there ("run driftward init").
+ */
+int dw_store_open(const char *path, const struct dw_store_options *opts, struct dw_store **out,
+                  struct dw_error *err);
+
+/* Closes the store; an open transaction must have been freed first. Accepts NULL. */
+void dw_store_free(struct dw_store *store);
+
+/* The repository's path as given to dw_store_open. */
+const char *dw_store_path(const struct dw_store *store);
+
+/* --- Creating the repository (driftward init) --- */
+
+enum dw_store_init_result {
+	DW_STORE_CREATED,     /* a new repository, main seeded */
+	DW_STORE_INITIALISED, /* it was a driftward repository already: nothing changed */
+};
+
+/*
+ * Creates the bare repository at @path (which may be missing or an empty
+ * directory, or an empty bare repository left by an interrupted init) and
+ * commits the files under @seed_dir to refs/heads/main as "baselines/...".
+ * Refuses (-EEXIST) anything else that is not already a driftward repository.
+ */
+int dw_store_init(const char *path, const char *seed_dir, const struct dw_store_options *opts,
+                  enum dw_store_init_result *result, struct dw_error *err);
+
+/* The shipped baselines directory of an installed driftward (under DW_DATADIR). */
+const char *dw_store_default_seed_dir(void);
+
+/* --- Snapshot transactions --- */
+
+enum dw_store_tx_flags {
+	/*
+	 * The new tree holds only what was staged or kept: every previous file
+	 * not staged, kept or under a kept directory is removed at commit. Without
+	 * it the new tree is the previous one plus the staged changes.
+	 */
+	DW_STORE_TX_REPLACE = 1 << 0,
+};
+
+/*
+ * Starts a transaction on refs/heads/tenants/@tenant: takes the tenant's lock
+ * (-EBUSY: "tenant T is locked by pid N on HOST since TIME"), clears a stale
+ * lock left by a killed run with a warning, and reads the previous commit.
+ */
+int dw_store_tx_begin(struct dw_store *store, const char *tenant, unsigned flags,
+                      struct dw_store_tx **out, struct dw_error *err);
+
+/* The same on any branch below refs/heads/ (e.g. "refs/heads/main"). */
+int dw_store_tx_begin_ref(struct dw_store *store, const char *ref, unsigned flags,
+                          struct dw_store_tx **out, struct dw_error *err);
+
+/* The previous commit's id ("" when the branch is new). */
+const char *dw_store_tx_parent(const struct dw_store_tx *tx);
+
+/* Number of files in the previous commit. */
+size_t dw_store_tx_previous_count(const struct dw_store_tx *tx);
+
+/*
+ * The previous commit's bytes at @path into @out (appended). -ENOENT when the
+ * previous commit has no such file.
+ */
+int dw_store_tx_previous(struct dw_store_tx *tx, const char *path, struct dw_buf *out,
+                         struct dw_error *err);
+
+/*
+ * Calls @cb for every file of the previous commit at or under directory @dir
+ * ("" for all), in byte order of the path. A non-zero return from @cb stops
+ * the walk and is returned.
+ */
+int dw_store_tx_list(struct dw_store_tx *tx, const char *dir,
+                     int (*cb)(const char *path, void *payload), void *payload);
+
+/*
+ * Sets the file at @path (relative, '/'-separated, no "." / ".." / ".git"
+ * parts) to @data. Bytes equal to the previous file's are no change.
+ */
+int dw_store_tx_stage(struct dw_store_tx *tx, const char *path, const void *data, size_t len,
+                      struct dw_error *err);
+
+/* Removes the file at @path (nothing happens when there is none). */
+int dw_store_tx_remove(struct dw_store_tx *tx, const char *path, struct dw_error *err);
+
+/*
+ * Keeps the previous commit's file at @path, or every previous file under the
+ * directory @path, as it was (the files of a collector that failed to read).
+ * Returns the number of files kept, or a negative errno.
+ */
+int dw_store_tx_keep(struct dw_store_tx *tx, const char *path, struct dw_error *err);
+
+struct dw_store_changes {
+	size_t added, changed, removed;
+};
+
+/* What the commit would change, from what was staged so far. */
+void dw_store_tx_changes(const struct dw_store_tx *tx, struct dw_store_changes *out);
+
+struct dw_store_commit_result {
+	int committed;                /* 0: the tree was unchanged, no commit was made */
+	char commit[DW_STORE_ID_HEX]; /* the new commit, or the previous one when unchanged */
+	char tree[DW_STORE_ID_HEX];
+	struct dw_store_changes changes;
+	size_t objects_written; /* new objects that went to disk */
+};
+
+/*
+ * Writes the new tree and, when it differs from the previous commit's (or the
+ * branch is new), a commit with @message (see dw_store_message) and moves the
+ * branch from the previous commit to it by compare-and-swap. When another
+ * writer moved the branch meanwhile it fails with -ESTALE ("concurrent
+ * update") and the branch keeps the other writer's commit. The transaction
+ * cannot be used again afterwards, whatever the outcome.
+ */
+int dw_store_tx_commit(struct dw_store_tx *tx, const char *message,
+                       struct dw_store_commit_result *out, struct dw_error *err);
+
+/* Ends the transaction, dropping whatever was not committed, and releases the lock. */
+void dw_store_tx_free(struct dw_store_tx *tx);
+
+/* --- Commit messages --- */
+
+struct dw_trailer {
+	const char *key;   /* "Tenant-Id": letters, digits and '-' */
+	const char *value; /* one line, not empty */
+};
+
+/*
+ * Appends a commit message to @out: @subject (one line), a blank line, @body
+ * (may be NULL), and the trailers as the last paragraph, in the form
+ * git interpret-trailers reads. -EINVAL for a multi-line subject, a bad
+ * trailer key or an empty or multi-line value.
+ */
+int dw_store_message(struct dw_buf *out, const char *subject, const char *body,
+                     const struct dw_trailer *trailers, size_t ntrailers, struct dw_error *err);
+
+/* --- Reading --- */
+
+/* refs/heads/tenants/@tenant into @out; -EINVAL for a bad tenant name. */
+int dw_store_tenant_ref(const char *tenant, char *out, size_t outlen);
+
+/* Calls @cb for each tenant branch with its tenant name and commit id, in name order. */
+int dw_store_foreach_tenant(struct dw_store *store,
+                            int (*cb)(const char *tenant, const char *commit, void *payload),
+                            void *payload, struct dw_error *err);
+
+/*
+ * Resolves @rev (a ref, "tenants/contoso", a commit id or anything git
+ * rev-parse takes, like "tenants/contoso~2") to a commit id.
+ */
+int dw_store_resolve(struct dw_store *store, const char *rev, char out[DW_STORE_ID_HEX],
+                     struct dw_error *err);
+
+/* The file at @path in commit @rev, appended to @out. -ENOENT when there is none. */
+int dw_store_read_file(struct dw_store *store, const char *rev, const char *path,
+                       struct dw_buf *out, struct dw_error *err);
+
+/* Calls @cb for every file at or under @dir ("" for all) in commit @rev. */
+int dw_store_list_files(struct dw_store *store, const char *rev, const char *dir,
+                        int (*cb)(const char *path, void *payload), void *payload,
+                        struct dw_error *err);
+
+struct dw_store_commit {
+	char id[DW_STORE_ID_HEX];
+	char tree[DW_STORE_ID_HEX];
+	int64_t time;        /* committer time, seconds since the epoch */
+	const char *author;  /* "name <email>" */
+	const char *message; /* the whole message */
+	const struct dw_trailer *trailers;
+	size_t ntrailers;
+};
+
+/* The value of trailer @key in @c (case-insensitive key), or NULL. */
+const char *dw_store_commit_trailer(const struct dw_store_commit *c, const char *key);
+
+/*
+ * Calls @cb for @rev and its first-parent ancestors, newest first, at most
+ * @max commits (0: all). The commit passed to @cb is valid during the call only.
+ */
+int dw_store_log(struct dw_store *store, const char *rev, size_t max,
+                 int (*cb)(const struct dw_store_commit *c, void *payload), void *payload,
+                 struct dw_error *err);
+
+/* --- Pushing --- */
+
+struct dw_store_remote {
+	const char *url;      /* ssh://, user@host:path, https://, file:// or a path */
+	const char *host_key; /* ssh: the server's key fingerprint "SHA256:<base64>"; required */
+	const char *ssh_key;  /* ssh: the private key file (its .pub beside it, or derived) */
+};
+
+/*
+ * Pushes each ref of @refs (full names) to the same name on the remote. Fails
+ * when the remote rejects any of them (non-fast-forward, a hook), naming the
+ * ref and the remote's reason, and for an ssh host key other than the pinned one.
+ */
+int dw_store_push(struct dw_store *store, const struct dw_store_remote *remote,
+                  const char *const *refs, size_t nrefs, struct dw_error *err);
+
+#endif

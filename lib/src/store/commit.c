@@ -1,0 +1,276 @@
+/*
+ * Committing a transaction: the new tree from the previous one with only the
+ * changed paths touched, a commit only when the tree differs, the new objects
+ * written to disk (fsynced) before the branch moves, and the branch moved by
+ * compare-and-swap.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/internal.h"
+#include "store/tx.h"
+
+/* Fewer new objects than this are written loose, more as one pack (git's transfer.unpackLimit). */
+#define PACK_THRESHOLD 100
+
+struct id_list {
+	git_oid *ids;
+	size_t n, alloc;
+};
+
+static int id_push(struct id_list *l, const git_oid *id)
+{
+	if (l->n == l->alloc) {
+		size_t n = l->alloc ? l->alloc * 2 : 64;
+		git_oid *ids = realloc(l->ids, n * sizeof(*ids));
+
+		if (!ids)
+			return -ENOMEM;
+		l->ids = ids;
+		l->alloc = n;
+	}
+	git_oid_cpy(&l->ids[l->n++], id);
+	return 0;
+}
+
+static int in_mempack(struct dw_store *store, const git_oid *id)
+{
+	return store->mempack->exists(store->mempack, id);
+}
+
+/*
+ * The new objects under tree @id, children before their parent. A tree that
+ * is already on disk is complete (its children were written before it), so
+ * the walk stops there.
+ */
+static int collect_tree(struct dw_store *store, const git_oid *id, struct id_list *out)
+{
+	git_tree *tree = NULL;
+	size_t i, n;
+	int rc;
+
+	if (!in_mempack(store, id))
+		return 0;
+	if ((rc = git_tree_lookup(&tree, store->repo, id)) < 0)
+		return rc;
+	n = git_tree_entrycount(tree);
+	for (i = 0; i < n && rc == 0; i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(tree, i);
+		const git_oid *eid = git_tree_entry_id(e);
+
+		if (git_tree_entry_type(e) == GIT_OBJECT_TREE)
+			rc = collect_tree(store, eid, out);
+		else if (git_tree_entry_type(e) == GIT_OBJECT_BLOB && in_mempack(store, eid))
+			rc = id_push(out, eid) < 0 ? GIT_ERROR : 0;
+	}
+	git_tree_free(tree);
+	if (rc == 0 && id_push(out, id) < 0)
+		rc = GIT_ERROR;
+	return rc;
+}
+
+static int write_loose(struct dw_store *store, const struct id_list *l, struct dw_error *err)
+{
+	git_odb_object *obj = NULL;
+	git_oid written;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < l->n && rc == 0; i++) {
+		if ((rc = git_odb_read(&obj, store->odb, &l->ids[i])) < 0)
+			break;
+		rc = git_odb_write(&written, store->disk, git_odb_object_data(obj),
+		                   git_odb_object_size(obj), git_odb_object_type(obj));
+		git_odb_object_free(obj);
+	}
+	return rc < 0 ? store_git_error(err, rc, "could not write objects") : 0;
+}
+
+static int write_pack(struct dw_store *store, const struct id_list *l, struct dw_error *err)
+{
+	git_packbuilder *pb = NULL;
+	git_buf objects = { 0 };
+	char dir[4200];
+	size_t i;
+	int rc;
+
+	if ((rc = git_repository_item_path(&objects, store->repo, GIT_REPOSITORY_ITEM_OBJECTS)) < 0)
+		goto out;
+	snprintf(dir, sizeof(dir), "%spack", objects.ptr);
+	if ((rc = git_packbuilder_new(&pb, store->repo)) < 0)
+		goto out;
+	for (i = 0; i < l->n && rc == 0; i++)
+		rc = git_packbuilder_insert(pb, &l->ids[i], NULL);
+	if (rc == 0)
+		rc = git_packbuilder_write(pb, dir, 0, NULL, NULL);
+out:
+	git_packbuilder_free(pb);
+	git_buf_dispose(&objects);
+	return rc < 0 ? store_git_error(err, rc, "could not write a pack") : 0;
+}
+
+int store_persist(struct dw_store *store, const git_oid *commit_id, size_t *written,
+                  struct dw_error *err)
+{
+	struct id_list l = { 0 };
+	git_commit *commit = NULL;
+	int rc, r;
+
+	*written = 0;
+	if ((rc = git_commit_lookup(&commit, store->repo, commit_id)) < 0 ||
+	    (rc = collect_tree(store, git_commit_tree_id(commit), &l)) < 0 ||
+	    (rc = id_push(&l, commit_id) < 0 ? GIT_ERROR : 0) < 0) {
+		r = store_git_error(err, rc, "could not list the new objects");
+		goto out;
+	}
+	r = l.n < PACK_THRESHOLD ? write_loose(store, &l, err) : write_pack(store, &l, err);
+	if (r == 0)
+		*written = l.n;
+out:
+	git_commit_free(commit);
+	free(l.ids);
+	store_mempack_reset(store);
+	return r;
+}
+
+static int build_updates(struct dw_store_tx *tx, git_tree_update **out, size_t *n)
+{
+	git_tree_update *u;
+	size_t i, count = 0;
+
+	u = calloc(tx->nentries ? tx->nentries : 1, sizeof(*u));
+	if (!u)
+		return -ENOMEM;
+	for (i = 0; i < tx->nentries; i++) {
+		const struct tx_entry *e = &tx->entries[i];
+
+		switch (tx_entry_change(tx, e)) {
+		case TX_ADD:
+		case TX_CHANGE:
+			u[count].action = GIT_TREE_UPDATE_UPSERT;
+			git_oid_cpy(&u[count].id, &e->cur);
+			u[count].filemode = GIT_FILEMODE_BLOB;
+			u[count++].path = e->path;
+			break;
+		case TX_DELETE:
+			u[count].action = GIT_TREE_UPDATE_REMOVE;
+			u[count++].path = e->path;
+			break;
+		default:
+			break;
+		}
+	}
+	*out = u;
+	*n = count;
+	return 0;
+}
+
+static int make_tree(struct dw_store_tx *tx, git_oid *tree_id, struct dw_error *err)
+{
+	git_tree_update *updates = NULL;
+	size_t n = 0;
+	int rc, r = 0;
+
+	if (build_updates(tx, &updates, &n) < 0)
+		return dw_error_set(err, -ENOMEM, DW_AREA_SYSTEM, ENOMEM, "out of memory");
+	if (n == 0 && tx->prev_tree)
+		git_oid_cpy(tree_id, git_tree_id(tx->prev_tree));
+	else if ((rc = git_tree_create_updated(tree_id, tx->store->repo, tx->prev_tree, n,
+	                                       updates)) < 0)
+		r = store_git_error(err, rc, "%s: could not build the new tree", tx->ref);
+	free(updates);
+	return r;
+}
+
+static int make_commit(struct dw_store_tx *tx, const git_oid *tree_id, const char *message,
+                       git_oid *out, struct dw_error *err)
+{
+	git_signature *sig = NULL;
+	git_commit *parent = NULL;
+	const git_commit *parents[1];
+	git_tree *tree = NULL;
+	char *msg = NULL;
+	size_t len = strlen(message);
+	int rc, r = 0;
+
+	msg = malloc(len + 2);
+	if (!msg)
+		return dw_error_set(err, -ENOMEM, DW_AREA_SYSTEM, ENOMEM, "out of memory");
+	memcpy(msg, message, len + 1);
+	if (len == 0 || message[len - 1] != '\n')
+		memcpy(msg + len, "\n", 2);
+	if ((r = store_signature(tx->store, &sig, err)) < 0)
+		goto out;
+	if ((rc = git_tree_lookup(&tree, tx->store->repo, tree_id)) < 0 ||
+	    (tx->has_parent && (rc = git_commit_lookup(&parent, tx->store->repo, &tx->parent)) < 0))
+		goto fail;
+	parents[0] = parent;
+	if ((rc = git_commit_create(out, tx->store->repo, NULL, sig, sig, NULL, msg, tree,
+	                            tx->has_parent ? 1 : 0, parents)) < 0)
+		goto fail;
+	goto out;
+fail:
+	r = store_git_error(err, rc, "%s: could not create the commit", tx->ref);
+out:
+	git_signature_free(sig);
+	git_commit_free(parent);
+	git_tree_free(tree);
+	free(msg);
+	return r;
+}
+
+static int move_ref(struct dw_store_tx *tx, const git_oid *commit, struct dw_error *err)
+{
+	git_reference *ref = NULL;
+	char new_hex[DW_STORE_ID_HEX];
+	int rc;
+
+	rc = git_reference_create_matching(&ref, tx->store->repo, tx->ref, commit, tx->has_parent,
+	                                   tx->has_parent ? &tx->parent : NULL,
+	                                   "driftward: snapshot");
+	git_reference_free(ref);
+	if (rc == 0)
+		return 0;
+	git_oid_tostr(new_hex, sizeof(new_hex), commit);
+	if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS) {
+		return dw_error_set(err, -ESTALE, DW_AREA_GIT, 0,
+		                    "concurrent update of %s: it moved from %s while this run "
+		                    "wrote commit %s; the branch keeps the other writer's commit",
+		                    tx->ref, tx->has_parent ? tx->parent_hex : "(none)", new_hex);
+	}
+	return store_git_error(err, rc, "could not move %s to %s", tx->ref, new_hex);
+}
+
+int dw_store_tx_commit(struct dw_store_tx *tx, const char *message,
+                       struct dw_store_commit_result *out, struct dw_error *err)
+{
+	git_oid tree_id, commit_id;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (tx->done)
+		return dw_error_set(err, -EINVAL, DW_AREA_USAGE, 0, "%s: the transaction is over",
+		                    tx->ref);
+	tx->done = 1;
+	dw_store_tx_changes(tx, &out->changes);
+	if ((r = make_tree(tx, &tree_id, err)) < 0)
+		goto out;
+	git_oid_tostr(out->tree, sizeof(out->tree), &tree_id);
+	if (tx->has_parent && git_oid_equal(&tree_id, git_tree_id(tx->prev_tree))) {
+		/* the same tree: no commit, and nothing to write */
+		memcpy(out->commit, tx->parent_hex, sizeof(out->commit));
+		goto out;
+	}
+	if ((r = make_commit(tx, &tree_id, message, &commit_id, err)) < 0 ||
+	    (r = store_persist(tx->store, &commit_id, &out->objects_written, err)) < 0)
+		goto out;
+	git_oid_tostr(out->commit, sizeof(out->commit), &commit_id);
+	if ((r = move_ref(tx, &commit_id, err)) < 0)
+		goto out;
+	out->committed = 1;
+out:
+	store_mempack_reset(tx->store);
+	return r;
+}

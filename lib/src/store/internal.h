@@ -1,0 +1,68 @@
+/* Shared by the files of the state store; the only place that sees libgit2. */
+#ifndef DW_STORE_INTERNAL_H
+#define DW_STORE_INTERNAL_H
+
+#include <git2.h>
+#include <git2/sys/mempack.h>
+#include <git2/sys/odb_backend.h>
+
+#include "driftward/common.h"
+#include "driftward/error.h"
+#include "driftward/store.h"
+
+struct dw_store {
+	git_repository *repo;
+	git_odb *odb;             /* the repository's, with the mempack on top */
+	git_odb_backend *mempack; /* owned by odb: new objects wait here until commit */
+	git_odb *disk;            /* the objects directory alone, for loose writes */
+	char *path;
+	char *ident_name;
+	char *ident_email;
+	struct dw_store_tx *tx; /* the open transaction, at most one */
+};
+
+/* A per-ref lock: an flock(2)ed file under <repo>/driftward-locks/. */
+struct store_lock {
+	int fd;
+	char *path;
+};
+
+/*
+ * Sets @err from libgit2's last error with @what as context ("could not read
+ * tree"); returns the negative errno matching @gitrc.
+ */
+int store_git_error(struct dw_error *err, int gitrc, const char *fmt, ...) DW_PRINTF(3, 4);
+
+/* libgit2's global state, reference-counted; the options are set on first use. */
+int store_global_acquire(struct dw_error *err);
+void store_global_release(void);
+
+/* Is @path usable as a file path in a tree ("a/b.json")? */
+int store_path_valid(const char *path);
+
+/* Takes the lock @name ("tenants/contoso", "main"); @what names it in messages. */
+int store_lock_acquire(const char *repo_path, const char *name, const char *what,
+                       struct store_lock *out, struct dw_error *err);
+void store_lock_release(struct store_lock *lock);
+
+/* Removes a leftover "<ref>.lock" of libgit2/git, which only a killed writer leaves. */
+void store_clear_stale_ref_lock(const char *repo_path, const char *ref);
+
+/*
+ * Writes the new objects reachable from @commit that are still in the
+ * mempack to disk (children before parents, or as one pack when there are
+ * many), fsynced; then empties the mempack. Returns the number written.
+ */
+int store_persist(struct dw_store *store, const git_oid *commit, size_t *written,
+                  struct dw_error *err);
+
+/* Drops everything in the mempack (an aborted transaction). */
+void store_mempack_reset(struct dw_store *store);
+
+/* The author/committer signature "driftward <driftward@host>" at the current time. */
+int store_signature(struct dw_store *store, git_signature **out, struct dw_error *err);
+
+/* The marker in the repository's config that says driftward created it. */
+#define STORE_MARKER_KEY "driftward.repositoryformat"
+
+#endif

@@ -1,0 +1,69 @@
+/*
+ * Helpers shared by the store's tests: a scratch bare repository and the git
+ * command line as the judge of what the store wrote.
+ */
+#ifndef DW_TEST_STORE_HELPERS_H
+#define DW_TEST_STORE_HELPERS_H
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "driftward/buf.h"
+
+/* Runs a shell command (printf-style) and returns its exit status; stdout goes to @out. */
+static int sh(struct dw_buf *out, const char *fmt, ...) DW_PRINTF(2, 3);
+
+static int sh(struct dw_buf *out, const char *fmt, ...)
+{
+	char cmd[8192], chunk[4096];
+	va_list ap;
+	FILE *p;
+	size_t n;
+	int status;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	p = popen(cmd, "re");
+	if (!p)
+		return -1;
+	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
+		if (out && dw_buf_put(out, chunk, n) < 0)
+			break;
+	status = pclose(p);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* A temporary directory with a bare repository "state.git" in it. */
+struct scratch {
+	char dir[64];
+	char repo[128];
+};
+
+static int scratch_make(struct scratch *s, int init_repo)
+{
+	snprintf(s->dir, sizeof(s->dir), "/tmp/dw-store-XXXXXX");
+	if (!mkdtemp(s->dir))
+		return -1;
+	snprintf(s->repo, sizeof(s->repo), "%s/state.git", s->dir);
+	if (init_repo && sh(NULL, "git init -q --bare '%s'", s->repo) != 0)
+		return -1;
+	return 0;
+}
+
+static void scratch_remove(struct scratch *s)
+{
+	if (s->dir[0])
+		sh(NULL, "rm -rf '%s'", s->dir);
+}
+
+/* git fsck --strict over the repository: 0 when clean. */
+static int fsck_clean(const char *repo)
+{
+	return sh(NULL, "git --git-dir='%s' fsck --strict --no-progress >/dev/null 2>&1", repo);
+}
+
+#endif
