@@ -39,6 +39,7 @@ extern const struct command cmd_decrypt;
 extern const struct command cmd_encrypt;
 extern const struct command cmd_keygen;
 extern const struct command cmd_secret;
+extern const struct command cmd_snapshot;
 
 const struct command *command_find(const char *name);
 
@@ -54,6 +55,18 @@ struct dw_secret;
 struct dw_config;
 /* Prints "driftward: <error>" to stderr; returns EXIT_ERROR. */
 int print_error(const struct dw_error *err);
+
+struct dw_config;
+struct dw_catalog;
+struct dw_diags;
+/* Prints each problem as "file:line:col: error: message" to stderr. */
+void print_diags(const struct dw_diags *diags);
+/* Reads the configuration (problems printed). Returns 0 or a negative code. */
+int cli_load_config(const struct cli *cli, unsigned flags, struct dw_config **cfg);
+/* Reads the configured collector catalogs (problems printed). */
+int cli_load_catalog(const struct dw_config *cfg, struct dw_catalog **catalog);
+/* Parses "I/N" for --shard. */
+int parse_shard(const char *s, unsigned *index, unsigned *count);
 /* Asks for a passphrase on the terminal, echo off (twice with @confirm). */
 int read_passphrase(const char *prompt, int confirm, struct dw_secret **out);
 const char *passphrase_error(int r);

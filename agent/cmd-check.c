@@ -13,15 +13,6 @@
 #include "driftward/config.h"
 #include "driftward/diag.h"
 
-static void print_diags(const struct dw_diags *diags)
-{
-	char line[2048];
-	size_t i;
-
-	for (i = 0; i < diags->count; i++)
-		fprintf(stderr, "%s\n", dw_diag_format(&diags->items[i], line, sizeof(line)));
-}
-
 /* The built-in and extra collector catalogs, and each tenant's `collectors` against them. */
 static int check_catalog(const struct cli *cli, const struct dw_config *cfg)
 {

@@ -153,6 +153,22 @@ struct dw_store_commit_result {
 	size_t objects_written; /* new objects that went to disk */
 };
 
+enum dw_store_change {
+	DW_STORE_ADDED,
+	DW_STORE_CHANGED,
+	DW_STORE_REMOVED,
+};
+
+/*
+ * Calls @cb for every path the transaction, as staged so far, adds, changes
+ * or removes (with DW_STORE_TX_REPLACE, untouched previous files count as
+ * removed). @cb returns 0 to go on or a negative code that stops the walk.
+ */
+int dw_store_tx_foreach_change(struct dw_store_tx *tx,
+                               int (*cb)(const char *path, enum dw_store_change change,
+                                         void *payload),
+                               void *payload);
+
 /*
  * Writes the new tree and, when it differs from the previous commit's (or the
  * branch is new), a commit with @message (see dw_store_message) and moves the

@@ -1,0 +1,176 @@
+/*
+ * driftward snapshot: reads every configured collector of each tenant and
+ * commits the result to the tenant's branch of the state repository.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent.h"
+#include "driftward/catalog.h"
+#include "driftward/config.h"
+#include "driftward/snapshot.h"
+
+#define MAX_TENANT_ARGS 256
+
+struct snapshot_args {
+	const char *tenants[MAX_TENANT_ARGS];
+	size_t ntenants;
+	unsigned shard_index, shard_count;
+	int push;
+};
+
+/* "I/N": shard I of N, I from 0 to N-1 (a Kubernetes Indexed Job's completion index). */
+int parse_shard(const char *s, unsigned *index, unsigned *count)
+{
+	char *end;
+	unsigned long i, n;
+
+	i = strtoul(s, &end, 10);
+	if (end == s || *end != '/')
+		return -EINVAL;
+	s = end + 1;
+	n = strtoul(s, &end, 10);
+	if (end == s || *end || n == 0 || n > 100000 || i >= n)
+		return -EINVAL;
+	*index = (unsigned)i;
+	*count = (unsigned)n;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct snapshot_args *a)
+{
+	static const struct option options[] = {
+		{ "tenant", required_argument, NULL, 't' },
+		{ "shard", required_argument, NULL, 's' },
+		{ "no-push", no_argument, NULL, 'P' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	a->push = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:t:", options, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			if (a->ntenants == MAX_TENANT_ARGS)
+				return usage_error("snapshot", "too many -t options");
+			a->tenants[a->ntenants++] = optarg;
+			break;
+		case 's':
+			if (parse_shard(optarg, &a->shard_index, &a->shard_count) < 0)
+				return usage_error("snapshot",
+				                   "--shard: '%s' is not I/N with 0 <= I < N",
+				                   optarg);
+			break;
+		case 'P':
+			a->push = 0;
+			break;
+		case ':':
+			return usage_error("snapshot", "option '%s' needs a value",
+			                   argv[optind - 1]);
+		default:
+			return usage_error("snapshot", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return usage_error("snapshot", "unexpected argument '%s'", argv[optind]);
+	return 0;
+}
+
+static void print_tenant(const struct dw_snapshot_tenant *t, int verbosity)
+{
+	char msg[DW_ERROR_MSG_MAX + DW_ERROR_FILE_MAX + 32];
+	size_t i;
+
+	if (t->rc < 0) {
+		fprintf(stderr, "driftward: %s\n", dw_error_format(&t->err, msg, sizeof(msg)));
+		return;
+	}
+	for (i = 0; i < t->ncollectors; i++) {
+		const struct dw_snapshot_collector *sc = &t->collectors[i];
+
+		if (dw_collector_status_incomplete(sc->status))
+			fprintf(stderr, "%s: %s: %s (%s); its previous files are kept\n",
+			        t->tenant->name, sc->collector->name,
+			        dw_collector_status_name(sc->status), sc->detail);
+	}
+	if (verbosity < 0)
+		return;
+	printf("%s: %s %.12s: %zu changed, %zu added, %zu removed", t->tenant->name,
+	       t->committed ? "committed" : "unchanged", t->commit, t->changed, t->added,
+	       t->removed);
+	if (t->incomplete)
+		printf("; %zu of %zu collectors incomplete", t->incomplete, t->ncollectors);
+	if (t->changed_by)
+		printf("; %zu Changed-By", t->changed_by);
+	printf("%s\n", t->pushed ? "; pushed" : "");
+}
+
+/* 1 when a tenant failed, else 3 when a collector was incomplete, else 0. */
+static int exit_status(const struct dw_snapshot_report *report)
+{
+	int status = EXIT_DONE;
+	size_t i;
+
+	for (i = 0; i < report->ntenants; i++) {
+		if (report->tenants[i].rc < 0)
+			return EXIT_ERROR;
+		if (report->tenants[i].incomplete)
+			status = EXIT_INCOMPLETE;
+	}
+	return status;
+}
+
+static int run_snapshot(struct cli *cli, int argc, char **argv)
+{
+	struct snapshot_args args = { 0 };
+	struct dw_snapshot_options opts = { 0 };
+	struct dw_snapshot_report *report = NULL;
+	struct dw_catalog *catalog = NULL;
+	struct dw_config *cfg = NULL;
+	struct dw_error err;
+	size_t i;
+	int status = EXIT_ERROR;
+
+	if (parse_args(argc, argv, &args) != 0)
+		return EXIT_ERROR;
+	if (cli_load_config(cli, 0, &cfg) < 0 || cli_load_catalog(cfg, &catalog) < 0)
+		goto out;
+	opts = (struct dw_snapshot_options){ .tenants = args.tenants,
+		                             .ntenants = args.ntenants,
+		                             .shard_index = args.shard_index,
+		                             .shard_count = args.shard_count,
+		                             .push = args.push };
+	dw_error_clear(&err);
+	if (dw_snapshot_run(cfg, catalog, &opts, &report, &err) < 0) {
+		print_error(&err);
+		goto out;
+	}
+	for (i = 0; i < report->ntenants; i++)
+		print_tenant(&report->tenants[i], cli->verbosity);
+	status = exit_status(report);
+out:
+	dw_snapshot_report_free(report);
+	dw_catalog_free(catalog);
+	dw_config_free(cfg);
+	return status;
+}
+
+const struct command cmd_snapshot = {
+	.name = "snapshot",
+	.run = run_snapshot,
+	.summary = "read tenants and commit their snapshots",
+	.usage = "usage: driftward snapshot [-t TENANT]... [--shard I/N] [--no-push]\n\n"
+	         "Reads every configured collector of each tenant (or of those named with -t)\n"
+	         "through Microsoft Graph and commits the canonical result to the tenant's\n"
+	         "branch, tenants/NAME, of the state repository; a commit only when something\n"
+	         "changed. A collector that could not be read keeps its previous files.\n\n"
+	         "  -t, --tenant NAME  only this tenant (repeatable)\n"
+	         "  --shard I/N        only the tenants of shard I of N (I from 0 to N-1), by a\n"
+	         "                     stable hash of the tenant id\n"
+	         "  --no-push          do not push to the configured remote\n\n"
+	         "Exit status: 0 done; 1 a tenant failed; 3 some collector was incomplete.\n",
+};

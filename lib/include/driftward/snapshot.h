@@ -1,0 +1,96 @@
+/*
+ * Snapshots (DESIGN.md sections 2 and 3): every configured collector of each
+ * tenant is read through Graph, normalised, written as canonical JSON and
+ * committed to the tenant's branch of the state repository, one commit per
+ * tenant and run, and only when something changed.
+ *
+ * A collector that could not be read completely keeps its previous files and
+ * is marked in _status.json; it never looks like a deletion.
+ */
+#ifndef DRIFTWARD_SNAPSHOT_H
+#define DRIFTWARD_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "driftward/catalog.h"
+#include "driftward/config.h"
+#include "driftward/error.h"
+#include "driftward/store.h"
+
+/* The file in each tenant's tree that says how complete each collector is. */
+#define DW_STATUS_FILE "_status.json"
+
+enum dw_collector_status {
+	DW_COLLECTOR_OK = 0,
+	DW_COLLECTOR_UNLICENSED, /* the tenant has no licence for it: nothing to read */
+	DW_COLLECTOR_PARTIAL,    /* some pages were read, not all */
+	DW_COLLECTOR_FORBIDDEN,  /* the application lacks the permission */
+	DW_COLLECTOR_FAILED,
+};
+
+const char *dw_collector_status_name(enum dw_collector_status status);
+
+/* True for the statuses that mean the tenant's snapshot is incomplete (exit status 3). */
+bool dw_collector_status_incomplete(enum dw_collector_status status);
+
+struct dw_snapshot_options {
+	const char *const *tenants; /* names from -t; none: every tenant */
+	size_t ntenants;
+	unsigned shard_index; /* with shard_count > 1: only tenants whose hash % count == index */
+	unsigned shard_count;
+	const char *run_id; /* NULL: a new random one */
+	bool push;          /* push tenant branches to agent.remote after committing */
+};
+
+struct dw_snapshot_collector {
+	const struct dw_collector *collector;
+	enum dw_collector_status status;
+	size_t objects;   /* read this run; for an incomplete one, the files kept */
+	char detail[256]; /* why it is not ok: no secrets, stable across runs */
+};
+
+struct dw_snapshot_tenant {
+	const struct dw_tenant_config *tenant;
+	int rc; /* 0, or why the tenant as a whole failed (then err says more) */
+	struct dw_error err;
+	bool committed;
+	char commit[DW_STORE_ID_HEX];   /* the tenant's commit after the run ("" none) */
+	size_t added, changed, removed; /* objects, not counting _status.json */
+	size_t changed_by;              /* Changed-By trailers written */
+	struct dw_snapshot_collector *collectors;
+	size_t ncollectors;
+	size_t incomplete; /* collectors not read completely */
+	bool pushed;
+};
+
+struct dw_snapshot_report {
+	char run_id[40];
+	struct dw_snapshot_tenant *tenants;
+	size_t ntenants;
+	unsigned long requests, throttled, retries;
+};
+
+/*
+ * Snapshots the selected tenants. Returns 0 when every tenant was done (some
+ * collectors may be incomplete: see the report), -EINVAL for a bad selection
+ * (@err says which), or another negative code when nothing could be done. A
+ * failure of one tenant is in its report entry and does not stop the others.
+ * The report is the caller's to free, also on failure (*out may be NULL).
+ */
+int dw_snapshot_run(const struct dw_config *cfg, const struct dw_catalog *catalog,
+                    const struct dw_snapshot_options *opts, struct dw_snapshot_report **out,
+                    struct dw_error *err);
+
+void dw_snapshot_report_free(struct dw_snapshot_report *report);
+
+/*
+ * The tenants a run takes: those named (all when none), then those of shard
+ * @index of @count (by a stable hash of the tenant id). Sets @out (free()) and
+ * @count. -EINVAL names an unknown tenant in @err.
+ */
+int dw_snapshot_select(const struct dw_config *cfg, const char *const *names, size_t nnames,
+                       unsigned shard_index, unsigned shard_count,
+                       const struct dw_tenant_config ***out, size_t *n, struct dw_error *err);
+
+#endif

@@ -1,0 +1,227 @@
+/*
+ * One collector's result into the tenant's tree. Everything is encoded first
+ * and staged only when every object encoded: a collector is either complete
+ * in the new tree or keeps its previous files, never half of each.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "driftward/log.h"
+#include "driftward/naming.h"
+#include "snapshot/encode.h"
+#include "snapshot/internal.h"
+
+struct encoded_file {
+	char *path;
+	char *content;
+	size_t len;
+};
+
+struct encoded_set {
+	struct encoded_file *files;
+	size_t count, alloc;
+};
+
+static void set_release(struct encoded_set *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->count; i++) {
+		free(s->files[i].path);
+		free(s->files[i].content);
+	}
+	free(s->files);
+	memset(s, 0, sizeof(*s));
+}
+
+static int set_add(struct encoded_set *s, struct dw_buf *path, struct dw_buf *content)
+{
+	struct encoded_file *f;
+
+	if (s->count == s->alloc) {
+		size_t alloc = s->alloc ? 2 * s->alloc : 64;
+
+		f = realloc(s->files, alloc * sizeof(*f));
+		if (!f)
+			return -ENOMEM;
+		s->files = f;
+		s->alloc = alloc;
+	}
+	f = &s->files[s->count];
+	f->path = dw_buf_detach(path, NULL);
+	f->content = dw_buf_detach(content, &f->len);
+	if (!f->path || !f->content) {
+		free(f->path);
+		free(f->content);
+		return -ENOMEM;
+	}
+	s->count++;
+	return 0;
+}
+
+static int by_path(const void *a, const void *b)
+{
+	return strcmp(((const struct encoded_file *)a)->path,
+	              ((const struct encoded_file *)b)->path);
+}
+
+/* Previous files of a collector by id, for secrets whose ciphertext must stay. */
+struct previous_index {
+	struct dw_store_tx *tx;
+	char **paths;
+	size_t count, alloc;
+	struct dw_buf bytes;
+};
+
+static int index_add(const char *path, void *payload)
+{
+	struct previous_index *ix = payload;
+	char **paths;
+
+	if (ix->count == ix->alloc) {
+		size_t alloc = ix->alloc ? 2 * ix->alloc : 64;
+
+		paths = realloc(ix->paths, alloc * sizeof(*paths));
+		if (!paths)
+			return -ENOMEM;
+		ix->paths = paths;
+		ix->alloc = alloc;
+	}
+	ix->paths[ix->count] = strdup(path);
+	return ix->paths[ix->count] ? (ix->count++, 0) : -ENOMEM;
+}
+
+static int previous_lookup(void *ctx, const char *id, size_t idlen, const char **data, size_t *len)
+{
+	struct previous_index *ix = ctx;
+	struct dw_buf want;
+	size_t i;
+	int r = -ENOENT;
+
+	dw_buf_init(&want, 4096);
+	if (dw_escape_id(&want, id, idlen) < 0)
+		return -ENOMEM;
+	for (i = 0; i < ix->count && r == -ENOENT; i++) {
+		const char *pid;
+		size_t plen;
+
+		if (dw_object_path_id(ix->paths[i], &pid, &plen) < 0 || plen != want.len ||
+		    memcmp(pid, want.ptr, plen) != 0)
+			continue;
+		dw_buf_reset(&ix->bytes);
+		r = dw_store_tx_previous(ix->tx, ix->paths[i], &ix->bytes, NULL);
+		if (r == 0) {
+			*data = dw_buf_cstr(&ix->bytes);
+			*len = ix->bytes.len;
+		}
+	}
+	dw_buf_release(&want);
+	return r;
+}
+
+static void index_release(struct previous_index *ix)
+{
+	size_t i;
+
+	for (i = 0; i < ix->count; i++)
+		free(ix->paths[i]);
+	free(ix->paths);
+	dw_buf_release(&ix->bytes);
+}
+
+static int encode_page(struct object_encoder *enc, const struct dw_graph_page *page,
+                       const struct previous_files *prev, struct encoded_set *set,
+                       struct dw_error *err)
+{
+	struct dw_buf path, content;
+	size_t i, n = page->count;
+	int r = 0;
+
+	dw_buf_init(&path, 4096);
+	dw_buf_init(&content, DW_OBJECT_FILE_MAX);
+	for (i = 0; r == 0 && i < n; i++) {
+		struct dw_json *obj =
+		        enc->collector->singleton ? page->value : dw_json_at(page->value, i);
+
+		r = encoder_encode(enc, page->doc, obj, prev, &path, &content, err);
+		r = r ?: set_add(set, &path, &content);
+		dw_buf_reset(&path);
+		dw_buf_reset(&content);
+	}
+	dw_buf_release(&path);
+	dw_buf_release(&content);
+	return r;
+}
+
+static int encode_all(struct tenant_run *tr, struct collector_run *cr, struct encoded_set *set,
+                      struct dw_error *err)
+{
+	struct object_encoder enc;
+	struct previous_index ix = { .tx = tr->tx };
+	struct previous_files prev = { previous_lookup, &ix };
+	size_t i;
+	int r;
+
+	dw_buf_init(&ix.bytes, DW_STORE_FILE_MAX);
+	r = encoder_init(&enc, tr->catalog, cr->collector, tr->recipients, tr->key);
+	if (r == 0 && cr->collector->secrets.count)
+		r = dw_store_tx_list(tr->tx, cr->collector->name, index_add, &ix);
+	for (i = 0; r == 0 && i < cr->op.npages; i++)
+		r = encode_page(&enc, &cr->op.pages[i], cr->collector->secrets.count ? &prev : NULL,
+		                set, err);
+	encoder_release(&enc);
+	index_release(&ix);
+	if (r < 0)
+		return r;
+	qsort(set->files, set->count, sizeof(*set->files), by_path);
+	for (i = 1; i < set->count; i++)
+		if (strcmp(set->files[i - 1].path, set->files[i].path) == 0)
+			return dw_error_set(err, -EBADMSG, DW_AREA_GRAPH, 0,
+			                    "two objects share the file name %s",
+			                    set->files[i].path);
+	return 0;
+}
+
+/* An incomplete collector keeps what the previous snapshot had. */
+static int keep_previous(struct tenant_run *tr, struct collector_run *cr, struct dw_error *err)
+{
+	int kept = dw_store_tx_keep(tr->tx, cr->collector->name, err);
+
+	if (kept < 0)
+		return kept;
+	cr->report->objects = (size_t)kept;
+	return 0;
+}
+
+int collect_stage(struct tenant_run *tr, struct collector_run *cr, struct dw_error *err)
+{
+	struct encoded_set set = { 0 };
+	struct dw_error why;
+	size_t i;
+	int r;
+
+	status_from_op(cr->report, &cr->op);
+	if (cr->report->status != DW_COLLECTOR_OK)
+		return keep_previous(tr, cr, err);
+	dw_error_clear(&why);
+	r = encode_all(tr, cr, &set, &why);
+	if (r == -EBADMSG || r == -EINVAL) {
+		/* Graph sent something we can't store: a failure, not an empty collector */
+		cr->report->status = DW_COLLECTOR_FAILED;
+		snprintf(cr->report->detail, sizeof(cr->report->detail), "bad response: %.200s",
+		         why.msg);
+		set_release(&set);
+		return keep_previous(tr, cr, err);
+	}
+	if (r < 0) {
+		set_release(&set);
+		return dw_error_set(err, r, why.area, why.code, "%s", why.msg);
+	}
+	for (i = 0; r == 0 && i < set.count; i++)
+		r = dw_store_tx_stage(tr->tx, set.files[i].path, set.files[i].content,
+		                      set.files[i].len, err);
+	cr->report->objects = set.count;
+	set_release(&set);
+	return r;
+}

@@ -1,0 +1,62 @@
+/* Shared by the parts of the snapshot engine. */
+#ifndef DW_SNAPSHOT_INTERNAL_H
+#define DW_SNAPSHOT_INTERNAL_H
+
+#include <stdint.h>
+
+#include "driftward/age.h"
+#include "driftward/graph.h"
+#include "driftward/snapshot.h"
+#include "driftward/store.h"
+
+/* One collector of one tenant during a run. */
+struct collector_run {
+	const struct dw_collector *collector;
+	struct dw_graph_op op;
+	struct dw_snapshot_collector *report;
+};
+
+/* The audit logs read for Changed-By trailers (directory, Intune). */
+enum { AUDIT_DIRECTORY, AUDIT_INTUNE, AUDIT_SOURCES };
+
+struct audit_run {
+	char since[32]; /* the previous snapshot's time, ISO 8601; "" on the first run */
+	char query[AUDIT_SOURCES][96];
+	struct dw_graph_op ops[AUDIT_SOURCES];
+	bool submitted[AUDIT_SOURCES];
+};
+
+/* One tenant during a run. */
+struct tenant_run {
+	const struct dw_config *cfg;
+	const struct dw_catalog *catalog;
+	const struct dw_age_identities *key;
+	const char *run_id;
+	struct dw_snapshot_tenant *report;
+	struct dw_store *store;
+	struct dw_store_tx *tx;
+	struct dw_graph_tenant *graph;
+	struct dw_age_recipients *recipients; /* for secret fields */
+	struct collector_run *collectors;
+	size_t ncollectors;
+	struct audit_run audit;
+};
+
+/* status.c */
+void status_from_op(struct dw_snapshot_collector *sc, const struct dw_graph_op *op);
+int status_write(const struct dw_snapshot_tenant *t, struct dw_buf *out, struct dw_error *err);
+
+/* collect.c: turns a finished read into staged files, or keeps the previous ones. */
+int collect_stage(struct tenant_run *tr, struct collector_run *cr, struct dw_error *err);
+
+/* audit.c */
+int audit_submit(struct tenant_run *tr, int64_t since);
+int audit_trailers(struct tenant_run *tr, struct dw_trailer **out, size_t *n, char ***strings);
+void audit_release(struct audit_run *audit);
+
+/* tenant.c */
+int tenant_start(struct tenant_run *tr, struct dw_graph *graph, struct dw_error *err);
+int tenant_finish(struct tenant_run *tr, bool push, struct dw_error *err);
+void tenant_release(struct tenant_run *tr);
+
+#endif

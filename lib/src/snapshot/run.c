@@ -1,0 +1,173 @@
+/*
+ * A snapshot run: tenants go through in batches that share one Graph event
+ * loop, so their reads overlap while the number of open repositories and
+ * tenant locks stays bounded.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "driftward/keyfile.h"
+#include "driftward/log.h"
+#include "snapshot/internal.h"
+
+#define BATCH_MAX 32
+
+static int new_run_id(char *out, size_t outlen)
+{
+	unsigned char raw[8];
+	size_t i;
+
+	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
+		return -errno;
+	for (i = 0; i < sizeof(raw) && 2 * i + 2 < outlen; i++)
+		snprintf(out + 2 * i, 3, "%02x", raw[i]);
+	return 0;
+}
+
+static size_t batch_size(const struct dw_agent_config *agent)
+{
+	size_t per = agent->tenant_concurrency ? agent->tenant_concurrency : 1;
+	size_t n = 2 * ((agent->concurrency + per - 1) / per);
+
+	return n < 1 ? 1 : n > BATCH_MAX ? BATCH_MAX : n;
+}
+
+static void log_tenant(const struct dw_snapshot_tenant *t)
+{
+	const struct dw_log_field fields[] = { { "tenant", t->tenant->name },
+		                               { "commit", t->commit } };
+
+	if (t->rc < 0) {
+		char msg[DW_ERROR_MSG_MAX + DW_ERROR_FILE_MAX + 32];
+
+		dw_log_error("%s", dw_error_format(&t->err, msg, sizeof(msg)));
+		return;
+	}
+	dw_log_fields(t->incomplete ? DW_LOG_WARNING : DW_LOG_INFO, fields, DW_ARRAY_SIZE(fields),
+	              "%s: %s; %zu changed, %zu added, %zu removed, %zu of %zu collectors "
+	              "incomplete",
+	              t->tenant->name, t->committed ? "committed" : "unchanged", t->changed,
+	              t->added, t->removed, t->incomplete, t->ncollectors);
+}
+
+static void run_batch(struct tenant_run *runs, size_t n, struct dw_graph *graph, bool push)
+{
+	struct dw_error loop_err;
+	size_t i;
+	int r;
+
+	for (i = 0; i < n; i++) {
+		runs[i].report->rc = tenant_start(&runs[i], graph, &runs[i].report->err);
+		if (runs[i].report->rc < 0)
+			tenant_release(&runs[i]); /* its lock goes now, not after the batch */
+	}
+	dw_error_clear(&loop_err);
+	r = dw_graph_run(graph, &loop_err);
+	for (i = 0; i < n; i++) {
+		struct dw_snapshot_tenant *t = runs[i].report;
+
+		if (t->rc == 0 && r < 0) {
+			t->rc = r;
+			t->err = loop_err;
+		}
+		if (t->rc == 0)
+			t->rc = tenant_finish(&runs[i], push, &t->err);
+		tenant_release(&runs[i]);
+		log_tenant(t);
+	}
+}
+
+static int prepare(const struct dw_config *cfg, const struct dw_snapshot_options *opts,
+                   struct dw_snapshot_report *report, const struct dw_tenant_config ***tenants,
+                   struct dw_error *err)
+{
+	size_t i;
+	int r;
+
+	r = dw_snapshot_select(cfg, opts->tenants, opts->ntenants, opts->shard_index,
+	                       opts->shard_count, tenants, &report->ntenants, err);
+	if (r < 0)
+		return r;
+	if (opts->run_id)
+		snprintf(report->run_id, sizeof(report->run_id), "%s", opts->run_id);
+	else if ((r = new_run_id(report->run_id, sizeof(report->run_id))) < 0)
+		return dw_error_set(err, r, DW_AREA_SYSTEM, -r, "could not make a run id");
+	report->tenants = calloc(report->ntenants ? report->ntenants : 1, sizeof(*report->tenants));
+	if (!report->tenants)
+		return -ENOMEM;
+	for (i = 0; i < report->ntenants; i++)
+		report->tenants[i].tenant = (*tenants)[i];
+	return 0;
+}
+
+static void record_stats(const struct dw_graph *graph, struct dw_snapshot_report *report)
+{
+	struct dw_graph_stats stats;
+
+	dw_graph_stats(graph, &stats);
+	report->requests = stats.requests;
+	report->throttled = stats.throttled;
+	report->retries = stats.retries;
+}
+
+int dw_snapshot_run(const struct dw_config *cfg, const struct dw_catalog *catalog,
+                    const struct dw_snapshot_options *opts, struct dw_snapshot_report **out,
+                    struct dw_error *err)
+{
+	struct dw_snapshot_report *report = calloc(1, sizeof(*report));
+	const struct dw_tenant_config **tenants = NULL;
+	struct dw_age_identities *key = NULL;
+	struct dw_graph_options gopts;
+	struct dw_graph *graph = NULL;
+	struct tenant_run *runs = NULL;
+	size_t i, start, n, batch = batch_size(&cfg->agent);
+	int r = -ENOMEM;
+
+	*out = report;
+	if (!report)
+		goto out;
+	r = prepare(cfg, opts, report, &tenants, err);
+	r = r ?: dw_agent_key_load(cfg, &key, err);
+	dw_graph_options_init(&gopts, &cfg->agent);
+	r = r ?: dw_graph_new(&gopts, &graph, err);
+	if (r < 0)
+		goto out;
+	runs = calloc(batch, sizeof(*runs));
+	if (!runs) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (start = 0; start < report->ntenants; start += n) {
+		n = report->ntenants - start < batch ? report->ntenants - start : batch;
+		for (i = 0; i < n; i++)
+			runs[i] = (struct tenant_run){ .cfg = cfg,
+				                       .catalog = catalog,
+				                       .key = key,
+				                       .run_id = report->run_id,
+				                       .report = &report->tenants[start + i] };
+		run_batch(runs, n, graph, opts->push);
+	}
+	record_stats(graph, report);
+	r = 0;
+out:
+	free(runs);
+	dw_graph_free(graph);
+	dw_age_identities_free(key);
+	free(tenants);
+	return r;
+}
+
+void dw_snapshot_report_free(struct dw_snapshot_report *report)
+{
+	size_t i;
+
+	if (!report)
+		return;
+	for (i = 0; i < report->ntenants; i++)
+		free(report->tenants[i].collectors);
+	free(report->tenants);
+	free(report);
+}

@@ -1,0 +1,121 @@
+/*
+ * Collector statuses and _status.json. The file holds only what is stable
+ * while nothing changes (no times, no request ids), so an unchanged tenant
+ * gives an unchanged file and no commit.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "driftward/json.h"
+#include "snapshot/internal.h"
+
+const char *dw_collector_status_name(enum dw_collector_status status)
+{
+	switch (status) {
+	case DW_COLLECTOR_OK:
+		return "ok";
+	case DW_COLLECTOR_UNLICENSED:
+		return "unlicensed";
+	case DW_COLLECTOR_PARTIAL:
+		return "partial";
+	case DW_COLLECTOR_FORBIDDEN:
+		return "forbidden";
+	default:
+		return "failed";
+	}
+}
+
+bool dw_collector_status_incomplete(enum dw_collector_status status)
+{
+	return status == DW_COLLECTOR_PARTIAL || status == DW_COLLECTOR_FORBIDDEN ||
+	       status == DW_COLLECTOR_FAILED;
+}
+
+static void describe_permissions(const struct dw_collector *c, char *out, size_t outlen)
+{
+	size_t i, used;
+
+	used = (size_t)snprintf(out, outlen, "the application needs ");
+	for (i = 0; i < c->read_permissions.count && used < outlen; i++)
+		used += (size_t)snprintf(out + used, outlen - used, "%s%s", i ? " or " : "",
+		                         c->read_permissions.items[i]);
+	if (c->read_permissions.count == 0 && used < outlen)
+		snprintf(out + used, outlen - used, "a Graph permission");
+}
+
+void status_from_op(struct dw_snapshot_collector *sc, const struct dw_graph_op *op)
+{
+	const char *code = op->graph_code[0] ? op->graph_code : NULL;
+
+	sc->detail[0] = '\0';
+	switch (op->outcome) {
+	case DW_GRAPH_OK:
+		sc->status = op->truncated ? DW_COLLECTOR_PARTIAL : DW_COLLECTOR_OK;
+		if (op->truncated)
+			snprintf(sc->detail, sizeof(sc->detail), "stopped after %zu pages",
+			         op->npages);
+		return;
+	case DW_GRAPH_PERMISSION:
+		sc->status = DW_COLLECTOR_FORBIDDEN;
+		describe_permissions(sc->collector, sc->detail, sizeof(sc->detail));
+		return;
+	case DW_GRAPH_UNLICENSED:
+		sc->status = DW_COLLECTOR_UNLICENSED;
+		snprintf(sc->detail, sizeof(sc->detail), "the tenant has no licence for it%s%s%s",
+		         code ? " (" : "", code ? code : "", code ? ")" : "");
+		return;
+	default:
+		sc->status = DW_COLLECTOR_FAILED;
+		if (op->http_status)
+			snprintf(sc->detail, sizeof(sc->detail), "%s: HTTP %ld%s%s",
+			         dw_graph_outcome_name(op->outcome), op->http_status,
+			         code ? " " : "", code ? code : "");
+		else
+			snprintf(sc->detail, sizeof(sc->detail), "%s",
+			         dw_graph_outcome_name(op->outcome));
+	}
+}
+
+static int add_collector(struct dw_json_doc *doc, struct dw_json *all,
+                         const struct dw_snapshot_collector *sc)
+{
+	struct dw_json *o = dw_json_new_object(doc);
+	int r;
+
+	r = dw_json_object_set(doc, o, "status",
+	                       dw_json_new_cstr(doc, dw_collector_status_name(sc->status)));
+	r = r
+	            ?: dw_json_object_set(doc, o, "objects",
+	                                  dw_json_new_int64(doc, (int64_t)sc->objects));
+	if (r == 0 && sc->detail[0])
+		r = dw_json_object_set(doc, o, "detail", dw_json_new_cstr(doc, sc->detail));
+	return r ?: dw_json_object_set(doc, all, sc->collector->name, o);
+}
+
+int status_write(const struct dw_snapshot_tenant *t, struct dw_buf *out, struct dw_error *err)
+{
+	struct dw_json_doc *doc = dw_json_doc_new();
+	struct dw_json *root, *all;
+	size_t i;
+	int r = -ENOMEM;
+
+	if (!doc)
+		return -ENOMEM;
+	root = dw_json_new_object(doc);
+	all = dw_json_new_object(doc);
+	r = dw_json_set_root(doc, root);
+	r = r
+	            ?: dw_json_object_set(doc, root, "schema",
+	                                  dw_json_new_cstr(doc, "driftward/status/v1"));
+	r = r ?: dw_json_object_set(doc, root, "tenant", dw_json_new_cstr(doc, t->tenant->name));
+	r = r
+	            ?: dw_json_object_set(doc, root, "tenantId",
+	                                  dw_json_new_cstr(doc, t->tenant->tenant_id));
+	for (i = 0; r == 0 && i < t->ncollectors; i++)
+		r = add_collector(doc, all, &t->collectors[i]);
+	r = r ?: dw_json_object_set(doc, root, "collectors", all);
+	r = r ?: dw_json_write(root, DW_JSON_PRETTY, out, err);
+	dw_json_doc_free(doc);
+	return r;
+}

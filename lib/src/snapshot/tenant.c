@@ -1,0 +1,279 @@
+/*
+ * One tenant through a run: lock and read the previous snapshot, sign in,
+ * submit a read per collector (tenant_start); then, once Graph has answered,
+ * stage what was read, write _status.json and commit (tenant_finish).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "driftward/keyfile.h"
+#include "driftward/log.h"
+#include "snapshot/internal.h"
+
+static int previous_time(const struct dw_store_commit *c, void *payload)
+{
+	*(int64_t *)payload = c->time;
+	return 0; /* dw_store_log is asked for one commit only */
+}
+
+static int open_transaction(struct tenant_run *tr, struct dw_error *err)
+{
+	const struct dw_tenant_config *t = tr->report->tenant;
+	int r;
+
+	r = dw_store_open(tr->cfg->agent.state_repo, NULL, &tr->store, err);
+	r = r ?: dw_store_tx_begin(tr->store, t->name, DW_STORE_TX_REPLACE, &tr->tx, err);
+	if (r < 0)
+		dw_error_prefix(err, "tenant %s: ", t->name);
+	return r;
+}
+
+static int sign_in(struct tenant_run *tr, struct dw_graph *graph, struct dw_error *err)
+{
+	const struct dw_tenant_config *t = tr->report->tenant;
+	struct dw_graph_credential cred = {
+		.name = t->name,
+		.tenant_id = t->tenant_id,
+		.client_id = t->client_id,
+		.certificate = t->certificate,
+		.concurrency = t->concurrency,
+	};
+	int r;
+
+	r = dw_tenant_secret_load(tr->cfg, t, &cred.secret, err);
+	r = r ?: dw_graph_tenant_new(graph, &cred, &tr->graph, err);
+	dw_secret_free(cred.secret); /* NULL once the client took it */
+	if (r < 0)
+		dw_error_prefix(err, "tenant %s: ", t->name);
+	return r;
+}
+
+static int plan_collectors(struct tenant_run *tr, struct dw_error *err)
+{
+	const struct dw_collector **list = NULL;
+	struct dw_diags diags;
+	size_t i, n = 0;
+	int r;
+
+	dw_diags_init(&diags);
+	r = dw_catalog_select(tr->catalog, tr->report->tenant, &list, &n, &diags);
+	if (r < 0 && diags.count)
+		dw_error_set(err, r, DW_AREA_CONFIG, 0, "tenant %s: %s", tr->report->tenant->name,
+		             diags.items[0].msg);
+	dw_diags_release(&diags);
+	if (r < 0)
+		return r;
+	tr->collectors = calloc(n ? n : 1, sizeof(*tr->collectors));
+	tr->report->collectors = calloc(n ? n : 1, sizeof(*tr->report->collectors));
+	if (!tr->collectors || !tr->report->collectors) {
+		free(list);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		tr->collectors[i].collector = list[i];
+		tr->collectors[i].report = &tr->report->collectors[i];
+		tr->report->collectors[i].collector = list[i];
+	}
+	tr->ncollectors = tr->report->ncollectors = n;
+	free(list);
+	return 0;
+}
+
+static int submit_reads(struct tenant_run *tr)
+{
+	size_t i;
+	int r = 0;
+
+	for (i = 0; r == 0 && i < tr->ncollectors; i++) {
+		struct collector_run *cr = &tr->collectors[i];
+		const struct dw_collector *c = cr->collector;
+
+		dw_graph_op_init(&cr->op, c->singleton ? DW_GRAPH_SINGLETON : DW_GRAPH_LIST,
+		                 c->api_version, c->graph_path, c->query);
+		cr->op.permissions = &c->read_permissions;
+		r = dw_graph_submit(tr->graph, &cr->op);
+	}
+	return r;
+}
+
+int tenant_start(struct tenant_run *tr, struct dw_graph *graph, struct dw_error *err)
+{
+	int64_t since = 0;
+	int r;
+
+	r = open_transaction(tr, err);
+	if (r == 0 && *dw_store_tx_parent(tr->tx))
+		r = dw_store_log(tr->store, dw_store_tx_parent(tr->tx), 1, previous_time, &since,
+		                 err);
+	r = r ?: dw_tenant_recipients(tr->cfg, tr->report->tenant, tr->key, &tr->recipients, err);
+	r = r ?: sign_in(tr, graph, err);
+	r = r ?: plan_collectors(tr, err);
+	r = r ?: submit_reads(tr);
+	r = r ?: audit_submit(tr, since);
+	return r < 0 ? r : 0;
+}
+
+/* When no read got past signing in, the tenant failed: no commit of "all failed". */
+static int all_auth_failures(const struct tenant_run *tr, struct dw_error *err)
+{
+	size_t i;
+
+	if (tr->ncollectors == 0)
+		return 0;
+	for (i = 0; i < tr->ncollectors; i++)
+		if (tr->collectors[i].op.outcome != DW_GRAPH_AUTH)
+			return 0;
+	*err = tr->collectors[0].op.error;
+	dw_error_prefix(err, "could not sign in: ");
+	return -EACCES;
+}
+
+static int stage_status(struct tenant_run *tr, struct dw_error *err)
+{
+	struct dw_buf status;
+	int r;
+
+	dw_buf_init(&status, DW_STORE_FILE_MAX);
+	r = status_write(tr->report, &status, err);
+	r = r ?: dw_store_tx_stage(tr->tx, DW_STATUS_FILE, status.ptr, status.len, err);
+	dw_buf_release(&status);
+	return r;
+}
+
+static int count_object_change(const char *path, enum dw_store_change change, void *payload)
+{
+	struct dw_snapshot_tenant *t = payload;
+
+	if (strcmp(path, DW_STATUS_FILE) == 0)
+		return 0;
+	if (change == DW_STORE_ADDED)
+		t->added++;
+	else if (change == DW_STORE_CHANGED)
+		t->changed++;
+	else
+		t->removed++;
+	return 0;
+}
+
+/* The body lists what was not read completely; the subject says how much changed. */
+static int compose_message(struct tenant_run *tr, const struct dw_trailer *changed_by,
+                           size_t nchanged_by, struct dw_buf *msg, struct dw_error *err)
+{
+	struct dw_snapshot_tenant *t = tr->report;
+	struct dw_trailer trailers[2 + 101];
+	struct dw_buf subject, body;
+	size_t i, n = 0;
+	int r;
+
+	dw_buf_init(&subject, 1024);
+	dw_buf_init(&body, 64 * 1024);
+	r = dw_buf_printf(&subject, "%s: %zu changed, %zu added, %zu removed", t->tenant->name,
+	                  t->changed, t->added, t->removed);
+	if (r == 0 && t->incomplete)
+		r = dw_buf_printf(&subject, "; %zu collector%s incomplete", t->incomplete,
+		                  t->incomplete == 1 ? "" : "s");
+	for (i = 0; r == 0 && i < t->ncollectors; i++) {
+		const struct dw_snapshot_collector *sc = &t->collectors[i];
+
+		if (sc->status != DW_COLLECTOR_OK)
+			r = dw_buf_printf(&body, "%s: %s (%s)\n", sc->collector->name,
+			                  dw_collector_status_name(sc->status), sc->detail);
+	}
+	trailers[n++] = (struct dw_trailer){ "Tenant-Id", t->tenant->tenant_id };
+	trailers[n++] = (struct dw_trailer){ "Run-Id", tr->run_id };
+	for (i = 0; i < nchanged_by && n < DW_ARRAY_SIZE(trailers); i++)
+		trailers[n++] = changed_by[i];
+	r = r
+	            ?: dw_store_message(msg, dw_buf_cstr(&subject),
+	                                body.len ? dw_buf_cstr(&body) : NULL, trailers, n, err);
+	dw_buf_release(&subject);
+	dw_buf_release(&body);
+	return r;
+}
+
+static int commit(struct tenant_run *tr, struct dw_error *err)
+{
+	struct dw_snapshot_tenant *t = tr->report;
+	struct dw_store_commit_result result;
+	struct dw_trailer *changed_by = NULL;
+	char **lines = NULL;
+	struct dw_buf msg;
+	size_t i, n = 0;
+	int r;
+
+	dw_buf_init(&msg, 256 * 1024);
+	r = dw_store_tx_foreach_change(tr->tx, count_object_change, t);
+	r = r ?: audit_trailers(tr, &changed_by, &n, &lines);
+	r = r ?: compose_message(tr, changed_by, n, &msg, err);
+	r = r ?: dw_store_tx_commit(tr->tx, dw_buf_cstr(&msg), &result, err);
+	if (r == 0) {
+		t->committed = result.committed;
+		memcpy(t->commit, result.commit, sizeof(t->commit));
+	}
+	for (i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
+	free(changed_by);
+	dw_buf_release(&msg);
+	return r;
+}
+
+static int push(struct tenant_run *tr, struct dw_error *err)
+{
+	const struct dw_agent_config *agent = &tr->cfg->agent;
+	struct dw_store_remote remote = { agent->remote, agent->remote_host_key, NULL };
+	char ref[256];
+	const char *refs[1] = { ref };
+	int r;
+
+	r = dw_store_tenant_ref(tr->report->tenant->name, ref, sizeof(ref));
+	r = r ?: dw_store_push(tr->store, &remote, refs, 1, err);
+	if (r == 0)
+		tr->report->pushed = true;
+	return r;
+}
+
+int tenant_finish(struct tenant_run *tr, bool do_push, struct dw_error *err)
+{
+	struct dw_snapshot_tenant *t = tr->report;
+	size_t i;
+	int r;
+
+	r = all_auth_failures(tr, err);
+	for (i = 0; r == 0 && i < tr->ncollectors; i++) {
+		r = collect_stage(tr, &tr->collectors[i], err);
+		if (dw_collector_status_incomplete(tr->collectors[i].report->status))
+			t->incomplete++;
+	}
+	r = r ?: stage_status(tr, err);
+	r = r ?: commit(tr, err);
+	/* the lock goes as soon as the commit is made, before the network push */
+	dw_store_tx_free(tr->tx);
+	tr->tx = NULL;
+	if (r == 0 && do_push && tr->cfg->agent.remote)
+		r = push(tr, err);
+	if (r < 0)
+		dw_error_prefix(err, "tenant %s: ", t->tenant->name);
+	return r;
+}
+
+void tenant_release(struct tenant_run *tr)
+{
+	size_t i;
+
+	for (i = 0; i < tr->ncollectors; i++)
+		dw_graph_op_release(&tr->collectors[i].op);
+	free(tr->collectors);
+	tr->collectors = NULL;
+	audit_release(&tr->audit);
+	dw_graph_tenant_free(tr->graph);
+	dw_store_tx_free(tr->tx);
+	dw_store_free(tr->store);
+	dw_age_recipients_free(tr->recipients);
+	tr->graph = NULL;
+	tr->tx = NULL;
+	tr->store = NULL;
+	tr->recipients = NULL;
+}
