@@ -34,6 +34,10 @@ struct command {
 };
 
 extern const struct command cmd_check;
+extern const struct command cmd_decrypt;
+extern const struct command cmd_encrypt;
+extern const struct command cmd_keygen;
+extern const struct command cmd_secret;
 
 const struct command *command_find(const char *name);
 
@@ -42,5 +46,20 @@ int usage_error(const char *cmd, const char *fmt, ...) DW_PRINTF(2, 3);
 
 /* Prints the command's help to @out. */
 void command_help(const struct command *cmd, FILE *out);
+
+/* Shared by the age commands (cmd-encrypt.c, cmd-secret.c). */
+struct dw_error;
+struct dw_secret;
+struct dw_config;
+/* Prints "driftward: <error>" to stderr; returns EXIT_ERROR. */
+int print_error(const struct dw_error *err);
+/* Asks for a passphrase on the terminal, echo off (twice with @confirm). */
+int read_passphrase(const char *prompt, int confirm, struct dw_secret **out);
+const char *passphrase_error(int r);
+int read_passphrase_file(const char *path, struct dw_secret **out, struct dw_error *err);
+/* Opens @path for reading, stdin for NULL or "-"; prints the error. */
+int open_input(const char *path, int *fd);
+/* Verifies the key file and that every tenant's secret decrypts; prints each problem. */
+int check_secrets(const struct dw_config *cfg, int quiet);
 
 #endif

@@ -32,8 +32,9 @@ contains "$err" "'yaml' is not text or json"
 run 1 "$DW_BIN" check --config
 contains "$err" "needs a value"
 
-install -m 0600 /dev/null key.txt
-install -m 0600 /dev/null contoso.age
+# check also verifies the key file and that each tenant's secret decrypts
+"$DW_BIN" keygen -o key.txt >/dev/null
+echo client-secret | "$DW_BIN" encrypt -r "$(sed -n 's/^# public key: //p' key.txt)" -o contoso.age
 cat >good.ini <<INI
 [agent]
 state_repo = state.git
