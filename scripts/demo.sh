@@ -13,11 +13,13 @@ step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 # Until the emulator starts here, the demo's endpoints point at a port no one listens on.
 sed -e "s/@PORT@/1/" -e "s|@CATALOG@|$top/config/collectors.yaml|" "$top/config/demo/driftward.ini" >"$demo/driftward.ini"
 : >"$demo/emulator-ca.pem"
-install -m 0600 /dev/null "$demo/key.txt"
-install -m 0600 /dev/null "$demo/secrets/contoso.age"
 
 cd "$demo"
 step driftward --version
 "$bin" --version
+step driftward keygen -o key.txt
+"$bin" keygen -o key.txt
+step "printf demo-secret-not-real | driftward secret set contoso"
+printf 'demo-secret-not-real' | "$bin" --config driftward.ini secret set contoso
 step driftward check --config driftward.ini
 "$bin" check --config driftward.ini
