@@ -345,10 +345,18 @@ static struct dw_json *parse_number(struct parser *P)
 		nomem(P);
 		return NULL;
 	}
-	v->v.num = d;
+	v->u.num = d;
 	if (keep) {
+		struct dw_json_bignum *big = dw_arena_alloc(&P->doc->arena, sizeof(*big));
+
+		if (!big) {
+			nomem(P);
+			return NULL;
+		}
+		big->num = d;
+		big->text = start;
 		v->flags |= DW_JSON_F_TEXT;
-		v->u.str = start;
+		v->u.big = big;
 		v->len = (uint32_t)(p - start);
 	}
 	P->p += p - start;
@@ -407,7 +415,7 @@ static struct dw_json *finish_array(struct parser *P, size_t base)
 	if (n)
 		memcpy(v->u.items, P->items + base, n * sizeof(*v->u.items));
 	v->len = (uint32_t)n;
-	v->v.cap = n;
+	v->flags |= DW_JSON_F_EXACT;
 	P->nitems = base;
 	P->depth--;
 	return v;
@@ -500,7 +508,7 @@ static struct dw_json *finish_object(struct parser *P, size_t base)
 		v->u.members[i].value = m[i].value;
 	}
 	v->len = (uint32_t)n;
-	v->v.cap = n;
+	v->flags |= DW_JSON_F_EXACT;
 	P->nmembers = base;
 	P->depth--;
 	return v;
