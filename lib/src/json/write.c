@@ -42,7 +42,9 @@ static int flush(struct writer *W, bool force)
 		return 0;
 	r = W->out->len ? W->sink(W->ctx, W->out->ptr, W->out->len) : 0;
 	dw_buf_reset(W->out);
-	return r;
+	if (r < 0)
+		return dw_error_set(W->err, r, DW_AREA_SYSTEM, -r, "could not write the output");
+	return 0;
 }
 
 static int room_slow(struct writer *W, size_t n)
