@@ -19,10 +19,14 @@ cmake --build "$build" -j"${JOBS:-2}" --target "fuzz-$name"
 mkdir -p "$corpus" "$new"
 # logs and crash files go beside the new corpus, never into a corpus directory
 logs=$top/tests/fuzz/corpus-new
-args=(-max_total_time="$seconds" -jobs=1 -workers=1 -artifact_prefix="$logs/$name-")
+log=$logs/$name.log
+args=(-max_total_time="$seconds" -artifact_prefix="$logs/$name-")
 [ -f "$dict" ] && args+=(-dict="$dict")
+echo "fuzz: $name for ${seconds}s, log in $log"
 status=0
-(cd "$logs" && "$build/tests/fuzz-$name" "${args[@]}" "$new" "$corpus") || status=$?
-"$build/tests/fuzz-$name" -merge=1 "$corpus" "$new" 2>/dev/null
-[ $status -eq 0 ] || echo "fuzz: $name found a crash: see $logs/$name-crash-* and $logs/fuzz-0.log" >&2
+"$build/tests/fuzz-$name" "${args[@]}" "$new" "$corpus" >"$log" 2>&1 || status=$?
+tail -n 1 "$log"
+"$build/tests/fuzz-$name" -merge=1 "$corpus" "$new" >>"$log" 2>&1
+echo "fuzz: $(ls "$corpus" | wc -l) inputs in $corpus"
+[ $status -eq 0 ] || echo "fuzz: $name found a crash: see $logs/$name-crash-* and $log" >&2
 exit $status
