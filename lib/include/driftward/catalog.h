@@ -76,9 +76,16 @@ const struct dw_collector *dw_catalog_find(const struct dw_catalog *catalog, con
 /*
  * The collectors a tenant reads: all of them, or the ones its `collectors`
  * key names (an unknown name is reported to @diags). The array holds pointers
- * into @catalog; free it with free().
+ * into @catalog, in catalog order; free it with free().
  */
 int dw_catalog_select(const struct dw_catalog *catalog, const struct dw_tenant_config *tenant,
                       const struct dw_collector ***out, size_t *count, struct dw_diags *diags);
+
+/*
+ * Reports each name in @tenant's `collectors` key that @catalog lacks, at the
+ * tenant's section in @config_path (may be NULL). Returns how many.
+ */
+size_t dw_catalog_check_tenant(const struct dw_catalog *catalog, const char *config_path,
+                               const struct dw_tenant_config *tenant, struct dw_diags *diags);
 
 #endif

@@ -203,7 +203,7 @@ static void inspect_line(struct parse_state *st, char *line)
 		return;
 	}
 	if (!strchr(s, '=') && !strchr(s, ':'))
-		report(st, "expected 'key = value' or '[section]'");
+		report(st, "expected 'name = value' or '[section]'");
 }
 
 /* The ini_reader: one line at a time, counting lines and catching long ones. */

@@ -66,6 +66,7 @@ static const struct key_spec agent_keys[] = {
 	AGENT(login_url, KEY_HTTPS_URL),
 	AGENT(ca_file, KEY_FILE),
 	AGENT(extra_recipients, KEY_RECIPIENTS),
+	AGENT(catalog, KEY_FILE),
 	AGENT(catalogs, KEY_FILES),
 	AGENT(log_level, KEY_LOG_LEVEL),
 };
@@ -193,10 +194,8 @@ static void apply_path(struct cfg_ctx *ctx, const struct key_spec *spec, char **
 			cfg_report(ctx, "%s: path too long", spec->name);
 		return;
 	}
-	if (check_path(ctx, spec, path) < 0) {
-		free(path);
-		return;
-	}
+	/* kept even when the check failed, so later checks do not report it twice */
+	check_path(ctx, spec, path);
 	*field = path;
 }
 
@@ -461,6 +460,8 @@ void keys_agent_defaults(struct dw_agent_config *agent)
 	set_default(&agent->state_repo, "/var/lib/driftward/state.git");
 	set_default(&agent->key_file, "/etc/driftward/key.txt");
 	set_default(&agent->approved_ref, "refs/heads/main");
+	/* not checked here: a missing built-in catalog is reported where it is read */
+	set_default(&agent->catalog, DW_DATADIR "/collectors.yaml");
 	set_default(&agent->graph_url, "https://graph.microsoft.com");
 	set_default(&agent->login_url, "https://login.microsoftonline.com");
 	agent->concurrency = 16;

@@ -16,6 +16,8 @@ int dw_error_isset(const struct dw_error *err)
 	return err && err->area != DW_AREA_NONE;
 }
 
+static void set_message(struct dw_error *err, const char *fmt, va_list ap) DW_PRINTF(2, 0);
+
 static void set_message(struct dw_error *err, const char *fmt, va_list ap)
 {
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);

@@ -169,6 +169,9 @@ static int format_text(struct dw_buf *line, enum dw_log_level level, const char 
 }
 
 static void emit(enum dw_log_level level, const struct dw_log_field *fields, size_t n,
+                 const char *fmt, va_list ap) DW_PRINTF(4, 0);
+
+static void emit(enum dw_log_level level, const struct dw_log_field *fields, size_t n,
                  const char *fmt, va_list ap)
 {
 	struct dw_buf raw, msg, line, scratch;

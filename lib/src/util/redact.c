@@ -158,7 +158,8 @@ static size_t bearer_len(const char *s, size_t len, size_t *tok_start)
 	j = i;
 	while (j < len && is_token_char(s[j]))
 		j++;
-	if (j == i)
+	/* real tokens are long; "a bearer of news" is not one */
+	if (j - i < 8)
 		return 0;
 	*tok_start = i;
 	return j;
@@ -218,7 +219,7 @@ static size_t match_at(const char *s, size_t len, size_t i, size_t *keep)
 	if ((n = jwt_len(s + i, len - i)) || (n = age_identity_len(s + i, len - i)) ||
 	    (n = pem_key_len(s + i, len - i)))
 		return n;
-	if ((n = bearer_len(s + i, len - i, &tok))) {
+	if ((i == 0 || !is_ident(s[i - 1])) && (n = bearer_len(s + i, len - i, &tok))) {
 		*keep = tok;
 		return n;
 	}

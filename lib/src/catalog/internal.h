@@ -1,0 +1,45 @@
+/* Shared by the catalog loader (catalog.c) and the parser of one entry (entry.c). */
+#ifndef DW_CATALOG_INTERNAL_H
+#define DW_CATALOG_INTERNAL_H
+
+#include <stdbool.h>
+
+#include "driftward/catalog.h"
+#include "driftward/common.h"
+#include "driftward/yaml.h"
+
+/* One catalog file being read: where problems go, and what kind of file it is. */
+struct cat_ctx {
+	struct dw_diags *diags;
+	bool user; /* an extra catalog: its collectors are read-only */
+	int oom;
+	/* of the collector being read: its restore mapping and restore.after, for checks made
+	 * after the whole entry (or every file) is read */
+	const struct dw_yaml_node *restore;
+	const struct dw_yaml_node *after;
+};
+
+void cat_report(struct cat_ctx *ctx, const struct dw_yaml_node *at, const char *fmt, ...)
+        DW_PRINTF(3, 4);
+/* Reports an error the YAML accessors set. */
+void cat_report_error(struct cat_ctx *ctx, const struct dw_error *err);
+
+/* A list of strings each checked by @valid (NULL: any non-empty string), named @what. */
+void cat_strlist(struct cat_ctx *ctx, const struct dw_yaml_node *n, struct dw_strlist *out,
+                 bool (*valid)(const char *), const char *what);
+
+/* JSON Pointer, non-empty segments, '*' allowed as a whole segment. */
+bool cat_is_pointer(const char *s);
+bool cat_is_collector_name(const char *s);
+
+/*
+ * Fills @c from mapping @n (name, graph, sets, ...). Problems go to @ctx; the
+ * caller keeps @c (and frees it with cat_collector_release) either way.
+ * ctx->after is left pointing at restore.after (or NULL).
+ */
+void cat_parse_collector(struct cat_ctx *ctx, const struct dw_yaml_node *n, struct dw_collector *c);
+
+void cat_collector_release(struct dw_collector *c);
+void cat_strlist_release(struct dw_strlist *list);
+
+#endif

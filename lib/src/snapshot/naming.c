@@ -1,0 +1,131 @@
+#include <errno.h>
+#include <string.h>
+
+#include "driftward/naming.h"
+
+/*
+ * The base letter of each of U+00C0..U+017F (Latin-1 Supplement letters and
+ * Latin Extended-A), or 0 for a character that is not a letter. Generated from
+ * Unicode's decompositions (NFKD), with the letters that have none (æ, ð, ø,
+ * þ, ß, đ, ł, œ, ...) mapped by hand.
+ */
+static const char latin_base[0x180 - 0xc0] = "aaaaaaaceeeeiiiidnooooo\0ouuuuyts"
+                                             "aaaaaaaceeeeiiiidnooooo\0ouuuuyty"
+                                             "aaaaaaccccccccddddeeeeeeeeeegggg"
+                                             "gggghhhhiiiiiiiiiiiijjkkklllllll"
+                                             "lllnnnnnnnnnoooooooorrrrrrssssss"
+                                             "ssttttttuuuuuuuuuuuuwwyyyzzzzzzs";
+
+static char fold_two_byte(unsigned char lead, unsigned char cont)
+{
+	unsigned cp = ((unsigned)(lead & 0x1f) << 6) | (cont & 0x3f);
+
+	if ((cont & 0xc0) != 0x80 || cp < 0xc0 || cp >= 0x180)
+		return 0;
+	return latin_base[cp - 0xc0];
+}
+
+/* Length of the UTF-8 sequence that starts with @c (1 for bytes that start none). */
+static size_t utf8_len(unsigned char c)
+{
+	if (c >= 0xf0 && c < 0xf8)
+		return 4;
+	if (c >= 0xe0)
+		return c < 0xf0 ? 3 : 1;
+	if (c >= 0xc0)
+		return 2;
+	return 1;
+}
+
+int dw_slug(struct dw_buf *out, const char *name, size_t len)
+{
+	size_t i = 0, start = out->len, last_dash = 0;
+	int pending_dash = 0, r = 0;
+
+	while (i < len && r == 0) {
+		unsigned char c = (unsigned char)name[i];
+		size_t n = utf8_len(c);
+		char ch = 0;
+
+		if (c < 0x80)
+			ch = (char)((c >= 'A' && c <= 'Z') ? c + 32 : c);
+		else if (n == 2 && i + 1 < len)
+			ch = fold_two_byte(c, (unsigned char)name[i + 1]);
+		i += n;
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9'))) {
+			pending_dash = out->len > start;
+			continue;
+		}
+		if (out->len - start + 1 + (size_t)pending_dash > DW_SLUG_MAX)
+			break;
+		if (pending_dash) {
+			last_dash = out->len;
+			r = dw_buf_putc(out, '-');
+			pending_dash = 0;
+		}
+		r = r ?: dw_buf_putc(out, ch);
+	}
+	/* cut mid-word: go back to the last word boundary, when there is one */
+	if (r == 0 && i < len && last_dash > start)
+		dw_buf_truncate(out, last_dash);
+	return r;
+}
+
+int dw_escape_id(struct dw_buf *out, const char *id, size_t len)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < len && r == 0; i++) {
+		unsigned char c = (unsigned char)id[i];
+		int plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		            (c >= '0' && c <= '9') || c == '_' || (c == '.' && i > 0) ||
+		            (c == '-' && i > 0 && !(i + 1 < len && id[i + 1] == '-'));
+
+		if (plain)
+			r = dw_buf_putc(out, (char)c);
+		else
+			r = dw_buf_putc(out, '%') ?: dw_buf_putc(out, hex[c >> 4])
+						 ?: dw_buf_putc(out, hex[c & 15]);
+	}
+	return r;
+}
+
+int dw_object_path(struct dw_buf *out, const char *collector, const char *name, size_t name_len,
+                   const char *id, size_t id_len)
+{
+	size_t before;
+	int r;
+
+	r = dw_buf_puts(out, collector) ?: dw_buf_putc(out, '/');
+	before = out->len;
+	if (r == 0 && name)
+		r = dw_slug(out, name, name_len);
+	if (r == 0 && out->len > before)
+		r = dw_buf_puts(out, "--");
+	return r ?: dw_escape_id(out, id, id_len) ?: dw_buf_puts(out, ".json");
+}
+
+int dw_singleton_path(struct dw_buf *out, const char *collector)
+{
+	return dw_buf_printf(out, "%s/%s.json", collector, collector);
+}
+
+int dw_object_path_id(const char *path, const char **id, size_t *len)
+{
+	const char *base = strrchr(path, '/'), *end, *sep, *p;
+
+	base = base ? base + 1 : path;
+	end = base + strlen(base);
+	if (end - base < 6 || strcmp(end - 5, ".json") != 0)
+		return -EINVAL;
+	end -= 5;
+	sep = NULL;
+	for (p = base; p + 1 < end; p++)
+		if (p[0] == '-' && p[1] == '-')
+			sep = p;
+	*id = sep ? sep + 2 : base;
+	*len = (size_t)(end - *id);
+	return *len ? 0 : -EINVAL;
+}

@@ -1,0 +1,381 @@
+"""Microsoft Graph semantics of the emulator: reads, paging, writes, errors.
+
+GraphApi.handle() takes one parsed request (already authenticated) and
+returns a Resp.  It knows nothing about sockets, so $batch reuses it for its
+inner requests.  Error bodies follow Graph's shape:
+    {"error": {"code", "message", "innerError": {"date", "request-id", "client-request-id"}}}
+with per-service codes (directory: Request_ResourceNotFound and
+Authorization_RequestDenied; Intune: ResourceNotFound/Forbidden with its
+JSON-in-a-string message).
+"""
+
+import copy
+import json
+import random
+import threading
+import uuid
+from datetime import datetime, timezone
+
+import emu_query as q
+from emu_state import Collection
+
+GRAPH_CT = ("application/json;odata.metadata=minimal;odata.streaming=true;"
+            "IEEE754Compatible=false;charset=utf-8")
+_DUMPS = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def dumps(obj):
+    return _DUMPS(obj).encode("utf-8")
+
+
+class Resp:
+    __slots__ = ("status", "raw", "headers")
+
+    def __init__(self, status, raw=None, headers=None):
+        self.status, self.raw, self.headers = status, raw, headers or {}
+
+
+class Req:
+    """One Graph request as the API layer sees it."""
+
+    def __init__(self, method, version, path, query, body, request_id, client_request_id):
+        self.method, self.version, self.path = method, version, path
+        self.query, self.body = query, body
+        self.request_id, self.client_request_id = request_id, client_request_id
+        self.empty_page = False
+        self.token = None        # AccessToken
+        self.base_url = ""
+
+
+class GraphError(Exception):
+    def __init__(self, status, code, message, headers=None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.headers = status, code, message, headers
+
+
+def now_iso():
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f0Z")
+
+
+def error_resp(req, status, code, message, headers=None):
+    inner = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S"),
+             "request-id": req.request_id, "client-request-id": req.client_request_id}
+    body = {"error": {"code": code, "message": message, "innerError": inner}}
+    return Resp(status, dumps(body), dict(headers or {}))
+
+
+def intune_message(req, text):
+    """Intune wraps its messages in a JSON document inside the message string."""
+    url = "https://fef.msua06.manage.microsoft.com%s" % req.path
+    msg = ("%s - Operation ID (for customer support): 00000000-0000-0000-0000-000000000000 - "
+           "Activity ID: %s - Url: %s" % (text, req.client_request_id, url))
+    return json.dumps({"_version": 3, "Message": msg, "CustomApiErrorPhrase": "",
+                       "RetryAfter": None, "ErrorSourceService": "", "HttpHeaders": "{}"})
+
+
+def _not_found(req, route, key):
+    if route.service == "intune":
+        return GraphError(404, "ResourceNotFound", intune_message(req, "An error has occurred"))
+    return GraphError(404, "Request_ResourceNotFound",
+                      "Resource '%s' does not exist or one of its queried reference-property "
+                      "objects are not present." % key)
+
+
+def _deep_merge(base, patch):
+    """PATCH semantics: nested objects merge, arrays and scalars replace."""
+    out = dict(base)
+    for key, value in patch.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict) \
+                and not key.startswith("@"):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+class GraphApi:
+    def __init__(self, state, routes, page_size, persist=False, seed=0, audit=None):
+        self.state, self.routes, self.page_size = state, routes, page_size
+        self.persist = persist
+        self.rng = random.Random("ids:%s" % seed)
+        self.rng_lock = threading.Lock()
+        self.audit = audit            # emu_audit.AuditWriter
+        self.encoded = {}             # id(obj) -> (obj, bytes): JSON of stored objects
+
+    # --- entry point -----------------------------------------------------
+
+    def handle(self, req):
+        tenant = req.token.tenant
+        kind, route, target, rest = tenant.resolve(req.version, req.path)
+        try:
+            if kind is None:
+                raise GraphError(404, "ResourceNotFound",
+                                 "Resource not found for the segment '%s'."
+                                 % req.path.rstrip("/").rpartition("/")[2])
+            self._check_access(req, tenant, route, kind)
+            return self._dispatch(req, tenant, kind, route, target, rest)
+        except GraphError as err:
+            return error_resp(req, err.status, err.code, err.message, err.headers)
+        except q.QueryError as err:
+            code = "BadRequest" if route is None or route.service != "entra" else "Request_BadRequest"
+            return error_resp(req, 400, code, str(err))
+
+    def _check_access(self, req, tenant, route, kind):
+        method = req.method
+        allowed = route.methods["singleton" if kind == "singleton" else
+                                "collection" if kind == "collection" else "item"]
+        if kind == "subcollection":
+            allowed = ["GET"]
+        if method not in allowed:
+            raise GraphError(405, "Request_BadRequest",
+                             "Specified HTTP method is not allowed for the request target.",
+                             {"Allow": ", ".join(allowed)})
+        needed = route.read if method == "GET" else route.write
+        if needed and not (needed & req.token.roles):
+            raise self._forbidden(req, route, needed)
+        if not tenant.has_licence(route.licence, self.routes.licences):
+            spec = self.routes.licences[route.licence]
+            raise GraphError(spec["status"], spec["code"], spec["message"])
+
+    def _forbidden(self, req, route, needed):
+        if route.service == "intune":
+            text = ("Application is not authorized to perform this operation. Application must "
+                    "have one of the following scopes: %s" % ", ".join(sorted(needed)))
+            return GraphError(403, "Forbidden", intune_message(req, text))
+        if route.service == "sharepoint":
+            return GraphError(403, "accessDenied", "Access denied")
+        return GraphError(403, "Authorization_RequestDenied",
+                          "Insufficient privileges to complete the operation.")
+
+    def _dispatch(self, req, tenant, kind, route, target, rest):
+        m = req.method
+        if kind == "collection":
+            return self.list_page(req, route, target.items) if m == "GET" else \
+                self.create(req, tenant, route, target)
+        if kind == "item":
+            if m == "GET":
+                return self.get_item(req, route, target, rest)
+            if m == "DELETE":
+                return self.delete_item(req, tenant, route, target, rest)
+            return self.write_item(req, tenant, route, target, rest)
+        if kind == "subcollection":
+            obj = target.get(rest[0])
+            if obj is None:
+                raise _not_found(req, route, rest[0])
+            return self.list_page(req, route, obj.get(rest[1], []), sub=rest)
+        if m == "GET":
+            return self.get_singleton(req, tenant, route, target)
+        return self.write_singleton(req, tenant, route, target)
+
+    # --- reads -----------------------------------------------------------
+
+    def _context(self, req, route, suffix=""):
+        return "%s/%s/$metadata#%s%s" % (req.base_url, req.version, route.path.lstrip("/"), suffix)
+
+    def _expanded(self, req, route):
+        text = req.query.get("$expand")
+        if not text:
+            return set()
+        names = {n.strip() for n in text.split(",")}
+        bad = names - route.expand
+        if bad:
+            raise q.QueryError("Could not find a property named '%s' on type "
+                               "'microsoft.graph.entity'." % sorted(bad)[0])
+        return names
+
+    def _view(self, route, obj, select, expanded):
+        hidden = route.expand - expanded
+        if hidden:
+            obj = {k: v for k, v in obj.items() if k not in hidden}
+        if select:
+            obj = q.apply_select(obj, select + sorted(expanded))
+        return obj
+
+    def _encode(self, route, obj):
+        """JSON of a stored object in its default view, cached (objects are never mutated)."""
+        hit = self.encoded.get(id(obj))
+        if hit is not None and hit[0] is obj:
+            return hit[1]
+        data = dumps(self._view(route, obj, None, set()))
+        self.encoded[id(obj)] = (obj, data)
+        return data
+
+    def list_page(self, req, route, items, sub=None):
+        query = req.query
+        select = q.parse_select(query["$select"]) if "$select" in query else None
+        expanded = self._expanded(req, route) if sub is None else set()
+        if "$filter" in query:
+            clauses = q.parse_filter(query["$filter"])
+            items = [o for o in items if q.matches(o, clauses)]
+        size = self.page_size
+        if "$top" in query:
+            size = min(size, q.parse_top(query["$top"]))
+        offset = q.decode_skiptoken(query["$skiptoken"]) if "$skiptoken" in query else 0
+        page = [] if req.empty_page else items[offset:offset + size]
+        more = req.empty_page or offset + size < len(items)
+        next_offset = offset if req.empty_page else offset + size
+        if select or expanded or sub:
+            values = b",".join(dumps(self._view(route, o, select, expanded)) for o in page)
+        else:
+            values = b",".join(self._encode(route, o) for o in page)
+        path_ctx = route.path.lstrip("/")
+        if sub:
+            path_ctx += "('%s')/%s" % sub
+        ctx = "%s/%s/$metadata#%s" % (req.base_url, req.version, path_ctx)
+        if select:
+            ctx += "(%s)" % ",".join(select)
+        head = b'{"@odata.context":' + dumps(ctx)
+        if more:
+            head += b',"@odata.nextLink":' + dumps(self._next_link(req, next_offset))
+        return Resp(200, head + b',"value":[' + values + b"]}")
+
+    def _next_link(self, req, offset):
+        parts = ["%s=%s" % (k, q.quote_value(v)) for k, v in req.query.items()
+                 if k != "$skiptoken"]
+        parts.append("$skiptoken=" + q.encode_skiptoken(offset))
+        return "%s/%s%s?%s" % (req.base_url, req.version, req.path, "&".join(parts))
+
+    def _entity(self, req, route, obj, select=None, expanded=frozenset(), status=200):
+        body = {"@odata.context": self._context(req, route, "/$entity")}
+        body.update(self._view(route, obj, select, set(expanded)))
+        return Resp(status, dumps(body))
+
+    def get_item(self, req, route, coll, key):
+        obj = coll.get(key)
+        if obj is None:
+            raise _not_found(req, route, key)
+        select = q.parse_select(req.query["$select"]) if "$select" in req.query else None
+        return self._entity(req, route, obj, select, self._expanded(req, route))
+
+    def get_singleton(self, req, tenant, route, ref):
+        obj = self._with_embedded(tenant, route, tenant.singleton(ref))
+        select = q.parse_select(req.query["$select"]) if "$select" in req.query else None
+        return self._entity(req, route, obj, select)
+
+    def _with_embedded(self, tenant, route, obj):
+        if not route.embed:
+            return obj
+        obj = dict(obj)
+        for prop, path in route.embed.items():
+            res = tenant.resources.get((route.version, path.lower()))
+            if isinstance(res, Collection):
+                obj[prop] = list(res.items)
+        return obj
+
+    # --- writes ----------------------------------------------------------
+
+    def _body(self, req):
+        if not isinstance(req.body, dict):
+            raise GraphError(400, "BadRequest", "Empty Payload. JSON content expected.")
+        return req.body
+
+    def _check_body(self, req, route, body, existing, allow=()):
+        for prop in body:
+            if prop in route.readonly and prop not in allow:
+                msg = route.readonly_messages.get(
+                    prop, "Property '%s' is read-only and cannot be set." % prop)
+                code = route.readonly_code or ("Request_BadRequest" if route.service == "entra"
+                                               else "BadRequest")
+                raise GraphError(400, code, msg)
+        if route.require_odata_type and "@odata.type" not in body:
+            raise GraphError(400, "BadRequest",
+                             "A type named '@odata.type' must be specified in the request body "
+                             "for the derived type of %s." % route.path.rpartition("/")[2])
+        old_type = (existing or {}).get("@odata.type")
+        if old_type and body.get("@odata.type", old_type) != old_type:
+            raise GraphError(400, "BadRequest",
+                             "The @odata.type '%s' does not match the type of the resource '%s'."
+                             % (body["@odata.type"], old_type))
+
+    def _known(self, route, body, existing):
+        """Graph quirk: properties the resource does not have are ignored (204, no change)."""
+        return {k: v for k, v in body.items()
+                if k in existing or k == "@odata.type" or k in route.expand}
+
+    def _touch(self, obj):
+        stamp = now_iso()
+        for key in ("modifiedDateTime", "lastModifiedDateTime"):
+            if key in obj:
+                obj[key] = stamp
+        if isinstance(obj.get("version"), int) and not isinstance(obj.get("version"), bool):
+            obj["version"] += 1
+        if isinstance(obj.get("settings"), list) and "settingCount" in obj:
+            obj["settingCount"] = len(obj["settings"])
+        return obj
+
+    def _updated(self, req, route, body, existing):
+        if req.method == "PUT":
+            keep = {k: v for k, v in existing.items() if k in route.readonly}
+            new = dict(keep)
+            new.update(copy.deepcopy(self._known(route, body, existing)))
+            if "@odata.type" in existing:
+                new["@odata.type"] = existing["@odata.type"]
+            return self._touch(new)
+        return self._touch(_deep_merge(existing, self._known(route, body, existing)))
+
+    def _write_reply(self, req, route, obj):
+        status = route.write_status.get(req.method, 204)
+        if status == 204:
+            return Resp(204)
+        return self._entity(req, route, obj, status=status)
+
+    def write_item(self, req, tenant, route, coll, key):
+        body = self._body(req)
+        with tenant.lock:
+            old = coll.get(key)
+            if old is None:
+                raise _not_found(req, route, key)
+            self._check_body(req, route, body, old)
+            new = self._updated(req, route, body, old)
+            coll.replace(key, new)
+            self._after_write(req, tenant, route, coll, "Update", old, new)
+        return self._write_reply(req, route, new)
+
+    def write_singleton(self, req, tenant, route, ref):
+        body = self._body(req)
+        with tenant.lock:
+            old = tenant.singleton(ref)
+            self._check_body(req, route, body, old)
+            new = self._updated(req, route, body, old)
+            tenant.set_singleton(ref, new)
+            self._after_write(req, tenant, route, new, "Update", old, new)
+        return self._write_reply(req, route, self._with_embedded(tenant, route, new))
+
+    def _new_id(self):
+        with self.rng_lock:
+            return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+
+    def create(self, req, tenant, route, coll):
+        body = self._body(req)
+        self._check_body(req, route, body, None, allow=(route.key,) if route.key != "id" else ())
+        obj = copy.deepcopy(body)
+        if route.key == "id":
+            obj = {"id": self._new_id(), **obj}
+        elif not obj.get(route.key):
+            raise GraphError(400, "Request_BadRequest", "Property '%s' is required." % route.key)
+        stamp = now_iso()
+        for key in ("createdDateTime", "modifiedDateTime", "lastModifiedDateTime"):
+            if key in route.readonly:
+                obj[key] = stamp
+        with tenant.lock:
+            if coll.get(str(obj[route.key])) is not None:
+                raise GraphError(409, "Request_BadRequest",
+                                 "An object with the same key already exists.")
+            coll.append(obj)
+            self._after_write(req, tenant, route, coll, "Add", None, obj)
+        return self._entity(req, route, obj, status=201)
+
+    def delete_item(self, req, tenant, route, coll, key):
+        with tenant.lock:
+            old = coll.get(key)
+            if old is None:
+                raise _not_found(req, route, key)
+            coll.delete(key)
+            self._after_write(req, tenant, route, coll, "Delete", old, None)
+        return Resp(204)
+
+    def _after_write(self, req, tenant, route, data, op, old, new):
+        if self.persist:
+            self.state.persist(tenant, req.version, route, data)
+        if self.audit is not None and route.audit:
+            self.audit.record(req, tenant, route, op, old, new)

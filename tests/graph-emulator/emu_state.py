@@ -1,0 +1,268 @@
+"""Tenant state of the Graph emulator: routes, tenants, apps and resources.
+
+Layout on disk (see README.md):
+    STATE/<tenant-id>/_tenant.json                 apps, licences, display name
+    STATE/<tenant-id>/<version>/<graph path>.json  {"value":[...]} or one object
+
+Everything is loaded into memory at start.  Reads take no lock: a write builds
+a new object and swaps it in, so a reader sees either the old or the new one.
+Writes of one tenant are serialised by the tenant's lock.
+"""
+
+import copy
+import json
+import os
+import threading
+
+from emu_crypto import Certificate, pem_to_der_list
+
+VERSIONS = ("v1.0", "beta")
+
+
+class StateError(Exception):
+    """The state directory or routes.json is malformed (reported at start)."""
+
+
+class Route:
+    """One entry of routes.json merged over its defaults."""
+
+    def __init__(self, spec, defaults):
+        merged = copy.deepcopy(defaults)
+        merged.update(spec)
+        self.version = merged["version"]
+        self.path = merged["path"]
+        self.lpath = self.path.lower()
+        self.kind = merged["kind"]
+        self.key = merged["key"]
+        self.service = merged["service"]
+        self.licence = merged["licence"]
+        self.read = set(merged["read"]) | set(merged["write"])
+        self.write = set(merged["write"])
+        self.readonly = set(merged["readonly"])
+        self.readonly_messages = merged["readonly_messages"]
+        self.readonly_code = merged.get("readonly_code")
+        self.require_odata_type = merged["require_odata_type"]
+        methods = dict(defaults["methods"])
+        methods.update(merged.get("methods") or {})
+        self.methods = methods
+        self.write_status = dict(defaults["write_status"])
+        self.write_status.update(spec.get("write_status") or {})
+        self.expand = set(merged["expand"])
+        self.embed = merged["embed"]
+        self.audit = merged["audit"]
+        self.audit_log = merged["audit_log"]
+        self.generic = merged.get("generic", False)
+
+
+class RouteTable:
+    def __init__(self, path):
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+        self.defaults = doc["defaults"]
+        self.licences = doc["licences"]
+        self.routes = {}
+        for spec in doc["routes"]:
+            route = Route(spec, self.defaults)
+            self.routes[(route.version, route.lpath)] = route
+
+    def get(self, version, lpath):
+        return self.routes.get((version, lpath))
+
+    def generic(self, version, path, kind):
+        """Route for a state file that routes.json does not list."""
+        spec = {"version": version, "path": path, "kind": kind, "read": [],
+                "write": ["Directory.ReadWrite.All"], "generic": True}
+        return Route(spec, self.defaults)
+
+
+class Collection:
+    """An ordered collection with a case-insensitive key index."""
+
+    def __init__(self, route, items):
+        self.route = route
+        self.items = list(items)
+        self.index = {}
+        self._reindex()
+
+    def _key(self, obj):
+        return str(obj.get(self.route.key, "")).lower()
+
+    def _reindex(self):
+        self.index = {self._key(o): i for i, o in enumerate(self.items)}
+
+    def get(self, key):
+        pos = self.index.get(key.lower())
+        return None if pos is None else self.items[pos]
+
+    def replace(self, key, obj):
+        self.items[self.index[key.lower()]] = obj
+
+    def append(self, obj):
+        self.items.append(obj)
+        self.index[self._key(obj)] = len(self.items) - 1
+
+    def prepend(self, obj):
+        self.items.insert(0, obj)
+        self._reindex()
+
+    def delete(self, key):
+        del self.items[self.index[key.lower()]]
+        self._reindex()
+
+
+class App:
+    def __init__(self, spec, tenant_dir):
+        self.client_id = spec["client_id"].lower()
+        self.display_name = spec.get("displayName", "driftward")
+        self.service_principal_id = spec.get("servicePrincipalId", self.client_id)
+        self.secrets = list(spec.get("secrets", []))
+        self.permissions = list(spec.get("permissions", []))
+        self.certificates = []
+        for ref in spec.get("certificates", []):
+            self.certificates.extend(_load_certs(ref, tenant_dir))
+
+    def find_certificate(self, header):
+        for cert in self.certificates:
+            if header.get("x5t#S256") == cert.x5t_s256 or header.get("x5t") == cert.x5t:
+                return cert
+        return None
+
+
+def _load_certs(ref, tenant_dir):
+    if "-----BEGIN" in ref:
+        text = ref
+    else:
+        with open(os.path.join(tenant_dir, ref), encoding="ascii") as f:
+            text = f.read()
+    ders = pem_to_der_list(text)
+    if not ders:
+        raise StateError("no certificate in %s" % ref[:40])
+    return [Certificate(d) for d in ders]
+
+
+def _strip_annotations(doc):
+    for key in ("@odata.context", "@odata.nextLink", "@odata.count"):
+        doc.pop(key, None)
+    return doc
+
+
+class Tenant:
+    def __init__(self, tenant_dir, routes):
+        self.dir = tenant_dir
+        self.id = os.path.basename(tenant_dir.rstrip("/")).lower()
+        self.lock = threading.Lock()
+        with open(os.path.join(tenant_dir, "_tenant.json"), encoding="utf-8") as f:
+            meta = json.load(f)
+        self.name = meta.get("name", self.id)
+        self.domains = [d.lower() for d in meta.get("domains", [])]
+        self.licences = set(meta.get("licences", []))
+        self.apps = {}
+        for spec in meta.get("apps", []):
+            app = App(spec, tenant_dir)
+            self.apps[app.client_id] = app
+        self.resources = {}
+        self._load_resources(routes)
+
+    def _load_resources(self, routes):
+        for route in routes.routes.values():
+            if route.kind == "list":
+                self.resources[(route.version, route.lpath)] = Collection(route, [])
+        for version in VERSIONS:
+            root = os.path.join(self.dir, version)
+            for dirpath, _, files in os.walk(root):
+                for name in sorted(files):
+                    if name.endswith(".json"):
+                        self._load_file(routes, version, root, os.path.join(dirpath, name))
+
+    def _load_file(self, routes, version, root, path):
+        rel = os.path.relpath(path, root)[:-len(".json")].replace(os.sep, "/")
+        gpath = "/" + rel
+        with open(path, encoding="utf-8") as f:
+            doc = _strip_annotations(json.load(f))
+        is_list = isinstance(doc.get("value"), list) and len(doc) == 1
+        route = routes.get(version, gpath.lower())
+        if route is None:
+            route = routes.generic(version, gpath, "list" if is_list else "singleton")
+        if (route.kind == "list") != is_list:
+            raise StateError("%s: %s must be %s" % (path, route.path, route.kind))
+        if is_list:
+            items = [_strip_annotations(o) for o in doc["value"]]
+            self.resources[(version, route.lpath)] = Collection(route, items)
+        else:
+            self.resources[(version, route.lpath)] = (route, doc)
+
+    def resolve(self, version, path):
+        """Find what a Graph path names.
+
+        Returns (kind, route, target, rest) where kind is "collection",
+        "item", "singleton" or None; target is the Collection (collection,
+        item) or the route key (singleton); rest is the item key or None.
+        """
+        lpath = path.lower().rstrip("/")
+        res = self.resources.get((version, lpath))
+        if isinstance(res, Collection):
+            return "collection", res.route, res, None
+        if res is not None:
+            return "singleton", res[0], (version, lpath), None
+        parent, _, key = lpath.rpartition("/")
+        res = self.resources.get((version, parent))
+        if isinstance(res, Collection):
+            return "item", res.route, res, path.rstrip("/").rpartition("/")[2]
+        # {collection}/{id}/settings for the settings catalog
+        grand, _, item_key = parent.rpartition("/")
+        res = self.resources.get((version, grand))
+        if isinstance(res, Collection) and key in res.route.expand:
+            return "subcollection", res.route, res, (item_key, key)
+        return None, None, None, None
+
+    def singleton(self, ref):
+        return self.resources[ref][1]
+
+    def set_singleton(self, ref, obj):
+        route = self.resources[ref][0]
+        self.resources[ref] = (route, obj)
+
+    def has_licence(self, name, licence_table):
+        if name is None or name in self.licences:
+            return True
+        return any(alt in self.licences for alt in licence_table[name]["implied_by"])
+
+
+class State:
+    """All tenants of a state directory."""
+
+    def __init__(self, state_dir, routes):
+        self.dir = state_dir
+        self.routes = routes
+        self.tenants = {}
+        self.by_domain = {}
+        self.reload()
+
+    def reload(self):
+        tenants, by_domain = {}, {}
+        for name in sorted(os.listdir(self.dir)):
+            tdir = os.path.join(self.dir, name)
+            if os.path.isfile(os.path.join(tdir, "_tenant.json")):
+                tenant = Tenant(tdir, self.routes)
+                tenants[tenant.id] = tenant
+                for domain in tenant.domains:
+                    by_domain[domain] = tenant
+        if not tenants:
+            raise StateError("no tenant folder with _tenant.json in %s" % self.dir)
+        self.tenants, self.by_domain = tenants, by_domain
+
+    def tenant(self, name):
+        name = name.lower()
+        return self.tenants.get(name) or self.by_domain.get(name)
+
+    def persist(self, tenant, version, route, data):
+        """Write one resource back to disk (--persist), atomically."""
+        rel = route.path.lstrip("/") + ".json"
+        path = os.path.join(tenant.dir, version, *rel.split("/"))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        doc = {"value": data.items} if isinstance(data, Collection) else data
+        tmp = path + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(doc, f, indent=2, ensure_ascii=False)
+            f.write("\n")
+        os.replace(tmp, path)

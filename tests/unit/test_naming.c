@@ -1,0 +1,139 @@
+/* Object file names: readable, stable across renames, never colliding. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "driftward/naming.h"
+
+static char *slug(const char *name)
+{
+	struct dw_buf b;
+
+	dw_buf_init(&b, 4096);
+	assert_int_equal(dw_slug(&b, name, strlen(name)), 0);
+	return dw_buf_detach(&b, NULL);
+}
+
+static void expect_slug(const char *name, const char *want)
+{
+	char *got = slug(name);
+
+	if (strcmp(got ? got : "", want) != 0)
+		fail_msg("slug of '%s': expected '%s', got '%s'", name, want, got ? got : "");
+	free(got);
+}
+
+static void slugs_are_lower_case_words(void **state)
+{
+	(void)state;
+	expect_slug("Block legacy authentication", "block-legacy-authentication");
+	expect_slug("  CA001: Require MFA for admins!! ", "ca001-require-mfa-for-admins");
+	expect_slug("Zugriff für Gäste – Österreich", "zugriff-fur-gaste-osterreich");
+	expect_slug("Łódź café Ærø straße", "lodz-cafe-aro-strase");
+	expect_slug("日本語のポリシー", "");
+	expect_slug("", "");
+	expect_slug("---", "");
+	expect_slug("a\xff\xfe b", "a-b");
+}
+
+static void long_names_are_cut_at_a_word(void **state)
+{
+	char *got;
+
+	(void)state;
+	got = slug("Require compliant or hybrid joined device for all users on all cloud apps "
+	           "except break glass");
+	assert_true(strlen(got) <= DW_SLUG_MAX);
+	assert_string_equal(got, "require-compliant-or-hybrid-joined-device-for-all-users-on");
+	free(got);
+}
+
+static char *object_path(const char *name, const char *id)
+{
+	struct dw_buf b;
+
+	dw_buf_init(&b, 4096);
+	assert_int_equal(dw_object_path(&b, "conditionalAccessPolicies", name,
+	                                name ? strlen(name) : 0, id, strlen(id)),
+	                 0);
+	return dw_buf_detach(&b, NULL);
+}
+
+static void object_paths_keep_the_id(void **state)
+{
+	char *p;
+	const char *id;
+	size_t len;
+
+	(void)state;
+	p = object_path("Block legacy auth", "5f1e1c2a-0000-4e5f-8a9b-0c1d2e3f4a5b");
+	assert_string_equal(p, "conditionalAccessPolicies/"
+	                       "block-legacy-auth--5f1e1c2a-0000-4e5f-8a9b-0c1d2e3f4a5b.json");
+	assert_int_equal(dw_object_path_id(p, &id, &len), 0);
+	assert_int_equal(len, 36);
+	assert_memory_equal(id, "5f1e1c2a-0000-4e5f-8a9b-0c1d2e3f4a5b", 36);
+	free(p);
+	p = object_path(NULL, "Fido2");
+	assert_string_equal(p, "conditionalAccessPolicies/Fido2.json");
+	assert_int_equal(dw_object_path_id(p, &id, &len), 0);
+	assert_memory_equal(id, "Fido2", len);
+	free(p);
+	p = object_path("日本語", "x");
+	assert_string_equal(p, "conditionalAccessPolicies/x.json");
+	free(p);
+}
+
+static void odd_ids_are_escaped_and_recoverable(void **state)
+{
+	static const char *const ids[] = { "a/b",  "../x",   ".hidden", "-lead",
+		                           "a--b", "sp ace", "pct%",    "ü" };
+	static const char *const want[] = { "a%2Fb",  "%2E.%2Fx", "%2Ehidden", "%2Dlead",
+		                            "a%2D-b", "sp%20ace", "pct%25",    "%C3%BC" };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		struct dw_buf b;
+		const char *id;
+		size_t len;
+
+		dw_buf_init(&b, 4096);
+		assert_int_equal(dw_escape_id(&b, ids[i], strlen(ids[i])), 0);
+		assert_string_equal(dw_buf_cstr(&b), want[i]);
+		dw_buf_reset(&b);
+		assert_int_equal(dw_object_path(&b, "c", "Name", 4, ids[i], strlen(ids[i])), 0);
+		assert_int_equal(dw_object_path_id(dw_buf_cstr(&b), &id, &len), 0);
+		assert_int_equal(len, strlen(want[i]));
+		assert_memory_equal(id, want[i], len);
+		dw_buf_release(&b);
+	}
+}
+
+static void singleton_paths(void **state)
+{
+	struct dw_buf b;
+
+	(void)state;
+	dw_buf_init(&b, 256);
+	assert_int_equal(dw_singleton_path(&b, "authorizationPolicy"), 0);
+	assert_string_equal(dw_buf_cstr(&b), "authorizationPolicy/authorizationPolicy.json");
+	dw_buf_release(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(slugs_are_lower_case_words),
+		cmocka_unit_test(long_names_are_cut_at_a_word),
+		cmocka_unit_test(object_paths_keep_the_id),
+		cmocka_unit_test(odd_ids_are_escaped_and_recoverable),
+		cmocka_unit_test(singleton_paths),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

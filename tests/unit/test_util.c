@@ -1,0 +1,206 @@
+/* Buffers, errors and diagnostics: the contracts every other area relies on. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "driftward/buf.h"
+#include "driftward/diag.h"
+#include "driftward/error.h"
+#include "driftward/secret.h"
+
+static void buf_appends_and_stays_nul_terminated(void **state)
+{
+	struct dw_buf b;
+
+	(void)state;
+	dw_buf_init(&b, 1024);
+	assert_string_equal(dw_buf_cstr(&b), "");
+	assert_int_equal(dw_buf_puts(&b, "abc"), 0);
+	assert_int_equal(dw_buf_putc(&b, 'd'), 0);
+	assert_int_equal(dw_buf_printf(&b, "-%d-%s", 42, "x"), 0);
+	assert_string_equal(dw_buf_cstr(&b), "abcd-42-x");
+	assert_int_equal(b.len, 9);
+	dw_buf_truncate(&b, 2);
+	assert_string_equal(dw_buf_cstr(&b), "ab");
+	dw_buf_release(&b);
+}
+
+static void buf_frees_itself_past_its_maximum(void **state)
+{
+	struct dw_buf b;
+	char big[100];
+
+	(void)state;
+	memset(big, 'x', sizeof(big));
+	dw_buf_init(&b, 64);
+	assert_int_equal(dw_buf_put(&b, big, 64), 0);
+	assert_int_equal(b.len, 64);
+	assert_int_equal(dw_buf_putc(&b, 'y'), -E2BIG);
+	assert_null(b.ptr);
+	assert_int_equal(b.len, 0);
+	/* still usable afterwards */
+	assert_int_equal(dw_buf_puts(&b, "ok"), 0);
+	assert_int_equal(dw_buf_printf(&b, "%0100d", 1), -E2BIG);
+	assert_null(b.ptr);
+	dw_buf_release(&b);
+}
+
+static void buf_grows_across_many_appends(void **state)
+{
+	struct dw_buf b;
+	size_t i;
+
+	(void)state;
+	dw_buf_init(&b, 1u << 20);
+	for (i = 0; i < 100000; i++)
+		assert_int_equal(dw_buf_putc(&b, (char)('a' + i % 26)), 0);
+	assert_int_equal(b.len, 100000);
+	assert_int_equal(b.ptr[99999], 'a' + 99999 % 26);
+	assert_int_equal(b.ptr[100000], '\0');
+	dw_buf_release(&b);
+}
+
+static void secret_buf_detaches_and_resets(void **state)
+{
+	struct dw_buf b;
+	size_t len;
+	char *p;
+
+	(void)state;
+	dw_buf_init_secret(&b, 4096);
+	assert_int_equal(dw_buf_puts(&b, "hunter2"), 0);
+	dw_buf_reset(&b);
+	assert_int_equal(b.len, 0);
+	assert_string_equal(dw_buf_cstr(&b), "");
+	assert_int_equal(dw_buf_puts(&b, "correct horse battery staple, and more to grow it"), 0);
+	p = dw_buf_detach(&b, &len);
+	assert_non_null(p);
+	assert_int_equal(len, strlen(p));
+	assert_null(b.ptr);
+	dw_wipe(p, len);
+	free(p);
+	dw_buf_release(&b);
+}
+
+static void secret_holds_bytes_with_nul(void **state)
+{
+	struct dw_secret *s = NULL;
+
+	(void)state;
+	assert_int_equal(dw_secret_new(&s, "a\0b", 3), 0);
+	assert_int_equal(dw_secret_len(s), 3);
+	assert_memory_equal(dw_secret_data(s), "a\0b", 3);
+	dw_secret_free(s);
+	dw_secret_free(NULL);
+}
+
+static void error_keeps_the_innermost_cause(void **state)
+{
+	struct dw_error err;
+	char out[DW_ERROR_MSG_MAX + DW_ERROR_FILE_MAX + 32];
+
+	(void)state;
+	dw_error_clear(&err);
+	assert_false(dw_error_isset(&err));
+	assert_int_equal(
+	        dw_error_set(&err, -ENOENT, DW_AREA_SYSTEM, ENOENT, "could not open '%s'", "x.ini"),
+	        -ENOENT);
+	assert_int_equal(dw_error_set(&err, -EIO, DW_AREA_HTTP, 7, "outer"), -EIO);
+	assert_string_equal(err.msg, "could not open 'x.ini'");
+	dw_error_prefix(&err, "tenant %s: ", "contoso");
+	assert_string_equal(dw_error_format(&err, out, sizeof(out)),
+	                    "tenant contoso: could not open 'x.ini'");
+	assert_int_equal(dw_error_set(NULL, -EINVAL, DW_AREA_CONFIG, 0, "nobody listens"), -EINVAL);
+}
+
+static void error_formats_positions(void **state)
+{
+	struct dw_error err;
+	char out[1024];
+
+	(void)state;
+	dw_error_clear(&err);
+	dw_error_at(&err, -EINVAL, DW_AREA_JSON, "a.json", 3, 14, "duplicate key \"id\"");
+	assert_string_equal(dw_error_format(&err, out, sizeof(out)),
+	                    "a.json:3:14: duplicate key \"id\"");
+	assert_string_equal(dw_error_area_name(err.area), "json");
+	dw_error_clear(&err);
+	dw_error_at(&err, -EINVAL, DW_AREA_CONFIG, "d.ini", 7, 0, "bad");
+	assert_string_equal(dw_error_format(&err, out, sizeof(out)), "d.ini:7: bad");
+	dw_error_clear(&err);
+	dw_error_at(&err, -EINVAL, DW_AREA_CONFIG, "d.ini", 0, 0, "bad");
+	assert_string_equal(dw_error_format(&err, out, sizeof(out)), "d.ini: bad");
+}
+
+static void error_messages_are_redacted(void **state)
+{
+	struct dw_error err;
+
+	(void)state;
+	dw_error_clear(&err);
+	dw_error_set(&err, -EACCES, DW_AREA_HTTP, 401, "token request failed: client_secret=%s&x=1",
+	             "CANARY-5ecret");
+	assert_null(strstr(err.msg, "CANARY"));
+	assert_non_null(strstr(err.msg, "client_secret=[REDACTED]&x=1"));
+	dw_error_prefix(&err, "Authorization: Bearer %s: ", "CANARY-tok");
+	assert_null(strstr(err.msg, "CANARY"));
+}
+
+static void error_prefix_truncates_the_message_not_the_context(void **state)
+{
+	struct dw_error err;
+	char longmsg[DW_ERROR_MSG_MAX + 50];
+
+	(void)state;
+	memset(longmsg, 'm', sizeof(longmsg) - 1);
+	longmsg[sizeof(longmsg) - 1] = '\0';
+	dw_error_clear(&err);
+	dw_error_set(&err, -EIO, DW_AREA_SYSTEM, 0, "%s", longmsg);
+	dw_error_prefix(&err, "ctx: ");
+	assert_int_equal(strncmp(err.msg, "ctx: mmm", 8), 0);
+	assert_int_equal(strlen(err.msg), DW_ERROR_MSG_MAX - 1);
+}
+
+static void diags_collect_every_problem(void **state)
+{
+	struct dw_diags d;
+	char line[256];
+
+	(void)state;
+	dw_diags_init(&d);
+	assert_int_equal(dw_diags_add(&d, DW_DIAG_ERROR, "c.ini", 4, 0, "bad %s", "x"), 0);
+	assert_int_equal(dw_diags_add(&d, DW_DIAG_WARNING, "c.ini", 9, 2, "meh"), 0);
+	assert_int_equal(dw_diags_add(&d, DW_DIAG_ERROR, NULL, 0, 0, "password=%s", "CANARY"), 0);
+	assert_int_equal(d.count, 3);
+	assert_int_equal(d.errors, 2);
+	assert_string_equal(dw_diag_format(&d.items[0], line, sizeof(line)),
+	                    "c.ini:4: error: bad x");
+	assert_string_equal(dw_diag_format(&d.items[1], line, sizeof(line)),
+	                    "c.ini:9:2: warning: meh");
+	assert_null(strstr(d.items[2].msg, "CANARY"));
+	dw_diags_release(&d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(buf_appends_and_stays_nul_terminated),
+		cmocka_unit_test(buf_frees_itself_past_its_maximum),
+		cmocka_unit_test(buf_grows_across_many_appends),
+		cmocka_unit_test(secret_buf_detaches_and_resets),
+		cmocka_unit_test(secret_holds_bytes_with_nul),
+		cmocka_unit_test(error_keeps_the_innermost_cause),
+		cmocka_unit_test(error_formats_positions),
+		cmocka_unit_test(error_messages_are_redacted),
+		cmocka_unit_test(error_prefix_truncates_the_message_not_the_context),
+		cmocka_unit_test(diags_collect_every_problem),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
