@@ -4,12 +4,13 @@
 # best wall time of RUNS runs, the throughput in MB/s (MB = 10^6 bytes of
 # input) and the peak resident memory, then the ratios. Not run by make test.
 #
-# usage: tests/bench/json/bench.sh [DRIFTWARD_BINARY]
+# usage: tests/bench/json/bench.sh [DRIFTWARD_BINARY | BUILD_DIR]
 # env:   BENCH_MB (default 100), RUNS (default 3), BENCH_DIR (default /tmp/driftward-bench)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 bin=${1:-${DW_BIN:-$here/../../../build/gcc/agent/driftward}}
+[ -d "$bin" ] && bin=$bin/agent/driftward # a build directory will do
 mb=${BENCH_MB:-100}
 runs=${RUNS:-3}
 dir=${BENCH_DIR:-/tmp/driftward-bench}
