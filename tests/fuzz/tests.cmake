@@ -16,21 +16,19 @@ if(DW_FUZZ)
 	endif()
 	set(DW_FUZZ_FLAGS -fsanitize=address,undefined -fno-sanitize-recover=all
 		-fno-omit-frame-pointer)
-	# The library again, instrumented for coverage, so the fuzzer sees inside it.
-	file(GLOB_RECURSE DW_FUZZ_LIB_SOURCES CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/lib/src/*.c)
-	add_library(driftward-fuzz STATIC ${DW_FUZZ_LIB_SOURCES})
-	dw_target_defaults(driftward-fuzz)
-	target_compile_options(driftward-fuzz PRIVATE -fsanitize=fuzzer-no-link ${DW_FUZZ_FLAGS})
-	target_include_directories(driftward-fuzz
-		PUBLIC ${PROJECT_SOURCE_DIR}/lib/include
-		PRIVATE ${PROJECT_SOURCE_DIR}/lib/src)
-	target_compile_definitions(driftward-fuzz PRIVATE
-		DW_VERSION="${PROJECT_VERSION}"
-		DW_SYSCONFDIR="${CMAKE_INSTALL_FULL_SYSCONFDIR}")
-	target_link_libraries(driftward-fuzz PRIVATE
-		PkgConfig::CURL PkgConfig::CRYPTO PkgConfig::GIT2 PkgConfig::YAML
-		PkgConfig::CJSON PkgConfig::INIH)
-	target_link_libraries(driftward-fuzz PUBLIC pthread)
+	# The library again, instrumented for coverage, so the fuzzer sees inside it:
+	# same sources, definitions, include directories, options and libraries.
+	foreach(prop SOURCES COMPILE_DEFINITIONS INCLUDE_DIRECTORIES COMPILE_OPTIONS
+			LINK_LIBRARIES)
+		get_target_property(dw_fuzz_${prop} driftward ${prop})
+	endforeach()
+	add_library(driftward-fuzz STATIC ${dw_fuzz_SOURCES})
+	target_compile_definitions(driftward-fuzz PRIVATE ${dw_fuzz_COMPILE_DEFINITIONS})
+	target_include_directories(driftward-fuzz PRIVATE ${dw_fuzz_INCLUDE_DIRECTORIES}
+		PUBLIC ${PROJECT_SOURCE_DIR}/lib/include)
+	target_compile_options(driftward-fuzz PRIVATE ${dw_fuzz_COMPILE_OPTIONS}
+		-fsanitize=fuzzer-no-link ${DW_FUZZ_FLAGS})
+	target_link_libraries(driftward-fuzz PUBLIC ${dw_fuzz_LINK_LIBRARIES})
 endif()
 
 foreach(src ${DW_FUZZ_SOURCES})
