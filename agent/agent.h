@@ -38,6 +38,7 @@ extern const struct command cmd_decrypt;
 extern const struct command cmd_encrypt;
 extern const struct command cmd_keygen;
 extern const struct command cmd_secret;
+extern const struct command cmd_json;
 
 const struct command *command_find(const char *name);
 

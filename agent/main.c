@@ -16,9 +16,17 @@
 #include "driftward/config.h"
 #include "driftward/version.h"
 
+/* One row a command, in the order of --help; kept one a line so additions merge cleanly. */
+/* clang-format off */
 static const struct command *const commands[] = {
-	&cmd_check, &cmd_decrypt, &cmd_encrypt, &cmd_keygen, &cmd_secret,
+	&cmd_check,
+	&cmd_decrypt,
+	&cmd_encrypt,
+	&cmd_json,
+	&cmd_keygen,
+	&cmd_secret,
 };
+/* clang-format on */
 
 const struct command *command_find(const char *name)
 {
