@@ -7,6 +7,10 @@
 #
 # usage: tests/bench/graph/bench.sh [BUILD_DIR] [CONCURRENCY...]
 #   BUILD_DIR defaults to build/gcc (configured and built); CONCURRENCY to "16 4".
+# Environment: OBJECTS, COLLECTORS, LATENCY_MS, PAGE_SIZE, RUNS (best of, 3);
+# WARM_CONNECTIONS=1 opens as many connections as requests may run at once
+# before timing (the token is always fetched before); EMU_LOG=FILE keeps the
+# emulator's request log; BENCH_WRAP="perf record -g" runs the client under it.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../../.." && pwd)
