@@ -6,7 +6,7 @@ GCC_DIR := build/gcc
 ASAN_DIR := build/asan
 FUZZ_DIR := build/fuzz
 CTEST := ctest --output-on-failure --no-tests=error -j$(JOBS)
-SOURCES = $(shell git ls-files '*.c' '*.h' 2>/dev/null || find lib agent tests -name '*.[ch]')
+SOURCES = $(shell git ls-files --cached --others --exclude-standard '*.c' '*.h' 2>/dev/null || find lib agent tests -name '*.[ch]')
 
 .PHONY: all deps build build-gcc build-asan test test-gcc test-asan format format-check \
 	demo bench fuzz clean

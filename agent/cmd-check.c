@@ -1,8 +1,7 @@
 /*
- * driftward check: validates the configuration, the key file and that every
- * tenant's secret decrypts (and, as the other parts land, the catalog and
- * baselines). Prints one line per problem and
- * exits 1 when there is any.
+ * driftward check: validates the configuration, the collector catalog, the key
+ * file and that every tenant's secret decrypts. Prints one line per problem
+ * and exits 1 when there is any.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -193,9 +192,11 @@ static int run_check(struct cli *cli, int argc, char **argv)
 		if (cli->verbosity >= 0)
 			printf("%s: ok (%zu tenant%s)\n", cli->config_path, cfg->ntenants,
 			       cfg->ntenants == 1 ? "" : "s");
-		/* the key file (mode, contents) and every tenant's secret */
-		status = check_secrets(cfg, cli->verbosity < 0) == 0 ? EXIT_DONE : EXIT_ERROR;
+		status = EXIT_DONE;
 		if (check_catalog(cli, cfg) < 0)
+			status = EXIT_ERROR;
+		/* the key file (mode, contents) and every tenant's secret */
+		if (check_secrets(cfg, cli->verbosity < 0) < 0)
 			status = EXIT_ERROR;
 		if (online && status == EXIT_DONE)
 			status = check_online(cfg, only);
@@ -210,8 +211,9 @@ const struct command cmd_check = {
 	.run = run_check,
 	.summary = "validate the configuration",
 	.usage = "usage: driftward check [--config FILE] [--online [-t TENANT]]\n\n"
-	         "Reads the configuration and reports every problem as file:line: message,\n"
-	         "then checks the key file and that every tenant's secret decrypts.\n\n"
+	         "Reads the configuration and the collector catalog and reports every problem\n"
+	         "as file:line: message, then checks the key file and that every tenant's\n"
+	         "secret decrypts.\n\n"
 	         "  --online           also get a token for each tenant and read each of its\n"
 	         "                     collectors once: readable, forbidden (naming the Graph\n"
 	         "                     permission to grant), not licensed, or error\n"

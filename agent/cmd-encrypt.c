@@ -80,12 +80,15 @@ static int tty_prompt(const char *prompt, struct dw_secret **out)
 	quiet = old;
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
 	quiet.c_lflag |= ICANON;
-	if (write(fd, prompt, strlen(prompt)) < 0 || tcsetattr(fd, TCSAFLUSH, &quiet) < 0) {
+	/* echo off before the prompt, and without flushing: an answer typed (or sent)
+	 * right after the prompt appears must not be thrown away */
+	if (tcsetattr(fd, TCSANOW, &quiet) < 0 || write(fd, prompt, strlen(prompt)) < 0) {
+		tcsetattr(fd, TCSANOW, &old);
 		close(fd);
 		return -EIO;
 	}
 	r = read_line_secret(fd, out);
-	tcsetattr(fd, TCSAFLUSH, &old);
+	tcsetattr(fd, TCSANOW, &old);
 	if (write(fd, "\n", 1) < 0)
 		r = r < 0 ? r : -EIO;
 	close(fd);

@@ -75,10 +75,10 @@ static int read_terminal(struct dw_buf *b)
 		return -errno;
 	quiet = old;
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+	if (tcsetattr(STDIN_FILENO, TCSANOW, &quiet) < 0)
+		return -errno;
 	fputs("Client secret, or a PEM private key (input is not shown): ", stderr);
 	fflush(stderr);
-	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) < 0)
-		return -errno;
 	while (r == 0) {
 		n = read(STDIN_FILENO, chunk, sizeof(chunk));
 		if (n <= 0)
@@ -91,7 +91,7 @@ static int read_terminal(struct dw_buf *b)
 			break;
 	}
 	dw_wipe(chunk, sizeof(chunk));
-	tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+	tcsetattr(STDIN_FILENO, TCSANOW, &old);
 	fputc('\n', stderr);
 	return r;
 }

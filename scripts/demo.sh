@@ -11,7 +11,7 @@ mkdir -p "$demo/secrets"
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 
 # Until the emulator starts here, the demo's endpoints point at a port no one listens on.
-sed -e "s/@PORT@/1/" "$top/config/demo/driftward.ini" >"$demo/driftward.ini"
+sed -e "s/@PORT@/1/" -e "s|@CATALOG@|$top/config/collectors.yaml|" "$top/config/demo/driftward.ini" >"$demo/driftward.ini"
 : >"$demo/emulator-ca.pem"
 install -m 0600 /dev/null "$demo/key.txt"
 install -m 0600 /dev/null "$demo/secrets/contoso.age"

@@ -216,7 +216,7 @@ def handle_token_request(state, store, tenant_name, form, token_url, base_url):
             raise TokenError(400, "unsupported_grant_type", 70003,
                              "The app requested an unsupported grant type '%s'." % grant)
         app = _authenticate(tenant, form, token_url)
-        _check_scope(form.get("scope", ""))
+        _check_scope(form.get("scope", ""), base_url)
         token, expires_in = store.issue(tenant, app, base_url)
         return 200, {"token_type": "Bearer", "expires_in": expires_in,
                      "ext_expires_in": expires_in, "access_token": token}
@@ -224,11 +224,14 @@ def handle_token_request(state, store, tenant_name, form, token_url, base_url):
         return err.status, token_error_body(err)
 
 
-def _check_scope(scope):
+def _check_scope(scope, base_url):
+    """The Graph scope, or this emulator's own address + "/.default": a client
+    configured with graph_url = the emulator asks for the scope of its Graph,
+    as it would for a national cloud's (https://graph.microsoft.us/.default)."""
     if not scope:
         raise TokenError(400, "invalid_request", 900144,
                          "The request body must contain the following parameter: 'scope'.")
-    if scope.strip() != GRAPH_SCOPE:
+    if scope.strip() not in (GRAPH_SCOPE, base_url.rstrip("/") + "/.default"):
         if scope.strip().startswith("https://graph.microsoft.com/") and \
                 not scope.strip().endswith("/.default"):
             raise TokenError(400, "invalid_scope", 1002012,

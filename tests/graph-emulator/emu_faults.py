@@ -24,7 +24,7 @@ import sys
 import threading
 import time
 
-from emu_graph import dumps, error_resp
+from emu_graph import Resp, dumps, error_resp
 
 ACTIONS = ("status", "reset", "truncate", "drip", "expire_token", "empty_page")
 

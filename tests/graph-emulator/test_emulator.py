@@ -264,6 +264,14 @@ class TokenTests(EmulatorTestCase):
         form.update(client_secret="demo-secret-not-real", scope="https://example.com/.default")
         self.check_token_error(*self.token_request(form)[::2], 400, "invalid_scope", 70011)
 
+    def test_scope_of_the_emulators_own_graph_is_accepted(self):
+        # a client whose graph_url is the emulator asks for that Graph's scope
+        form = {"grant_type": "client_credentials", "client_id": READER,
+                "client_secret": "demo-secret-not-real",
+                "scope": "https://127.0.0.1:%d/.default" % self.port}
+        status, _, doc = self.token_request(form)
+        self.assertEqual(status, 200, doc)
+
     def test_tenant_may_be_named_by_domain(self):
         self.assertTrue(self.token(tenant="contoso.onmicrosoft.com"))
 

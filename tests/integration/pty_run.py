@@ -7,6 +7,8 @@ Exits with the command's status; what it printed on the terminal goes to stderr.
 """
 import os
 import pty
+import select
+import signal
 import sys
 import time
 
@@ -18,8 +20,13 @@ def main():
         os.execvp(sys.argv[2], sys.argv[2:])
     seen = b""
     answered = 0
-    deadline = time.time() + 60
-    while time.time() < deadline:
+    deadline = time.time() + 30
+    while True:
+        left = deadline - time.time()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            os.kill(pid, signal.SIGKILL)
+            sys.stderr.write("pty_run: timed out; the terminal showed: %r\n" % seen)
+            break
         try:
             data = os.read(fd, 1024)
         except OSError:

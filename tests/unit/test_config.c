@@ -287,7 +287,8 @@ static void credentials_directory_supplies_the_key(void **state)
 	snprintf(p, sizeof(p), "%s/driftward.key", fx->dir);
 	write_file(p, "AGE-SECRET-KEY-1...\n");
 	setenv("CREDENTIALS_DIRECTORY", fx->dir, 1);
-	assert_int_equal(load(fx, "[agent]\nkey_file = key.txt\n", 0), 0);
+	/* the credential replaces key_file, which then need not exist */
+	assert_int_equal(load(fx, "[agent]\nkey_file = /nonexistent/key.txt\n", 0), 0);
 	unsetenv("CREDENTIALS_DIRECTORY");
 	assert_string_equal(dw_config_key_file(fx->cfg), p);
 }

@@ -27,6 +27,7 @@ static const enum dw_log_format formats[] = { DW_LOG_FORMAT_TEXT, DW_LOG_FORMAT_
 static const char *const secret_messages[] = {
 	"GET /v1.0/x\r\nAuthorization: Bearer " CANARY "\r\nAccept: */*",
 	"authorization: Basic " CANARY,
+	"> Authorization: Basic " CANARY "\r\n",
 	"sending token request grant_type=client_credentials&client_secret=" CANARY "&scope=x",
 	"client_assertion_type=urn:x&client_assertion=" CANARY,
 	"{\"token_type\":\"Bearer\",\"access_token\":\"" CANARY "\",\"expires_in\":3599}",
@@ -152,6 +153,8 @@ static void ordinary_text_passes_unchanged(void **state)
 		"tokenLifetimePolicies: 3 objects",
 		"the keyboard is fine",
 		"a bearer of news",
+		"could not read key: No such file or directory",
+		"key_file: cannot use '/etc/driftward/key.txt': No such file or directory",
 	};
 	size_t i;
 

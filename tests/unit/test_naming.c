@@ -47,7 +47,7 @@ static void long_names_are_cut_at_a_word(void **state)
 
 	(void)state;
 	got = slug("Require compliant or hybrid joined device for all users on all cloud apps "
-		   "except break glass");
+	           "except break glass");
 	assert_true(strlen(got) <= DW_SLUG_MAX);
 	assert_string_equal(got, "require-compliant-or-hybrid-joined-device-for-all-users-on");
 	free(got);
@@ -59,8 +59,8 @@ static char *object_path(const char *name, const char *id)
 
 	dw_buf_init(&b, 4096);
 	assert_int_equal(dw_object_path(&b, "conditionalAccessPolicies", name,
-					name ? strlen(name) : 0, id, strlen(id)),
-			 0);
+	                                name ? strlen(name) : 0, id, strlen(id)),
+	                 0);
 	return dw_buf_detach(&b, NULL);
 }
 
@@ -72,8 +72,8 @@ static void object_paths_keep_the_id(void **state)
 
 	(void)state;
 	p = object_path("Block legacy auth", "5f1e1c2a-0000-4e5f-8a9b-0c1d2e3f4a5b");
-	assert_string_equal(
-		p, "conditionalAccessPolicies/block-legacy-auth--5f1e1c2a-0000-4e5f-8a9b-0c1d2e3f4a5b.json");
+	assert_string_equal(p, "conditionalAccessPolicies/"
+	                       "block-legacy-auth--5f1e1c2a-0000-4e5f-8a9b-0c1d2e3f4a5b.json");
 	assert_int_equal(dw_object_path_id(p, &id, &len), 0);
 	assert_int_equal(len, 36);
 	assert_memory_equal(id, "5f1e1c2a-0000-4e5f-8a9b-0c1d2e3f4a5b", 36);
@@ -90,10 +90,10 @@ static void object_paths_keep_the_id(void **state)
 
 static void odd_ids_are_escaped_and_recoverable(void **state)
 {
-	static const char *const ids[] = { "a/b", "../x", ".hidden", "-lead", "a--b", "sp ace",
-					   "pct%", "ü" };
-	static const char *const want[] = { "a%2Fb", "%2E.%2Fx", "%2Ehidden", "%2Dlead", "a%2D-b",
-					    "sp%20ace", "pct%25", "%C3%BC" };
+	static const char *const ids[] = { "a/b",  "../x",   ".hidden", "-lead",
+		                           "a--b", "sp ace", "pct%",    "ü" };
+	static const char *const want[] = { "a%2Fb",  "%2E.%2Fx", "%2Ehidden", "%2Dlead",
+		                            "a%2D-b", "sp%20ace", "pct%25",    "%C3%BC" };
 	size_t i;
 
 	(void)state;

@@ -66,6 +66,21 @@ static void buf_grows_across_many_appends(void **state)
 	dw_buf_release(&b);
 }
 
+static void buf_without_a_practical_maximum(void **state)
+{
+	struct dw_buf b;
+	size_t i;
+
+	(void)state;
+	dw_buf_init(&b, SIZE_MAX);
+	for (i = 0; i < 1000; i++)
+		assert_int_equal(dw_buf_puts(&b, "0123456789"), 0);
+	assert_int_equal(b.len, 10000);
+	assert_true(b.alloc > b.len);
+	assert_int_equal(b.ptr[b.len], '\0');
+	dw_buf_release(&b);
+}
+
 static void secret_buf_detaches_and_resets(void **state)
 {
 	struct dw_buf b;
@@ -193,6 +208,7 @@ int main(void)
 		cmocka_unit_test(buf_appends_and_stays_nul_terminated),
 		cmocka_unit_test(buf_frees_itself_past_its_maximum),
 		cmocka_unit_test(buf_grows_across_many_appends),
+		cmocka_unit_test(buf_without_a_practical_maximum),
 		cmocka_unit_test(secret_buf_detaches_and_resets),
 		cmocka_unit_test(secret_holds_bytes_with_nul),
 		cmocka_unit_test(error_keeps_the_innermost_cause),

@@ -34,7 +34,7 @@ int dw_escape_id(struct dw_buf *out, const char *id, size_t len);
  * "<collector>/<id>.json" when @name is NULL or has an empty slug.
  */
 int dw_object_path(struct dw_buf *out, const char *collector, const char *name, size_t name_len,
-		   const char *id, size_t id_len);
+                   const char *id, size_t id_len);
 
 /* Appends a singleton's path: "<collector>/<collector>.json". */
 int dw_singleton_path(struct dw_buf *out, const char *collector);

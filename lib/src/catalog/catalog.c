@@ -47,15 +47,6 @@ void cat_report(struct cat_ctx *ctx, const struct dw_yaml_node *at, const char *
 	va_end(ap);
 }
 
-void cat_warn(struct cat_ctx *ctx, const struct dw_yaml_node *at, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vreport(ctx, DW_DIAG_WARNING, at, fmt, ap);
-	va_end(ap);
-}
-
 void cat_report_error(struct cat_ctx *ctx, const struct dw_error *err)
 {
 	if (dw_diags_add(ctx->diags, DW_DIAG_ERROR, err->file[0] ? err->file : NULL, err->line,

@@ -21,8 +21,6 @@ struct cat_ctx {
 
 void cat_report(struct cat_ctx *ctx, const struct dw_yaml_node *at, const char *fmt, ...)
         DW_PRINTF(3, 4);
-void cat_warn(struct cat_ctx *ctx, const struct dw_yaml_node *at, const char *fmt, ...)
-        DW_PRINTF(3, 4);
 /* Reports an error the YAML accessors set. */
 void cat_report_error(struct cat_ctx *ctx, const struct dw_error *err);
 

@@ -145,6 +145,18 @@ static char *resolve_path(struct cfg_ctx *ctx, const char *value)
 	return copy;
 }
 
+/* Under systemd LoadCredential=, $CREDENTIALS_DIRECTORY/driftward.key replaces key_file. */
+static int credentials_key_present(void)
+{
+	const char *dir = getenv("CREDENTIALS_DIRECTORY");
+	char path[PATH_MAX];
+
+	if (!dir || !*dir ||
+	    (size_t)snprintf(path, sizeof(path), "%s/driftward.key", dir) >= sizeof(path))
+		return 0;
+	return access(path, F_OK) == 0;
+}
+
 /* Checks that @path is what the key needs; reports and returns -1 if not. */
 static int check_path(struct cfg_ctx *ctx, const struct key_spec *spec, const char *path)
 {
@@ -153,7 +165,7 @@ static int check_path(struct cfg_ctx *ctx, const struct key_spec *spec, const ch
 	        (spec->type == KEY_KEY_FILE && (ctx->flags & DW_CONFIG_KEY_MAY_BE_MISSING)) ||
 	        (spec->type == KEY_SECRET_FILE && (ctx->flags & DW_CONFIG_SECRETS_MAY_BE_MISSING));
 
-	if (spec->type == KEY_PATH)
+	if (spec->type == KEY_PATH || (spec->type == KEY_KEY_FILE && credentials_key_present()))
 		return 0;
 	if (stat(path, &st) < 0) {
 		if (errno == ENOENT && may_be_missing)
@@ -486,8 +498,6 @@ static void check_default_key_file(struct cfg_ctx *ctx, struct dw_agent_config *
 
 	if (seen[key_index(spec)] || !agent->key_file)
 		return;
-	if (getenv("CREDENTIALS_DIRECTORY"))
-		return; /* the credential replaces it; checked when loaded */
 	check_path(ctx, spec, agent->key_file);
 }
 

@@ -93,10 +93,30 @@ static int parse_args(struct parser *p, struct stanza *s)
 	return 0;
 }
 
+/* Decodes @len bytes of body lines (LFs between them) as one base64 string. */
+static int decode_body(const char *lines, size_t len, struct stanza *s)
+{
+	char *joined = malloc(len + 1);
+	size_t i, j = 0;
+	int r = -ENOMEM;
+
+	if (!joined)
+		return r;
+	for (i = 0; i < len; i++)
+		if (lines[i] != '\n')
+			joined[j++] = lines[i];
+	s->body = malloc(dw_base64_decoded_max(j) + 1);
+	if (s->body)
+		r = dw_base64_decode(joined, j, DW_BASE64_NOPAD, s->body, dw_base64_decoded_max(j),
+		                     &s->bodylen);
+	free(joined);
+	return r;
+}
+
 /* Reads body lines up to the first one shorter than 64 columns, and decodes them. */
 static int parse_body(struct parser *p, struct stanza *s)
 {
-	size_t start = 0, total;
+	size_t start = 0;
 	int r;
 
 	for (;;) {
@@ -110,24 +130,8 @@ static int parse_body(struct parser *p, struct stanza *s)
 		if (p->len < BODY_COLS)
 			break;
 	}
-	/* the lines sit one after another in raw: decode them as one string without
-	 * the LFs, which base64 rejects, so copy them out first */
-	total = (size_t)(p->line + p->len - (p->raw.ptr + start));
-	{
-		char *joined = malloc(total + 1);
-		size_t i, j = 0;
-
-		if (!joined)
-			return -ENOMEM;
-		for (i = start; i < start + total; i++)
-			if (p->raw.ptr[i] != '\n')
-				joined[j++] = p->raw.ptr[i];
-		s->body = malloc(dw_base64_decoded_max(j) + 1);
-		r = s->body ? dw_base64_decode(joined, j, DW_BASE64_NOPAD, s->body,
-		                               dw_base64_decoded_max(j), &s->bodylen)
-		            : -ENOMEM;
-		free(joined);
-	}
+	/* raw may have moved while reading: work from offsets */
+	r = decode_body(p->raw.ptr + start, (size_t)(p->line + p->len - p->raw.ptr) - start, s);
 	if (r == -EINVAL)
 		return bad(p, "stanza body is not canonical base64");
 	return r;

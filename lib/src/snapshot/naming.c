@@ -10,11 +10,11 @@
  * þ, ß, đ, ł, œ, ...) mapped by hand.
  */
 static const char latin_base[0x180 - 0xc0] = "aaaaaaaceeeeiiiidnooooo\0ouuuuyts"
-					     "aaaaaaaceeeeiiiidnooooo\0ouuuuyty"
-					     "aaaaaaccccccccddddeeeeeeeeeegggg"
-					     "gggghhhhiiiiiiiiiiiijjkkklllllll"
-					     "lllnnnnnnnnnoooooooorrrrrrssssss"
-					     "ssttttttuuuuuuuuuuuuwwyyyzzzzzzs";
+                                             "aaaaaaaceeeeiiiidnooooo\0ouuuuyty"
+                                             "aaaaaaccccccccddddeeeeeeeeeegggg"
+                                             "gggghhhhiiiiiiiiiiiijjkkklllllll"
+                                             "lllnnnnnnnnnoooooooorrrrrrssssss"
+                                             "ssttttttuuuuuuuuuuuuwwyyyzzzzzzs";
 
 static char fold_two_byte(unsigned char lead, unsigned char cont)
 {
@@ -80,8 +80,8 @@ int dw_escape_id(struct dw_buf *out, const char *id, size_t len)
 	for (i = 0; i < len && r == 0; i++) {
 		unsigned char c = (unsigned char)id[i];
 		int plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			    (c >= '0' && c <= '9') || c == '_' || (c == '.' && i > 0) ||
-			    (c == '-' && i > 0 && !(i + 1 < len && id[i + 1] == '-'));
+		            (c >= '0' && c <= '9') || c == '_' || (c == '.' && i > 0) ||
+		            (c == '-' && i > 0 && !(i + 1 < len && id[i + 1] == '-'));
 
 		if (plain)
 			r = dw_buf_putc(out, (char)c);
@@ -93,7 +93,7 @@ int dw_escape_id(struct dw_buf *out, const char *id, size_t len)
 }
 
 int dw_object_path(struct dw_buf *out, const char *collector, const char *name, size_t name_len,
-		   const char *id, size_t id_len)
+                   const char *id, size_t id_len)
 {
 	size_t before;
 	int r;

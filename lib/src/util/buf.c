@@ -64,10 +64,12 @@ static int grow(struct dw_buf *b, size_t need)
 	size_t alloc = b->alloc ? b->alloc : DW_BUF_MIN_ALLOC;
 	char *p;
 
+	size_t limit = b->max < SIZE_MAX ? b->max + 1 : SIZE_MAX;
+
 	while (alloc < need + 1)
 		alloc = alloc > SIZE_MAX / 2 ? need + 1 : alloc * 2;
-	if (alloc > b->max + 1)
-		alloc = b->max + 1;
+	if (alloc > limit)
+		alloc = limit;
 	if (b->secret) {
 		p = malloc(alloc);
 		if (p && b->ptr) {
@@ -89,7 +91,8 @@ static int grow(struct dw_buf *b, size_t need)
 
 int dw_buf_reserve(struct dw_buf *b, size_t extra)
 {
-	if (extra > b->max || b->len > b->max - extra) {
+	/* the NUL needs a byte past len + extra, so a max of SIZE_MAX is one less */
+	if (extra > b->max || b->len > b->max - extra || b->len + extra == SIZE_MAX) {
 		dw_buf_release(b);
 		return -E2BIG;
 	}

@@ -169,16 +169,26 @@ static size_t bearer_len(const char *s, size_t len, size_t *tok_start)
  * At a key followed by '=' or ':' (JSON "key": too): where its value starts and
  * ends. Returns 0 when there is no such value.
  */
-static int find_value(const char *s, size_t len, size_t keyend, int whole_line, size_t *vstart,
-                      size_t *vend)
+static int find_value(const char *s, size_t len, size_t keystart, size_t keyend, int whole_line,
+                      size_t *vstart, size_t *vend)
 {
 	size_t i = keyend;
+	int quoted = 0, line_start = keystart == 0 || s[keystart - 1] == '\n';
 
-	if (i < len && (s[i] == '"' || s[i] == '\''))
+	if (i < len && (s[i] == '"' || s[i] == '\'')) {
+		quoted = keystart > 0 && s[keystart - 1] == s[i];
 		i++;
+	}
 	while (i < len && (s[i] == ' ' || s[i] == '\t'))
 		i++;
 	if (i >= len || (s[i] != '=' && s[i] != ':'))
+		return 0;
+	/*
+	 * "name: value" is a JSON member, a header or a YAML line only when the
+	 * name is quoted or starts a line; in prose ("could not read key: No such
+	 * file") the colon ends a phrase.
+	 */
+	if (s[i] == ':' && !quoted && !line_start && !whole_line)
 		return 0;
 	if (s[i] == ':' && i + 1 < len && s[i + 1] == '/')
 		return 0; /* a URL scheme, not a key */
@@ -231,9 +241,9 @@ static size_t match_at(const char *s, size_t len, size_t i, size_t *keep)
 		return 0;
 	if (word_eq(s + i, k - i, "authorization") ||
 	    word_eq(s + i, k - i, "proxy-authorization")) {
-		if (!find_value(s, len, k, 1, &vs, &ve))
+		if (!find_value(s, len, i, k, 1, &vs, &ve))
 			return 0;
-	} else if (!dw_is_secret_key(s + i, k - i) || !find_value(s, len, k, 0, &vs, &ve)) {
+	} else if (!dw_is_secret_key(s + i, k - i) || !find_value(s, len, i, k, 0, &vs, &ve)) {
 		return 0;
 	}
 	if (ve - vs == strlen(DW_REDACTED) && memcmp(s + vs, DW_REDACTED, ve - vs) == 0)
