@@ -7,8 +7,9 @@
 TENANT=6f0e1c2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b
 CLIENT=2b7c9d1e-4f5a-4b6c-9d8e-7f6a5b4c3d2e
 CATALOG=$DW_SOURCE_DIR/config/collectors.yaml
-install -m 0600 /dev/null key.txt
-install -m 0600 /dev/null contoso.age
+# check also decrypts every tenant's secret (age): a real key and secret
+"$DW_BIN" keygen -o key.txt >/dev/null
+echo client-secret | "$DW_BIN" encrypt -r "$(sed -n 's/^# public key: //p' key.txt)" -o contoso.age
 
 write_config() { # write_config CATALOG-LINE EXTRA-LINE COLLECTORS
 	cat >dw.ini <<INI

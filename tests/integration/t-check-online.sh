@@ -37,26 +37,8 @@ t["apps"][0]["permissions"] = ["Policy.Read.All", "DeviceManagementConfiguration
 json.dump(t, open(p, "w"))
 EOF
 
-# The emulator accepts only the public Graph scope, while driftward asks for
-# graph_url + "/.default" (here the emulator's own address), and its fault rules
-# with a "body" miss an import: both patched here, reported to its owner.
-cat >emulator-wrap.py <<'EOF'
-import sys
-sys.path.insert(0, sys.argv[1])
-import emu_auth, emu_faults, emu_graph
-orig = emu_auth._check_scope
-def check(scope):
-    s = scope.strip()
-    if s.endswith("/.default") and not s.startswith("https://graph.microsoft.com"):
-        return
-    orig(scope)
-emu_auth._check_scope = check
-emu_faults.Resp = emu_graph.Resp
-import emulator
-sys.exit(emulator.main(sys.argv[2:]))
-EOF
 echo '{}' >faults.json
-python3 emulator-wrap.py "$EMU" --state state --port-file port --ca-dir ca --log requests.log \
+python3 "$EMU/emulator.py" --state state --port-file port --ca-dir ca --log requests.log \
 	--faults faults.json >emulator.out 2>&1 &
 emu_pid=$!
 cleanup_hooks+=("kill $emu_pid; wait $emu_pid")

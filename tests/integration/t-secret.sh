@@ -34,6 +34,7 @@ cat >driftward.ini <<INI
 state_repo = state.git
 key_file = key.txt
 extra_recipients = $BREAKGLASS
+catalog = $DW_SOURCE_DIR/config/collectors.yaml
 
 [tenant contoso]
 tenant_id = 6f0e1c2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b

@@ -57,23 +57,8 @@ for f in sys.stdin.read().split():
     print(version, "/" + path, kind)
 ' "$work/state/$tenant" >"$work/collectors.txt"
 
-# The emulator takes only the public Graph scope; driftward asks for
-# graph_url + "/.default" (see tests/integration/t-check-online.sh).
-cat >"$work/wrap.py" <<'PY'
-import sys
-sys.path.insert(0, sys.argv[1])
-import emu_auth
-orig = emu_auth._check_scope
-def check(scope):
-    if scope.strip().endswith("/.default") and "graph.microsoft.com" not in scope:
-        return
-    orig(scope)
-emu_auth._check_scope = check
-import emulator
-sys.exit(emulator.main(sys.argv[2:]))
-PY
 echo "{\"latency_ms\": $latency_ms}" >"$work/faults.json"
-python3 "$work/wrap.py" "$emu" --state "$work/state" --port-file "$work/port" \
+python3 "$emu/emulator.py" --state "$work/state" --port-file "$work/port" \
 	--ca-dir "$work/ca" --page-size "$page" --faults "$work/faults.json" ${EMU_LOG:+--log "$EMU_LOG"} \
 	>"$work/emulator.out" 2>&1 &
 emu_pid=$!
