@@ -1,0 +1,251 @@
+/*
+ * The Microsoft Graph client: the only user of libcurl.
+ *
+ * One struct dw_graph is one event loop (a curl multi handle): connections
+ * are reused, HTTP/2 is used where the server offers it, and every request of
+ * every tenant goes through it under a global limit of requests in flight.
+ * A struct dw_graph_tenant holds one tenant's credential, its access token
+ * (in memory only, renewed before it expires) and its own limit.
+ *
+ * Work is submitted as operations (struct dw_graph_op): read a collection to
+ * its end (following @odata.nextLink), read a singleton, or send one request
+ * with a JSON body. dw_graph_run() runs the loop until every submitted
+ * operation is finished. Each operation then has either all of its pages, in
+ * order, or a classified failure and no pages: a partial read is never handed
+ * over as a complete one.
+ *
+ * TLS is always verified; an extra CA file is added to the system's bundle,
+ * never used instead of verification. Authorization headers and credentials
+ * never reach the logger unredacted, also not with debug output on.
+ */
+#ifndef DRIFTWARD_GRAPH_H
+#define DRIFTWARD_GRAPH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "driftward/catalog.h"
+#include "driftward/config.h"
+#include "driftward/error.h"
+#include "driftward/secret.h"
+
+struct dw_graph;
+struct dw_graph_tenant;
+struct dw_graph_op_state;
+struct dw_json_doc;
+struct dw_json;
+
+struct dw_graph_options {
+	const char *graph_url; /* "https://graph.microsoft.com" (no trailing slash needed) */
+	const char *login_url; /* "https://login.microsoftonline.com" */
+	const char *scope;     /* token scope; NULL: graph_url + "/.default" */
+	const char *ca_file;   /* an extra CA bundle (PEM), added to the system's; NULL: none */
+	unsigned concurrency;  /* requests in flight, all tenants together */
+	unsigned tenant_concurrency; /* requests in flight per tenant (a tenant may say less) */
+	unsigned request_timeout;    /* seconds for one request, connection included */
+	unsigned max_retries;        /* retries of one request */
+	unsigned retry_budget;       /* retries per tenant and run, all requests together */
+	unsigned backoff_base_ms;    /* first backoff step when no Retry-After came */
+	unsigned backoff_max_ms;     /* the largest backoff step */
+	unsigned max_retry_after;    /* seconds: a longer Retry-After fails the request */
+	unsigned token_margin;       /* seconds before expiry that a token is renewed */
+	unsigned max_pages;          /* pages of one collection before it counts as looping */
+};
+
+/* Fills @o with the defaults and, when @agent is not NULL, the configured values.
+ * The strings point into @agent, which must outlive the dw_graph made from it. */
+void dw_graph_options_init(struct dw_graph_options *o, const struct dw_agent_config *agent);
+
+/*
+ * Makes the event loop: reads the CA bundle(s) and the curl handles. Fails
+ * with a clear message when the extra CA file holds no certificate.
+ */
+int dw_graph_new(const struct dw_graph_options *o, struct dw_graph **out, struct dw_error *err);
+
+/* Frees the loop and every tenant still attached. Accepts NULL. */
+void dw_graph_free(struct dw_graph *g);
+
+enum dw_graph_assertion_alg {
+	DW_GRAPH_PS256 = 0, /* header x5t#S256, what Microsoft documents today */
+	DW_GRAPH_RS256,     /* header x5t (SHA-1 thumbprint), the older form */
+};
+
+struct dw_graph_credential {
+	const char *name;      /* the tenant's name in the configuration, for messages */
+	const char *tenant_id; /* GUID or domain: the token URL is login_url/tenant_id/... */
+	const char *client_id;
+	/*
+	 * The client secret, or the certificate's PEM private key when
+	 * @certificate is set. dw_graph_tenant_new takes it over (also when it
+	 * fails) and sets the pointer to NULL.
+	 */
+	struct dw_secret *secret;
+	const char *certificate; /* PEM certificate file: JWT client assertion; NULL: secret */
+	enum dw_graph_assertion_alg alg;
+	unsigned concurrency; /* 0: the options' tenant_concurrency */
+};
+
+/*
+ * Attaches a tenant. For certificate credentials it loads the certificate,
+ * the private key, and checks that they belong together, so a wrong key is
+ * a clear local error before anything is sent.
+ */
+int dw_graph_tenant_new(struct dw_graph *g, struct dw_graph_credential *cred,
+                        struct dw_graph_tenant **out, struct dw_error *err);
+
+/*
+ * Attaches the tenant @tc of @cfg: decrypts its secret_file with the agent's
+ * key, and uses its certificate (JWT assertion) when it names one.
+ */
+int dw_graph_tenant_open(struct dw_graph *g, const struct dw_config *cfg,
+                         const struct dw_tenant_config *tc, struct dw_graph_tenant **out,
+                         struct dw_error *err);
+
+/* Why the tenant can't get a token (after a run), or NULL when it could. */
+const struct dw_error *dw_graph_tenant_auth_error(const struct dw_graph_tenant *t);
+
+/* Detaches and frees a tenant (its token and credential are wiped). It must
+ * have no unfinished operation. Accepts NULL. */
+void dw_graph_tenant_free(struct dw_graph_tenant *t);
+
+/*
+ * How an operation ended. Every failure has its own class, so that callers
+ * can tell "forbidden" from "not licensed" from "try again later"; none of
+ * them is ever turned into an empty result.
+ */
+enum dw_graph_outcome {
+	DW_GRAPH_OK = 0,
+	DW_GRAPH_AUTH,         /* no token, or the token was refused after one renewal */
+	DW_GRAPH_THROTTLED,    /* still 429 when the retries ran out */
+	DW_GRAPH_TRANSIENT,    /* 5xx, reset, timeout, truncated body: retries ran out */
+	DW_GRAPH_PERMISSION,   /* 403: the application lacks a permission */
+	DW_GRAPH_UNLICENSED,   /* the tenant has no licence for this endpoint */
+	DW_GRAPH_NOT_FOUND,    /* 404: for a list this is an error, never "no objects" */
+	DW_GRAPH_BAD_RESPONSE, /* not JSON, no "value", a nextLink to another host... */
+	DW_GRAPH_REFUSED,      /* another 4xx: the request itself was refused */
+	DW_GRAPH_TLS,          /* the server's certificate did not verify */
+	DW_GRAPH_LOCAL,        /* out of memory or another local failure */
+};
+
+/* "ok", "auth", "throttled", "transient", "permission", "unlicensed", ... */
+const char *dw_graph_outcome_name(enum dw_graph_outcome outcome);
+
+enum dw_graph_kind {
+	DW_GRAPH_LIST,      /* GET a collection, every page */
+	DW_GRAPH_SINGLETON, /* GET one JSON object */
+	DW_GRAPH_CALL,      /* any method, optional JSON body: one request */
+};
+
+/* One response body, parsed: a page of a collection, or the whole answer. */
+struct dw_graph_page {
+	struct dw_json_doc *doc; /* owned by the op; NULL for an empty body (a 204) */
+	struct dw_json *value;   /* LIST: the page's "value" array; else the root */
+	size_t count;            /* LIST: elements of "value"; else 1, or 0 for no body */
+	size_t bytes;            /* size of the body as received */
+};
+
+/*
+ * One operation. The caller fills the first block (dw_graph_op_init clears
+ * the rest), submits it, and reads the second block once it is finished
+ * (after dw_graph_run, or in @done). Strings it points to must live until
+ * then; dw_graph_op_release frees the results.
+ */
+struct dw_graph_op {
+	enum dw_graph_kind kind;
+	const char *method;      /* CALL: "GET", "PATCH", "PUT", "POST", "DELETE" */
+	const char *api_version; /* "v1.0" or "beta" */
+	const char *path;        /* "/identity/conditionalAccess/policies" */
+	const char *query;       /* without the '?', e.g. "$expand=settings"; NULL: none */
+	const char *body;        /* CALL: a JSON request body; NULL: none */
+	size_t body_len;
+	unsigned max_pages; /* LIST: stop after this many pages (sets .truncated); 0: all */
+	const struct dw_strlist *permissions;            /* named when a permission is missing */
+	void (*done)(struct dw_graph_op *op, void *arg); /* called once, when finished */
+	void *arg;
+
+	/* results */
+	enum dw_graph_outcome outcome;
+	long http_status;      /* of the last answer; 0 when none came */
+	char graph_code[96];   /* Graph's (or the token service's) error code; "" none */
+	struct dw_error error; /* for a failure: what, where (the URL) and why */
+	struct dw_graph_page *pages;
+	size_t npages;
+	size_t nobjects;   /* LIST: objects in all pages; SINGLETON: 1 */
+	bool truncated;    /* LIST: stopped at max_pages with more to read */
+	unsigned requests; /* HTTP requests sent for it */
+	unsigned retries;
+
+	struct dw_graph_op_state *priv;
+};
+
+void dw_graph_op_init(struct dw_graph_op *op, enum dw_graph_kind kind, const char *api_version,
+                      const char *path, const char *query);
+
+/* Frees the pages and clears the results. Not while the op is submitted. */
+void dw_graph_op_release(struct dw_graph_op *op);
+
+/* Queues @op for @t. Returns 0 or a negative errno (nothing was queued then). */
+int dw_graph_submit(struct dw_graph_tenant *t, struct dw_graph_op *op);
+
+/*
+ * Runs the loop until every submitted operation is finished. Returns 0 (the
+ * outcomes are in the ops), or a negative errno when the loop itself broke,
+ * which also finishes every op with DW_GRAPH_LOCAL.
+ */
+int dw_graph_run(struct dw_graph *g, struct dw_error *err);
+
+#define DW_GRAPH_STATUS_SLOTS 24
+
+/* What a run did, for metrics. Counts only grow. */
+struct dw_graph_stats {
+	unsigned long requests;       /* HTTP requests, token requests included */
+	unsigned long token_requests; /* of which to the token endpoint */
+	unsigned long throttled;      /* 429 answers */
+	unsigned long retries;
+	unsigned long no_answer; /* requests that got no HTTP answer (reset, timeout, TLS) */
+	unsigned long long bytes_in, bytes_out;
+	struct {
+		long status;
+		unsigned long count;
+	} by_status[DW_GRAPH_STATUS_SLOTS]; /* the first statuses seen; later new ones are lost */
+	size_t nstatus;
+};
+
+void dw_graph_stats(const struct dw_graph *g, struct dw_graph_stats *out);
+
+/*
+ * The permission preflight (driftward check --online): the first page of
+ * each collector, read once, and what that says about access.
+ */
+enum dw_preflight_status {
+	DW_PREFLIGHT_READABLE = 0,
+	DW_PREFLIGHT_FORBIDDEN,  /* a Graph permission is missing (named in detail) */
+	DW_PREFLIGHT_UNLICENSED, /* the tenant lacks the licence the endpoint needs */
+	DW_PREFLIGHT_ERROR,      /* anything else: auth, throttled, not found, ... */
+};
+
+struct dw_preflight_row {
+	const struct dw_collector *collector;
+	enum dw_preflight_status status;
+	enum dw_graph_outcome outcome;
+	long http_status;
+	size_t objects; /* on the first page */
+	char detail[DW_ERROR_MSG_MAX + 32];
+};
+
+struct dw_preflight;
+
+/* Queues a first-page read of each of @n collectors for @t; run the loop, then read the rows. */
+int dw_preflight_submit(struct dw_graph_tenant *t, const struct dw_collector **collectors, size_t n,
+                        struct dw_preflight **out);
+
+/* The rows, in the order given, once dw_graph_run returned. */
+const struct dw_preflight_row *dw_preflight_rows(const struct dw_preflight *p, size_t *n);
+
+/* "readable", "forbidden", "not licensed", "error". */
+const char *dw_preflight_status_name(enum dw_preflight_status status);
+
+/* Frees the rows; only once the loop has finished the reads. Accepts NULL. */
+void dw_preflight_free(struct dw_preflight *p);
+
+#endif

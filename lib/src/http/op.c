@@ -1,0 +1,479 @@
+/*
+ * Operations: one collection, singleton or call, from submit to its outcome.
+ * A collection is read page by page through @odata.nextLink, followed
+ * verbatim but only on the Graph host (the token must not travel elsewhere).
+ * Pages are kept until the last one arrives; any failure on the way drops
+ * them all and leaves a classified error, so a half-read collection can't be
+ * mistaken for a complete one.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "driftward/json.h"
+#include "driftward/log.h"
+#include "http/internal.h"
+
+void dw_graph_op_init(struct dw_graph_op *op, enum dw_graph_kind kind, const char *api_version,
+                      const char *path, const char *query)
+{
+	memset(op, 0, sizeof(*op));
+	op->kind = kind;
+	op->method = "GET";
+	op->api_version = api_version;
+	op->path = path;
+	op->query = query;
+}
+
+static void free_pages(struct dw_graph_op *op)
+{
+	size_t i;
+
+	for (i = 0; i < op->npages; i++)
+		dw_json_doc_free(op->pages[i].doc);
+	free(op->pages);
+	op->pages = NULL;
+	op->npages = 0;
+	op->nobjects = 0;
+}
+
+static void clear_results(struct dw_graph_op *op)
+{
+	free_pages(op);
+	op->outcome = DW_GRAPH_OK;
+	op->http_status = 0;
+	op->graph_code[0] = '\0';
+	dw_error_clear(&op->error);
+	op->truncated = false;
+	op->requests = 0;
+	op->retries = 0;
+}
+
+void dw_graph_op_release(struct dw_graph_op *op)
+{
+	if (op)
+		clear_results(op);
+}
+
+/* Characters a URL can't carry as they are (spaces in $filter, say) become %XX. */
+static int put_url_text(struct dw_buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	int r = 0;
+
+	for (; r == 0 && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c <= 0x20 || c >= 0x7f || strchr("\"<>\\^`{|}#", c))
+			r = dw_buf_putc(b, '%') ?: dw_buf_putc(b, hex[c >> 4])
+			                               ?: dw_buf_putc(b, hex[c & 15]);
+		else
+			r = dw_buf_putc(b, (char)c);
+	}
+	return r;
+}
+
+static int build_url(const struct dw_graph *g, const struct dw_graph_op *op, char **out)
+{
+	struct dw_buf url;
+	int r;
+
+	dw_buf_init(&url, DW_HTTP_MAX_URL);
+	r = dw_buf_printf(&url, "%s/", g->graph_url);
+	r = r ?: put_url_text(&url, op->api_version);
+	r = r ?: put_url_text(&url, op->path);
+	if (r == 0 && op->query && op->query[0])
+		r = dw_buf_putc(&url, '?') ?: put_url_text(&url, op->query);
+	if (r == 0)
+		*out = dw_buf_detach(&url, NULL);
+	dw_buf_release(&url);
+	return r;
+}
+
+static bool valid_method(const char *m)
+{
+	static const char *const methods[] = { "GET", "PATCH", "PUT", "POST", "DELETE" };
+	size_t i;
+
+	for (i = 0; m && i < DW_ARRAY_SIZE(methods); i++)
+		if (strcmp(m, methods[i]) == 0)
+			return true;
+	return false;
+}
+
+int dw_graph_submit(struct dw_graph_tenant *t, struct dw_graph_op *op)
+{
+	struct dw_graph *g = t->g;
+	struct dw_graph_op_state *st;
+	int r;
+
+	if (op->priv || !op->api_version || !op->path || op->path[0] != '/' ||
+	    strchr(op->api_version, '/') ||
+	    (op->kind == DW_GRAPH_CALL && !valid_method(op->method)))
+		return -EINVAL;
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	r = build_url(g, op, &st->url);
+	if (r < 0) {
+		free(st);
+		return r;
+	}
+	clear_results(op);
+	st->t = t;
+	st->op = op;
+	st->seq = ++g->seq;
+	op->priv = st;
+	dw_list_add_tail(&t->waiting, &st->link);
+	t->active_ops++;
+	g->active_ops++;
+	return 0;
+}
+
+/* Ends the op: the results are final, the callback runs. */
+static void finish(struct dw_graph_op_state *st)
+{
+	struct dw_graph_op *op = st->op;
+	struct dw_graph_tenant *t = st->t;
+
+	dw_list_del(&st->link);
+	free(st->url);
+	free(st);
+	op->priv = NULL;
+	t->active_ops--;
+	t->g->active_ops--;
+	if (op->done)
+		op->done(op, op->arg);
+}
+
+void dw_op_fail(struct dw_graph_op_state *st, enum dw_graph_outcome outcome,
+                const struct dw_error *err, long status, const char *code)
+{
+	struct dw_graph_op *op = st->op;
+
+	free_pages(op); /* never a partial result */
+	op->truncated = false;
+	op->outcome = outcome;
+	if (status)
+		op->http_status = status;
+	snprintf(op->graph_code, sizeof(op->graph_code), "%s", code ? code : "");
+	op->error = *err;
+	dw_log_debug("%s %s/%s: %s", op->kind == DW_GRAPH_CALL ? op->method : "GET",
+	             op->api_version, op->path + 1, dw_graph_outcome_name(outcome));
+	finish(st);
+}
+
+void dw_op_fail_all(struct dw_graph_tenant *t)
+{
+	while (!dw_list_empty(&t->waiting)) {
+		struct dw_graph_op_state *st =
+		        DW_CONTAINER(t->waiting.next, struct dw_graph_op_state, link);
+
+		dw_op_fail(st, t->auth_outcome, &t->auth_error, t->auth_status, t->auth_code);
+	}
+}
+
+static void fail_local(struct dw_graph_op_state *st, int r, const char *what)
+{
+	struct dw_error err;
+
+	dw_error_clear(&err);
+	dw_error_set(&err, r, DW_AREA_HTTP, 0, "%s %s: %s", st->op->method, st->url, what);
+	dw_op_fail(st, DW_GRAPH_LOCAL, &err, 0, NULL);
+}
+
+static int set_method(struct dw_xfer *x, const struct dw_graph_op *op)
+{
+	CURL *e = x->easy;
+	CURLcode rc = CURLE_OK;
+
+	if (op->kind != DW_GRAPH_CALL || strcmp(op->method, "GET") == 0)
+		return 0;
+	if (op->body || strcmp(op->method, "DELETE") != 0) {
+		rc = curl_easy_setopt(e, CURLOPT_POSTFIELDS, op->body ? op->body : "");
+		rc = rc
+		             ?: curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+		                                 (curl_off_t)(op->body ? op->body_len : 0));
+		if (rc == CURLE_OK && dw_xfer_add_header(x, "Content-Type: application/json") < 0)
+			return -ENOMEM;
+	}
+	rc = rc ?: curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, op->method);
+	return rc == CURLE_OK ? 0 : -EINVAL;
+}
+
+void dw_op_start_next(struct dw_graph_tenant *t, struct dw_graph_op_state *st)
+{
+	struct dw_xfer *x = NULL;
+	int r = dw_xfer_new(t->g, t, st->url, &x);
+
+	if (r == 0) {
+		x->st = st;
+		x->token_gen = t->token_gen;
+		r = set_method(x, st->op);
+	}
+	r = r
+	            ?: dw_xfer_add_header(x, "Authorization: Bearer %s",
+	                                  (const char *)dw_secret_data(t->token));
+	r = r ?: dw_xfer_add_header(x, "Accept: application/json");
+	r = r ?: dw_xfer_start(x);
+	if (r < 0) {
+		dw_xfer_free(x);
+		fail_local(st, r, "could not start the request");
+		return;
+	}
+	st->op->requests++;
+}
+
+/* Back into the tenant's queue, to run at @not_before, behind what is ready now. */
+static void requeue(struct dw_graph_op_state *st, int64_t not_before)
+{
+	st->not_before = not_before;
+	st->seq = ++st->t->g->seq;
+	dw_list_add_tail(&st->t->waiting, &st->link);
+}
+
+/* "GET v1.0/identity/conditionalAccess/policies (page 3)" for messages. */
+static void describe(const struct dw_graph_op *op, char *out, size_t outlen)
+{
+	if (op->npages > 0)
+		snprintf(out, outlen, "%s %s%s (page %zu)",
+		         op->kind == DW_GRAPH_CALL ? op->method : "GET", op->api_version, op->path,
+		         op->npages + 1);
+	else
+		snprintf(out, outlen, "%s %s%s", op->kind == DW_GRAPH_CALL ? op->method : "GET",
+		         op->api_version, op->path);
+}
+
+/* The permissions the catalog names, joined for a message. */
+static void permissions_text(const struct dw_strlist *p, char *out, size_t outlen)
+{
+	size_t i, used = 0;
+
+	out[0] = '\0';
+	for (i = 0; p && i < p->count && used < outlen; i++)
+		used += (size_t)snprintf(out + used, outlen - used, "%s%s", i ? " or " : "",
+		                         p->items[i]);
+}
+
+static void fail_http(struct dw_xfer *x, enum dw_graph_outcome outcome, long status,
+                      const struct dw_http_error_body *eb)
+{
+	struct dw_graph_op_state *st = x->st;
+	struct dw_graph_op *op = st->op;
+	char what[256], perms[256], retries[48] = "";
+	struct dw_error err;
+
+	describe(op, what, sizeof(what));
+	permissions_text(op->permissions, perms, sizeof(perms));
+	if (st->attempt > 0)
+		snprintf(retries, sizeof(retries), " (after %u retr%s)", st->attempt,
+		         st->attempt == 1 ? "y" : "ies");
+	dw_error_clear(&err);
+	if (outcome == DW_GRAPH_PERMISSION && perms[0])
+		dw_error_set(&err, -EACCES, DW_AREA_GRAPH, status,
+		             "%s: %ld %s: the application lacks the Graph permission %s "
+		             "(application permission, with admin consent): %s",
+		             what, status, eb->code, perms, eb->message);
+	else
+		dw_error_set(&err, -EIO, DW_AREA_GRAPH, status, "%s: %ld %s: %s%s%s%s%s", what,
+		             status, eb->code[0] ? eb->code : "(no error code)",
+		             eb->message[0] ? eb->message : "(no message)", retries,
+		             x->request_id[0] ? " [request-id " : "", x->request_id,
+		             x->request_id[0] ? "]" : "");
+	dw_op_fail(st, outcome, &err, status, eb->code);
+}
+
+static void fail_transport(struct dw_xfer *x, enum dw_graph_outcome outcome, CURLcode rc)
+{
+	struct dw_graph_op_state *st = x->st;
+	char what[256];
+	struct dw_error err;
+
+	describe(st->op, what, sizeof(what));
+	dw_error_clear(&err);
+	dw_error_set(&err, -EIO, outcome == DW_GRAPH_TLS ? DW_AREA_TLS : DW_AREA_HTTP, rc,
+	             "%s: %s%s%s (after %u retr%s)", what, dw_http_curl_outcome_text(rc),
+	             x->errbuf[0] ? ": " : "", x->errbuf, st->attempt,
+	             st->attempt == 1 ? "y" : "ies");
+	dw_op_fail(st, outcome, &err, 0, NULL);
+}
+
+static void fail_body(struct dw_xfer *x, struct dw_error *why, long status)
+{
+	char what[256];
+
+	describe(x->st->op, what, sizeof(what));
+	dw_error_prefix(why, "%s: ", what);
+	dw_op_fail(x->st, DW_GRAPH_BAD_RESPONSE, why, status, NULL);
+}
+
+/* A POST may have created something before the answer was lost: retried only
+ * when the server surely did not act on it. */
+static bool may_retry(const struct dw_graph_op *op, long status, CURLcode rc)
+{
+	if (op->kind != DW_GRAPH_CALL || strcmp(op->method, "POST") != 0)
+		return true;
+	return status == 429 || status == 503 || rc == CURLE_COULDNT_CONNECT ||
+	       rc == CURLE_COULDNT_RESOLVE_HOST;
+}
+
+/* Schedules a retry if the budgets allow; false when the op must fail now. */
+static bool retry(struct dw_xfer *x, long status, CURLcode rc)
+{
+	struct dw_graph_op_state *st = x->st;
+	struct dw_graph_tenant *t = st->t;
+	struct dw_graph *g = t->g;
+	unsigned wait;
+
+	if (st->attempt >= g->opt.max_retries || t->retry_budget == 0 ||
+	    x->retry_after > (double)g->opt.max_retry_after || !may_retry(st->op, status, rc))
+		return false;
+	if (x->retry_after >= 0)
+		wait = (unsigned)(x->retry_after * 1000.0 + 0.5);
+	else
+		wait = dw_http_backoff_ms(st->attempt, g->opt.backoff_base_ms,
+		                          g->opt.backoff_max_ms, dw_http_random(g));
+	st->attempt++;
+	t->retry_budget--;
+	st->op->retries++;
+	g->stats.retries++;
+	dw_log_info("tenant %s: %s%s: %s, retry %u in %u ms", t->name, st->op->api_version,
+	            st->op->path,
+	            rc != CURLE_OK  ? dw_http_curl_outcome_text(rc)
+	            : status == 429 ? "throttled"
+	                            : "server error",
+	            st->attempt, wait);
+	requeue(st, dw_http_now_ms() + wait);
+	return true;
+}
+
+/* The next page is @next: check it stays on Graph and moves on. */
+static int accept_next_link(struct dw_graph_op_state *st, char *next, struct dw_error *err)
+{
+	const char *base = st->t->g->graph_url;
+	size_t n = strlen(base);
+
+	if (strncmp(next, base, n) != 0 || next[n] != '/')
+		return dw_error_set(err, -EBADMSG, DW_AREA_GRAPH, 200,
+		                    "@odata.nextLink leaves %s; not followed", base);
+	/* an empty page may point at the same place again; endlessly, it is a loop */
+	st->same_link = strcmp(next, st->url) == 0 ? st->same_link + 1 : 0;
+	if (st->same_link > DW_HTTP_MAX_SAME_LINK)
+		return dw_error_set(err, -EBADMSG, DW_AREA_GRAPH, 200,
+		                    "@odata.nextLink keeps pointing to the same page");
+	if (st->op->npages >= st->t->g->opt.max_pages)
+		return dw_error_set(err, -EBADMSG, DW_AREA_GRAPH, 200,
+		                    "more than %u pages: the paging does not end",
+		                    st->t->g->opt.max_pages);
+	free(st->url);
+	st->url = next;
+	return 0;
+}
+
+static int add_page(struct dw_graph_op *op, struct dw_graph_op_state *st,
+                    const struct dw_graph_page *page)
+{
+	if (op->npages == st->pages_alloc) {
+		size_t n = st->pages_alloc ? 2 * st->pages_alloc : 4;
+		struct dw_graph_page *p = reallocarray(op->pages, n, sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		op->pages = p;
+		st->pages_alloc = n;
+	}
+	op->pages[op->npages++] = *page;
+	op->nobjects += page->count;
+	return 0;
+}
+
+static int parse_body(struct dw_xfer *x, struct dw_graph_page *page, char **next,
+                      struct dw_error *err)
+{
+	const struct dw_graph_op *op = x->st->op;
+
+	memset(page, 0, sizeof(*page));
+	*next = NULL;
+	if (op->kind == DW_GRAPH_LIST)
+		return dw_http_parse_page(&x->response, page, next, err);
+	if (op->kind == DW_GRAPH_SINGLETON)
+		return dw_http_parse_object(&x->response, page, err);
+	if (x->response.len == 0)
+		return 0; /* 204 No Content, or an empty 200/202 */
+	page->bytes = x->response.len;
+	page->count = 1;
+	if (dw_json_parse_buf(&x->response, "response", &page->doc, err) < 0) {
+		dw_error_prefix(err, "the body is not valid JSON: ");
+		return -EBADMSG;
+	}
+	page->value = dw_json_root(page->doc);
+	return 0;
+}
+
+static void succeeded(struct dw_xfer *x, long status)
+{
+	struct dw_graph_op_state *st = x->st;
+	struct dw_graph_op *op = st->op;
+	struct dw_graph_page page;
+	struct dw_error err;
+	char *next = NULL;
+	int r;
+
+	dw_error_clear(&err);
+	r = parse_body(x, &page, &next, &err);
+	if (r == 0 && (r = add_page(op, st, &page)) < 0)
+		dw_json_doc_free(page.doc);
+	if (r == 0 && next && op->max_pages && op->npages >= op->max_pages) {
+		op->truncated = true;
+		free(next);
+		next = NULL;
+	}
+	if (r == 0 && next && (r = accept_next_link(st, next, &err)) < 0)
+		free(next);
+	if (r == -ENOMEM) {
+		fail_local(st, r, "out of memory");
+	} else if (r < 0) {
+		fail_body(x, &err, status);
+	} else if (next) {
+		st->attempt = 0;
+		requeue(st, 0);
+	} else {
+		op->outcome = DW_GRAPH_OK;
+		finish(st);
+	}
+}
+
+void dw_op_done(struct dw_xfer *x, CURLcode rc)
+{
+	struct dw_graph_op_state *st = x->st;
+	struct dw_graph_tenant *t = x->t;
+	struct dw_http_error_body eb;
+	enum dw_graph_outcome outcome;
+	long status = 0;
+
+	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+	st->op->http_status = rc == CURLE_OK ? status : 0;
+	memset(&eb, 0, sizeof(eb));
+	if (rc == CURLE_OK && status >= 300)
+		dw_http_parse_error(x->response.ptr, x->response.len, &eb);
+	outcome = dw_http_classify(status, rc, eb.code, eb.message);
+	if (outcome == DW_GRAPH_OK) {
+		succeeded(x, status);
+	} else if (outcome == DW_GRAPH_AUTH && !st->auth_renewed) {
+		/* the token expired or was revoked early: renew it once and try again */
+		dw_log_info("tenant %s: Graph refused the token (%s), renewing it", t->name,
+		            eb.code[0] ? eb.code : "401");
+		st->auth_renewed = true;
+		st->op->retries++;
+		t->g->stats.retries++;
+		dw_token_drop(t, x->token_gen);
+		requeue(st, 0);
+	} else if (dw_http_retryable(outcome) && retry(x, status, rc)) {
+		/* scheduled again */
+	} else if (rc != CURLE_OK) {
+		fail_transport(x, outcome, rc);
+	} else {
+		fail_http(x, outcome, status, &eb);
+	}
+	dw_xfer_free(x);
+}

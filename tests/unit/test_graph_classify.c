@@ -1,0 +1,210 @@
+/*
+ * The Graph client's decisions that need no network: how an answer is
+ * classified, how Retry-After is read, how long backoff waits, and what is
+ * read out of error bodies (shapes from ../shared/testdata/graph).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "http/internal.h"
+
+static void test_status_classes(void **state)
+{
+	(void)state;
+	assert_int_equal(dw_http_classify(200, CURLE_OK, NULL, NULL), DW_GRAPH_OK);
+	assert_int_equal(dw_http_classify(204, CURLE_OK, NULL, NULL), DW_GRAPH_OK);
+	assert_int_equal(dw_http_classify(401, CURLE_OK, "InvalidAuthenticationToken", "x"),
+	                 DW_GRAPH_AUTH);
+	assert_int_equal(dw_http_classify(403, CURLE_OK, "Authorization_RequestDenied",
+	                                  "Insufficient privileges to complete the operation."),
+	                 DW_GRAPH_PERMISSION);
+	assert_int_equal(dw_http_classify(404, CURLE_OK, "Request_ResourceNotFound", "gone"),
+	                 DW_GRAPH_NOT_FOUND);
+	assert_int_equal(dw_http_classify(429, CURLE_OK, "TooManyRequests", "later"),
+	                 DW_GRAPH_THROTTLED);
+	assert_int_equal(dw_http_classify(500, CURLE_OK, NULL, NULL), DW_GRAPH_TRANSIENT);
+	assert_int_equal(dw_http_classify(503, CURLE_OK, NULL, NULL), DW_GRAPH_TRANSIENT);
+	assert_int_equal(dw_http_classify(504, CURLE_OK, NULL, NULL), DW_GRAPH_TRANSIENT);
+	assert_int_equal(dw_http_classify(408, CURLE_OK, NULL, NULL), DW_GRAPH_TRANSIENT);
+	assert_int_equal(dw_http_classify(501, CURLE_OK, NULL, NULL), DW_GRAPH_REFUSED);
+	assert_int_equal(dw_http_classify(400, CURLE_OK, "BadRequest", "Invalid filter clause"),
+	                 DW_GRAPH_REFUSED);
+	assert_int_equal(dw_http_classify(302, CURLE_OK, NULL, NULL), DW_GRAPH_BAD_RESPONSE);
+}
+
+/* The licence answers of real Graph: Entra premium, Intune, and wording of other services. */
+static void test_licence_classes(void **state)
+{
+	(void)state;
+	assert_int_equal(
+	        dw_http_classify(403, CURLE_OK,
+	                         "Authentication_RequestFromNonPremiumTenantOrB2CTenant",
+	                         "Neither tenant is B2C or tenant doesn't have premium license"),
+	        DW_GRAPH_UNLICENSED);
+	assert_int_equal(dw_http_classify(400, CURLE_OK, "BadRequest",
+	                                  "Request not applicable to target tenant."),
+	                 DW_GRAPH_UNLICENSED);
+	assert_int_equal(dw_http_classify(403, CURLE_OK, "accessDenied",
+	                                  "Tenant does not have a SPO license."),
+	                 DW_GRAPH_UNLICENSED);
+	/* an Intune permission error is not a licence error */
+	assert_int_equal(dw_http_classify(403, CURLE_OK, "Forbidden",
+	                                  "Application is not authorized to perform this "
+	                                  "operation. Application must have one of the following "
+	                                  "scopes: DeviceManagementConfiguration.Read.All"),
+	                 DW_GRAPH_PERMISSION);
+}
+
+static void test_transport_classes(void **state)
+{
+	(void)state;
+	assert_int_equal(dw_http_classify(0, CURLE_OPERATION_TIMEDOUT, NULL, NULL),
+	                 DW_GRAPH_TRANSIENT);
+	assert_int_equal(dw_http_classify(0, CURLE_PARTIAL_FILE, NULL, NULL), DW_GRAPH_TRANSIENT);
+	assert_int_equal(dw_http_classify(0, CURLE_RECV_ERROR, NULL, NULL), DW_GRAPH_TRANSIENT);
+	assert_int_equal(dw_http_classify(0, CURLE_GOT_NOTHING, NULL, NULL), DW_GRAPH_TRANSIENT);
+	assert_int_equal(dw_http_classify(0, CURLE_COULDNT_CONNECT, NULL, NULL),
+	                 DW_GRAPH_TRANSIENT);
+	assert_int_equal(dw_http_classify(0, CURLE_PEER_FAILED_VERIFICATION, NULL, NULL),
+	                 DW_GRAPH_TLS);
+	assert_int_equal(dw_http_classify(0, CURLE_WRITE_ERROR, NULL, NULL), DW_GRAPH_BAD_RESPONSE);
+	assert_true(dw_http_retryable(DW_GRAPH_THROTTLED));
+	assert_true(dw_http_retryable(DW_GRAPH_TRANSIENT));
+	assert_false(dw_http_retryable(DW_GRAPH_PERMISSION));
+	assert_false(dw_http_retryable(DW_GRAPH_NOT_FOUND));
+	assert_false(dw_http_retryable(DW_GRAPH_TLS));
+	assert_string_equal(dw_graph_outcome_name(DW_GRAPH_UNLICENSED), "unlicensed");
+	assert_string_equal(dw_graph_outcome_name((enum dw_graph_outcome)99), "unknown");
+}
+
+static void test_retry_after(void **state)
+{
+	(void)state;
+	assert_true(dw_http_parse_retry_after("10", 0) == 10.0);
+	assert_true(dw_http_parse_retry_after(" 2.128 ", 0) == 2.128);
+	assert_true(dw_http_parse_retry_after("0", 0) == 0.0);
+	assert_true(dw_http_parse_retry_after("0.5\r\n", 0) == 0.5);
+	assert_true(dw_http_parse_retry_after(NULL, 0) < 0);
+	assert_true(dw_http_parse_retry_after("", 0) < 0);
+	assert_true(dw_http_parse_retry_after("-3", 0) < 0);
+	assert_true(dw_http_parse_retry_after("3s", 0) < 0);
+	assert_true(dw_http_parse_retry_after("nan", 0) < 0);
+	/* RFC 9110 HTTP-date: 1994-11-06 08:49:37 UTC is 784111777 */
+	assert_true(dw_http_parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", 784111770) == 7.0);
+	assert_true(dw_http_parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", 784111800) == 0.0);
+}
+
+static void test_backoff_full_jitter(void **state)
+{
+	unsigned attempt, i, max_seen = 0;
+
+	(void)state;
+	/* uniform in [0, min(max, base * 2^attempt)] */
+	assert_int_equal(dw_http_backoff_ms(0, 1000, 32000, 1000), 1000);
+	assert_int_equal(dw_http_backoff_ms(0, 1000, 32000, 1001), 0);
+	assert_int_equal(dw_http_backoff_ms(3, 1000, 32000, 8000), 8000);
+	assert_int_equal(dw_http_backoff_ms(3, 1000, 32000, 8001), 0);
+	assert_int_equal(dw_http_backoff_ms(30, 1000, 32000, 32000), 32000);
+	assert_int_equal(dw_http_backoff_ms(30, 1000, 32000, UINT64_MAX), UINT64_MAX % 32001);
+	for (attempt = 0; attempt < 8; attempt++)
+		for (i = 0; i < 1000; i++) {
+			unsigned v =
+			        dw_http_backoff_ms(attempt, 100, 5000, (uint64_t)rand() * 7919u);
+
+			assert_true(v <= 5000);
+			assert_true(v <= (100u << attempt));
+			max_seen = v > max_seen ? v : max_seen;
+		}
+	assert_true(max_seen > 2500); /* the spread reaches the cap */
+}
+
+static void test_error_bodies(void **state)
+{
+	static const char graph[] =
+	        "{\"error\":{\"code\":\"Authorization_RequestDenied\",\"message\":\"Insufficient "
+	        "privileges to complete the "
+	        "operation.\",\"innerError\":{\"date\":\"2024-01-01\"}}}";
+	static const char sts[] =
+	        "{\"error\":\"invalid_client\",\"error_description\":\"AADSTS7000215: Invalid "
+	        "client "
+	        "secret is provided.\\r\\nTrace ID: b179b7db\",\"error_codes\":[7000215]}";
+	static const char intune[] =
+	        "{\"error\":{\"code\":\"Forbidden\",\"message\":\"{\\\"_version\\\": 3, "
+	        "\\\"Message\\\": \\\"Application is not authorized - Operation ID: 1\\\"}\"}}";
+	struct dw_http_error_body eb;
+
+	(void)state;
+	dw_http_parse_error(graph, strlen(graph), &eb);
+	assert_string_equal(eb.code, "Authorization_RequestDenied");
+	assert_string_equal(eb.message, "Insufficient privileges to complete the operation.");
+	dw_http_parse_error(sts, strlen(sts), &eb);
+	assert_string_equal(eb.code, "invalid_client");
+	assert_string_equal(eb.message, "AADSTS7000215: Invalid client secret is provided.");
+	dw_http_parse_error(intune, strlen(intune), &eb);
+	assert_string_equal(eb.code, "Forbidden");
+	assert_string_equal(eb.message, "Application is not authorized - Operation ID: 1");
+	dw_http_parse_error("<html>Bad gateway</html>", 24, &eb);
+	assert_string_equal(eb.code, "");
+	assert_string_equal(eb.message, "");
+	dw_http_parse_error(NULL, 0, &eb);
+	assert_string_equal(eb.code, "");
+}
+
+static int parse_token_text(const char *text, struct dw_secret **tok, long *exp,
+                            struct dw_error *err)
+{
+	struct dw_buf b;
+
+	dw_buf_init_secret(&b, 4096);
+	assert_int_equal(dw_buf_puts(&b, text), 0);
+	return dw_http_parse_token(&b, tok, exp, err); /* takes the buffer */
+}
+
+static void test_token_answers(void **state)
+{
+	static const char ok[] = "{\"token_type\":\"Bearer\",\"expires_in\":3599,"
+	                         "\"ext_expires_in\":3599,\"access_token\":\"abc.def.ghi\"}";
+	static const char v1[] = "{\"token_type\":\"Bearer\",\"expires_in\":\"3599\","
+	                         "\"access_token\":\"xyz\"}";
+	static const char no_token[] = "{\"token_type\":\"Bearer\",\"expires_in\":3599}";
+	static const char bad_type[] =
+	        "{\"token_type\":\"pop\",\"expires_in\":5,\"access_token\":\"x\"}";
+	struct dw_secret *tok = NULL;
+	struct dw_error err;
+	long exp = 0;
+
+	(void)state;
+	assert_int_equal(parse_token_text(ok, &tok, &exp, NULL), 0);
+	assert_string_equal((const char *)dw_secret_data(tok), "abc.def.ghi");
+	assert_int_equal(exp, 3599);
+	dw_secret_free(tok);
+	assert_int_equal(parse_token_text(v1, &tok, &exp, NULL), 0);
+	assert_int_equal(exp, 3599);
+	dw_secret_free(tok);
+	dw_error_clear(&err);
+	assert_int_equal(parse_token_text(no_token, &tok, &exp, &err), -EBADMSG);
+	assert_null(tok);
+	assert_non_null(strstr(err.msg, "no access_token"));
+	assert_int_equal(parse_token_text(bad_type, &tok, &exp, NULL), -EBADMSG);
+	assert_int_equal(parse_token_text("{", &tok, &exp, NULL), -EBADMSG);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_status_classes),      cmocka_unit_test(test_licence_classes),
+		cmocka_unit_test(test_transport_classes),   cmocka_unit_test(test_retry_after),
+		cmocka_unit_test(test_backoff_full_jitter), cmocka_unit_test(test_error_bodies),
+		cmocka_unit_test(test_token_answers),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
