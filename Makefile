@@ -48,9 +48,11 @@ demo: build-gcc
 bench: build-gcc
 	bash tests/bench/run-all.sh $(GCC_DIR)
 
+# make fuzz [FUZZ_SECONDS=600]: each libFuzzer target in turn, new coverage merged into its corpus
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS = $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 fuzz: deps
-	CC=clang cmake -S . -B $(FUZZ_DIR) -DDW_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
-	cmake --build $(FUZZ_DIR) -j$(JOBS)
+	for t in $(FUZZ_TARGETS); do BUILD_DIR=$(FUZZ_DIR) bash tests/fuzz/run.sh $$t $(FUZZ_SECONDS) || exit 1; done
 
 clean:
 	rm -rf build

@@ -34,11 +34,11 @@ struct command {
 };
 
 extern const struct command cmd_check;
-extern const struct command cmd_json;
 extern const struct command cmd_decrypt;
 extern const struct command cmd_encrypt;
 extern const struct command cmd_keygen;
 extern const struct command cmd_secret;
+extern const struct command cmd_json;
 extern const struct command cmd_snapshot;
 
 const struct command *command_find(const char *name);

@@ -6,11 +6,14 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "agent.h"
 #include "driftward/catalog.h"
 #include "driftward/config.h"
 #include "driftward/diag.h"
+#include "driftward/graph.h"
 
 /* The built-in and extra collector catalogs, and each tenant's `collectors` against them. */
 static int check_catalog(const struct cli *cli, const struct dw_config *cfg)
@@ -36,16 +39,136 @@ static int check_catalog(const struct cli *cli, const struct dw_config *cfg)
 	return r;
 }
 
+/* One tenant's preflight table; returns 1 when something must be fixed. */
+static int print_preflight(const struct dw_tenant_config *tc, struct dw_graph_tenant *t,
+                           const struct dw_preflight *p)
+{
+	const struct dw_error *auth = dw_graph_tenant_auth_error(t);
+	const struct dw_preflight_row *rows;
+	size_t i, n;
+	int bad = 0;
+
+	if (auth) {
+		fprintf(stderr, "%s\n", auth->msg);
+		return 1;
+	}
+	rows = dw_preflight_rows(p, &n);
+	printf("tenant %s (%s): token ok\n", tc->name, tc->tenant_id);
+	printf("  %-44s %-13s %s\n", "COLLECTOR", "STATUS", "DETAIL");
+	for (i = 0; i < n; i++) {
+		printf("  %-44s %-13s %s\n", rows[i].collector->name,
+		       dw_preflight_status_name(rows[i].status), rows[i].detail);
+		if (rows[i].status == DW_PREFLIGHT_FORBIDDEN ||
+		    rows[i].status == DW_PREFLIGHT_ERROR)
+			bad = 1;
+	}
+	return bad;
+}
+
+/* Attaches tenant @tc and queues its preflight; 0, or -1 after printing why not. */
+static int start_tenant(struct dw_graph *g, const struct dw_config *cfg,
+                        const struct dw_tenant_config *tc, const struct dw_catalog *catalog,
+                        struct dw_graph_tenant **t, struct dw_preflight **p)
+{
+	const struct dw_collector **cols = NULL;
+	struct dw_diags diags;
+	struct dw_error err;
+	size_t n = 0;
+	int r;
+
+	dw_diags_init(&diags);
+	dw_error_clear(&err);
+	r = dw_graph_tenant_open(g, cfg, tc, t, &err);
+	if (r < 0)
+		print_error(&err);
+	if (r == 0 && (r = dw_catalog_select(catalog, tc, &cols, &n, &diags)) < 0)
+		print_diags(&diags);
+	if (r == 0 && (r = dw_preflight_submit(*t, cols, n, p)) < 0)
+		fprintf(stderr, "driftward: tenant %s: %s\n", tc->name, strerror(-r));
+	free(cols);
+	dw_diags_release(&diags);
+	return r < 0 ? -1 : 0;
+}
+
+/*
+ * check --online: a token per tenant, then the first page of each of its
+ * collectors, all tenants through one client. Exit 1 when a token can't be
+ * had, a permission is missing or a read fails; a missing licence is
+ * reported but is the tenant's choice, not an error.
+ */
+static int check_online(const struct dw_config *cfg, const char *only)
+{
+	size_t i, n = cfg->ntenants ? cfg->ntenants : 1;
+	struct dw_graph_tenant **t = calloc(n, sizeof(*t));
+	struct dw_preflight **p = calloc(n, sizeof(*p));
+	struct dw_catalog *catalog = NULL;
+	struct dw_graph_options o;
+	struct dw_graph *g = NULL;
+	struct dw_diags diags;
+	struct dw_error err;
+	int bad = 1;
+
+	dw_diags_init(&diags);
+	dw_error_clear(&err);
+	if (!t || !p) {
+		fprintf(stderr, "driftward: out of memory\n");
+		goto out;
+	}
+	if (only && !dw_config_tenant(cfg, only)) {
+		fprintf(stderr, "driftward: no tenant '%s' in %s\n", only, cfg->path);
+		goto out;
+	}
+	if (dw_catalog_load(cfg->agent.catalog, &cfg->agent.catalogs, &catalog, &diags) < 0)
+		goto out; /* check_catalog has said why */
+	dw_graph_options_init(&o, &cfg->agent);
+	if (dw_graph_new(&o, &g, &err) < 0) {
+		print_error(&err);
+		goto out;
+	}
+	bad = 0;
+	for (i = 0; i < cfg->ntenants; i++)
+		if ((!only || strcmp(cfg->tenants[i].name, only) == 0) &&
+		    start_tenant(g, cfg, &cfg->tenants[i], catalog, &t[i], &p[i]) < 0)
+			bad = 1;
+	if (dw_graph_run(g, &err) < 0) {
+		print_error(&err);
+		bad = 1;
+	}
+	for (i = 0; i < cfg->ntenants; i++)
+		if (p[i] && print_preflight(&cfg->tenants[i], t[i], p[i]))
+			bad = 1;
+out:
+	for (i = 0; p && i < cfg->ntenants; i++)
+		dw_preflight_free(p[i]);
+	free(p);
+	free(t);
+	dw_graph_free(g);
+	dw_catalog_free(catalog);
+	dw_diags_release(&diags);
+	return bad ? EXIT_ERROR : EXIT_DONE;
+}
+
 static int run_check(struct cli *cli, int argc, char **argv)
 {
-	static const struct option options[] = { { NULL, 0, NULL, 0 } };
+	static const struct option options[] = { { "online", no_argument, NULL, 'o' },
+		                                 { "tenant", required_argument, NULL, 't' },
+		                                 { NULL, 0, NULL, 0 } };
 	struct dw_diags diags;
 	struct dw_config *cfg = NULL;
-	int c, r, status;
+	const char *only = NULL;
+	int c, r, status, online = 0;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+", options, NULL)) != -1)
-		return usage_error("check", "unknown option '%s'", argv[optind - 1]);
+	while ((c = getopt_long(argc, argv, "+t:", options, NULL)) != -1) {
+		if (c == 'o')
+			online = 1;
+		else if (c == 't')
+			only = optarg;
+		else
+			return usage_error("check", "unknown option '%s'", argv[optind - 1]);
+	}
+	if (only && !online)
+		return usage_error("check", "-t/--tenant goes with --online");
 	if (optind < argc)
 		return usage_error("check", "unexpected argument '%s'", argv[optind]);
 
@@ -66,6 +189,8 @@ static int run_check(struct cli *cli, int argc, char **argv)
 		/* the key file (mode, contents) and every tenant's secret */
 		if (check_secrets(cfg, cli->verbosity < 0) < 0)
 			status = EXIT_ERROR;
+		if (online && status == EXIT_DONE)
+			status = check_online(cfg, only);
 	}
 	dw_config_free(cfg);
 	dw_diags_release(&diags);
@@ -76,8 +201,12 @@ const struct command cmd_check = {
 	.name = "check",
 	.run = run_check,
 	.summary = "validate the configuration",
-	.usage = "usage: driftward check [--config FILE]\n\n"
+	.usage = "usage: driftward check [--config FILE] [--online [-t TENANT]]\n\n"
 	         "Reads the configuration and the collector catalog and reports every problem\n"
 	         "as file:line: message, then checks the key file and that every tenant's\n"
-	         "secret decrypts.\n",
+	         "secret decrypts.\n\n"
+	         "  --online           also get a token for each tenant and read each of its\n"
+	         "                     collectors once: readable, forbidden (naming the Graph\n"
+	         "                     permission to grant), not licensed, or error\n"
+	         "  -t, --tenant NAME  only this tenant (with --online)\n",
 };

@@ -8,19 +8,25 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "agent.h"
 #include "driftward/buf.h"
 #include "driftward/json.h"
 
+/* Reads @fd to its end; a regular file is read into one exact allocation. */
 static int read_all(int fd, struct dw_buf *b)
 {
+	struct stat st;
 	ssize_t n;
 	int r;
 
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (r = dw_buf_reserve(b, (size_t)st.st_size + 1)) < 0)
+		return r;
 	for (;;) {
-		if ((r = dw_buf_reserve(b, 1 << 16)) < 0)
+		if (b->alloc - b->len < 2 && (r = dw_buf_reserve(b, 1 << 16)) < 0)
 			return r;
 		n = read(fd, b->ptr + b->len, b->alloc - b->len - 1);
 		if (n < 0 && errno == EINTR)

@@ -16,9 +16,18 @@
 #include "driftward/config.h"
 #include "driftward/version.h"
 
+/* One row a command, in the order of --help; kept one a line so additions merge cleanly. */
+/* clang-format off */
 static const struct command *const commands[] = {
-	&cmd_check, &cmd_decrypt, &cmd_encrypt, &cmd_json, &cmd_keygen, &cmd_secret, &cmd_snapshot,
+	&cmd_check,
+	&cmd_decrypt,
+	&cmd_encrypt,
+	&cmd_json,
+	&cmd_keygen,
+	&cmd_secret,
+	&cmd_snapshot,
 };
+/* clang-format on */
 
 const struct command *command_find(const char *name)
 {

@@ -244,6 +244,28 @@ static void long_lines_are_errors_not_truncations(void **state)
 	expect_diag(fx, 0, 3, "line longer than");
 }
 
+/* A NUL byte must not split a line in two: every later line number would be off. */
+static void nul_bytes_are_errors_on_their_own_line(void **state)
+{
+	struct fixture *fx = *state;
+	static const char text[] = "[agent]\nremote = a\0b\nconcurrency = x\n";
+
+	write_file(fx->path, "");
+	{
+		FILE *f = fopen(fx->path, "we");
+
+		assert_non_null(f);
+		assert_int_equal(fwrite(text, 1, sizeof(text) - 1, f), sizeof(text) - 1);
+		fclose(f);
+	}
+	assert_int_equal(
+	        dw_config_load(fx->path, DW_CONFIG_KEY_MAY_BE_MISSING, &fx->cfg, &fx->diags),
+	        -EINVAL);
+	expect_diag(fx, 0, 2, "NUL byte");
+	expect_diag(fx, 1, 3, "'x' is not a number");
+	assert_int_equal(fx->diags.errors, 2);
+}
+
 static void signatures_need_allowed_signers(void **state)
 {
 	struct fixture *fx = *state;
@@ -321,6 +343,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(values_are_checked_by_type, setup, teardown),
 		cmocka_unit_test_setup_teardown(structure_problems_are_reported, setup, teardown),
 		cmocka_unit_test_setup_teardown(long_lines_are_errors_not_truncations, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(nul_bytes_are_errors_on_their_own_line, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(signatures_need_allowed_signers, setup, teardown),
 		cmocka_unit_test_setup_teardown(missing_files_and_flags, setup, teardown),

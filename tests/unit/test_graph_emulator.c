@@ -40,29 +40,6 @@
 #define CA_PATH   "/identity/conditionalAccess/policies"
 #define TOKEN_URL "/oauth2/v2.0/token"
 
-/*
- * The emulator only accepts the public Graph scope; driftward asks for
- * graph_url + "/.default", which for the emulator is its own address. This
- * wrapper lets any "/.default" scope through, and gives emu_faults the Resp
- * class it uses for fault rules with a "body" but does not import (both
- * reported to the emulator's owner); otherwise the emulator runs unchanged.
- */
-static const char wrapper[] =
-        "import sys\n"
-        "sys.path.insert(0, sys.argv[1])\n"
-        "import emu_auth\n"
-        "orig = emu_auth._check_scope\n"
-        "def check(scope):\n"
-        "    s = scope.strip()\n"
-        "    if s.endswith('/.default') and not s.startswith('https://graph.microsoft.com'):\n"
-        "        return\n"
-        "    orig(scope)\n"
-        "emu_auth._check_scope = check\n"
-        "import emu_faults, emu_graph\n"
-        "emu_faults.Resp = emu_graph.Resp  # fault bodies: emu_faults lacks this import\n"
-        "import emulator\n"
-        "sys.exit(emulator.main(sys.argv[2:]))\n";
-
 static struct env {
 	char dir[64];
 	char base[64]; /* https://127.0.0.1:PORT */
@@ -120,11 +97,11 @@ static void make_state(const char *src)
 
 static void start_emulator(const char *src)
 {
-	char emu[512], state[96], portfile[96], cadir[96];
+	char emu[600], state[96], portfile[96], cadir[96];
 	int i, port = 0;
 	FILE *f;
 
-	snprintf(emu, sizeof(emu), "%s", src);
+	snprintf(emu, sizeof(emu), "%s/emulator.py", src);
 	snprintf(state, sizeof(state), "%s/state", env.dir);
 	snprintf(portfile, sizeof(portfile), "%s/port", env.dir);
 	snprintf(cadir, sizeof(cadir), "%s/ca", env.dir);
@@ -136,9 +113,9 @@ static void start_emulator(const char *src)
 		/* the emulator's output must not hold ctest's pipe open */
 		dup2(null, 1);
 		dup2(null, 2);
-		execlp("python3", "python3", "-c", wrapper, emu, "--state", state, "--port-file",
-		       portfile, "--ca-dir", cadir, "--log", env.log, "--page-size", "2",
-		       "--token-lifetime", "6", (char *)NULL);
+		execlp("python3", "python3", emu, "--state", state, "--port-file", portfile,
+		       "--ca-dir", cadir, "--log", env.log, "--page-size", "2", "--token-lifetime",
+		       "6", (char *)NULL);
 		_exit(127);
 	}
 	for (i = 0; i < 300 && port == 0; i++) {

@@ -71,6 +71,8 @@ int dw_json_parse(const char *data, size_t len, const char *name, struct dw_json
 /*
  * Like dw_json_parse, but takes the memory of @in instead of copying it (the
  * buffer is empty afterwards, whatever the outcome). Use it for large inputs.
+ * When @in is a secret buffer, the document wipes the text and everything
+ * decoded from it when it is freed.
  */
 int dw_json_parse_buf(struct dw_buf *in, const char *name, struct dw_json_doc **out,
                       struct dw_error *err);
@@ -78,6 +80,7 @@ int dw_json_parse_buf(struct dw_buf *in, const char *name, struct dw_json_doc **
 /* The document's top-level value; NULL for an empty document from dw_json_doc_new. */
 struct dw_json *dw_json_root(const struct dw_json_doc *doc);
 
+/* Frees the document and every value in it. Accepts NULL. */
 void dw_json_doc_free(struct dw_json_doc *doc);
 
 /* Inspecting --------------------------------------------------------------- */
@@ -176,6 +179,8 @@ struct dw_json *dw_json_new_object(struct dw_json_doc *doc);
 
 /*
  * Sets member @key of @object to @value (replacing a member with that key).
+ * Don't put a container inside itself: nothing checks for cycles beyond the
+ * writer refusing to nest deeper than 4096.
  * @value must come from the same document and not be in a tree yet; a NULL
  * @value (a failed dw_json_new_*) gives -ENOMEM, so calls can be chained and
  * checked once. Returns 0, -EINVAL (bad key UTF-8, not an object, value

@@ -33,6 +33,8 @@ enum section_kind {
 struct parse_state {
 	struct cfg_ctx ctx;
 	FILE *f;
+	char *line; /* getline's buffer */
+	size_t line_alloc;
 	int continuation; /* the current line continues the previous value */
 	char last_key[INI_LINE_MAX];
 	enum section_kind kind;
@@ -206,26 +208,39 @@ static void inspect_line(struct parse_state *st, char *line)
 		report(st, "expected 'name = value' or '[section]'");
 }
 
-/* The ini_reader: one line at a time, counting lines and catching long ones. */
+/* What inih is handed instead of a line we refused: a blank line. */
+static char *blank_line(char *str, int num)
+{
+	snprintf(str, (size_t)num, "\n");
+	return str;
+}
+
+/*
+ * The ini_reader: one physical line at a time (getline, so a NUL byte or a
+ * long line can't split one line into two and shift every line number after
+ * it), counting lines and refusing what inih would cut short.
+ */
 static char *read_line(char *str, int num, void *stream)
 {
 	struct parse_state *st = stream;
 	char copy[INI_LINE_MAX];
-	size_t n;
-	int c;
+	ssize_t n = getline(&st->line, &st->line_alloc, st->f);
 
-	if (!fgets(str, num, st->f))
+	if (num > INI_LINE_MAX)
+		num = INI_LINE_MAX; /* an inih built with longer lines gets ours */
+	if (n < 0)
 		return NULL;
 	st->ctx.line++;
-	n = strlen(str);
-	if (n == (size_t)num - 1 && str[n - 1] != '\n' && !feof(st->f)) {
-		report(st, "line longer than %d characters", num - 2);
-		while ((c = fgetc(st->f)) != EOF && c != '\n')
-			;
-		snprintf(str, (size_t)num, "\n"); /* inih sees a blank line */
-		return str;
+	if (memchr(st->line, '\0', (size_t)n)) {
+		report(st, "line contains a NUL byte");
+		return blank_line(str, num);
 	}
-	snprintf(copy, sizeof(copy), "%s", str);
+	if (n > num - 1 || (n == num - 1 && st->line[n - 1] != '\n')) {
+		report(st, "line longer than %d characters", num - 2);
+		return blank_line(str, num);
+	}
+	memcpy(str, st->line, (size_t)n + 1);
+	memcpy(copy, st->line, (size_t)n + 1);
 	inspect_line(st, copy);
 	return str;
 }
@@ -354,6 +369,7 @@ int dw_config_load(const char *path, unsigned flags, struct dw_config **out, str
 out:
 	if (st.f)
 		fclose(st.f);
+	free(st.line);
 	free(dir);
 	dw_config_free(cfg);
 	return r;

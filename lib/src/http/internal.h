@@ -46,11 +46,14 @@ struct dw_graph {
 	CURLM *multi;
 	CURLSH *share;
 	struct dw_buf ca; /* the bundle handed to every easy handle; empty: curl's default */
+	int ca_fd;        /* a memfd holding it, -1 when none */
+	char ca_path[32]; /* "/proc/self/fd/N" of ca_fd; "" when none */
+	bool no_capath;   /* the bundle file has the system's CAs: no CA directory */
 	struct dw_link tenants;
 	struct dw_link xfers; /* in flight */ /* the tenant dispatch looks at first */
 	unsigned inflight;
 	size_t active_ops; /* submitted and not finished */
-	uint64_t seq;      /* of the last submitted op */
+	uint64_t seq;      /* orders ops by when they became ready */
 	uint64_t rng;
 	struct dw_graph_stats stats;
 };
@@ -87,10 +90,9 @@ struct dw_graph_op_state {
 	struct dw_graph_op *op;
 	char *url;          /* of the next request: the first page or the nextLink */
 	int64_t not_before; /* CLOCK_MONOTONIC ms */
-	uint64_t seq;       /* submission order */
+	uint64_t seq;       /* when it became ready: the lowest runs first */
 	unsigned attempt;   /* retries of the current request */
 	bool auth_renewed;  /* a 401 already made us renew the token once */
-	bool continuing;    /* a nextLink is next: runs before fresh reads */
 	unsigned same_link; /* nextLinks in a row equal to the page's own URL */
 	size_t pages_alloc;
 };

@@ -224,10 +224,11 @@ void dw_op_start_next(struct dw_graph_tenant *t, struct dw_graph_op_state *st)
 	st->op->requests++;
 }
 
-/* Back into the tenant's queue, to run at @not_before. */
+/* Back into the tenant's queue, to run at @not_before, behind what is ready now. */
 static void requeue(struct dw_graph_op_state *st, int64_t not_before)
 {
 	st->not_before = not_before;
+	st->seq = ++st->t->g->seq;
 	dw_list_add_tail(&st->t->waiting, &st->link);
 }
 
@@ -435,7 +436,6 @@ static void succeeded(struct dw_xfer *x, long status)
 		fail_body(x, &err, status);
 	} else if (next) {
 		st->attempt = 0;
-		st->continuing = true;
 		requeue(st, 0);
 	} else {
 		op->outcome = DW_GRAPH_OK;

@@ -89,3 +89,8 @@ void dw_graph_tenant_free(struct dw_graph_tenant *t)
 	free(t->token_url);
 	free(t);
 }
+
+const struct dw_error *dw_graph_tenant_auth_error(const struct dw_graph_tenant *t)
+{
+	return t->auth_failed ? &t->auth_error : NULL;
+}

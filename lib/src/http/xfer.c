@@ -116,7 +116,11 @@ static CURLcode set_common(struct dw_xfer *x, const char *url)
 	rc = rc ?: curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 	rc = rc ?: curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
 	rc = rc ?: curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (g->ca.len) {
+	if (g->no_capath)
+		rc = rc ?: curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
+	if (g->ca_path[0]) {
+		rc = rc ?: curl_easy_setopt(e, CURLOPT_CAINFO, g->ca_path);
+	} else if (g->ca.len) {
 		struct curl_blob blob = { g->ca.ptr, g->ca.len, CURL_BLOB_NOCOPY };
 
 		rc = rc ?: curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &blob);

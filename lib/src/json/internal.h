@@ -24,23 +24,39 @@
 #define DW_JSON_F_TEXT 0x01
 /* The value is in a tree (a member, an element or the root). */
 #define DW_JSON_F_PLACED 0x02
+/* An array or object whose table is exactly len long (read or cloned, not built). */
+#define DW_JSON_F_EXACT 0x04
 
 struct dw_json_member;
 
+/* The rare number that keeps its digits: the double, and the text. */
+struct dw_json_bignum {
+	double num;
+	const char *text; /* len bytes, in the value */
+};
+
+/*
+ * 16 bytes a value: a 100 MB document has millions of them. A container's
+ * room is not stored: it is len when DW_JSON_F_EXACT, else the power of two
+ * (at least 4) that len fits, since the builder grows tables by doubling.
+ */
 struct dw_json {
+	uint32_t len; /* string bytes, kept number digits, array/object count */
 	uint8_t type; /* enum dw_json_type */
 	uint8_t flags;
-	uint32_t len; /* string bytes, number text bytes, array/object count */
 	union {
-		const char *str; /* string bytes (NUL-terminated) or number text */
+		const char *str; /* string bytes (NUL-terminated as well) */
+		double num;
+		struct dw_json_bignum *big; /* DW_JSON_F_TEXT */
 		struct dw_json **items;
 		struct dw_json_member *members;
 	} u;
-	union {
-		double num;
-		size_t cap; /* array/object: room in items/members */
-	} v;
 };
+
+static inline double dw_json_num(const struct dw_json *v)
+{
+	return (v->flags & DW_JSON_F_TEXT) ? v->u.big->num : v->u.num;
+}
 
 struct dw_json_member {
 	const char *key; /* NUL-terminated as well */

@@ -37,18 +37,27 @@ struct parser {
 	size_t nitems, capitems;
 };
 
-/* Bytes a string scan can pass over: 1 for '"', '\\', controls and non-ASCII. */
+/* 1 for the bytes a string scan stops at: '"', '\\', controls and non-ASCII. */
+/* clang-format off */
 static const unsigned char special[256] = {
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 00 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 10 */
+	0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 20 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 30 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 40 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, /* 50 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 60 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 70 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 80 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 90 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* a0 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* b0 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* c0 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* d0 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* e0 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* f0 */
 };
+/* clang-format on */
 
 static int fail(struct parser *P, const char *at, const char *fmt, ...) DW_PRINTF(3, 4);
 
@@ -345,10 +354,18 @@ static struct dw_json *parse_number(struct parser *P)
 		nomem(P);
 		return NULL;
 	}
-	v->v.num = d;
+	v->u.num = d;
 	if (keep) {
+		struct dw_json_bignum *big = dw_arena_alloc(&P->doc->arena, sizeof(*big));
+
+		if (!big) {
+			nomem(P);
+			return NULL;
+		}
+		big->num = d;
+		big->text = start;
 		v->flags |= DW_JSON_F_TEXT;
-		v->u.str = start;
+		v->u.big = big;
 		v->len = (uint32_t)(p - start);
 	}
 	P->p += p - start;
@@ -407,7 +424,7 @@ static struct dw_json *finish_array(struct parser *P, size_t base)
 	if (n)
 		memcpy(v->u.items, P->items + base, n * sizeof(*v->u.items));
 	v->len = (uint32_t)n;
-	v->v.cap = n;
+	v->flags |= DW_JSON_F_EXACT;
 	P->nitems = base;
 	P->depth--;
 	return v;
@@ -500,7 +517,7 @@ static struct dw_json *finish_object(struct parser *P, size_t base)
 		v->u.members[i].value = m[i].value;
 	}
 	v->len = (uint32_t)n;
-	v->v.cap = n;
+	v->flags |= DW_JSON_F_EXACT;
 	P->nmembers = base;
 	P->depth--;
 	return v;

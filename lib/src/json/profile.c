@@ -177,24 +177,30 @@ static size_t depth_of(const char *pattern)
 {
 	size_t n = 0;
 
-	for (; *pattern; pattern++)
+	for (; pattern && *pattern; pattern++)
 		n += *pattern == '/';
 	return n;
 }
 
+struct ranked_rule {
+	const struct dw_json_set_rule *rule;
+	size_t depth, index;
+};
+
+/* Deepest first; in declaration order at the same depth (qsort is not stable). */
 static int cmp_depth(const void *a, const void *b)
 {
-	const struct dw_json_set_rule *x = *(const struct dw_json_set_rule *const *)a;
-	const struct dw_json_set_rule *y = *(const struct dw_json_set_rule *const *)b;
-	size_t dx = depth_of(x->pointer), dy = depth_of(y->pointer);
+	const struct ranked_rule *x = a, *y = b;
 
-	return dx > dy ? -1 : dx < dy;
+	if (x->depth != y->depth)
+		return x->depth > y->depth ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
 }
 
 static int sort_sets(struct normaliser *N, struct dw_json *v,
                      const struct dw_json_profile *const *profiles, size_t nprofiles)
 {
-	const struct dw_json_set_rule **rules;
+	struct ranked_rule *rules;
 	size_t n = 0, i, j;
 	int r = 0;
 
@@ -204,17 +210,21 @@ static int sort_sets(struct normaliser *N, struct dw_json *v,
 		return 0;
 	if (!(rules = calloc(n, sizeof(*rules))))
 		return dw_error_set(N->err, -ENOMEM, DW_AREA_JSON, ENOMEM, "out of memory");
-	for (i = 0, n = 0; i < nprofiles; i++)
-		for (j = 0; j < profiles[i]->nsets; j++)
-			rules[n++] = &profiles[i]->sets[j];
+	for (i = 0, n = 0; i < nprofiles; i++) {
+		for (j = 0; j < profiles[i]->nsets; j++, n++) {
+			rules[n].rule = &profiles[i]->sets[j];
+			rules[n].depth = depth_of(rules[n].rule->pointer);
+			rules[n].index = n;
+		}
+	}
 	/* deepest first: an outer set compares elements whose inner sets are sorted */
 	qsort(rules, n, sizeof(*rules), cmp_depth);
 	for (i = 0; i < n && r == 0; i++) {
-		struct sort_ctx S = { .key = rules[i]->sort_key };
+		struct sort_ctx S = { .key = rules[i].rule->sort_key };
 
 		if (S.key)
 			S.keylen = strlen(S.key);
-		r = dw_json_pointer_each(v, rules[i]->pointer, sort_one, &S, N->err);
+		r = dw_json_pointer_each(v, rules[i].rule->pointer, sort_one, &S, N->err);
 		if (r == -ENOMEM)
 			dw_error_set(N->err, r, DW_AREA_JSON, ENOMEM, "out of memory");
 	}

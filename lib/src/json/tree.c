@@ -94,7 +94,7 @@ const char *dw_json_cstr(const struct dw_json *v)
 
 double dw_json_number(const struct dw_json *v)
 {
-	return v && v->type == DW_JSON_NUMBER ? v->v.num : 0.0;
+	return v && v->type == DW_JSON_NUMBER ? dw_json_num(v) : 0.0;
 }
 
 int dw_json_int64(const struct dw_json *v, int64_t *out)
@@ -103,7 +103,7 @@ int dw_json_int64(const struct dw_json *v, int64_t *out)
 
 	if (!v || v->type != DW_JSON_NUMBER)
 		return -EINVAL;
-	d = v->v.num;
+	d = dw_json_num(v);
 	/* a big literal beyond 2^63 keeps its text but its double says where it is */
 	if (d != floor(d) || d < -9223372036854775808.0 || d >= 9223372036854775808.0)
 		return -ERANGE;
@@ -112,8 +112,8 @@ int dw_json_int64(const struct dw_json *v, int64_t *out)
 		long long x;
 
 		errno = 0;
-		x = strtoll(v->u.str, &end, 10);
-		if (errno || end != v->u.str + v->len)
+		x = strtoll(v->u.big->text, &end, 10);
+		if (errno || end != v->u.big->text + v->len)
 			return -ERANGE;
 		*out = x;
 		return 0;
@@ -198,11 +198,13 @@ struct dw_json *dw_json_get(const struct dw_json *object, const char *key)
 
 static int cmp_numbers(const struct dw_json *a, const struct dw_json *b)
 {
+	double x = dw_json_num(a), y = dw_json_num(b);
+
+	if (x != y)
+		return x < y ? -1 : 1;
 	size_t n;
 	int c;
 
-	if (a->v.num != b->v.num)
-		return a->v.num < b->v.num ? -1 : 1;
 	/* the same double: a kept literal is a different value (or text) */
 	if (!((a->flags | b->flags) & DW_JSON_F_TEXT))
 		return 0;
@@ -212,9 +214,9 @@ static int cmp_numbers(const struct dw_json *a, const struct dw_json *b)
 	if (a->len != b->len)
 		c = a->len < b->len ? -1 : 1;
 	else
-		c = (n = a->len) ? memcmp(a->u.str, b->u.str, n) : 0;
+		c = (n = a->len) ? memcmp(a->u.big->text, b->u.big->text, n) : 0;
 	c = c < 0 ? -1 : c > 0;
-	return a->v.num < 0 ? -c : c;
+	return x < 0 ? -c : c;
 }
 
 int dw_json_compare(const struct dw_json *a, const struct dw_json *b)
@@ -269,7 +271,7 @@ struct dw_json *dw_json_new_number(struct dw_json_doc *doc, double value)
 
 	if (!isfinite(value) || !(v = dw_json_alloc(doc, DW_JSON_NUMBER)))
 		return NULL;
-	v->v.num = value;
+	v->u.num = value;
 	return v;
 }
 
@@ -283,9 +285,13 @@ struct dw_json *dw_json_new_int64(struct dw_json_doc *doc, int64_t value)
 		return v;
 	/* the rule of the reader: keep the digits where the double would lose them */
 	n = snprintf(text, sizeof(text), "%lld", (long long)value);
-	if (dw_json_integer_needs_text(text, (size_t)n, v->v.num)) {
-		if (!(v->u.str = dw_arena_strdup(&doc->arena, text, (size_t)n)))
+	if (dw_json_integer_needs_text(text, (size_t)n, v->u.num)) {
+		struct dw_json_bignum *big = dw_arena_alloc(&doc->arena, sizeof(*big));
+
+		if (!big || !(big->text = dw_arena_strdup(&doc->arena, text, (size_t)n)))
 			return NULL;
+		big->num = v->u.num;
+		v->u.big = big;
 		v->len = (uint32_t)n;
 		v->flags |= DW_JSON_F_TEXT;
 	}
@@ -319,15 +325,38 @@ struct dw_json *dw_json_new_object(struct dw_json_doc *doc)
 	return dw_json_alloc(doc, DW_JSON_OBJECT);
 }
 
+/* The room in a container's table (see struct dw_json). */
+static size_t room_of(const struct dw_json *c)
+{
+	size_t cap = 4;
+
+	if (c->flags & DW_JSON_F_EXACT)
+		return c->len;
+	if (c->len == 0)
+		return 0;
+	while (cap < c->len)
+		cap *= 2;
+	return cap;
+}
+
 /* Makes room for one more item or member (the old table stays in the arena). */
 static int grow(struct dw_json_doc *doc, struct dw_json *c, size_t size)
 {
-	size_t cap = c->v.cap ? c->v.cap * 2 : 4;
+	size_t cap = room_of(c);
 	void *p;
 
-	if (c->len < c->v.cap)
+	if (c->len < cap)
 		return 0;
-	if (c->len >= UINT32_MAX || !(p = dw_arena_alloc(&doc->arena, cap * size)))
+	if (c->len >= UINT32_MAX / 2)
+		return -ENOMEM;
+	cap = c->len ? c->len * 2 : 4;
+	while (cap & (cap - 1)) /* a power of two, as room_of expects */
+		cap &= cap - 1;
+	if (cap <= c->len)
+		cap *= 2;
+	if (cap < 4)
+		cap = 4;
+	if (!(p = dw_arena_alloc(&doc->arena, cap * size)))
 		return -ENOMEM;
 	if (c->len)
 		memcpy(p, c->type == DW_JSON_ARRAY ? (void *)c->u.items : (void *)c->u.members,
@@ -336,7 +365,7 @@ static int grow(struct dw_json_doc *doc, struct dw_json *c, size_t size)
 		c->u.items = p;
 	else
 		c->u.members = p;
-	c->v.cap = cap;
+	c->flags &= (uint8_t)~DW_JSON_F_EXACT;
 	return 0;
 }
 
@@ -440,7 +469,6 @@ int dw_json_set_string(struct dw_json_doc *doc, struct dw_json *v, const char *s
 	v->flags &= DW_JSON_F_PLACED;
 	v->u.str = copy;
 	v->len = (uint32_t)len;
-	v->v.num = 0;
 	return 0;
 }
 
@@ -471,7 +499,7 @@ static struct dw_json *clone_container(struct dw_json_doc *doc, const struct dw_
 		}
 	}
 	c->len = v->len;
-	c->v.cap = v->len;
+	c->flags |= DW_JSON_F_EXACT;
 	return c;
 }
 
@@ -487,12 +515,17 @@ struct dw_json *dw_json_clone(struct dw_json_doc *doc, const struct dw_json *v)
 		c->u.str = dw_arena_strdup(&doc->arena, v->u.str, v->len);
 		return c->u.str ? c : NULL;
 	case DW_JSON_NUMBER:
-		c->v.num = v->v.num;
+		c->u.num = v->u.num;
 		if (v->flags & DW_JSON_F_TEXT) {
+			struct dw_json_bignum *big = dw_arena_alloc(&doc->arena, sizeof(*big));
+
+			if (!big ||
+			    !(big->text = dw_arena_strdup(&doc->arena, v->u.big->text, v->len)))
+				return NULL;
+			big->num = v->u.big->num;
 			c->flags |= DW_JSON_F_TEXT;
 			c->len = v->len;
-			c->u.str = dw_arena_strdup(&doc->arena, v->u.str, v->len);
-			return c->u.str ? c : NULL;
+			c->u.big = big;
 		}
 		return c;
 	case DW_JSON_ARRAY:

@@ -42,10 +42,12 @@ static int flush(struct writer *W, bool force)
 		return 0;
 	r = W->out->len ? W->sink(W->ctx, W->out->ptr, W->out->len) : 0;
 	dw_buf_reset(W->out);
-	return r;
+	if (r < 0)
+		return dw_error_set(W->err, r, DW_AREA_SYSTEM, -r, "could not write the output");
+	return 0;
 }
 
-static int room(struct writer *W, size_t n)
+static int room_slow(struct writer *W, size_t n)
 {
 	int r = dw_buf_reserve(W->out, n);
 
@@ -54,6 +56,14 @@ static int room(struct writer *W, size_t n)
 	if (r < 0)
 		return dw_error_set(W->err, r, DW_AREA_JSON, ENOMEM, "out of memory");
 	return 0;
+}
+
+/* Most calls find room already: keep them out of dw_buf_reserve. */
+static inline int room(struct writer *W, size_t n)
+{
+	if (W->out->ptr && W->out->len + n < W->out->alloc)
+		return 0;
+	return room_slow(W, n);
 }
 
 static int put(struct writer *W, const char *s, size_t n)
@@ -147,8 +157,8 @@ static int put_number(struct writer *W, const struct dw_json *v)
 	int n;
 
 	if (v->flags & DW_JSON_F_TEXT)
-		return put(W, v->u.str, v->len);
-	n = dw_json_format_double(v->v.num, num);
+		return put(W, v->u.big->text, v->len);
+	n = dw_json_format_double(v->u.num, num);
 	if (n < 0)
 		return dw_error_set(W->err, -EINVAL, DW_AREA_JSON, 0, "a number is not finite");
 	return put(W, num, (size_t)n);
