@@ -17,7 +17,7 @@
 #include "driftward/version.h"
 
 static const struct command *const commands[] = {
-	&cmd_check, &cmd_decrypt, &cmd_encrypt, &cmd_keygen, &cmd_secret,
+	&cmd_check, &cmd_decrypt, &cmd_encrypt, &cmd_init, &cmd_keygen, &cmd_secret,
 };
 
 const struct command *command_find(const char *name)
