@@ -36,6 +36,7 @@ struct command {
 extern const struct command cmd_check;
 extern const struct command cmd_decrypt;
 extern const struct command cmd_encrypt;
+extern const struct command cmd_init;
 extern const struct command cmd_keygen;
 extern const struct command cmd_secret;
 extern const struct command cmd_json;

@@ -24,6 +24,7 @@ struct dw_agent_config {
 	char *key_file;        /* $CREDENTIALS_DIRECTORY/driftward.key wins when present */
 	char *remote;          /* NULL: no remote */
 	char *remote_host_key; /* pinned ssh host key ("SHA256:..."), NULL: none */
+	char *remote_ssh_key;  /* private key file for an ssh remote, NULL: none */
 	char *approved_ref;
 	bool require_signed;
 	char *allowed_signers;       /* NULL unless set */

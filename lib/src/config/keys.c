@@ -54,6 +54,7 @@ static const struct key_spec agent_keys[] = {
 	AGENT(key_file, KEY_KEY_FILE),
 	AGENT(remote, KEY_STRING),
 	AGENT(remote_host_key, KEY_STRING),
+	AGENT(remote_ssh_key, KEY_FILE),
 	AGENT(approved_ref, KEY_REF),
 	AGENT(require_signed, KEY_BOOL),
 	AGENT(allowed_signers, KEY_FILE),

@@ -1,0 +1,113 @@
+/*
+ * driftward init: creates the state repository (bare, main seeded with the
+ * shipped baselines) and the key file when there is none. Running it again is
+ * harmless: an existing driftward repository and an existing key file are
+ * left as they are.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "agent.h"
+#include "driftward/age.h"
+#include "driftward/config.h"
+#include "driftward/diag.h"
+#include "driftward/error.h"
+#include "driftward/keyfile.h"
+#include "driftward/store.h"
+
+static int load_config(struct cli *cli, struct dw_config **cfg)
+{
+	struct dw_diags diags;
+	char line[2048];
+	size_t i;
+	int r;
+
+	dw_diags_init(&diags);
+	/* the key file is what init makes; tenant secrets come later (secret set) */
+	r = dw_config_load(cli->config_path,
+	                   DW_CONFIG_KEY_MAY_BE_MISSING | DW_CONFIG_SECRETS_MAY_BE_MISSING, cfg,
+	                   &diags);
+	for (i = 0; i < diags.count; i++)
+		fprintf(stderr, "%s\n", dw_diag_format(&diags.items[i], line, sizeof(line)));
+	dw_diags_release(&diags);
+	return r;
+}
+
+static int init_repo(struct cli *cli, const struct dw_config *cfg, const char *baselines)
+{
+	enum dw_store_init_result result;
+	struct dw_error err = { 0 };
+
+	if (dw_store_init(cfg->agent.state_repo, baselines, NULL, &result, &err) < 0)
+		return print_error(&err);
+	if (cli->verbosity >= 0)
+		printf(result == DW_STORE_CREATED
+		               ? "%s: state repository created, main seeded from %s\n"
+		               : "%s: already initialised\n",
+		       cfg->agent.state_repo, baselines);
+	return EXIT_DONE;
+}
+
+static int init_key(struct cli *cli, const struct dw_config *cfg)
+{
+	const char *path = dw_config_key_file(cfg);
+	char recipient[DW_AGE_RECIPIENT_MAX];
+	struct dw_error err = { 0 };
+	struct stat st;
+
+	if (lstat(path, &st) == 0) {
+		if (cli->verbosity >= 0)
+			printf("%s: key file exists, kept\n", path);
+		return EXIT_DONE;
+	}
+	if (dw_keyfile_create(path, recipient, &err) < 0)
+		return print_error(&err);
+	if (cli->verbosity >= 0)
+		printf("%s: key file written; its recipient is %s\n", path, recipient);
+	return EXIT_DONE;
+}
+
+static int run_init(struct cli *cli, int argc, char **argv)
+{
+	static const struct option options[] = { { "baselines", required_argument, NULL, 'b' },
+		                                 { NULL, 0, NULL, 0 } };
+	const char *baselines = dw_store_default_seed_dir();
+	struct dw_config *cfg = NULL;
+	int c, status;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+", options, NULL)) != -1) {
+		if (c != 'b')
+			return usage_error("init", "unknown option or missing value '%s'",
+			                   argv[optind - 1]);
+		baselines = optarg;
+	}
+	if (optind < argc)
+		return usage_error("init", "unexpected argument '%s'", argv[optind]);
+	if (load_config(cli, &cfg) < 0) {
+		fprintf(stderr, "driftward: %s: fix the configuration first\n", cli->config_path);
+		return EXIT_ERROR;
+	}
+	status = init_repo(cli, cfg, baselines);
+	if (status == EXIT_DONE)
+		status = init_key(cli, cfg);
+	dw_config_free(cfg);
+	return status;
+}
+
+const struct command cmd_init = {
+	.name = "init",
+	.run = run_init,
+	.summary = "create the state repository and a key file",
+	.usage =
+	        "usage: driftward init [--config FILE] [--baselines DIR]\n\n"
+	        "Creates the bare state repository at state_repo, with main holding the shipped\n"
+	        "baselines, and writes a new key file at key_file (mode 0600) when there is none.\n"
+	        "An existing driftward repository and an existing key file are left as they are;\n"
+	        "any other non-empty state_repo is refused.\n\n"
+	        "  --baselines DIR      the baselines to seed main with (default: the installed\n"
+	        "                       ones, in driftward's data directory)\n",
+};
