@@ -223,7 +223,8 @@ static int commit(struct tenant_run *tr, struct dw_error *err)
 static int push(struct tenant_run *tr, struct dw_error *err)
 {
 	const struct dw_agent_config *agent = &tr->cfg->agent;
-	struct dw_store_remote remote = { agent->remote, agent->remote_host_key, NULL };
+	struct dw_store_remote remote = { agent->remote, agent->remote_host_key,
+		                          agent->remote_ssh_key };
 	char ref[256];
 	const char *refs[1] = { ref };
 	int r;
