@@ -163,6 +163,20 @@ static int check_args(const struct dw_store_remote *remote, const char *const *r
 	return 0;
 }
 
+/*
+ * The remote exactly as configured: no url.<base>.insteadOf rewriting from
+ * the repository's config (we never write one, and the lookup leaks pcre2
+ * match data in Debian's libgit2 1.5, which ASan rightly reports), and no
+ * default fetch refspec (we only push).
+ */
+static int create_remote(git_remote **out, git_repository *repo, const char *url)
+{
+	git_remote_create_options opts = GIT_REMOTE_CREATE_OPTIONS_INIT;
+
+	opts.repository = repo;
+	opts.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
+	return git_remote_create_with_opts(out, url, &opts);
+}
 int dw_store_push(struct dw_store *store, const struct dw_store_remote *remote,
                   const char *const *refs, size_t nrefs, struct dw_error *err)
 {
@@ -182,7 +196,7 @@ int dw_store_push(struct dw_store *store, const struct dw_store_remote *remote,
 	opts.callbacks.credentials = credentials;
 	opts.callbacks.push_update_reference = update_reference;
 	opts.callbacks.payload = &ctx;
-	if ((rc = git_remote_create_anonymous(&r, store->repo, remote->url)) < 0 ||
+	if ((rc = create_remote(&r, store->repo, remote->url)) < 0 ||
 	    (rc = git_remote_push(r, &specs, &opts)) < 0) {
 		ret = ctx.host_key_refused
 		              ? -EPERM
