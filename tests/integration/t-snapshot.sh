@@ -110,6 +110,17 @@ set_faults '{"rules":[]}'
 snapshot 0
 lacks "$(git_ show "$BRANCH:_status.json")" '"failed"'
 
+# Shards: contoso is in exactly one of two; a bad shard is a usage error.
+snapshot 0 --shard 0/2
+first=$out
+snapshot 0 --shard 1/2
+[ "$(printf '%s\n%s\n' "$first" "$out" | grep -c '^contoso: ')" -eq 1 ] ||
+	fail "contoso is not in exactly one shard: '$first' / '$out'"
+snapshot 1 --shard 2/2
+contains "$err" "--shard: '2/2' is not I/N"
+snapshot 1 -t nobody
+contains "$err" "no tenant 'nobody'"
+
 # Nothing secret anywhere: not the client secret, not a token, not the key.
 git_ fsck --strict --no-dangling >/dev/null 2>&1 || fail "git fsck --strict failed at the end"
 identity=$(grep AGE-SECRET-KEY key.txt)
