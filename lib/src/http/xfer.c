@@ -160,7 +160,12 @@ int dw_xfer_new(struct dw_graph *g, struct dw_graph_tenant *t, const char *url,
 	x->t = t;
 	x->retry_after = -1;
 	dw_buf_init_secret(&x->request, 64 * 1024);
-	dw_buf_init(&x->response, DW_HTTP_MAX_BODY);
+	/*
+	 * Answers carry access tokens and the secret fields of some collectors:
+	 * a secret buffer, and the JSON document parsed from it, wipe them when
+	 * freed, instead of leaving them in the heap.
+	 */
+	dw_buf_init_secret(&x->response, DW_HTTP_MAX_BODY);
 	x->easy = curl_easy_init();
 	if (!x->easy)
 		goto out;
