@@ -11,13 +11,9 @@
 #include <stddef.h>
 
 #include "driftward/diag.h"
+#include "driftward/strlist.h"
 
 #define DW_DEFAULT_CONFIG "/etc/driftward/driftward.ini"
-
-struct dw_strlist {
-	char **items;
-	size_t count;
-};
 
 struct dw_agent_config {
 	char *state_repo;

@@ -273,7 +273,7 @@ void dw_catalog_free(struct dw_catalog *catalog)
 	for (i = 0; i < catalog->count; i++)
 		cat_collector_release(&catalog->collectors[i]);
 	free(catalog->collectors);
-	cat_strlist_release(&catalog->volatile_keys);
+	dw_strlist_release(&catalog->volatile_keys);
 	free(catalog);
 }
 

@@ -154,20 +154,6 @@ static int take_enum(struct cat_ctx *ctx, const struct dw_yaml_node *n, const ch
 	return -1;
 }
 
-static int push(struct dw_strlist *list, const char *s)
-{
-	char **items = realloc(list->items, (list->count + 1) * sizeof(*items));
-
-	if (!items)
-		return -ENOMEM;
-	list->items = items;
-	items[list->count] = strdup(s);
-	if (!items[list->count])
-		return -ENOMEM;
-	list->count++;
-	return 0;
-}
-
 void cat_strlist(struct cat_ctx *ctx, const struct dw_yaml_node *n, struct dw_strlist *out,
                  bool (*valid)(const char *), const char *what)
 {
@@ -180,14 +166,14 @@ void cat_strlist(struct cat_ctx *ctx, const struct dw_yaml_node *n, struct dw_st
 		cat_report_error(ctx, &err);
 		return;
 	}
-	cat_strlist_release(out);
+	dw_strlist_release(out);
 	for (i = 0; i < n->count; i++) {
 		dw_error_clear(&err);
 		if (dw_yaml_string(n->items[i], &s, &err) < 0)
 			cat_report_error(ctx, &err);
 		else if (!*s || (valid && !valid(s)))
 			cat_report(ctx, n->items[i], "'%.80s' is not %s", s, what);
-		else if (push(out, s) < 0)
+		else if (dw_strlist_add(out, s, strlen(s)) < 0)
 			ctx->oom = 1;
 	}
 }
@@ -497,17 +483,6 @@ void cat_parse_collector(struct cat_ctx *ctx, const struct dw_yaml_node *n, stru
 		check_entry(ctx, n, c);
 }
 
-void cat_strlist_release(struct dw_strlist *list)
-{
-	size_t i;
-
-	for (i = 0; i < list->count; i++)
-		free(list->items[i]);
-	free(list->items);
-	list->items = NULL;
-	list->count = 0;
-}
-
 void cat_collector_release(struct dw_collector *c)
 {
 	size_t i;
@@ -520,19 +495,19 @@ void cat_collector_release(struct dw_collector *c)
 	free(c->query);
 	free(c->key);
 	free(c->name_field);
-	cat_strlist_release(&c->volatile_keys);
+	dw_strlist_release(&c->volatile_keys);
 	for (i = 0; i < c->nsets; i++) {
 		free(c->sets[i].pointer);
 		free(c->sets[i].sort_key);
 	}
 	free(c->sets);
-	cat_strlist_release(&c->secrets);
-	cat_strlist_release(&c->read_permissions);
-	cat_strlist_release(&c->write_permissions);
+	dw_strlist_release(&c->secrets);
+	dw_strlist_release(&c->read_permissions);
+	dw_strlist_release(&c->write_permissions);
 	free(c->licence);
 	free(c->restore_path);
-	cat_strlist_release(&c->read_only);
-	cat_strlist_release(&c->restore_after);
+	dw_strlist_release(&c->read_only);
+	dw_strlist_release(&c->restore_after);
 	free(c->source_file);
 	memset(c, 0, sizeof(*c));
 }

@@ -40,6 +40,5 @@ bool cat_is_collector_name(const char *s);
 void cat_parse_collector(struct cat_ctx *ctx, const struct dw_yaml_node *n, struct dw_collector *c);
 
 void cat_collector_release(struct dw_collector *c);
-void cat_strlist_release(struct dw_strlist *list);
 
 #endif

@@ -49,6 +49,5 @@ void keys_check_section(struct cfg_ctx *ctx, enum key_scope scope, void *target,
 
 void keys_agent_release(struct dw_agent_config *agent);
 void keys_tenant_release(struct dw_tenant_config *tenant);
-void strlist_release(struct dw_strlist *list);
 
 #endif

@@ -274,20 +274,6 @@ static int is_ref_name(const char *v)
 	return 1;
 }
 
-static int add_item(struct dw_strlist *list, const char *item, size_t len)
-{
-	char **items = realloc(list->items, (list->count + 1) * sizeof(*items));
-
-	if (!items)
-		return -ENOMEM;
-	list->items = items;
-	items[list->count] = strndup(item, len);
-	if (!items[list->count])
-		return -ENOMEM;
-	list->count++;
-	return 0;
-}
-
 static int is_collector_name(const char *s, size_t len)
 {
 	size_t i;
@@ -339,10 +325,10 @@ static void apply_list(struct cfg_ctx *ctx, const struct key_spec *spec, struct 
 			snprintf(item, sizeof(item), "%.*s", (int)len, p);
 			path = resolve_path(ctx, item);
 			if (path && check_path(ctx, spec, path) == 0 &&
-			    add_item(list, path, strlen(path)) < 0)
+			    dw_strlist_add(list, path, strlen(path)) < 0)
 				ctx->oom = 1;
 			free(path);
-		} else if (add_item(list, p, len) < 0) {
+		} else if (dw_strlist_add(list, p, len) < 0) {
 			ctx->oom = 1;
 		}
 		p += len;
@@ -353,7 +339,7 @@ static void apply_collectors(struct cfg_ctx *ctx, const struct key_spec *spec,
                              struct dw_tenant_config *t, const char *value, int append)
 {
 	if (!append) {
-		strlist_release(&t->collectors);
+		dw_strlist_release(&t->collectors);
 		t->all_collectors = false;
 	}
 	if (!append && strcmp(value, "all") == 0) {
@@ -413,7 +399,7 @@ void key_apply(struct cfg_ctx *ctx, const struct key_spec *spec, void *target, c
 	case KEY_RECIPIENTS:
 	case KEY_FILES:
 		if (!append)
-			strlist_release(FIELD(target, spec, struct dw_strlist));
+			dw_strlist_release(FIELD(target, spec, struct dw_strlist));
 		apply_list(ctx, spec, FIELD(target, spec, struct dw_strlist), value);
 		return;
 	case KEY_COLLECTORS:
@@ -524,24 +510,13 @@ void keys_check_section(struct cfg_ctx *ctx, enum key_scope scope, void *target,
 	}
 }
 
-void strlist_release(struct dw_strlist *list)
-{
-	size_t i;
-
-	for (i = 0; i < list->count; i++)
-		free(list->items[i]);
-	free(list->items);
-	list->items = NULL;
-	list->count = 0;
-}
-
 void keys_agent_release(struct dw_agent_config *agent)
 {
 	const struct key_spec *spec;
 
 	for (spec = agent_keys; spec < agent_keys + DW_ARRAY_SIZE(agent_keys); spec++) {
 		if (spec->type == KEY_RECIPIENTS || spec->type == KEY_FILES)
-			strlist_release(FIELD(agent, spec, struct dw_strlist));
+			dw_strlist_release(FIELD(agent, spec, struct dw_strlist));
 		else if (spec->type != KEY_BOOL && spec->type != KEY_UINT &&
 		         spec->type != KEY_LOG_LEVEL)
 			free(*FIELD(agent, spec, char *));
@@ -555,7 +530,7 @@ void keys_tenant_release(struct dw_tenant_config *tenant)
 	for (spec = tenant_keys; spec < tenant_keys + DW_ARRAY_SIZE(tenant_keys); spec++) {
 		if (spec->type == KEY_RECIPIENTS || spec->type == KEY_FILES ||
 		    spec->type == KEY_COLLECTORS)
-			strlist_release(FIELD(tenant, spec, struct dw_strlist));
+			dw_strlist_release(FIELD(tenant, spec, struct dw_strlist));
 		else if (spec->type != KEY_BOOL && spec->type != KEY_UINT)
 			free(*FIELD(tenant, spec, char *));
 	}

@@ -1,0 +1,18 @@
+/* A list of strings, owned by the list: configuration values, catalog entries. */
+#ifndef DRIFTWARD_STRLIST_H
+#define DRIFTWARD_STRLIST_H
+
+#include <stddef.h>
+
+struct dw_strlist {
+	char **items;
+	size_t count;
+};
+
+/* Appends a copy of the @len bytes at @s. Returns 0 or -ENOMEM (the list is kept). */
+int dw_strlist_add(struct dw_strlist *list, const char *s, size_t len);
+
+/* Frees every item and the array; the list is empty and usable afterwards. */
+void dw_strlist_release(struct dw_strlist *list);
+
+#endif

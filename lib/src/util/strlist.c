@@ -1,0 +1,30 @@
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "driftward/strlist.h"
+
+int dw_strlist_add(struct dw_strlist *list, const char *s, size_t len)
+{
+	char **items = realloc(list->items, (list->count + 1) * sizeof(*items));
+
+	if (!items)
+		return -ENOMEM;
+	list->items = items;
+	items[list->count] = strndup(s, len);
+	if (!items[list->count])
+		return -ENOMEM;
+	list->count++;
+	return 0;
+}
+
+void dw_strlist_release(struct dw_strlist *list)
+{
+	size_t i;
+
+	for (i = 0; i < list->count; i++)
+		free(list->items[i]);
+	free(list->items);
+	list->items = NULL;
+	list->count = 0;
+}
