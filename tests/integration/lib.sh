@@ -108,3 +108,31 @@ set_faults() {
 	curl -sf --cacert "$EMU_CA" -X POST -H "Content-Type: application/json" --data "$1" \
 		"$EMU_URL/_emulator/faults" >/dev/null || fail "could not set faults"
 }
+
+# sample_deployment [AGENT-LINES]: the sample tenant in an emulator, and beside
+# it driftward.ini, a key, contoso's encrypted secret and an initialised state
+# repository, as an admin would have them after the install guide.
+sample_deployment() {
+	mkdir -p state
+	cp -r "$EMULATOR_DIR/sample/$SAMPLE_TENANT" state/
+	start_emulator state
+	cat >driftward.ini <<INI
+[agent]
+state_repo = state.git
+key_file = key.txt
+graph_url = $EMU_URL
+login_url = $EMU_URL
+ca_file = $EMU_CA
+catalog = $DW_SOURCE_DIR/config/collectors.yaml
+${1:-}
+
+[tenant contoso]
+tenant_id = $SAMPLE_TENANT
+client_id = $SAMPLE_CLIENT
+secret_file = contoso.age
+INI
+	"$DW_BIN" --config driftward.ini init --baselines "$DW_SOURCE_DIR/baselines" >/dev/null 2>&1 ||
+		fail "driftward init failed"
+	printf '%s' "$SAMPLE_SECRET" | "$DW_BIN" --config driftward.ini secret set contoso \
+		>/dev/null 2>&1 || fail "secret set failed"
+}

@@ -7,26 +7,7 @@
 POLICY=1f76663f-8330-4f68-a52f-ec142d752a6a
 KILLS=${DW_KILLS:-50}
 
-mkdir state
-cp -r "$EMULATOR_DIR/sample/$SAMPLE_TENANT" state/
-start_emulator state
-"$DW_BIN" keygen -o key.txt >/dev/null 2>&1
-cat >driftward.ini <<INI
-[agent]
-state_repo = state.git
-key_file = key.txt
-graph_url = $EMU_URL
-login_url = $EMU_URL
-ca_file = $EMU_CA
-catalog = $DW_SOURCE_DIR/config/collectors.yaml
-
-[tenant contoso]
-tenant_id = $SAMPLE_TENANT
-client_id = $SAMPLE_CLIENT
-secret_file = contoso.age
-INI
-printf '%s' "$SAMPLE_SECRET" | "$DW_BIN" --config driftward.ini secret set contoso >/dev/null 2>&1
-git init -q --bare state.git
+sample_deployment
 
 # Every file the branch's _status.json promises is in the branch's tree.
 check_complete() {

@@ -10,29 +10,7 @@ POLICY=1f76663f-8330-4f68-a52f-ec142d752a6a # "Block legacy authentication"
 CA=/v1.0/identity/conditionalAccess/policies
 BRANCH=tenants/contoso
 
-mkdir state
-cp -r "$EMULATOR_DIR/sample/$SAMPLE_TENANT" state/
-start_emulator state
-
-run 0 "$DW_BIN" keygen -o key.txt
-cat >driftward.ini <<INI
-[agent]
-state_repo = state.git
-key_file = key.txt
-graph_url = $EMU_URL
-login_url = $EMU_URL
-ca_file = $EMU_CA
-max_retries = 1
-catalog = $DW_SOURCE_DIR/config/collectors.yaml
-
-[tenant contoso]
-tenant_id = $SAMPLE_TENANT
-client_id = $SAMPLE_CLIENT
-secret_file = contoso.age
-INI
-printf '%s' "$SAMPLE_SECRET" | "$DW_BIN" --config driftward.ini secret set contoso >/dev/null 2>&1 ||
-	fail "secret set failed"
-git init -q --bare state.git
+sample_deployment "max_retries = 1"
 
 git_() { git -C state.git "$@"; }
 commits() { git_ rev-list --count "$BRANCH" 2>/dev/null || echo 0; }
