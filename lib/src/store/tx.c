@@ -470,8 +470,10 @@ int dw_store_tx_keep(struct dw_store_tx *tx, const char *path, struct dw_error *
 	if ((r = check_open(tx, path, err)) < 0)
 		return r;
 	e = tx_find(tx, path);
-	if (e && e->has_prev)
-		return keep_one(tx, e, &kept), kept;
+	if (e && e->has_prev) {
+		e->state = TX_KEPT;
+		return 1;
+	}
 	if ((r = tx_foreach_under(tx, path, keep_one, &kept)) < 0)
 		return dw_error_set(err, r, DW_AREA_USAGE, 0, "'%s': path too long", path);
 	return kept;
