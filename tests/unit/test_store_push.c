@@ -25,17 +25,6 @@
 #include "store/push.h"
 #include "test_store_helpers.h"
 
-/*
- * libgit2 1.5.1 as Debian builds it leaks pcre2's match frames (20 KiB per
- * regular-expression match of the remote's config lookups) on every push:
- * not ours to fix, and not a leak of ours to hide anything else behind.
- */
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
-{
-	return "leak:libpcre2-8.so\n";
-}
-
 static const char server_py[] =
         "import http.server, os, subprocess, sys\n"
         "root = sys.argv[1]\n"
