@@ -44,8 +44,8 @@ admin_patch() {
 say "the Graph emulator serves the sample tenant contoso on https://127.0.0.1:$port"
 step driftward --version
 "$bin" --version
-step driftward init
-"$bin" --config driftward.ini init
+step driftward init --baselines "$top/baselines"
+"$bin" --config driftward.ini init --baselines "$top/baselines"
 step "printf demo-secret-not-real | driftward secret set contoso"
 printf 'demo-secret-not-real' | "$bin" --config driftward.ini secret set contoso
 step driftward check
