@@ -109,12 +109,18 @@ set_faults() {
 		"$EMU_URL/_emulator/faults" >/dev/null || fail "could not set faults"
 }
 
+# sample_state: the sample tenant's emulator state in ./state, for a test to change first.
+sample_state() {
+	mkdir -p state
+	cp -r "$EMULATOR_DIR/sample/$SAMPLE_TENANT" state/
+}
+
 # sample_deployment [AGENT-LINES]: the sample tenant in an emulator, and beside
 # it driftward.ini, a key, contoso's encrypted secret and an initialised state
 # repository, as an admin would have them after the install guide.
+# The emulator's state is copied to ./state first unless the test made it already.
 sample_deployment() {
-	mkdir -p state
-	cp -r "$EMULATOR_DIR/sample/$SAMPLE_TENANT" state/
+	[ -d state ] || sample_state
 	start_emulator state
 	cat >driftward.ini <<INI
 [agent]

@@ -81,6 +81,8 @@ static bool is_permission(const char *s)
 
 static bool is_query(const char *s)
 {
+	if (strlen(s) > 1024)
+		return false; /* a URL has to stay within what servers take */
 	for (; *s; s++)
 		if ((unsigned char)*s <= ' ' || *s == '?' || *s == '#' || *s == 0x7f)
 			return false;
@@ -249,7 +251,8 @@ static void f_singleton(struct cat_ctx *ctx, const struct dw_yaml_node *n, struc
 
 static void f_query(struct cat_ctx *ctx, const struct dw_yaml_node *n, struct dw_collector *c)
 {
-	set_string(ctx, n, &c->query, is_query, "a query string (no '?', no spaces)");
+	set_string(ctx, n, &c->query, is_query,
+	           "a query string (no '?', no spaces, at most 1024 characters)");
 }
 
 static void f_key(struct cat_ctx *ctx, const struct dw_yaml_node *n, struct dw_collector *c)

@@ -15,9 +15,16 @@
 #include "driftward/naming.h"
 #include "snapshot/internal.h"
 
-#define AUDIT_MAX_PAGES    50
-#define CHANGED_BY_MAX     100 /* trailers per commit; the rest are counted */
-#define CHANGED_BY_LEN_MAX 400
+#define AUDIT_MAX_PAGES 50
+/*
+ * Audit records reach the log minutes (sometimes hours) after the change: a
+ * change read by the previous snapshot may be logged only after it. The window
+ * starts this long before the previous snapshot; each trailer carries the
+ * record's time, so an older change shows as older.
+ */
+#define AUDIT_OVERLAP_SECONDS (6 * 3600)
+#define CHANGED_BY_MAX        100 /* trailers per commit; the rest are counted */
+#define CHANGED_BY_LEN_MAX    400
 
 static const struct {
 	const char *path;
@@ -30,7 +37,7 @@ static const struct {
 int audit_submit(struct tenant_run *tr, int64_t since)
 {
 	struct audit_run *a = &tr->audit;
-	time_t t = (time_t)since;
+	time_t t = (time_t)(since - AUDIT_OVERLAP_SECONDS);
 	struct tm tm;
 	size_t i;
 	int r = 0;
@@ -98,6 +105,47 @@ static bool targets(const struct dw_json *rec, int source, const char *id)
 			return true;
 	}
 	return false;
+}
+
+/*
+ * Text from the audit log is the tenant's data: a display name may hold a
+ * newline (which would forge a trailer) or anything else. Control characters
+ * become spaces; a cut never splits a UTF-8 sequence.
+ */
+static void append_clean(char *out, size_t outlen, size_t *used, const char *s)
+{
+	size_t n = *used;
+
+	for (; s && *s && n + 1 < outlen; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c >= 0x80 && (c & 0xc0) != 0x80) {
+			size_t seq = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+
+			if (n + seq >= outlen)
+				break;
+		}
+		out[n++] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
+	}
+	out[n] = '\0';
+	*used = n;
+}
+
+static void trailer_line(char *out, size_t outlen, const char *who, const char *what,
+                         const char *when, const char *path)
+{
+	size_t used = 0;
+
+	out[0] = '\0';
+	append_clean(out, outlen, &used, who ? who : "unknown");
+	append_clean(out, outlen, &used, ": ");
+	append_clean(out, outlen, &used, what ? what : "change");
+	if (when) {
+		append_clean(out, outlen, &used, " at ");
+		append_clean(out, outlen, &used, when);
+	}
+	append_clean(out, outlen, &used, ": ");
+	append_clean(out, outlen, &used, path);
 }
 
 struct changed_by {
@@ -180,8 +228,8 @@ static int match_change(const char *path, enum dw_store_change change, void *pay
 
 				if (!targets(rec, (int)s, id))
 					continue;
-				snprintf(line, sizeof(line), "%s: %s: %s", who ? who : "unknown",
-				         what ? what : "change", path);
+				trailer_line(line, sizeof(line), who, what,
+				             member_cstr(rec, "activityDateTime", NULL), path);
 				r = add_line(cb, line);
 			}
 		}

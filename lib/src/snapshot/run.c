@@ -40,12 +40,8 @@ static void log_tenant(const struct dw_snapshot_tenant *t)
 	const struct dw_log_field fields[] = { { "tenant", t->tenant->name },
 		                               { "commit", t->commit } };
 
-	if (t->rc < 0) {
-		char msg[DW_ERROR_MSG_MAX + DW_ERROR_FILE_MAX + 32];
-
-		dw_log_error("%s", dw_error_format(&t->err, msg, sizeof(msg)));
-		return;
-	}
+	if (t->rc < 0)
+		return; /* the caller reports a failed tenant, once */
 	dw_log_fields(t->incomplete ? DW_LOG_WARNING : DW_LOG_INFO, fields, DW_ARRAY_SIZE(fields),
 	              "%s: %s; %zu changed, %zu added, %zu removed, %zu of %zu collectors "
 	              "incomplete",
@@ -53,17 +49,29 @@ static void log_tenant(const struct dw_snapshot_tenant *t)
 	              t->added, t->removed, t->incomplete, t->ncollectors);
 }
 
+/* Every failure of a tenant says which tenant, and says something. */
+static void name_failure(struct dw_snapshot_tenant *t)
+{
+	if (t->rc >= 0)
+		return;
+	if (!dw_error_isset(&t->err))
+		dw_error_set(&t->err, t->rc, DW_AREA_SYSTEM, -t->rc, "%s", strerror(-t->rc));
+	dw_error_prefix(&t->err, "tenant %s: ", t->tenant->name);
+}
+
+/*
+ * A tenant that failed to start stays in the batch until the Graph loop is
+ * done: reads it submitted before failing must finish before their tenant
+ * and ops can be freed.
+ */
 static void run_batch(struct tenant_run *runs, size_t n, struct dw_graph *graph, bool push)
 {
 	struct dw_error loop_err;
 	size_t i;
 	int r;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		runs[i].report->rc = tenant_start(&runs[i], graph, &runs[i].report->err);
-		if (runs[i].report->rc < 0)
-			tenant_release(&runs[i]); /* its lock goes now, not after the batch */
-	}
 	dw_error_clear(&loop_err);
 	r = dw_graph_run(graph, &loop_err);
 	for (i = 0; i < n; i++) {
@@ -76,6 +84,7 @@ static void run_batch(struct tenant_run *runs, size_t n, struct dw_graph *graph,
 		if (t->rc == 0)
 			t->rc = tenant_finish(&runs[i], push, &t->err);
 		tenant_release(&runs[i]);
+		name_failure(t);
 		log_tenant(t);
 	}
 }

@@ -24,10 +24,7 @@ static int open_transaction(struct tenant_run *tr, struct dw_error *err)
 	int r;
 
 	r = dw_store_open(tr->cfg->agent.state_repo, NULL, &tr->store, err);
-	r = r ?: dw_store_tx_begin(tr->store, t->name, DW_STORE_TX_REPLACE, &tr->tx, err);
-	if (r < 0)
-		dw_error_prefix(err, "tenant %s: ", t->name);
-	return r;
+	return r ?: dw_store_tx_begin(tr->store, t->name, DW_STORE_TX_REPLACE, &tr->tx, err);
 }
 
 static int sign_in(struct tenant_run *tr, struct dw_graph *graph, struct dw_error *err)
@@ -45,8 +42,6 @@ static int sign_in(struct tenant_run *tr, struct dw_graph *graph, struct dw_erro
 	r = dw_tenant_secret_load(tr->cfg, t, &cred.secret, err);
 	r = r ?: dw_graph_tenant_new(graph, &cred, &tr->graph, err);
 	dw_secret_free(cred.secret); /* NULL once the client took it */
-	if (r < 0)
-		dw_error_prefix(err, "tenant %s: ", t->name);
 	return r;
 }
 
@@ -81,7 +76,7 @@ static int plan_collectors(struct tenant_run *tr, struct dw_error *err)
 	return 0;
 }
 
-static int submit_reads(struct tenant_run *tr)
+static int submit_reads(struct tenant_run *tr, struct dw_error *err)
 {
 	size_t i;
 	int r = 0;
@@ -94,6 +89,9 @@ static int submit_reads(struct tenant_run *tr)
 		                 c->api_version, c->graph_path, c->query);
 		cr->op.permissions = &c->read_permissions;
 		r = dw_graph_submit(tr->graph, &cr->op);
+		if (r < 0)
+			dw_error_set(err, r, DW_AREA_GRAPH, 0, "could not queue the read of %s",
+			             c->name);
 	}
 	return r;
 }
@@ -110,7 +108,7 @@ int tenant_start(struct tenant_run *tr, struct dw_graph *graph, struct dw_error 
 	r = r ?: dw_tenant_recipients(tr->cfg, tr->report->tenant, tr->key, &tr->recipients, err);
 	r = r ?: sign_in(tr, graph, err);
 	r = r ?: plan_collectors(tr, err);
-	r = r ?: submit_reads(tr);
+	r = r ?: submit_reads(tr, err);
 	r = r ?: audit_submit(tr, since);
 	return r < 0 ? r : 0;
 }
@@ -205,7 +203,10 @@ static int commit(struct tenant_run *tr, struct dw_error *err)
 
 	dw_buf_init(&msg, 256 * 1024);
 	r = dw_store_tx_foreach_change(tr->tx, count_object_change, t);
-	r = r ?: audit_trailers(tr, &changed_by, &n, &lines);
+	/* who changed it is worth a trailer, never a lost snapshot */
+	if (r == 0 && audit_trailers(tr, &changed_by, &n, &lines) < 0)
+		dw_log_warning("tenant %s: no Changed-By trailers this time (out of memory)",
+		               t->tenant->name);
 	r = r ?: compose_message(tr, changed_by, n, &msg, err);
 	r = r ?: dw_store_tx_commit(tr->tx, dw_buf_cstr(&msg), &result, err);
 	if (r == 0) {
@@ -255,8 +256,6 @@ int tenant_finish(struct tenant_run *tr, bool do_push, struct dw_error *err)
 	tr->tx = NULL;
 	if (r == 0 && do_push && tr->cfg->agent.remote)
 		r = push(tr, err);
-	if (r < 0)
-		dw_error_prefix(err, "tenant %s: ", t->tenant->name);
 	return r;
 }
 
@@ -268,6 +267,7 @@ void tenant_release(struct tenant_run *tr)
 		dw_graph_op_release(&tr->collectors[i].op);
 	free(tr->collectors);
 	tr->collectors = NULL;
+	tr->ncollectors = 0;
 	audit_release(&tr->audit);
 	dw_graph_tenant_free(tr->graph);
 	dw_store_tx_free(tr->tx);
