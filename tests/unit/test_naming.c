@@ -1,4 +1,5 @@
 /* Object file names: readable, stable across renames, never colliding. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -51,6 +52,18 @@ static void long_names_are_cut_at_a_word(void **state)
 	assert_true(strlen(got) <= DW_SLUG_MAX);
 	assert_string_equal(got, "require-compliant-or-hybrid-joined-device-for-all-users-on");
 	free(got);
+	/* the last character does not fit: the whole last word goes */
+	expect_slug("aaaaaaaaa bbbbbbbbb ccccccccc ddddddddd eeeeeeeee ffffffffffX",
+	            "aaaaaaaaa-bbbbbbbbb-ccccccccc-ddddddddd-eeeeeeeee");
+	/* a word ending exactly at the limit is kept */
+	expect_slug("aaaaaaaaa bbbbbbbbb ccccccccc ddddddddd eeeeeeeee ffffffffff gh",
+	            "aaaaaaaaa-bbbbbbbbb-ccccccccc-ddddddddd-eeeeeeeee-ffffffffff");
+	/* one word longer than the limit is cut at the limit */
+	expect_slug("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+	            "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+	/* separators at the end leave no dash */
+	expect_slug("aaaaaaaaa bbbbbbbbb ccccccccc ddddddddd eeeeeeeee ffffffffff !!!",
+	            "aaaaaaaaa-bbbbbbbbb-ccccccccc-ddddddddd-eeeeeeeee-ffffffffff");
 }
 
 static char *object_path(const char *name, const char *id)
@@ -110,8 +123,26 @@ static void odd_ids_are_escaped_and_recoverable(void **state)
 		assert_int_equal(dw_object_path_id(dw_buf_cstr(&b), &id, &len), 0);
 		assert_int_equal(len, strlen(want[i]));
 		assert_memory_equal(id, want[i], len);
+		dw_buf_reset(&b);
+		assert_int_equal(dw_unescape_id(&b, want[i], strlen(want[i])), 0);
+		assert_string_equal(dw_buf_cstr(&b), ids[i]);
 		dw_buf_release(&b);
 	}
+}
+
+static void only_our_escapes_unescape(void **state)
+{
+	static const char *const bad[] = { "%", "%4", "%4g", "%2d", "a% 1", "%+1" };
+	struct dw_buf b;
+	size_t i;
+
+	(void)state;
+	dw_buf_init(&b, 256);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		dw_buf_reset(&b);
+		assert_int_equal(dw_unescape_id(&b, bad[i], strlen(bad[i])), -EINVAL);
+	}
+	dw_buf_release(&b);
 }
 
 static void singleton_paths(void **state)
@@ -132,6 +163,7 @@ int main(void)
 		cmocka_unit_test(long_names_are_cut_at_a_word),
 		cmocka_unit_test(object_paths_keep_the_id),
 		cmocka_unit_test(odd_ids_are_escaped_and_recoverable),
+		cmocka_unit_test(only_our_escapes_unescape),
 		cmocka_unit_test(singleton_paths),
 	};
 

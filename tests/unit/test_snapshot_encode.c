@@ -225,6 +225,30 @@ static void secrets_are_encrypted_and_kept_while_unchanged(void **state)
 	free(changed.content);
 }
 
+/* An added extra recipient (a break-glass key) must reach secrets stored before it. */
+static void secrets_are_sealed_again_when_recipients_change(void **state)
+{
+	struct fixture *fx = *state;
+	struct previous_files none = { no_previous, NULL }, prev;
+	struct encoded first, again;
+	char recipient[DW_AGE_RECIPIENT_MAX];
+	struct dw_secret *identity = NULL;
+	const char *obj = "{\"id\":\"v1\",\"preSharedKey\":\"CANARY-psk-1\"}";
+
+	first = encode(fx, obj, &none, 0);
+	assert_int_equal(dw_age_keygen(&identity, recipient), 0);
+	dw_secret_free(identity);
+	assert_int_equal(dw_age_recipients_add(fx->recipients, recipient, NULL), 0);
+	prev = (struct previous_files){ previous_is, first.content };
+	again = encode(fx, obj, &prev, 0);
+	assert_string_not_equal(again.content, first.content);
+	assert_null(strstr(again.content, "CANARY"));
+	free(first.path);
+	free(first.content);
+	free(again.path);
+	free(again.content);
+}
+
 static void stored_secrets_decrypt_to_the_plaintext(void **state)
 {
 	struct fixture *fx = *state;
@@ -245,6 +269,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(an_object_without_its_key_is_refused, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(secrets_are_encrypted_and_kept_while_unchanged,
+		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(secrets_are_sealed_again_when_recipients_change,
 		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(stored_secrets_decrypt_to_the_plaintext, setup,
 		                                teardown),

@@ -165,6 +165,13 @@ int dw_age_decrypt_mem(const struct dw_age_identities *ids, const void *in, size
                        struct dw_secret **out, struct dw_error *err);
 
 /* A short name for a decryption failure class ("header failure", ...), for messages. */
+/*
+ * The number of recipient stanzas in the header of the binary age file at
+ * @file (without decrypting anything): how many recipients it was sealed to.
+ * -EINVAL when it is not a binary age file with a complete header.
+ */
+int dw_age_stanza_count(const void *file, size_t len);
+
 const char *dw_age_strerror(int rc);
 
 #endif

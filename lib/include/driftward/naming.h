@@ -30,6 +30,13 @@ int dw_slug(struct dw_buf *out, const char *name, size_t len);
 int dw_escape_id(struct dw_buf *out, const char *id, size_t len);
 
 /*
+ * Undoes dw_escape_id: appends the id that @len bytes of @escaped stand for.
+ * Returns 0, or -EINVAL for anything dw_escape_id would not have written (a
+ * '%' not followed by two upper-case hex digits).
+ */
+int dw_unescape_id(struct dw_buf *out, const char *escaped, size_t len);
+
+/*
  * Appends the object's path: "<collector>/<slug>--<id>.json", or
  * "<collector>/<id>.json" when @name is NULL or has an empty slug.
  */

@@ -180,60 +180,55 @@ static int add_line(struct changed_by *cb, const char *line)
 }
 
 /* The object id in a snapshot path, with the file name's %XX escapes undone. */
-static int path_id(const char *path, char *out, size_t outlen)
+static int path_id(const char *path, struct dw_buf *out)
 {
 	const char *id;
-	size_t len, i, o = 0;
+	size_t len;
 
 	if (strcmp(path, DW_STATUS_FILE) == 0 || dw_object_path_id(path, &id, &len) < 0)
 		return -EINVAL;
-	for (i = 0; i < len && o + 1 < outlen; i++) {
-		unsigned v;
+	return dw_unescape_id(out, id, len);
+}
 
-		if (id[i] == '%' && i + 2 < len + 1 && sscanf(id + i + 1, "%2x", &v) == 1) {
-			out[o++] = (char)v;
-			i += 2;
-		} else {
-			out[o++] = id[i];
+/* Adds a trailer for every record of audit source @s that targets object @id. */
+static int match_records(struct changed_by *cb, size_t s, const char *path, const char *id)
+{
+	const struct dw_graph_op *op = &cb->tr->audit.ops[s];
+	const char *what_key = s == AUDIT_INTUNE ? "activityType" : "activityDisplayName";
+	char line[CHANGED_BY_LEN_MAX];
+	size_t p, i;
+	int r = 0;
+
+	if (!cb->tr->audit.submitted[s] || op->outcome != DW_GRAPH_OK)
+		return 0;
+	for (p = 0; r == 0 && p < op->npages; p++) {
+		for (i = 0; r == 0 && i < op->pages[p].count; i++) {
+			const struct dw_json *rec = dw_json_at(op->pages[p].value, i);
+
+			if (!targets(rec, (int)s, id))
+				continue;
+			trailer_line(line, sizeof(line), actor_of(rec, (int)s),
+			             member_cstr(rec, what_key, NULL),
+			             member_cstr(rec, "activityDateTime", NULL), path);
+			r = add_line(cb, line);
 		}
 	}
-	out[o] = '\0';
-	return 0;
+	return r;
 }
 
 static int match_change(const char *path, enum dw_store_change change, void *payload)
 {
 	struct changed_by *cb = payload;
-	struct audit_run *a = &cb->tr->audit;
-	char id[256], line[CHANGED_BY_LEN_MAX];
-	size_t s, p, i;
+	struct dw_buf id;
+	size_t s;
 	int r = 0;
 
 	(void)change;
-	if (path_id(path, id, sizeof(id)) < 0)
-		return 0;
-	for (s = 0; r == 0 && s < AUDIT_SOURCES; s++) {
-		const struct dw_graph_op *op = &a->ops[s];
-
-		if (!a->submitted[s] || op->outcome != DW_GRAPH_OK)
-			continue;
-		for (p = 0; r == 0 && p < op->npages; p++) {
-			for (i = 0; r == 0 && i < op->pages[p].count; i++) {
-				const struct dw_json *rec = dw_json_at(op->pages[p].value, i);
-				const char *who = actor_of(rec, (int)s);
-				const char *what = member_cstr(
-				        rec,
-				        s == AUDIT_INTUNE ? "activityType" : "activityDisplayName",
-				        NULL);
-
-				if (!targets(rec, (int)s, id))
-					continue;
-				trailer_line(line, sizeof(line), who, what,
-				             member_cstr(rec, "activityDateTime", NULL), path);
-				r = add_line(cb, line);
-			}
-		}
-	}
+	dw_buf_init(&id, 4096);
+	if (path_id(path, &id) == 0)
+		for (s = 0; r == 0 && s < AUDIT_SOURCES; s++)
+			r = match_records(cb, s, path, dw_buf_cstr(&id));
+	dw_buf_release(&id);
 	return r;
 }
 

@@ -66,10 +66,19 @@ static int by_path(const void *a, const void *b)
 	              ((const struct encoded_file *)b)->path);
 }
 
-/* Previous files of a collector by id, for secrets whose ciphertext must stay. */
+/*
+ * Previous files of a collector by id (the escaped id in the file name), for
+ * secrets whose ciphertext must stay: sorted once, searched per object.
+ */
+struct previous_entry {
+	char *path;
+	const char *id; /* into path */
+	size_t idlen;
+};
+
 struct previous_index {
 	struct dw_store_tx *tx;
-	char **paths;
+	struct previous_entry *entries;
 	size_t count, alloc;
 	struct dw_buf bytes;
 };
@@ -77,46 +86,92 @@ struct previous_index {
 static int index_add(const char *path, void *payload)
 {
 	struct previous_index *ix = payload;
-	char **paths;
+	struct previous_entry *e;
 
 	if (ix->count == ix->alloc) {
 		size_t alloc = ix->alloc ? 2 * ix->alloc : 64;
 
-		paths = realloc(ix->paths, alloc * sizeof(*paths));
-		if (!paths)
+		e = realloc(ix->entries, alloc * sizeof(*e));
+		if (!e)
 			return -ENOMEM;
-		ix->paths = paths;
+		ix->entries = e;
 		ix->alloc = alloc;
 	}
-	ix->paths[ix->count] = strdup(path);
-	return ix->paths[ix->count] ? (ix->count++, 0) : -ENOMEM;
+	e = &ix->entries[ix->count];
+	e->path = strdup(path);
+	if (!e->path)
+		return -ENOMEM;
+	if (dw_object_path_id(e->path, &e->id, &e->idlen) < 0) {
+		free(e->path);
+		return 0; /* not an object file */
+	}
+	ix->count++;
+	return 0;
+}
+
+static int compare_ids(const char *a, size_t alen, const char *b, size_t blen)
+{
+	int c = memcmp(a, b, alen < blen ? alen : blen);
+
+	return c ? c : (alen > blen) - (alen < blen);
+}
+
+static int by_id(const void *a, const void *b)
+{
+	const struct previous_entry *x = a, *y = b;
+
+	return compare_ids(x->id, x->idlen, y->id, y->idlen);
+}
+
+static const struct previous_entry *index_find(const struct previous_index *ix, const char *id,
+                                               size_t len)
+{
+	size_t lo = 0, hi = ix->count;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = compare_ids(ix->entries[mid].id, ix->entries[mid].idlen, id, len);
+
+		if (c == 0)
+			return &ix->entries[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
 }
 
 static int previous_lookup(void *ctx, const char *id, size_t idlen, const char **data, size_t *len)
 {
 	struct previous_index *ix = ctx;
+	const struct previous_entry *e;
 	struct dw_buf want;
-	size_t i;
-	int r = -ENOENT;
+	int r;
 
 	dw_buf_init(&want, 4096);
-	if (dw_escape_id(&want, id, idlen) < 0)
-		return -ENOMEM;
-	for (i = 0; i < ix->count && r == -ENOENT; i++) {
-		const char *pid;
-		size_t plen;
-
-		if (dw_object_path_id(ix->paths[i], &pid, &plen) < 0 || plen != want.len ||
-		    memcmp(pid, want.ptr, plen) != 0)
-			continue;
-		dw_buf_reset(&ix->bytes);
-		r = dw_store_tx_previous(ix->tx, ix->paths[i], &ix->bytes, NULL);
-		if (r == 0) {
-			*data = dw_buf_cstr(&ix->bytes);
-			*len = ix->bytes.len;
-		}
-	}
+	r = dw_escape_id(&want, id, idlen);
+	e = r == 0 ? index_find(ix, dw_buf_cstr(&want), want.len) : NULL;
 	dw_buf_release(&want);
+	if (r < 0)
+		return r;
+	if (!e)
+		return -ENOENT;
+	dw_buf_reset(&ix->bytes);
+	r = dw_store_tx_previous(ix->tx, e->path, &ix->bytes, NULL);
+	if (r == 0) {
+		*data = dw_buf_cstr(&ix->bytes);
+		*len = ix->bytes.len;
+	}
+	return r;
+}
+
+static int index_build(struct previous_index *ix, const char *collector)
+{
+	int r = dw_store_tx_list(ix->tx, collector, index_add, ix);
+
+	if (r == 0 && ix->count)
+		qsort(ix->entries, ix->count, sizeof(*ix->entries), by_id);
 	return r;
 }
 
@@ -125,8 +180,8 @@ static void index_release(struct previous_index *ix)
 	size_t i;
 
 	for (i = 0; i < ix->count; i++)
-		free(ix->paths[i]);
-	free(ix->paths);
+		free(ix->entries[i].path);
+	free(ix->entries);
 	dw_buf_release(&ix->bytes);
 }
 
@@ -166,7 +221,7 @@ static int encode_all(struct tenant_run *tr, struct collector_run *cr, struct en
 	dw_buf_init(&ix.bytes, DW_STORE_FILE_MAX);
 	r = encoder_init(&enc, tr->catalog, cr->collector, tr->recipients, tr->key);
 	if (r == 0 && cr->collector->secrets.count)
-		r = dw_store_tx_list(tr->tx, cr->collector->name, index_add, &ix);
+		r = index_build(&ix, cr->collector->name);
 	for (i = 0; r == 0 && i < cr->op.npages; i++)
 		r = encode_page(&enc, &cr->op.pages[i], cr->collector->secrets.count ? &prev : NULL,
 		                set, err);

@@ -100,6 +100,13 @@ static int open_stored(const struct object_encoder *enc, const char *b64, size_t
 	if (!raw)
 		return -ENOMEM;
 	r = dw_base64_decode(b64, len, DW_BASE64_PAD, raw, cap, &n);
+	/*
+	 * Sealed to another number of recipients than configured now (an
+	 * extra_recipients key was added or removed): not reusable, so the next
+	 * snapshot seals the secret again for the current recipients.
+	 */
+	if (r == 0 && dw_age_stanza_count(raw, n) != (int)dw_age_recipients_count(enc->recipients))
+		r = -ESTALE;
 	if (r == 0)
 		r = dw_age_decrypt_mem(enc->key, raw, n, SECRET_MAX, out, err);
 	free(raw);

@@ -37,38 +37,54 @@ static size_t utf8_len(unsigned char c)
 	return 1;
 }
 
+/* The slug character for the character at @name (of @n bytes there), or 0 for a separator. */
+static char slug_char(const char *name, size_t avail, size_t *n)
+{
+	unsigned char c = (unsigned char)name[0];
+
+	*n = utf8_len(c);
+	if (*n > avail)
+		*n = avail;
+	if (c < 0x80) {
+		char ch = (char)((c >= 'A' && c <= 'Z') ? c + 32 : c);
+
+		return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ? ch : 0;
+	}
+	return *n == 2 ? fold_two_byte(c, (unsigned char)name[1]) : 0;
+}
+
+/*
+ * Words of the name joined by single '-'; past DW_SLUG_MAX, cut after the
+ * last whole word that fits (or at DW_SLUG_MAX when the first word is longer).
+ */
 int dw_slug(struct dw_buf *out, const char *name, size_t len)
 {
-	size_t i = 0, start = out->len, last_dash = 0;
-	int pending_dash = 0, r = 0;
+	char slug[DW_SLUG_MAX + 1];
+	size_t i = 0, n, used = 0, cut = 0;
+	int pending_dash = 0;
 
-	while (i < len && r == 0) {
-		unsigned char c = (unsigned char)name[i];
-		size_t n = utf8_len(c);
-		char ch = 0;
+	while (i < len) {
+		char ch = slug_char(name + i, len - i, &n);
 
-		if (c < 0x80)
-			ch = (char)((c >= 'A' && c <= 'Z') ? c + 32 : c);
-		else if (n == 2 && i + 1 < len)
-			ch = fold_two_byte(c, (unsigned char)name[i + 1]);
 		i += n;
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9'))) {
-			pending_dash = out->len > start;
+		if (!ch) {
+			pending_dash = used > 0;
 			continue;
 		}
-		if (out->len - start + 1 + (size_t)pending_dash > DW_SLUG_MAX)
-			break;
 		if (pending_dash) {
-			last_dash = out->len;
-			r = dw_buf_putc(out, '-');
+			cut = used; /* a word ends here */
+			if (used == DW_SLUG_MAX)
+				break;
+			slug[used++] = '-';
 			pending_dash = 0;
 		}
-		r = r ?: dw_buf_putc(out, ch);
+		if (used == DW_SLUG_MAX) {
+			used = cut ? cut : used; /* the word does not fit: drop it */
+			break;
+		}
+		slug[used++] = ch;
 	}
-	/* cut mid-word: go back to the last word boundary, when there is one */
-	if (r == 0 && i < len && last_dash > start)
-		dw_buf_truncate(out, last_dash);
-	return r;
+	return dw_buf_put(out, slug, used);
 }
 
 int dw_escape_id(struct dw_buf *out, const char *id, size_t len)
@@ -88,6 +104,39 @@ int dw_escape_id(struct dw_buf *out, const char *id, size_t len)
 		else
 			r = dw_buf_putc(out, '%') ?: dw_buf_putc(out, hex[c >> 4])
 						 ?: dw_buf_putc(out, hex[c & 15]);
+	}
+	return r;
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int dw_unescape_id(struct dw_buf *out, const char *escaped, size_t len)
+{
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < len && r == 0; i++) {
+		int hi, lo;
+
+		if (escaped[i] != '%') {
+			r = dw_buf_putc(out, escaped[i]);
+			continue;
+		}
+		if (len - i < 3)
+			return -EINVAL;
+		hi = hex_digit(escaped[i + 1]);
+		lo = hex_digit(escaped[i + 2]);
+		if (hi < 0 || lo < 0)
+			return -EINVAL;
+		r = dw_buf_putc(out, (char)(hi << 4 | lo));
+		i += 2;
 	}
 	return r;
 }
