@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -210,6 +211,32 @@ static void secret_key_names(void **state)
 			fail_msg("'%s' should not be secret", harmless[i]);
 }
 
+/*
+ * Near-misses must not take quadratic time. 1 MiB of them: linear is a few
+ * milliseconds, quadratic would be minutes, so a 2-second CPU bound can't flake.
+ */
+static void redaction_stays_linear_on_near_misses(void **state)
+{
+	static const char *const units[] = { "eyJ", "-----BEGIN ", "AGE-SECRET-KEY-", "eyJa.b" };
+	struct dw_buf in, out;
+	size_t u, i;
+
+	(void)state;
+	for (u = 0; u < DW_ARRAY_SIZE(units); u++) {
+		clock_t start;
+
+		dw_buf_init(&in, 2 << 20);
+		dw_buf_init(&out, 4 << 20);
+		for (i = 0; in.len < (1 << 20); i++)
+			assert_int_equal(dw_buf_puts(&in, units[u]), 0);
+		start = clock();
+		assert_int_equal(dw_redact(&out, in.ptr, in.len), 0);
+		assert_true((double)(clock() - start) / CLOCKS_PER_SEC < 2.0);
+		dw_buf_release(&in);
+		dw_buf_release(&out);
+	}
+}
+
 static void inplace_redaction_truncates_safely(void **state)
 {
 	char s[16];
@@ -264,6 +291,7 @@ int main(void)
 		cmocka_unit_test(redaction_keeps_structure_around_the_secret),
 		cmocka_unit_test(secret_key_names),
 		cmocka_unit_test(inplace_redaction_truncates_safely),
+		cmocka_unit_test(redaction_stays_linear_on_near_misses),
 		cmocka_unit_test(journal_prefixes_only_when_stderr_is_the_journal),
 	};
 

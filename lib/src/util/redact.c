@@ -2,7 +2,8 @@
  * Redaction works on text of unknown shape (log messages, libcurl's debug
  * output, error strings from other libraries), so it recognises secrets by
  * their surroundings, errs on the side of hiding, and never needs to parse the
- * whole input: one left-to-right pass, linear in the input.
+ * whole input: one left-to-right pass that tries its patterns at word starts
+ * only, linear in the input.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -126,17 +127,17 @@ static size_t age_identity_len(const char *s, size_t len)
 static size_t pem_key_len(const char *s, size_t len)
 {
 	static const char begin[] = "-----BEGIN ";
+	/* "-----BEGIN ENCRYPTED PRIVATE KEY-----" and kin: the header line is short */
+	size_t head = len < 64 ? len : 64;
 	const char *eol, *end;
 	size_t line;
 
 	if (len < sizeof(begin) - 1 || memcmp(s, begin, sizeof(begin) - 1) != 0)
 		return 0;
-	eol = memchr(s, '\n', len);
-	line = eol ? (size_t)(eol - s) : len;
-	if (!memmem(s, line, "PRIVATE KEY", 11) && !memmem(s, line, "AGE ENCRYPTED", 13))
+	eol = memchr(s, '\n', head);
+	line = eol ? (size_t)(eol - s) : head;
+	if (!memmem(s, line, "PRIVATE KEY", 11))
 		return 0;
-	if (memmem(s, line, "AGE ENCRYPTED", 13))
-		return 0; /* ciphertext is not a secret */
 	end = memmem(s + line, len - line, "-----END ", 9);
 	if (!end)
 		return len;
@@ -226,15 +227,20 @@ static size_t match_at(const char *s, size_t len, size_t i, size_t *keep)
 	size_t n, tok, vs, ve, k;
 
 	*keep = 0;
+	/*
+	 * Secrets start where a word starts: trying only there keeps the pass
+	 * linear (a scan that fails inside a word is not repeated at each of
+	 * its characters).
+	 */
+	if (i > 0 && is_ident(s[i - 1]))
+		return 0;
 	if ((n = jwt_len(s + i, len - i)) || (n = age_identity_len(s + i, len - i)) ||
 	    (n = pem_key_len(s + i, len - i)))
 		return n;
-	if ((i == 0 || !is_ident(s[i - 1])) && (n = bearer_len(s + i, len - i, &tok))) {
+	if ((n = bearer_len(s + i, len - i, &tok))) {
 		*keep = tok;
 		return n;
 	}
-	if (i > 0 && is_ident(s[i - 1]))
-		return 0;
 	for (k = i; k < len && is_ident(s[k]); k++)
 		;
 	if (k == i)
