@@ -5,6 +5,7 @@
 #include "driftward/catalog.h"
 #include "driftward/config.h"
 #include "driftward/diag.h"
+#include "driftward/log.h"
 
 void print_diags(const struct dw_diags *diags)
 {

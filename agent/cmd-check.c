@@ -159,11 +159,13 @@ static int run_check(struct cli *cli, int argc, char **argv)
 	int c, r, status, online = 0;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+t:", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:t:", options, NULL)) != -1) {
 		if (c == 'o')
 			online = 1;
 		else if (c == 't')
 			only = optarg;
+		else if (c == ':')
+			return usage_error("check", "option '%s' needs a value", argv[optind - 1]);
 		else
 			return usage_error("check", "unknown option '%s'", argv[optind - 1]);
 	}

@@ -18,24 +18,6 @@
 #include "driftward/keyfile.h"
 #include "driftward/store.h"
 
-static int load_config(struct cli *cli, struct dw_config **cfg)
-{
-	struct dw_diags diags;
-	char line[2048];
-	size_t i;
-	int r;
-
-	dw_diags_init(&diags);
-	/* the key file is what init makes; tenant secrets come later (secret set) */
-	r = dw_config_load(cli->config_path,
-	                   DW_CONFIG_KEY_MAY_BE_MISSING | DW_CONFIG_SECRETS_MAY_BE_MISSING, cfg,
-	                   &diags);
-	for (i = 0; i < diags.count; i++)
-		fprintf(stderr, "%s\n", dw_diag_format(&diags.items[i], line, sizeof(line)));
-	dw_diags_release(&diags);
-	return r;
-}
-
 static int init_repo(struct cli *cli, const struct dw_config *cfg, const char *baselines)
 {
 	enum dw_store_init_result result;
@@ -87,10 +69,10 @@ static int run_init(struct cli *cli, int argc, char **argv)
 	}
 	if (optind < argc)
 		return usage_error("init", "unexpected argument '%s'", argv[optind]);
-	if (load_config(cli, &cfg) < 0) {
-		fprintf(stderr, "driftward: %s: fix the configuration first\n", cli->config_path);
+	/* the key file is what init makes; tenant secrets come later (secret set) */
+	if (cli_load_config(cli, DW_CONFIG_KEY_MAY_BE_MISSING | DW_CONFIG_SECRETS_MAY_BE_MISSING,
+	                    &cfg) < 0)
 		return EXIT_ERROR;
-	}
 	status = init_repo(cli, cfg, baselines);
 	if (status == EXIT_DONE)
 		status = init_key(cli, cfg);

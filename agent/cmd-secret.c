@@ -25,23 +25,6 @@
 #include "driftward/log.h"
 #include "driftward/secret.h"
 
-static int load_config(struct cli *cli, unsigned flags, struct dw_config **cfg)
-{
-	struct dw_diags diags;
-	char line[2048];
-	size_t i;
-	int r;
-
-	dw_diags_init(&diags);
-	r = dw_config_load(cli->config_path, flags, cfg, &diags);
-	for (i = 0; i < diags.count; i++)
-		fprintf(stderr, "%s\n", dw_diag_format(&diags.items[i], line, sizeof(line)));
-	dw_diags_release(&diags);
-	if (r < 0)
-		fprintf(stderr, "driftward: %s: the configuration has errors\n", cli->config_path);
-	return r;
-}
-
 /* Reads stdin to the end (a pipe or a file) into @b. */
 static int read_all(int fd, struct dw_buf *b)
 {
@@ -123,7 +106,7 @@ static int secret_set(struct cli *cli, const char *name)
 	int rc, status = EXIT_ERROR;
 
 	dw_buf_init_secret(&secret, DW_TENANT_SECRET_MAX);
-	if (load_config(cli, DW_CONFIG_SECRETS_MAY_BE_MISSING, &cfg) < 0)
+	if (cli_load_config(cli, DW_CONFIG_SECRETS_MAY_BE_MISSING, &cfg) < 0)
 		goto out;
 	t = dw_config_tenant(cfg, name);
 	if (!t) {
@@ -166,7 +149,7 @@ static int secret_rekey(struct cli *cli, const char *new_key_path)
 	struct dw_error err = { 0 };
 	int rc, status = EXIT_ERROR;
 
-	if (load_config(cli, 0, &cfg) < 0)
+	if (cli_load_config(cli, 0, &cfg) < 0)
 		goto out;
 	rc = dw_agent_key_load(cfg, &key, &err);
 	if (rc == 0 && new_key_path)
@@ -226,7 +209,7 @@ static int secret_check(struct cli *cli)
 	struct dw_config *cfg = NULL;
 	int status = EXIT_ERROR;
 
-	if (load_config(cli, 0, &cfg) == 0 && check_secrets(cfg, cli->verbosity < 0) == 0)
+	if (cli_load_config(cli, 0, &cfg) == 0 && check_secrets(cfg, cli->verbosity < 0) == 0)
 		status = EXIT_DONE;
 	dw_config_free(cfg);
 	return status;

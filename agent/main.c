@@ -135,10 +135,10 @@ static int take_common_options(struct cli *cli, int *argc, char **argv, int *wan
 			return usage_error(NULL, "option '%s' needs a value", arg), -1;
 		} else if (!strcmp(arg, "-q") || !strcmp(arg, "--quiet")) {
 			cli->verbosity = -1;
-		} else if (!strcmp(arg, "-v") || !strcmp(arg, "--verbose")) {
+		} else if (!strcmp(arg, "--verbose")) {
 			cli->verbosity++;
-		} else if (!strcmp(arg, "-vv")) {
-			cli->verbosity += 2;
+		} else if (arg[1] == 'v' && strspn(arg + 1, "v") == strlen(arg + 1)) {
+			cli->verbosity += (int)strlen(arg + 1); /* -v, -vv, -vvv */
 		} else if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
 			*want = WANT_HELP;
 		} else if (!strcmp(arg, "--version")) {

@@ -31,6 +31,9 @@ run 1 "$DW_BIN" --log-format yaml check
 contains "$err" "'yaml' is not text or json"
 run 1 "$DW_BIN" check --config
 contains "$err" "needs a value"
+run 1 "$DW_BIN" check --online -t
+contains "$err" "option '-t' needs a value"
+run 0 "$DW_BIN" -vvv --version
 
 # check also verifies the key file and that each tenant's secret decrypts
 "$DW_BIN" keygen -o key.txt >/dev/null

@@ -229,6 +229,18 @@ static void structure_problems_are_reported(void **state)
 	assert_int_equal(fx->diags.errors, 9);
 }
 
+static void all_takes_no_other_collectors(void **state)
+{
+	struct fixture *fx = *state;
+
+	assert_int_equal(load(fx,
+	                      "[tenant a]\ntenant_id = " TENANT_ID "\nclient_id = " CLIENT_ID
+	                      "\nsecret_file = contoso.age\ncollectors = all\n  namedLocations\n",
+	                      DW_CONFIG_KEY_MAY_BE_MISSING),
+	                 -EINVAL);
+	expect_diag(fx, 0, 6, "'all' takes no other collector names");
+}
+
 static void long_lines_are_errors_not_truncations(void **state)
 {
 	struct fixture *fx = *state;
@@ -342,6 +354,7 @@ int main(void)
 		                                teardown),
 		cmocka_unit_test_setup_teardown(values_are_checked_by_type, setup, teardown),
 		cmocka_unit_test_setup_teardown(structure_problems_are_reported, setup, teardown),
+		cmocka_unit_test_setup_teardown(all_takes_no_other_collectors, setup, teardown),
 		cmocka_unit_test_setup_teardown(long_lines_are_errors_not_truncations, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(nul_bytes_are_errors_on_their_own_line, setup,

@@ -87,7 +87,7 @@ void dw_snapshot_report_free(struct dw_snapshot_report *report);
 /*
  * The tenants a run takes: those named (all when none), then those of shard
  * @index of @count (by a stable hash of the tenant id). Sets @out (free()) and
- * @count. -EINVAL names an unknown tenant in @err.
+ * @n. -EINVAL names an unknown tenant in @err.
  */
 int dw_snapshot_select(const struct dw_config *cfg, const char *const *names, size_t nnames,
                        unsigned shard_index, unsigned shard_count,

@@ -338,6 +338,10 @@ static void apply_list(struct cfg_ctx *ctx, const struct key_spec *spec, struct 
 static void apply_collectors(struct cfg_ctx *ctx, const struct key_spec *spec,
                              struct dw_tenant_config *t, const char *value, int append)
 {
+	if (append && t->all_collectors) {
+		cfg_report(ctx, "%s: 'all' takes no other collector names", spec->name);
+		return;
+	}
 	if (!append) {
 		dw_strlist_release(&t->collectors);
 		t->all_collectors = false;
