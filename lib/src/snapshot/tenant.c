@@ -55,8 +55,7 @@ static int plan_collectors(struct tenant_run *tr, struct dw_error *err)
 	dw_diags_init(&diags);
 	r = dw_catalog_select(tr->catalog, tr->report->tenant, &list, &n, &diags);
 	if (r < 0 && diags.count)
-		dw_error_set(err, r, DW_AREA_CONFIG, 0, "tenant %s: %s", tr->report->tenant->name,
-		             diags.items[0].msg);
+		dw_error_set(err, r, DW_AREA_CONFIG, 0, "%s", diags.items[0].msg);
 	dw_diags_release(&diags);
 	if (r < 0)
 		return r;
