@@ -15,31 +15,6 @@
 #include "driftward/buf.h"
 #include "driftward/json.h"
 
-/* Reads @fd to its end; a regular file is read into one exact allocation. */
-static int read_all(int fd, struct dw_buf *b)
-{
-	struct stat st;
-	ssize_t n;
-	int r;
-
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-	    (r = dw_buf_reserve(b, (size_t)st.st_size + 1)) < 0)
-		return r;
-	for (;;) {
-		if (b->alloc - b->len < 2 && (r = dw_buf_reserve(b, 1 << 16)) < 0)
-			return r;
-		n = read(fd, b->ptr + b->len, b->alloc - b->len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return 0;
-		b->len += (size_t)n;
-		b->ptr[b->len] = '\0';
-	}
-}
-
 static int to_stdout(void *ctx, const char *data, size_t len)
 {
 	(void)ctx;
@@ -48,21 +23,17 @@ static int to_stdout(void *ctx, const char *data, size_t len)
 
 static int load(const char *path, struct dw_buf *in)
 {
+	struct dw_error err = { 0 };
 	int fd = 0, r;
 
 	if (path && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		fprintf(stderr, "driftward: could not open '%s': %s\n", path, strerror(errno));
 		return -1;
 	}
-	r = read_all(fd, in);
+	r = dw_buf_read_fd(in, fd, path ? path : "<stdin>", &err);
 	if (path)
 		close(fd);
-	if (r < 0) {
-		fprintf(stderr, "driftward: could not read '%s': %s\n", path ? path : "<stdin>",
-		        r == -E2BIG ? "larger than the JSON limit" : strerror(-r));
-		return -1;
-	}
-	return 0;
+	return r < 0 ? print_error(&err), -1 : 0;
 }
 
 static int canon(const char *path, unsigned flags)

@@ -25,27 +25,6 @@
 #include "driftward/log.h"
 #include "driftward/secret.h"
 
-/* Reads stdin to the end (a pipe or a file) into @b. */
-static int read_all(int fd, struct dw_buf *b)
-{
-	char chunk[4096];
-	ssize_t n;
-	int r = 0;
-
-	while (r == 0) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			r = n < 0 ? -errno : 0;
-			break;
-		}
-		r = dw_buf_put(b, chunk, (size_t)n);
-	}
-	dw_wipe(chunk, sizeof(chunk));
-	return r;
-}
-
 /* On a terminal: one line, or a PEM block up to its END line; echo off. */
 static int read_terminal(struct dw_buf *b)
 {
@@ -81,7 +60,8 @@ static int read_terminal(struct dw_buf *b)
 
 static int read_secret(struct dw_buf *b)
 {
-	int r = isatty(STDIN_FILENO) ? read_terminal(b) : read_all(STDIN_FILENO, b);
+	int r = isatty(STDIN_FILENO) ? read_terminal(b)
+	                             : dw_buf_read_fd(b, STDIN_FILENO, NULL, NULL);
 
 	if (r < 0)
 		return r;

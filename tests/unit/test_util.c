@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -100,6 +101,61 @@ static void secret_buf_detaches_and_resets(void **state)
 	assert_null(b.ptr);
 	dw_wipe(p, len);
 	free(p);
+	dw_buf_release(&b);
+}
+
+static void write_temp(char *path, const char *text, size_t len)
+{
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, len), (ssize_t)len);
+	close(fd);
+}
+
+static void files_are_read_whole_up_to_the_maximum(void **state)
+{
+	char path[] = "/tmp/dw-read-XXXXXX";
+	struct dw_error err;
+	struct dw_buf b;
+
+	(void)state;
+	write_temp(path, "0123456789", 10);
+	dw_buf_init(&b, 10); /* exactly the file's size fits */
+	assert_int_equal(dw_buf_read_file(&b, path, NULL), 0);
+	assert_string_equal(dw_buf_cstr(&b), "0123456789");
+	dw_buf_release(&b);
+	dw_buf_init(&b, 9);
+	dw_error_clear(&err);
+	assert_int_equal(dw_buf_read_file(&b, path, &err), -E2BIG);
+	assert_null(b.ptr);
+	assert_string_equal(err.msg, "larger than 9 bytes");
+	assert_string_equal(err.file, path);
+	dw_buf_release(&b);
+	unlink(path);
+	dw_error_clear(&err);
+	assert_int_equal(dw_buf_read_file(&b, path, &err), -ENOENT);
+	assert_non_null(strstr(err.msg, "could not open"));
+}
+
+static void pipes_are_read_to_their_end(void **state)
+{
+	struct dw_buf b;
+	char chunk[1000];
+	size_t i;
+	int fds[2];
+
+	(void)state;
+	memset(chunk, 'x', sizeof(chunk));
+	assert_int_equal(pipe(fds), 0);
+	for (i = 0; i < 50; i++) /* 50,000 bytes: under the pipe's buffer */
+		assert_int_equal(write(fds[1], chunk, sizeof(chunk)), (ssize_t)sizeof(chunk));
+	close(fds[1]);
+	dw_buf_init_secret(&b, 1 << 20);
+	assert_int_equal(dw_buf_read_fd(&b, fds[0], NULL, NULL), 0);
+	assert_int_equal(b.len, 50000);
+	assert_int_equal(b.ptr[b.len], '\0');
+	close(fds[0]);
 	dw_buf_release(&b);
 }
 
@@ -210,6 +266,8 @@ int main(void)
 		cmocka_unit_test(buf_grows_across_many_appends),
 		cmocka_unit_test(buf_without_a_practical_maximum),
 		cmocka_unit_test(secret_buf_detaches_and_resets),
+		cmocka_unit_test(files_are_read_whole_up_to_the_maximum),
+		cmocka_unit_test(pipes_are_read_to_their_end),
 		cmocka_unit_test(secret_holds_bytes_with_nul),
 		cmocka_unit_test(error_keeps_the_innermost_cause),
 		cmocka_unit_test(error_formats_positions),

@@ -55,6 +55,19 @@ const char *dw_buf_cstr(const struct dw_buf *b);
  */
 char *dw_buf_detach(struct dw_buf *b, size_t *len);
 
+/*
+ * Appends everything @fd has, to its end, reading straight into the buffer (a
+ * regular file into one allocation of its size; nothing passes through other
+ * memory, which matters for a secret buffer). Past the buffer's maximum it
+ * fails with -E2BIG. When @err is given, it names @name: "could not read:
+ * ...", "larger than N bytes". Returns 0 or a negative errno.
+ */
+struct dw_error;
+int dw_buf_read_fd(struct dw_buf *b, int fd, const char *name, struct dw_error *err);
+
+/* Opens @path (O_CLOEXEC, O_NOCTTY) and appends all of it, as dw_buf_read_fd. */
+int dw_buf_read_file(struct dw_buf *b, const char *path, struct dw_error *err);
+
 /* Wipes memory in a way the compiler may not remove. */
 void dw_wipe(void *p, size_t len);
 

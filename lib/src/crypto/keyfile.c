@@ -17,37 +17,6 @@
 #include "crypto/internal.h"
 #include "driftward/keyfile.h"
 
-/* Reads a whole regular file of at most @max bytes into @out. */
-static int read_small_file(const char *path, int fd, size_t max, struct dw_buf *out,
-                           struct dw_error *err)
-{
-	char chunk[4096];
-	ssize_t n;
-	int r = 0;
-
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = dw_error_at(err, -errno, DW_AREA_SYSTEM, path, 0, 0,
-			                "could not read: %s", strerror(errno));
-			break;
-		}
-		if (n == 0)
-			break;
-		r = dw_buf_put(out, chunk, (size_t)n);
-		if (r < 0) {
-			dw_error_at(err, r, DW_AREA_SYSTEM, path, 0, 0,
-			            r == -E2BIG ? "larger than %zu bytes" : "out of memory (%zu)",
-			            max);
-			break;
-		}
-	}
-	OPENSSL_cleanse(chunk, sizeof(chunk));
-	return r;
-}
-
 /* Each non-comment line: "trimmed" of a final CR, handed to @fn. */
 static int for_each_line(const char *text, size_t len, const char *name,
                          int (*fn)(void *ctx, const char *line, struct dw_error *err), void *ctx,
@@ -114,7 +83,7 @@ int dw_age_recipients_add_file(struct dw_age_recipients *r, const char *path, st
 		return dw_error_at(err, -errno, DW_AREA_SYSTEM, path, 0, 0, "could not open: %s",
 		                   strerror(errno));
 	dw_buf_init(&text, DW_KEYFILE_MAX);
-	rc = read_small_file(path, fd, DW_KEYFILE_MAX, &text, err);
+	rc = dw_buf_read_fd(&text, fd, path, err);
 	close(fd);
 	if (rc == 0)
 		rc = for_each_line(dw_buf_cstr(&text), text.len, path, add_recipient_line, r, err);
@@ -149,7 +118,7 @@ int dw_keyfile_add(struct dw_age_identities *ids, const char *path, struct dw_er
 	                                     "could not stat: %s", strerror(errno))
 	                       : check_mode(path, &st, err);
 	if (r == 0)
-		r = read_small_file(path, fd, DW_KEYFILE_MAX, &text, err);
+		r = dw_buf_read_fd(&text, fd, path, err);
 	if (r == 0)
 		r = dw_age_identities_add_text(ids, dw_buf_cstr(&text), text.len, path, err);
 	close(fd);

@@ -57,33 +57,6 @@ int dw_tenant_recipients(const struct dw_config *cfg, const struct dw_tenant_con
 	return 0;
 }
 
-static int read_whole(const char *path, struct dw_buf *out, struct dw_error *err)
-{
-	char chunk[16384];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY), r = 0;
-
-	if (fd < 0)
-		return dw_error_at(err, -errno, DW_AREA_SYSTEM, path, 0, 0, "could not open: %s",
-		                   strerror(errno));
-	while (r == 0) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n < 0)
-				r = dw_error_at(err, -errno, DW_AREA_SYSTEM, path, 0, 0,
-				                "could not read: %s", strerror(errno));
-			break;
-		}
-		r = dw_buf_put(out, chunk, (size_t)n);
-		if (r < 0)
-			dw_error_at(err, r, DW_AREA_SYSTEM, path, 0, 0, "file too large");
-	}
-	close(fd);
-	return r;
-}
-
 int dw_tenant_secret_decrypt(const struct dw_tenant_config *tenant,
                              const struct dw_age_identities *key, struct dw_secret **out,
                              struct dw_error *err)
@@ -96,7 +69,7 @@ int dw_tenant_secret_decrypt(const struct dw_tenant_config *tenant,
 		return dw_error_set(err, -ENOENT, DW_AREA_CONFIG, 0, "tenant %s has no secret_file",
 		                    tenant->name);
 	dw_buf_init(&file, SECRET_FILE_MAX);
-	r = read_whole(tenant->secret_file, &file, err);
+	r = dw_buf_read_file(&file, tenant->secret_file, err);
 	if (r == 0) {
 		r = dw_age_decrypt_mem(key, file.ptr, file.len, DW_TENANT_SECRET_MAX, out, err);
 		if (r < 0 && !err->file[0] && dw_error_isset(err))

@@ -24,30 +24,6 @@
 #include "driftward/log.h"
 #include "http/internal.h"
 
-static int read_file(const char *path, struct dw_buf *out, struct dw_error *err)
-{
-	char chunk[8192];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-	int r = 0;
-
-	if (fd < 0)
-		return dw_error_at(err, -errno, DW_AREA_TLS, path, 0, 0, "could not open: %s",
-		                   strerror(errno));
-	while (r == 0 && (n = read(fd, chunk, sizeof(chunk))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			r = dw_error_at(err, -errno, DW_AREA_TLS, path, 0, 0, "could not read: %s",
-			                strerror(errno));
-		else if ((r = dw_buf_put(out, chunk, (size_t)n)) < 0)
-			r = dw_error_at(err, r, DW_AREA_TLS, path, 0, 0,
-			                "too large for a CA bundle");
-	}
-	close(fd);
-	return r;
-}
-
 /* The bundle libcurl uses when told nothing (e.g. /etc/ssl/certs/ca-certificates.crt). */
 static const char *default_bundle(CURL *easy)
 {
@@ -107,7 +83,7 @@ int dw_http_load_ca(struct dw_graph *g, struct dw_error *err)
 	}
 	r = 0;
 	if (system && access(system, R_OK) == 0)
-		r = read_file(system, &g->ca, err);
+		r = dw_buf_read_file(&g->ca, system, err);
 	else
 		dw_log_notice("no system CA bundle found; trusting only %s", g->ca_file);
 	curl_easy_cleanup(easy);
@@ -115,7 +91,7 @@ int dw_http_load_ca(struct dw_graph *g, struct dw_error *err)
 		r = dw_buf_putc(&g->ca, '\n');
 	extra_at = g->ca.len;
 	if (r == 0)
-		r = read_file(g->ca_file, &g->ca, err);
+		r = dw_buf_read_file(&g->ca, g->ca_file, err);
 	if (r == 0 && !strstr(dw_buf_cstr(&g->ca) + extra_at, "-----BEGIN CERTIFICATE-----"))
 		r = dw_error_at(err, -EINVAL, DW_AREA_TLS, g->ca_file, 0, 0,
 		                "no PEM certificate in it (-----BEGIN CERTIFICATE-----)");

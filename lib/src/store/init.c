@@ -130,24 +130,17 @@ static int prepare_repo(const char *path, int *done, struct dw_error *err)
 	return r;
 }
 
+/* A baseline file; never through a symbolic link, which could reach outside the directory. */
 static int read_file(const char *path, struct dw_buf *out, struct dw_error *err)
 {
-	char chunk[65536];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), r = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), r;
 
 	if (fd < 0)
 		return dw_error_set(err, -errno, DW_AREA_SYSTEM, errno, "could not open '%s': %s",
 		                    path, strerror(errno));
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
-		if ((r = dw_buf_put(out, chunk, (size_t)n)) < 0)
-			break;
-	if (n < 0)
-		r = -errno;
+	r = dw_buf_read_fd(out, fd, path, err);
 	close(fd);
-	return r < 0 ? dw_error_set(err, r, DW_AREA_SYSTEM, -r, "could not read '%s': %s", path,
-	                            strerror(-r))
-	             : 0;
+	return r;
 }
 
 /* Stages every regular file under @dir as @prefix/<relative path>. */

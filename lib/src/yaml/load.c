@@ -16,6 +16,7 @@
 
 #include <yaml.h>
 
+#include "driftward/buf.h"
 #include "yaml/internal.h"
 
 #define MAX_ANCHORS 1000
@@ -549,48 +550,11 @@ out:
 	return r;
 }
 
-static int read_all(int fd, size_t max, char **out, size_t *len)
-{
-	size_t alloc = 4096, n = 0;
-	char *buf = malloc(alloc), *grown;
-	ssize_t got;
-
-	while (buf) {
-		if (n == alloc) {
-			alloc *= 2;
-			grown = realloc(buf, alloc);
-			if (!grown)
-				break;
-			buf = grown;
-		}
-		got = read(fd, buf + n, alloc - n);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			free(buf);
-			return -errno;
-		}
-		if (got == 0) {
-			*out = buf;
-			*len = n;
-			return 0;
-		}
-		n += (size_t)got;
-		if (n > max) {
-			free(buf);
-			return -E2BIG;
-		}
-	}
-	free(buf);
-	return -ENOMEM;
-}
-
 int dw_yaml_load_file(const char *path, const struct dw_yaml_limits *limits,
                       struct dw_yaml_doc **out, struct dw_error *err)
 {
 	struct dw_yaml_limits lim;
-	char *data = NULL;
-	size_t len = 0;
+	struct dw_buf data;
 	struct stat st;
 	int fd, r;
 
@@ -604,16 +568,12 @@ int dw_yaml_load_file(const char *path, const struct dw_yaml_limits *limits,
 		r = dw_error_at(err, -EINVAL, DW_AREA_SYSTEM, path, 0, 0, "not a regular file");
 		goto out;
 	}
-	r = read_all(fd, lim.max_bytes, &data, &len);
-	if (r == -E2BIG)
-		dw_error_at(err, r, DW_AREA_YAML, path, 0, 0, "larger than %zu bytes",
-		            lim.max_bytes);
-	else if (r < 0)
-		dw_error_at(err, r, DW_AREA_SYSTEM, path, 0, 0, "cannot read: %s", strerror(-r));
-	else
-		r = dw_yaml_load(path, data, len, &lim, out, err);
+	dw_buf_init(&data, lim.max_bytes);
+	r = dw_buf_read_fd(&data, fd, path, err);
+	if (r == 0)
+		r = dw_yaml_load(path, dw_buf_cstr(&data), data.len, &lim, out, err);
+	dw_buf_release(&data);
 out:
-	free(data);
 	close(fd);
 	return r;
 }
