@@ -79,8 +79,10 @@ static int start_tenant(struct dw_graph *g, const struct dw_config *cfg,
 	dw_diags_init(&diags);
 	dw_error_clear(&err);
 	r = dw_graph_tenant_open(g, cfg, tc, t, &err);
-	if (r < 0)
+	if (r < 0) {
+		dw_error_prefix(&err, "tenant %s: ", tc->name);
 		print_error(&err);
+	}
 	if (r == 0 && (r = dw_catalog_select(catalog, tc, &cols, &n, &diags)) < 0)
 		print_diags(&diags);
 	if (r == 0 && (r = dw_preflight_submit(*t, cols, n, p)) < 0)

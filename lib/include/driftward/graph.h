@@ -95,7 +95,8 @@ int dw_graph_tenant_new(struct dw_graph *g, struct dw_graph_credential *cred,
 
 /*
  * Attaches the tenant @tc of @cfg: decrypts its secret_file with the agent's
- * key, and uses its certificate (JWT assertion) when it names one.
+ * key, and uses its certificate (JWT assertion) when it names one. Errors do
+ * not name the tenant: the caller, who knows how it reports, does.
  */
 int dw_graph_tenant_open(struct dw_graph *g, const struct dw_config *cfg,
                          const struct dw_tenant_config *tc, struct dw_graph_tenant **out,

@@ -18,28 +18,6 @@ struct dw_preflight {
 	size_t n;
 };
 
-int dw_graph_tenant_open(struct dw_graph *g, const struct dw_config *cfg,
-                         const struct dw_tenant_config *tc, struct dw_graph_tenant **out,
-                         struct dw_error *err)
-{
-	struct dw_graph_credential cred = {
-		.name = tc->name,
-		.tenant_id = tc->tenant_id,
-		.client_id = tc->client_id,
-		.certificate = tc->certificate,
-		.concurrency = tc->concurrency,
-	};
-	int r;
-
-	*out = NULL;
-	r = dw_tenant_secret_load(cfg, tc, &cred.secret, err);
-	if (r == 0)
-		r = dw_graph_tenant_new(g, &cred, out, err);
-	if (r < 0)
-		dw_error_prefix(err, "tenant %s: ", tc->name);
-	return r;
-}
-
 const char *dw_preflight_status_name(enum dw_preflight_status status)
 {
 	switch (status) {

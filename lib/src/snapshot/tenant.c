@@ -27,24 +27,6 @@ static int open_transaction(struct tenant_run *tr, struct dw_error *err)
 	return r ?: dw_store_tx_begin(tr->store, t->name, DW_STORE_TX_REPLACE, &tr->tx, err);
 }
 
-static int sign_in(struct tenant_run *tr, struct dw_graph *graph, struct dw_error *err)
-{
-	const struct dw_tenant_config *t = tr->report->tenant;
-	struct dw_graph_credential cred = {
-		.name = t->name,
-		.tenant_id = t->tenant_id,
-		.client_id = t->client_id,
-		.certificate = t->certificate,
-		.concurrency = t->concurrency,
-	};
-	int r;
-
-	r = dw_tenant_secret_load(tr->cfg, t, &cred.secret, err);
-	r = r ?: dw_graph_tenant_new(graph, &cred, &tr->graph, err);
-	dw_secret_free(cred.secret); /* NULL once the client took it */
-	return r;
-}
-
 static int plan_collectors(struct tenant_run *tr, struct dw_error *err)
 {
 	const struct dw_collector **list = NULL;
@@ -105,7 +87,7 @@ int tenant_start(struct tenant_run *tr, struct dw_graph *graph, struct dw_error 
 		r = dw_store_log(tr->store, dw_store_tx_parent(tr->tx), 1, previous_time, &since,
 		                 err);
 	r = r ?: dw_tenant_recipients(tr->cfg, tr->report->tenant, tr->key, &tr->recipients, err);
-	r = r ?: sign_in(tr, graph, err);
+	r = r ?: dw_graph_tenant_open(graph, tr->cfg, tr->report->tenant, &tr->graph, err);
 	r = r ?: plan_collectors(tr, err);
 	r = r ?: submit_reads(tr, err);
 	r = r ?: audit_submit(tr, since);
