@@ -15,8 +15,12 @@
 #include "driftward/diag.h"
 #include "driftward/graph.h"
 
-/* The built-in and extra collector catalogs, and each tenant's `collectors` against them. */
-static int check_catalog(const struct cli *cli, const struct dw_config *cfg)
+/*
+ * The built-in and extra collector catalogs, and each tenant's `collectors`
+ * against them. The catalog is handed on in @out (NULL when it has problems).
+ */
+static int check_catalog(const struct cli *cli, const struct dw_config *cfg,
+                         struct dw_catalog **out)
 {
 	struct dw_catalog *catalog = NULL;
 	struct dw_diags diags;
@@ -34,7 +38,11 @@ static int check_catalog(const struct cli *cli, const struct dw_config *cfg)
 		        diags.errors == 1 ? "" : "s");
 	else if (cli->verbosity >= 0)
 		printf("%s: ok (%zu collectors)\n", cfg->agent.catalog, catalog->count);
-	dw_catalog_free(catalog);
+	if (r < 0) {
+		dw_catalog_free(catalog);
+		catalog = NULL;
+	}
+	*out = catalog;
 	dw_diags_release(&diags);
 	return r;
 }
@@ -98,19 +106,17 @@ static int start_tenant(struct dw_graph *g, const struct dw_config *cfg,
  * had, a permission is missing or a read fails; a missing licence is
  * reported but is the tenant's choice, not an error.
  */
-static int check_online(const struct dw_config *cfg, const char *only)
+static int check_online(const struct dw_config *cfg, const struct dw_catalog *catalog,
+                        const char *only)
 {
 	size_t i, n = cfg->ntenants ? cfg->ntenants : 1;
 	struct dw_graph_tenant **t = calloc(n, sizeof(*t));
 	struct dw_preflight **p = calloc(n, sizeof(*p));
-	struct dw_catalog *catalog = NULL;
 	struct dw_graph_options o;
 	struct dw_graph *g = NULL;
-	struct dw_diags diags;
 	struct dw_error err;
 	int bad = 1;
 
-	dw_diags_init(&diags);
 	dw_error_clear(&err);
 	if (!t || !p) {
 		fprintf(stderr, "driftward: out of memory\n");
@@ -120,8 +126,6 @@ static int check_online(const struct dw_config *cfg, const char *only)
 		fprintf(stderr, "driftward: no tenant '%s' in %s\n", only, cfg->path);
 		goto out;
 	}
-	if (dw_catalog_load(cfg->agent.catalog, &cfg->agent.catalogs, &catalog, &diags) < 0)
-		goto out; /* check_catalog has said why */
 	dw_graph_options_init(&o, &cfg->agent);
 	if (dw_graph_new(&o, &g, &err) < 0) {
 		print_error(&err);
@@ -145,8 +149,6 @@ out:
 	free(p);
 	free(t);
 	dw_graph_free(g);
-	dw_catalog_free(catalog);
-	dw_diags_release(&diags);
 	return bad ? EXIT_ERROR : EXIT_DONE;
 }
 
@@ -157,6 +159,7 @@ static int run_check(struct cli *cli, int argc, char **argv)
 		                                 { NULL, 0, NULL, 0 } };
 	struct dw_diags diags;
 	struct dw_config *cfg = NULL;
+	struct dw_catalog *catalog = NULL;
 	const char *only = NULL;
 	int c, r, status, online = 0;
 
@@ -188,14 +191,15 @@ static int run_check(struct cli *cli, int argc, char **argv)
 			printf("%s: ok (%zu tenant%s)\n", cli->config_path, cfg->ntenants,
 			       cfg->ntenants == 1 ? "" : "s");
 		status = EXIT_DONE;
-		if (check_catalog(cli, cfg) < 0)
+		if (check_catalog(cli, cfg, &catalog) < 0)
 			status = EXIT_ERROR;
 		/* the key file (mode, contents) and every tenant's secret */
 		if (check_secrets(cfg, cli->verbosity < 0) < 0)
 			status = EXIT_ERROR;
 		if (online && status == EXIT_DONE)
-			status = check_online(cfg, only);
+			status = check_online(cfg, catalog, only);
 	}
+	dw_catalog_free(catalog);
 	dw_config_free(cfg);
 	dw_diags_release(&diags);
 	return status;
