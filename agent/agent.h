@@ -66,8 +66,10 @@ void print_diags(const struct dw_diags *diags);
 int cli_load_config(const struct cli *cli, unsigned flags, struct dw_config **cfg);
 /* Reads the configured collector catalogs (problems printed). */
 int cli_load_catalog(const struct dw_config *cfg, struct dw_catalog **catalog);
-/* Parses "I/N" for --shard. */
-int parse_shard(const char *s, unsigned *index, unsigned *count);
+struct termios;
+/* Echo off on the terminal @fd (old settings kept in @saved), and back on. */
+int echo_off(int fd, struct termios *saved);
+void echo_restore(int fd, const struct termios *saved);
 /* Asks for a passphrase on the terminal, echo off (twice with @confirm). */
 int read_passphrase(const char *prompt, int confirm, struct dw_secret **out);
 const char *passphrase_error(int r);

@@ -1,10 +1,18 @@
-/* What several commands do the same way: read the configuration and the catalog, print problems. */
+/*
+ * What several commands do the same way: read the configuration and the
+ * catalog, open the input, print errors and problems.
+ */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "agent.h"
 #include "driftward/catalog.h"
 #include "driftward/config.h"
 #include "driftward/diag.h"
+#include "driftward/error.h"
 #include "driftward/log.h"
 
 void print_diags(const struct dw_diags *diags)
@@ -44,4 +52,26 @@ int cli_load_catalog(const struct dw_config *cfg, struct dw_catalog **catalog)
 	if (r < 0)
 		fprintf(stderr, "driftward: the collector catalog has errors\n");
 	return r;
+}
+
+int print_error(const struct dw_error *err)
+{
+	char msg[DW_ERROR_MSG_MAX + DW_ERROR_FILE_MAX + 32];
+
+	fprintf(stderr, "driftward: %s\n", dw_error_format(err, msg, sizeof(msg)));
+	return EXIT_ERROR;
+}
+
+int open_input(const char *path, int *fd)
+{
+	if (!path || strcmp(path, "-") == 0) {
+		*fd = STDIN_FILENO;
+		return 0;
+	}
+	*fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (*fd < 0) {
+		fprintf(stderr, "driftward: could not open '%s': %s\n", path, strerror(errno));
+		return -1;
+	}
+	return 0;
 }

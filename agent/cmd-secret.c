@@ -28,17 +28,14 @@
 /* On a terminal: one line, or a PEM block up to its END line; echo off. */
 static int read_terminal(struct dw_buf *b)
 {
-	struct termios old, quiet;
+	struct termios old;
 	char chunk[4096];
 	ssize_t n;
-	int r = 0, pem = 0;
+	int r, pem = 0;
 
-	if (tcgetattr(STDIN_FILENO, &old) < 0)
-		return -errno;
-	quiet = old;
-	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
-	if (tcsetattr(STDIN_FILENO, TCSANOW, &quiet) < 0)
-		return -errno;
+	r = echo_off(STDIN_FILENO, &old);
+	if (r < 0)
+		return r;
 	fputs("Client secret, or a PEM private key (input is not shown): ", stderr);
 	fflush(stderr);
 	while (r == 0) {
@@ -53,7 +50,7 @@ static int read_terminal(struct dw_buf *b)
 			break;
 	}
 	dw_wipe(chunk, sizeof(chunk));
-	tcsetattr(STDIN_FILENO, TCSANOW, &old);
+	echo_restore(STDIN_FILENO, &old);
 	fputc('\n', stderr);
 	return r;
 }

@@ -23,7 +23,7 @@ struct snapshot_args {
 };
 
 /* "I/N": shard I of N, I from 0 to N-1 (a Kubernetes Indexed Job's completion index). */
-int parse_shard(const char *s, unsigned *index, unsigned *count)
+static int parse_shard(const char *s, unsigned *index, unsigned *count)
 {
 	char *end;
 	unsigned long i, n;
