@@ -13,6 +13,7 @@
 
 #include "crypto/internal.h"
 #include "driftward/base64.h"
+#include "driftward/buf.h"
 #include "driftward/crypto.h"
 
 static void base64_encodes_rfc4648_vectors(void **state)
@@ -45,6 +46,27 @@ static void base64_encodes_rfc4648_vectors(void **state)
 		assert_int_equal(dw_base64_encoded_len(strlen(plain[i]), DW_BASE64_PAD),
 		                 strlen(padded[i]));
 	}
+}
+
+/* The URL alphabet (JWTs): '-' and '_' for '+' and '/', each refused in the other. */
+static void base64_url_alphabet(void **state)
+{
+	static const unsigned char bytes[] = { 0xfb, 0xff, 0xbf };
+	unsigned char back[3];
+	struct dw_buf b;
+	size_t n;
+
+	(void)state;
+	dw_buf_init(&b, 64);
+	assert_int_equal(dw_base64_put(&b, bytes, 3, DW_BASE64_URL | DW_BASE64_NOPAD), 0);
+	assert_string_equal(dw_buf_cstr(&b), "-_-_");
+	assert_int_equal(dw_base64_put(&b, bytes, 3, DW_BASE64_NOPAD), 0);
+	assert_string_equal(dw_buf_cstr(&b), "-_-_+/+/");
+	assert_int_equal(dw_base64_decode("-_-_", 4, DW_BASE64_URL, back, 3, &n), 0);
+	assert_memory_equal(back, bytes, 3);
+	assert_int_equal(dw_base64_decode("-_-_", 4, DW_BASE64_NOPAD, back, 3, &n), -EINVAL);
+	assert_int_equal(dw_base64_decode("+/+/", 4, DW_BASE64_URL, back, 3, &n), -EINVAL);
+	dw_buf_release(&b);
 }
 
 static void base64_rejects_what_is_not_canonical(void **state)
@@ -147,6 +169,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(base64_encodes_rfc4648_vectors),
 		cmocka_unit_test(base64_rejects_what_is_not_canonical),
+		cmocka_unit_test(base64_url_alphabet),
 		cmocka_unit_test(bech32_round_trips_the_spec_example),
 		cmocka_unit_test(bech32_rejects_mixed_case_bad_checksum_and_wrong_hrp),
 		cmocka_unit_test(x25519_rejects_low_order_points),

@@ -159,6 +159,22 @@ static void pipes_are_read_to_their_end(void **state)
 	dw_buf_release(&b);
 }
 
+static void json_strings_and_percent_escapes(void **state)
+{
+	struct dw_buf b;
+
+	(void)state;
+	dw_buf_init(&b, 256);
+	assert_int_equal(dw_buf_put_json_string(&b, "a\"b\\c\b\t\n\f\r\x01\x1f\x7f\xc3\xa4"), 0);
+	assert_string_equal(dw_buf_cstr(&b),
+	                    "\"a\\\"b\\\\c\\b\\t\\n\\f\\r\\u0001\\u001f\x7f\xc3\xa4\"");
+	dw_buf_reset(&b);
+	assert_int_equal(dw_buf_put_pct(&b, ' '), 0);
+	assert_int_equal(dw_buf_put_pct(&b, 0xfe), 0);
+	assert_string_equal(dw_buf_cstr(&b), "%20%FE");
+	dw_buf_release(&b);
+}
+
 static void secret_holds_bytes_with_nul(void **state)
 {
 	struct dw_secret *s = NULL;
@@ -268,6 +284,7 @@ int main(void)
 		cmocka_unit_test(secret_buf_detaches_and_resets),
 		cmocka_unit_test(files_are_read_whole_up_to_the_maximum),
 		cmocka_unit_test(pipes_are_read_to_their_end),
+		cmocka_unit_test(json_strings_and_percent_escapes),
 		cmocka_unit_test(secret_holds_bytes_with_nul),
 		cmocka_unit_test(error_keeps_the_innermost_cause),
 		cmocka_unit_test(error_formats_positions),

@@ -12,8 +12,9 @@
 #include <stddef.h>
 
 enum dw_base64_flags {
-	DW_BASE64_NOPAD = 0,   /* no '=' written; any '=' rejected (age headers) */
-	DW_BASE64_PAD = 1 << 0 /* '=' written and required (armor, PEM) */
+	DW_BASE64_NOPAD = 0,    /* no '=' written; any '=' rejected (age headers) */
+	DW_BASE64_PAD = 1 << 0, /* '=' written and required (armor, PEM) */
+	DW_BASE64_URL = 1 << 1, /* the URL alphabet, '-' and '_' for '+' and '/' (JWTs) */
 };
 
 /* The length of the encoding of @len bytes, not counting a NUL. */
@@ -27,6 +28,10 @@ size_t dw_base64_decoded_max(size_t len);
  * dw_base64_encoded_len() + 1 bytes; NUL-terminates. Returns the length written.
  */
 size_t dw_base64_encode(const void *in, size_t len, unsigned flags, char *out);
+
+/* Appends the encoding of @len bytes of @in to @out. Returns 0, -E2BIG or -ENOMEM. */
+struct dw_buf;
+int dw_base64_put(struct dw_buf *out, const void *in, size_t len, unsigned flags);
 
 /*
  * Decodes @len characters of @in into @out (room for @outcap bytes) and sets

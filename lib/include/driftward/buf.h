@@ -39,6 +39,17 @@ int dw_buf_putc(struct dw_buf *b, char c) DW_WARN_UNUSED;
 int dw_buf_printf(struct dw_buf *b, const char *fmt, ...) DW_PRINTF(2, 3) DW_WARN_UNUSED;
 int dw_buf_vprintf(struct dw_buf *b, const char *fmt, va_list ap) DW_PRINTF(2, 0) DW_WARN_UNUSED;
 
+/*
+ * Appends @s as a JSON string, quotes included, escaped as RFC 8785 does:
+ * '"' and '\\', the short forms \b \t \n \f \r, other control characters as
+ * \u00xx. For small JSON written by hand (log lines, JWT claims); documents
+ * go through the JSON writer.
+ */
+int dw_buf_put_json_string(struct dw_buf *b, const char *s) DW_WARN_UNUSED;
+
+/* Appends "%XX" (upper-case hex) for the byte @c: percent-encoding. */
+int dw_buf_put_pct(struct dw_buf *b, unsigned char c) DW_WARN_UNUSED;
+
 /* Makes room for @extra more bytes without changing len. */
 int dw_buf_reserve(struct dw_buf *b, size_t extra) DW_WARN_UNUSED;
 

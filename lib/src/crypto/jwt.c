@@ -16,6 +16,7 @@
 #include <openssl/x509.h>
 
 #include "crypto/jwt.h"
+#include "driftward/base64.h"
 
 struct dw_jwt_signer {
 	EVP_PKEY *key;
@@ -26,38 +27,7 @@ struct dw_jwt_signer {
 /* Base64url without padding (RFC 7515 section 2). */
 static int put_b64url(struct dw_buf *out, const unsigned char *data, size_t len)
 {
-	size_t i, n = 4 * ((len + 2) / 3);
-	unsigned char *tmp = malloc(n + 1);
-	int r = -ENOMEM;
-
-	if (!tmp)
-		return r;
-	EVP_EncodeBlock(tmp, data, (int)len);
-	while (n > 0 && tmp[n - 1] == '=')
-		n--;
-	for (i = 0; i < n; i++)
-		tmp[i] = tmp[i] == '+' ? '-' : tmp[i] == '/' ? '_' : tmp[i];
-	r = dw_buf_put(out, tmp, n);
-	dw_wipe(tmp, n);
-	free(tmp);
-	return r;
-}
-
-static int put_json_string(struct dw_buf *out, const char *s)
-{
-	int r = dw_buf_putc(out, '"');
-
-	for (; r == 0 && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			r = dw_buf_putc(out, '\\') ?: dw_buf_putc(out, (char)c);
-		else if (c < 0x20)
-			r = dw_buf_printf(out, "\\u%04x", c);
-		else
-			r = dw_buf_putc(out, (char)c);
-	}
-	return r ?: dw_buf_putc(out, '"');
+	return dw_base64_put(out, data, len, DW_BASE64_URL | DW_BASE64_NOPAD);
 }
 
 static const char *ossl_reason(void)
@@ -229,9 +199,9 @@ static int signing_input(const struct dw_jwt_signer *s, const char *client_id, c
 	                  s->alg == DW_JWT_PS256 ? "x5t#S256" : "x5t", s->thumbprint);
 	r = r ?: put_b64url(out, (unsigned char *)json.ptr, json.len) ?: dw_buf_putc(out, '.');
 	dw_buf_reset(&json);
-	r = r ?: dw_buf_puts(&json, "{\"aud\":") ?: put_json_string(&json, audience);
-	r = r ?: dw_buf_puts(&json, ",\"iss\":") ?: put_json_string(&json, client_id);
-	r = r ?: dw_buf_puts(&json, ",\"sub\":") ?: put_json_string(&json, client_id);
+	r = r ?: dw_buf_puts(&json, "{\"aud\":") ?: dw_buf_put_json_string(&json, audience);
+	r = r ?: dw_buf_puts(&json, ",\"iss\":") ?: dw_buf_put_json_string(&json, client_id);
+	r = r ?: dw_buf_puts(&json, ",\"sub\":") ?: dw_buf_put_json_string(&json, client_id);
 	r = r
 	            ?: dw_buf_printf(&json,
 	                             ",\"jti\":\"%s\",\"nbf\":%lld,\"iat\":%lld,\"exp\":%lld}", jti,

@@ -58,15 +58,13 @@ void dw_graph_op_release(struct dw_graph_op *op)
 /* Characters a URL can't carry as they are (spaces in $filter, say) become %XX. */
 static int put_url_text(struct dw_buf *b, const char *s)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	int r = 0;
 
 	for (; r == 0 && *s; s++) {
 		unsigned char c = (unsigned char)*s;
 
 		if (c <= 0x20 || c >= 0x7f || strchr("\"<>\\^`{|}#", c))
-			r = dw_buf_putc(b, '%') ?: dw_buf_putc(b, hex[c >> 4])
-			                               ?: dw_buf_putc(b, hex[c & 15]);
+			r = dw_buf_put_pct(b, c);
 		else
 			r = dw_buf_putc(b, (char)c);
 	}

@@ -33,7 +33,6 @@ void dw_token_drop(struct dw_graph_tenant *t, unsigned gen)
 /* application/x-www-form-urlencoded: everything but the unreserved characters as %XX. */
 static int put_form_value(struct dw_buf *b, const char *s, size_t len)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	size_t i;
 	int r = 0;
 
@@ -44,8 +43,7 @@ static int put_form_value(struct dw_buf *b, const char *s, size_t len)
 		    c == '-' || c == '.' || c == '_' || c == '~')
 			r = dw_buf_putc(b, (char)c);
 		else
-			r = dw_buf_putc(b, '%') ?: dw_buf_putc(b, hex[c >> 4])
-			                               ?: dw_buf_putc(b, hex[c & 15]);
+			r = dw_buf_put_pct(b, c);
 	}
 	return r;
 }

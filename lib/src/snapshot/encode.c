@@ -175,13 +175,7 @@ static int seal(const struct object_encoder *enc, const char *prefix, const void
 
 	dw_buf_init(&cipher, SECRET_MAX + 4096);
 	r = dw_age_encrypt_mem(enc->recipients, 0, plain, len, &cipher, err);
-	if (r == 0)
-		r = dw_buf_puts(out, prefix)
-		            ?: dw_buf_reserve(out,
-		                              dw_base64_encoded_len(cipher.len, DW_BASE64_PAD) + 1);
-	if (r == 0)
-		out->len += dw_base64_encode(cipher.ptr, cipher.len, DW_BASE64_PAD,
-		                             out->ptr + out->len);
+	r = r ?: dw_buf_puts(out, prefix) ?: dw_base64_put(out, cipher.ptr, cipher.len, DW_BASE64_PAD);
 	dw_buf_release(&cipher);
 	return r;
 }

@@ -89,7 +89,6 @@ int dw_slug(struct dw_buf *out, const char *name, size_t len)
 
 int dw_escape_id(struct dw_buf *out, const char *id, size_t len)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	size_t i;
 	int r = 0;
 
@@ -102,8 +101,7 @@ int dw_escape_id(struct dw_buf *out, const char *id, size_t len)
 		if (plain)
 			r = dw_buf_putc(out, (char)c);
 		else
-			r = dw_buf_putc(out, '%') ?: dw_buf_putc(out, hex[c >> 4])
-						 ?: dw_buf_putc(out, hex[c & 15]);
+			r = dw_buf_put_pct(out, c);
 	}
 	return r;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "store/internal.h"
+#include "driftward/base64.h"
 #include "store/push.h"
 
 struct push_ctx {
@@ -24,25 +25,8 @@ struct push_ctx {
 /* "SHA256:" + unpadded base64 of @sha256, as ssh-keygen -l prints it. */
 void store_ssh_fingerprint(const unsigned char sha256[32], char out[STORE_FINGERPRINT_MAX])
 {
-	static const char b64[] =
-	        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t i, o = 7;
-	unsigned v;
-
 	memcpy(out, "SHA256:", 7);
-	for (i = 0; i + 3 <= 32; i += 3) {
-		v = (unsigned)sha256[i] << 16 | (unsigned)sha256[i + 1] << 8 | sha256[i + 2];
-		out[o++] = b64[v >> 18 & 63];
-		out[o++] = b64[v >> 12 & 63];
-		out[o++] = b64[v >> 6 & 63];
-		out[o++] = b64[v & 63];
-	}
-	/* 32 = 30 + 2: the last two bytes give three characters, unpadded */
-	v = (unsigned)sha256[30] << 16 | (unsigned)sha256[31] << 8;
-	out[o++] = b64[v >> 18 & 63];
-	out[o++] = b64[v >> 12 & 63];
-	out[o++] = b64[v >> 6 & 63];
-	out[o] = '\0';
+	dw_base64_encode(sha256, 32, DW_BASE64_NOPAD, out + 7);
 }
 
 int store_host_key_matches(const unsigned char sha256[32], const char *pinned)

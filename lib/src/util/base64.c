@@ -7,8 +7,10 @@
 #include <stdint.h>
 
 #include "driftward/base64.h"
+#include "driftward/buf.h"
 
-static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static const char standard[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static const char url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 size_t dw_base64_encoded_len(size_t len, unsigned flags)
 {
@@ -24,6 +26,7 @@ size_t dw_base64_decoded_max(size_t len)
 
 size_t dw_base64_encode(const void *in, size_t len, unsigned flags, char *out)
 {
+	const char *alphabet = flags & DW_BASE64_URL ? url : standard;
 	const unsigned char *p = in;
 	size_t i, o = 0;
 
@@ -55,17 +58,28 @@ size_t dw_base64_encode(const void *in, size_t len, unsigned flags, char *out)
 	return o;
 }
 
-static int value_of(char c)
+int dw_base64_put(struct dw_buf *out, const void *in, size_t len, unsigned flags)
 {
+	int r = dw_buf_reserve(out, dw_base64_encoded_len(len, flags));
+
+	if (r == 0)
+		out->len += dw_base64_encode(in, len, flags, out->ptr + out->len);
+	return r;
+}
+
+static int value_of(char c, unsigned flags)
+{
+	const char *alphabet = flags & DW_BASE64_URL ? url : standard;
+
 	if (c >= 'A' && c <= 'Z')
 		return c - 'A';
 	if (c >= 'a' && c <= 'z')
 		return c - 'a' + 26;
 	if (c >= '0' && c <= '9')
 		return c - '0' + 52;
-	if (c == '+')
+	if (c == alphabet[62])
 		return 62;
-	if (c == '/')
+	if (c == alphabet[63])
 		return 63;
 	return -1;
 }
@@ -98,7 +112,7 @@ int dw_base64_decode(const char *in, size_t len, unsigned flags, void *out, size
 	if (dw_base64_decoded_max(len) > outcap)
 		return -E2BIG;
 	for (i = 0; i < len; i++) {
-		v = value_of(in[i]);
+		v = value_of(in[i], flags);
 		if (v < 0)
 			return -EINVAL;
 		acc = acc << 6 | (uint32_t)v;

@@ -155,6 +155,57 @@ int dw_buf_printf(struct dw_buf *b, const char *fmt, ...)
 	return r;
 }
 
+/* The two-character escape of @c in a JSON string, or NULL. */
+static const char *json_short_escape(unsigned char c)
+{
+	switch (c) {
+	case '"':
+		return "\\\"";
+	case '\\':
+		return "\\\\";
+	case '\b':
+		return "\\b";
+	case '\t':
+		return "\\t";
+	case '\n':
+		return "\\n";
+	case '\f':
+		return "\\f";
+	case '\r':
+		return "\\r";
+	default:
+		return NULL;
+	}
+}
+
+int dw_buf_put_json_string(struct dw_buf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	int r = dw_buf_putc(b, '"');
+
+	for (; r == 0 && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		const char *esc = json_short_escape(c);
+
+		if (esc)
+			r = dw_buf_puts(b, esc);
+		else if (c < 0x20)
+			r = dw_buf_puts(b, "\\u00") ?: dw_buf_putc(b, hex[c >> 4])
+							  ?: dw_buf_putc(b, hex[c & 15]);
+		else
+			r = dw_buf_putc(b, (char)c);
+	}
+	return r ?: dw_buf_putc(b, '"');
+}
+
+int dw_buf_put_pct(struct dw_buf *b, unsigned char c)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char esc[3] = { '%', hex[c >> 4], hex[c & 15] };
+
+	return dw_buf_put(b, esc, sizeof(esc));
+}
+
 const char *dw_buf_cstr(const struct dw_buf *b)
 {
 	return b->ptr ? b->ptr : "";

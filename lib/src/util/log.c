@@ -76,29 +76,6 @@ static const char *level_name(enum dw_log_level level)
 	}
 }
 
-static int put_json_string(struct dw_buf *b, const char *s)
-{
-	static const char hex[] = "0123456789abcdef";
-	int r = dw_buf_putc(b, '"');
-
-	for (; r == 0 && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			r = dw_buf_putc(b, '\\') ?: dw_buf_putc(b, (char)c);
-		else if (c == '\n')
-			r = dw_buf_puts(b, "\\n");
-		else if (c == '\t')
-			r = dw_buf_puts(b, "\\t");
-		else if (c < 0x20 || c == 0x7f)
-			r = dw_buf_puts(b, "\\u00") ?: dw_buf_putc(b, hex[c >> 4])
-							   ?: dw_buf_putc(b, hex[c & 15]);
-		else
-			r = dw_buf_putc(b, (char)c);
-	}
-	return r ?: dw_buf_putc(b, '"');
-}
-
 /* Text lines stay one line: control characters become spaces. */
 static int put_text(struct dw_buf *b, const char *s)
 {
@@ -138,12 +115,12 @@ static int format_json(struct dw_buf *line, enum dw_log_level level, const char 
 	size_t i;
 
 	r = r ?: dw_buf_printf(line, ",\"level\":\"%s\",\"msg\":", level_name(level));
-	r = r ?: put_json_string(line, msg);
+	r = r ?: dw_buf_put_json_string(line, msg);
 	for (i = 0; r == 0 && i < n; i++) {
 		dw_buf_reset(scratch);
-		r = dw_buf_putc(line, ',') ?: put_json_string(line, fields[i].key);
+		r = dw_buf_putc(line, ',') ?: dw_buf_put_json_string(line, fields[i].key);
 		r = r ?: dw_buf_putc(line, ':') ?: redacted_field(scratch, &fields[i]);
-		r = r ?: put_json_string(line, dw_buf_cstr(scratch));
+		r = r ?: dw_buf_put_json_string(line, dw_buf_cstr(scratch));
 	}
 	return r ?: dw_buf_puts(line, "}\n");
 }
