@@ -17,17 +17,23 @@ on_exit() {
 trap on_exit EXIT
 cd "$SCRATCH"
 
+# Everything the commands run through `run` printed, for canary checks at the end.
+ALL_OUTPUT=$SCRATCH/all-output.log
+: >"$ALL_OUTPUT"
+
 tests_run=0
 fail() {
 	echo "FAIL: $TEST_NAME: $*" >&2
 	exit 1
 }
 
-# run EXPECTED-STATUS CMD...: runs CMD, keeps stdout/stderr in $out/$err, checks the status.
+# run EXPECTED-STATUS CMD...: runs CMD, keeps stdout/stderr in $out/$err (and
+# appends both to $ALL_OUTPUT), checks the status.
 run() {
 	local want=$1 status=0
 	shift
 	"$@" >"$SCRATCH/.out" 2>"$SCRATCH/.err" || status=$?
+	cat "$SCRATCH/.out" "$SCRATCH/.err" >>"$ALL_OUTPUT"
 	out=$(cat "$SCRATCH/.out")
 	err=$(cat "$SCRATCH/.err")
 	tests_run=$((tests_run + 1))
