@@ -21,8 +21,7 @@ enum {
 /* The options every command takes. */
 struct cli {
 	const char *config_path;
-	int config_given; /* --config was on the command line */
-	int verbosity;    /* -1 quiet, 0 normal, 1+ verbose */
+	int verbosity; /* -1 quiet, 0 normal, 1+ verbose */
 	enum dw_log_format log_format;
 };
 

@@ -125,7 +125,6 @@ static int take_common_options(struct cli *cli, int *argc, char **argv, int *wan
 			argv[out++] = arg;
 		} else if ((v = option_value(*argc, argv, &i, "--config", &missing))) {
 			cli->config_path = v;
-			cli->config_given = 1;
 		} else if ((v = option_value(*argc, argv, &i, "--log-format", &missing))) {
 			if (dw_log_format_parse(v, &cli->log_format) < 0)
 				return usage_error(NULL, "--log-format: '%s' is not text or json",
