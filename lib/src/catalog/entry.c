@@ -29,8 +29,7 @@ static bool all_chars(const char *s, const char *extra)
 
 bool cat_is_collector_name(const char *s)
 {
-	/* the same rule as the configuration's `collectors` key, and a safe directory name */
-	return isalpha((unsigned char)s[0]) && strlen(s) <= 64 && all_chars(s, "_-");
+	return dw_is_collector_name(s, strlen(s));
 }
 
 static bool is_area(const char *s)

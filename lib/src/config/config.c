@@ -73,6 +73,18 @@ bool dw_is_guid(const char *s)
 	return true;
 }
 
+bool dw_is_collector_name(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || len > 64 || !isalpha((unsigned char)s[0]))
+		return false;
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-')
+			return false;
+	return true;
+}
+
 bool dw_is_tenant_name(const char *s)
 {
 	size_t i, n = strlen(s);

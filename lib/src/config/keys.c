@@ -274,18 +274,6 @@ static int is_ref_name(const char *v)
 	return 1;
 }
 
-static int is_collector_name(const char *s, size_t len)
-{
-	size_t i;
-
-	if (len == 0 || len > 64 || !isalpha((unsigned char)s[0]))
-		return 0;
-	for (i = 0; i < len; i++)
-		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-')
-			return 0;
-	return 1;
-}
-
 static int is_recipient(const char *s, size_t len)
 {
 	size_t i;
@@ -316,7 +304,7 @@ static void apply_list(struct cfg_ctx *ctx, const struct key_spec *spec, struct 
 		if (spec->type == KEY_RECIPIENTS && !is_recipient(p, len)) {
 			cfg_report(ctx, "%s: '%.*s' is not an age recipient (age1...)", spec->name,
 			           (int)len, p);
-		} else if (spec->type == KEY_COLLECTORS && !is_collector_name(p, len)) {
+		} else if (spec->type == KEY_COLLECTORS && !dw_is_collector_name(p, len)) {
 			cfg_report(ctx, "%s: '%.*s' is not a collector name", spec->name, (int)len,
 			           p);
 		} else if (spec->type == KEY_FILES) {
