@@ -14,6 +14,8 @@
 #include "driftward/config.h"
 #include "driftward/diag.h"
 #include "driftward/graph.h"
+#include "driftward/preflight.h"
+#include "driftward/session.h"
 
 /*
  * The built-in and extra collector catalogs, and each tenant's `collectors`
@@ -73,30 +75,25 @@ static int print_preflight(const struct dw_tenant_config *tc, struct dw_graph_te
 	return bad;
 }
 
-/* Attaches tenant @tc and queues its preflight; 0, or -1 after printing why not. */
-static int start_tenant(struct dw_graph *g, const struct dw_config *cfg,
-                        const struct dw_tenant_config *tc, const struct dw_catalog *catalog,
-                        struct dw_graph_tenant **t, struct dw_preflight **p)
+/* Opens tenant @tc's session and queues its preflight; 0, or -1 after printing why not. */
+static int start_tenant(const struct dw_session_context *ctx, const struct dw_tenant_config *tc,
+                        struct dw_session **s, struct dw_preflight **p)
 {
-	const struct dw_collector **cols = NULL;
-	struct dw_diags diags;
+	const struct dw_collector *const *cols;
 	struct dw_error err;
 	size_t n = 0;
 	int r;
 
-	dw_diags_init(&diags);
 	dw_error_clear(&err);
-	r = dw_graph_tenant_open(g, cfg, tc, t, &err);
+	r = dw_session_open(ctx, tc, DW_SESSION_GRAPH, s, &err);
 	if (r < 0) {
 		dw_error_prefix(&err, "tenant %s: ", tc->name);
 		print_error(&err);
+		return -1;
 	}
-	if (r == 0 && (r = dw_catalog_select(catalog, tc, &cols, &n, &diags)) < 0)
-		print_diags(&diags);
-	if (r == 0 && (r = dw_preflight_submit(*t, cols, n, p)) < 0)
+	cols = dw_session_collectors(*s, &n);
+	if ((r = dw_preflight_submit(dw_session_graph(*s), cols, n, p)) < 0)
 		fprintf(stderr, "driftward: tenant %s: %s\n", tc->name, strerror(-r));
-	free(cols);
-	dw_diags_release(&diags);
 	return r < 0 ? -1 : 0;
 }
 
@@ -110,15 +107,14 @@ static int check_online(const struct dw_config *cfg, const struct dw_catalog *ca
                         const char *only)
 {
 	size_t i, n = cfg->ntenants ? cfg->ntenants : 1;
-	struct dw_graph_tenant **t = calloc(n, sizeof(*t));
+	struct dw_session **s = calloc(n, sizeof(*s));
 	struct dw_preflight **p = calloc(n, sizeof(*p));
-	struct dw_graph_options o;
-	struct dw_graph *g = NULL;
+	struct dw_session_context ctx = { 0 };
 	struct dw_error err;
 	int bad = 1;
 
 	dw_error_clear(&err);
-	if (!t || !p) {
+	if (!s || !p) {
 		fprintf(stderr, "driftward: out of memory\n");
 		goto out;
 	}
@@ -126,29 +122,30 @@ static int check_online(const struct dw_config *cfg, const struct dw_catalog *ca
 		fprintf(stderr, "driftward: no tenant '%s' in %s\n", only, cfg->path);
 		goto out;
 	}
-	dw_graph_options_init(&o, &cfg->agent);
-	if (dw_graph_new(&o, &g, &err) < 0) {
+	if (dw_session_context_init(&ctx, cfg, catalog, DW_SESSION_GRAPH, &err) < 0) {
 		print_error(&err);
 		goto out;
 	}
 	bad = 0;
 	for (i = 0; i < cfg->ntenants; i++)
 		if ((!only || strcmp(cfg->tenants[i].name, only) == 0) &&
-		    start_tenant(g, cfg, &cfg->tenants[i], catalog, &t[i], &p[i]) < 0)
+		    start_tenant(&ctx, &cfg->tenants[i], &s[i], &p[i]) < 0)
 			bad = 1;
-	if (dw_graph_run(g, &err) < 0) {
+	if (dw_graph_run(ctx.graph, &err) < 0) {
 		print_error(&err);
 		bad = 1;
 	}
 	for (i = 0; i < cfg->ntenants; i++)
-		if (p[i] && print_preflight(&cfg->tenants[i], t[i], p[i]))
+		if (p[i] && print_preflight(&cfg->tenants[i], dw_session_graph(s[i]), p[i]))
 			bad = 1;
 out:
 	for (i = 0; p && i < cfg->ntenants; i++)
 		dw_preflight_free(p[i]);
+	for (i = 0; s && i < cfg->ntenants; i++)
+		dw_session_free(s[i]);
 	free(p);
-	free(t);
-	dw_graph_free(g);
+	free(s);
+	dw_session_context_release(&ctx);
 	return bad ? EXIT_ERROR : EXIT_DONE;
 }
 

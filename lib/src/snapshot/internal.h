@@ -6,6 +6,7 @@
 
 #include "driftward/age.h"
 #include "driftward/graph.h"
+#include "driftward/session.h"
 #include "driftward/snapshot.h"
 #include "driftward/store.h"
 
@@ -26,17 +27,21 @@ struct audit_run {
 	bool submitted[AUDIT_SOURCES];
 };
 
-/* One tenant during a run. */
+/*
+ * One tenant during a run. The session owns the tenant's repository,
+ * transaction, Graph tenant and recipients; the fields below it are borrowed
+ * from the session (and its context) for the parts that use them.
+ */
 struct tenant_run {
-	const struct dw_config *cfg;
-	const struct dw_catalog *catalog;
-	const struct dw_age_identities *key;
+	const struct dw_session_context *ctx;
 	const char *run_id;
 	struct dw_snapshot_tenant *report;
-	struct dw_store *store;
+	struct dw_session *session;
+	const struct dw_catalog *catalog;
+	const struct dw_age_identities *key;
 	struct dw_store_tx *tx;
 	struct dw_graph_tenant *graph;
-	struct dw_age_recipients *recipients; /* for secret fields */
+	const struct dw_age_recipients *recipients; /* for secret fields */
 	struct collector_run *collectors;
 	size_t ncollectors;
 	struct audit_run audit;
@@ -55,7 +60,7 @@ int audit_trailers(struct tenant_run *tr, struct dw_trailer **out, size_t *n, ch
 void audit_release(struct audit_run *audit);
 
 /* tenant.c */
-int tenant_start(struct tenant_run *tr, struct dw_graph *graph, struct dw_error *err);
+int tenant_start(struct tenant_run *tr, struct dw_error *err);
 int tenant_finish(struct tenant_run *tr, bool push, struct dw_error *err);
 void tenant_release(struct tenant_run *tr);
 

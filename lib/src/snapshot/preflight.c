@@ -9,8 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "driftward/keyfile.h"
-#include "http/internal.h"
+#include "driftward/preflight.h"
 
 struct dw_preflight {
 	struct dw_graph_op *ops;
@@ -81,8 +80,8 @@ static void op_done(struct dw_graph_op *op, void *arg)
 	dw_graph_op_release(op); /* the pages are not needed, only the outcome */
 }
 
-int dw_preflight_submit(struct dw_graph_tenant *t, const struct dw_collector **collectors, size_t n,
-                        struct dw_preflight **out)
+int dw_preflight_submit(struct dw_graph_tenant *t, const struct dw_collector *const *collectors,
+                        size_t n, struct dw_preflight **out)
 {
 	struct dw_preflight *p = calloc(1, sizeof(*p));
 	size_t i;
