@@ -13,9 +13,7 @@
 #include "driftward/catalog.h"
 #include "driftward/config.h"
 #include "driftward/diag.h"
-#include "driftward/graph.h"
 #include "driftward/preflight.h"
-#include "driftward/session.h"
 
 /*
  * The built-in and extra collector catalogs, and each tenant's `collectors`
@@ -49,103 +47,56 @@ static int check_catalog(const struct cli *cli, const struct dw_config *cfg,
 	return r;
 }
 
-/* One tenant's preflight table; returns 1 when something must be fixed. */
-static int print_preflight(const struct dw_tenant_config *tc, struct dw_graph_tenant *t,
-                           const struct dw_preflight *p)
+/* One tenant's preflight: its table, or why it has none. */
+static void print_preflight(const struct dw_preflight_tenant *t)
 {
-	const struct dw_error *auth = dw_graph_tenant_auth_error(t);
-	const struct dw_preflight_row *rows;
-	size_t i, n;
-	int bad = 0;
+	size_t i;
 
-	if (auth) {
-		fprintf(stderr, "%s\n", auth->msg);
-		return 1;
+	if (t->auth_failed) {
+		fprintf(stderr, "%s\n", t->err.msg);
+		return;
 	}
-	rows = dw_preflight_rows(p, &n);
-	printf("tenant %s (%s): token ok\n", tc->name, tc->tenant_id);
+	if (t->rc < 0) {
+		print_error(&t->err);
+		return;
+	}
+	printf("tenant %s (%s): token ok\n", t->tenant->name, t->tenant->tenant_id);
 	printf("  %-44s %-13s %s\n", "COLLECTOR", "STATUS", "DETAIL");
-	for (i = 0; i < n; i++) {
-		printf("  %-44s %-13s %s\n", rows[i].collector->name,
-		       dw_preflight_status_name(rows[i].status), rows[i].detail);
-		if (rows[i].status == DW_PREFLIGHT_FORBIDDEN ||
-		    rows[i].status == DW_PREFLIGHT_ERROR)
-			bad = 1;
-	}
-	return bad;
-}
-
-/* Opens tenant @tc's session and queues its preflight; 0, or -1 after printing why not. */
-static int start_tenant(const struct dw_session_context *ctx, const struct dw_tenant_config *tc,
-                        struct dw_session **s, struct dw_preflight **p)
-{
-	const struct dw_collector *const *cols;
-	struct dw_error err;
-	size_t n = 0;
-	int r;
-
-	dw_error_clear(&err);
-	r = dw_session_open(ctx, tc, DW_SESSION_GRAPH, s, &err);
-	if (r < 0) {
-		dw_error_prefix(&err, "tenant %s: ", tc->name);
-		print_error(&err);
-		return -1;
-	}
-	cols = dw_session_collectors(*s, &n);
-	if ((r = dw_preflight_submit(dw_session_graph(*s), cols, n, p)) < 0)
-		fprintf(stderr, "driftward: tenant %s: %s\n", tc->name, strerror(-r));
-	return r < 0 ? -1 : 0;
+	for (i = 0; i < t->nrows; i++)
+		printf("  %-44s %-13s %s\n", t->rows[i].collector->name,
+		       dw_collector_status_label(t->rows[i].status), t->rows[i].detail);
 }
 
 /*
  * check --online: a token per tenant, then the first page of each of its
- * collectors, all tenants through one client. Exit 1 when a token can't be
- * had, a permission is missing or a read fails; a missing licence is
- * reported but is the tenant's choice, not an error.
+ * collectors (dw_preflight_run). Exit 1 when a token can't be had, a
+ * permission is missing or a read fails; a missing licence is reported but
+ * is the tenant's choice, not an error.
  */
 static int check_online(const struct dw_config *cfg, const struct dw_catalog *catalog,
                         const char *only)
 {
-	size_t i, n = cfg->ntenants ? cfg->ntenants : 1;
-	struct dw_session **s = calloc(n, sizeof(*s));
-	struct dw_preflight **p = calloc(n, sizeof(*p));
-	struct dw_session_context ctx = { 0 };
+	struct dw_preflight_options opts = { .tenants = &only, .ntenants = only ? 1 : 0 };
+	struct dw_preflight_report *report = NULL;
 	struct dw_error err;
 	int bad = 1;
+	size_t i;
 
 	dw_error_clear(&err);
-	if (!s || !p) {
-		fprintf(stderr, "driftward: out of memory\n");
-		goto out;
-	}
-	if (only && !dw_config_tenant(cfg, only)) {
-		fprintf(stderr, "driftward: no tenant '%s' in %s\n", only, cfg->path);
-		goto out;
-	}
-	if (dw_session_context_init(&ctx, cfg, catalog, DW_SESSION_GRAPH, &err) < 0) {
+	if (dw_preflight_run(cfg, catalog, &opts, &report, &err) < 0) {
 		print_error(&err);
 		goto out;
 	}
-	bad = 0;
-	for (i = 0; i < cfg->ntenants; i++)
-		if ((!only || strcmp(cfg->tenants[i].name, only) == 0) &&
-		    start_tenant(&ctx, &cfg->tenants[i], &s[i], &p[i]) < 0)
+	bad = report->rc < 0;
+	if (report->rc < 0)
+		print_error(&report->err);
+	for (i = 0; i < report->ntenants; i++) {
+		print_preflight(&report->tenants[i]);
+		if (dw_preflight_tenant_bad(&report->tenants[i]))
 			bad = 1;
-	if (dw_graph_run(ctx.graph, &err) < 0) {
-		print_error(&err);
-		bad = 1;
 	}
-	for (i = 0; i < cfg->ntenants; i++)
-		if (p[i] && print_preflight(&cfg->tenants[i], dw_session_graph(s[i]), p[i]))
-			bad = 1;
 out:
-	for (i = 0; p && i < cfg->ntenants; i++)
-		dw_preflight_free(p[i]);
-	for (i = 0; s && i < cfg->ntenants; i++)
-		dw_session_free(s[i]);
-	free(p);
-	free(s);
-	dw_session_context_release(&ctx);
+	dw_preflight_report_free(report);
 	return bad ? EXIT_ERROR : EXIT_DONE;
 }
 

@@ -21,6 +21,10 @@
 /* The file in each tenant's tree that says how complete each collector is. */
 #define DW_STATUS_FILE "_status.json"
 
+/*
+ * Whether a collector can be read, as a snapshot records it in _status.json
+ * and as the preflight (check --online, driftward/preflight.h) reports it.
+ */
 enum dw_collector_status {
 	DW_COLLECTOR_OK = 0,
 	DW_COLLECTOR_UNLICENSED, /* the tenant has no licence for it: nothing to read */
@@ -29,7 +33,11 @@ enum dw_collector_status {
 	DW_COLLECTOR_FAILED,
 };
 
+/* "ok", "unlicensed", "partial", "forbidden", "failed": the name _status.json stores. */
 const char *dw_collector_status_name(enum dw_collector_status status);
+
+/* "readable", "not licensed", "partial", "forbidden", "error": what check --online prints. */
+const char *dw_collector_status_label(enum dw_collector_status status);
 
 /* True for the statuses that mean the tenant's snapshot is incomplete (exit status 3). */
 bool dw_collector_status_incomplete(enum dw_collector_status status);

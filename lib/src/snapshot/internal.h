@@ -48,8 +48,16 @@ struct tenant_run {
 };
 
 /* status.c */
+/* The one mapping from how a read ended to whether the collector can be read. */
+enum dw_collector_status dw_snapshot__status_of(enum dw_graph_outcome outcome);
+/* The catalog's read permissions of @c, any one of which is enough: "A or B"; "" for none. */
+void dw_snapshot__permissions(const struct dw_collector *c, char *out, size_t outlen);
 void status_from_op(struct dw_snapshot_collector *sc, const struct dw_graph_op *op);
 int status_write(const struct dw_snapshot_tenant *t, struct dw_buf *out, struct dw_error *err);
+
+/* preflight.c: the row of check --online's table for a finished first-page read. */
+struct dw_preflight_row;
+void dw_snapshot__preflight_row(struct dw_preflight_row *row, const struct dw_graph_op *op);
 
 /* collect.c: turns a finished read into staged files, or keeps the previous ones. */
 int collect_stage(struct tenant_run *tr, struct collector_run *cr, struct dw_error *err);
