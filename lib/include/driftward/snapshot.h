@@ -84,7 +84,8 @@ struct dw_snapshot_report {
  * collectors may be incomplete: see the report), -EINVAL for a bad selection
  * (@err says which), or another negative code when nothing could be done. A
  * failure of one tenant is in its report entry and does not stop the others.
- * The report is the caller's to free, also on failure (*out may be NULL).
+ * The report is the caller's to free, also on failure (*out may be NULL),
+ * and borrows from @cfg and @catalog: free it before them.
  */
 int dw_snapshot_run(const struct dw_config *cfg, const struct dw_catalog *catalog,
                     const struct dw_snapshot_options *opts, struct dw_snapshot_report **out,
