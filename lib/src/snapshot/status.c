@@ -96,6 +96,7 @@ void status_from_op(struct dw_snapshot_collector *sc, const struct dw_graph_op *
 		         code ? " (" : "", code ? code : "", code ? ")" : "");
 		return;
 	default:
+		sc->status = DW_COLLECTOR_FAILED;
 		if (op->http_status)
 			snprintf(sc->detail, sizeof(sc->detail), "%s: HTTP %ld%s%s",
 			         dw_graph_outcome_name(op->outcome), op->http_status,
