@@ -47,24 +47,23 @@ static int check_catalog(const struct cli *cli, const struct dw_config *cfg,
 	return r;
 }
 
-/* One tenant's preflight: its table, or why it has none. */
-static void print_preflight(const struct dw_preflight_tenant *t)
+/* One tenant's preflight table; returns 1 when something must be fixed. */
+static int print_preflight(const struct dw_preflight_tenant *t)
 {
 	size_t i;
 
-	if (t->auth_failed) {
-		fprintf(stderr, "%s\n", t->err.msg);
-		return;
-	}
-	if (t->rc < 0) {
+	if (t->auth_failed)
+		fprintf(stderr, "%s\n", t->err.msg); /* the token service's answer, tenant named */
+	else if (t->rc < 0)
 		print_error(&t->err);
-		return;
-	}
+	if (t->rc < 0)
+		return 1;
 	printf("tenant %s (%s): token ok\n", t->tenant->name, t->tenant->tenant_id);
 	printf("  %-44s %-13s %s\n", "COLLECTOR", "STATUS", "DETAIL");
 	for (i = 0; i < t->nrows; i++)
 		printf("  %-44s %-13s %s\n", t->rows[i].collector->name,
 		       dw_collector_status_label(t->rows[i].status), t->rows[i].detail);
+	return dw_preflight_tenant_bad(t);
 }
 
 /*
@@ -90,11 +89,9 @@ static int check_online(const struct dw_config *cfg, const struct dw_catalog *ca
 	bad = report->rc < 0;
 	if (report->rc < 0)
 		print_error(&report->err);
-	for (i = 0; i < report->ntenants; i++) {
-		print_preflight(&report->tenants[i]);
-		if (dw_preflight_tenant_bad(&report->tenants[i]))
+	for (i = 0; i < report->ntenants; i++)
+		if (print_preflight(&report->tenants[i]))
 			bad = 1;
-	}
 out:
 	dw_preflight_report_free(report);
 	return bad ? EXIT_ERROR : EXIT_DONE;
