@@ -18,9 +18,9 @@
 
 #include <curl/curl.h>
 
+#include "driftward/jwt.h" /* certificate credentials sign with it */
 #include "driftward/buf.h"
 #include "driftward/graph.h"
-#include "driftward/jwt.h"
 
 #define DW_HTTP_MAX_BODY      (64u << 20) /* a larger answer is a bad response */
 #define DW_HTTP_MAX_URL       8192
