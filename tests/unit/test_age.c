@@ -463,7 +463,7 @@ static void tenant_secrets_store_load_and_rekey(void **state)
 	dw_diags_init(&diags);
 	assert_int_equal(dw_config_load(path, DW_CONFIG_SECRETS_MAY_BE_MISSING, &cfg, &diags), 0);
 	dw_diags_release(&diags);
-	assert_int_equal(dw_agent_key_load(cfg, &key, &err), 0);
+	assert_int_equal(dw_keyfile_load(dw_config_key_file(cfg), &key, &err), 0);
 	for (size_t i = 0; i < 2; i++) {
 		assert_int_equal(dw_tenant_recipients(cfg, &cfg->tenants[i], key, &r, &err), 0);
 		assert_int_equal(dw_age_recipients_count(r), i + 1);
@@ -471,7 +471,7 @@ static void tenant_secrets_store_load_and_rekey(void **state)
 		        dw_tenant_secret_store(&cfg->tenants[i], r, i ? "s-b" : "s-a", 3, &err), 0);
 		dw_age_recipients_free(r);
 	}
-	assert_int_equal(dw_tenant_secret_load(cfg, &cfg->tenants[1], &s, &err), 0);
+	assert_int_equal(dw_tenant_secret_decrypt(&cfg->tenants[1], key, &s, &err), 0);
 	assert_memory_equal(dw_secret_data(s), "s-b", 3);
 	dw_secret_free(s);
 	/* tenant b's extra recipient (key2) decrypts b, not a */

@@ -142,12 +142,6 @@ int dw_keyfile_load(const char *path, struct dw_age_identities **out, struct dw_
 	return 0;
 }
 
-int dw_agent_key_load(const struct dw_config *cfg, struct dw_age_identities **out,
-                      struct dw_error *err)
-{
-	return dw_keyfile_load(dw_config_key_file(cfg), out, err);
-}
-
 int dw_keyfile_format(struct dw_buf *out, const struct dw_secret *identity, const char *recipient)
 {
 	char created[64];

@@ -79,19 +79,6 @@ int dw_tenant_secret_decrypt(const struct dw_tenant_config *tenant,
 	return r;
 }
 
-int dw_tenant_secret_load(const struct dw_config *cfg, const struct dw_tenant_config *tenant,
-                          struct dw_secret **out, struct dw_error *err)
-{
-	struct dw_age_identities *key = NULL;
-	int r = dw_agent_key_load(cfg, &key, err);
-
-	*out = NULL;
-	if (r == 0)
-		r = dw_tenant_secret_decrypt(tenant, key, out, err);
-	dw_age_identities_free(key);
-	return r;
-}
-
 /* Encrypts into a temporary file beside the secret file; its name goes to @tmp. */
 static int write_temp(const struct dw_tenant_config *tenant, const struct dw_age_recipients *r,
                       const void *data, size_t len, char *tmp, size_t tmplen, struct dw_error *err)

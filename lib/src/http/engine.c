@@ -76,7 +76,7 @@ void dw_http_count_status(struct dw_graph *g, long status)
 	}
 }
 
-void dw_graph_options_init(struct dw_graph_options *o, const struct dw_agent_config *agent)
+void dw_graph_options_init(struct dw_graph_options *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->graph_url = "https://graph.microsoft.com";
@@ -91,16 +91,6 @@ void dw_graph_options_init(struct dw_graph_options *o, const struct dw_agent_con
 	o->max_retry_after = 300;
 	o->token_margin = 300;
 	o->max_pages = 100000;
-	if (!agent)
-		return;
-	o->graph_url = agent->graph_url ? agent->graph_url : o->graph_url;
-	o->login_url = agent->login_url ? agent->login_url : o->login_url;
-	o->ca_file = agent->ca_file;
-	o->concurrency = agent->concurrency ? agent->concurrency : o->concurrency;
-	o->tenant_concurrency =
-	        agent->tenant_concurrency ? agent->tenant_concurrency : o->tenant_concurrency;
-	o->request_timeout = agent->request_timeout ? agent->request_timeout : o->request_timeout;
-	o->max_retries = agent->max_retries;
 }
 
 /* A copy of @url without trailing slashes. */

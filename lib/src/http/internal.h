@@ -18,7 +18,7 @@
 
 #include <curl/curl.h>
 
-#include "crypto/jwt.h"
+#include "driftward/jwt.h" /* certificate credentials sign with it */
 #include "driftward/buf.h"
 #include "driftward/graph.h"
 
