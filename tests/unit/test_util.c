@@ -5,11 +5,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include "driftward/array.h"
 #include "driftward/buf.h"
 #include "driftward/diag.h"
 #include "driftward/error.h"
@@ -274,6 +276,59 @@ static void diags_collect_every_problem(void **state)
 	dw_diags_release(&d);
 }
 
+static void array_grows_and_keeps_its_contents(void **state)
+{
+	size_t *a = NULL, alloc = 0, i;
+
+	(void)state;
+	for (i = 0; i < 1000; i++) {
+		assert_int_equal(DW_ARRAY_GROW(a, alloc, i + 1), 0);
+		assert_true(alloc >= i + 1);
+		a[i] = i * 7;
+	}
+	for (i = 0; i < 1000; i++)
+		assert_int_equal(a[i], i * 7);
+	/* room that is already there moves nothing */
+	assert_int_equal(DW_ARRAY_GROW(a, alloc, 10), 0);
+	assert_true(alloc >= 1000);
+	free(a);
+}
+
+static void array_growth_is_amortised(void **state)
+{
+	size_t *a = NULL, alloc = 0, last = 0, i;
+	unsigned reallocs = 0;
+
+	(void)state;
+	for (i = 0; i < 100000; i++) {
+		assert_int_equal(DW_ARRAY_GROW(a, alloc, i + 1), 0);
+		if (alloc != last)
+			reallocs++, last = alloc;
+		a[i] = i;
+	}
+	/* by half each time from 8: log(100000 / 8) / log(1.5) is 23.3 */
+	assert_in_range(reallocs, 20, 26);
+	assert_int_equal(a[99999], 99999);
+	free(a);
+}
+
+static void array_refuses_an_overflowing_size(void **state)
+{
+	uint64_t *a = NULL;
+	size_t alloc = 0;
+
+	(void)state;
+	assert_int_equal(DW_ARRAY_GROW(a, alloc, 3), 0);
+	a[0] = 1, a[1] = 2, a[2] = 3;
+	assert_int_equal(DW_ARRAY_GROW(a, alloc, SIZE_MAX / sizeof(*a) + 1), -ENOMEM);
+	assert_int_equal(DW_ARRAY_GROW(a, alloc, SIZE_MAX), -ENOMEM);
+	assert_int_equal(alloc, DW_ARRAY_MIN);
+	assert_non_null(a);
+	assert_int_equal(a[2], 3);
+	assert_int_equal(dw_array_grow(&a, &alloc, 100, 0), -EINVAL);
+	free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -291,6 +346,9 @@ int main(void)
 		cmocka_unit_test(error_messages_are_redacted),
 		cmocka_unit_test(error_prefix_truncates_the_message_not_the_context),
 		cmocka_unit_test(diags_collect_every_problem),
+		cmocka_unit_test(array_grows_and_keeps_its_contents),
+		cmocka_unit_test(array_growth_is_amortised),
+		cmocka_unit_test(array_refuses_an_overflowing_size),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
