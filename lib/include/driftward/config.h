@@ -56,7 +56,7 @@ struct dw_config {
 	char *path;
 	struct dw_agent_config agent;
 	struct dw_tenant_config *tenants;
-	size_t ntenants;
+	size_t ntenants, tenants_alloc;
 };
 
 enum dw_config_flags {

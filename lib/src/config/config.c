@@ -18,6 +18,7 @@
 #include <ini.h>
 
 #include "config/internal.h"
+#include "driftward/array.h"
 #include "driftward/config.h"
 
 /* inih reads lines into a buffer of this size (INI_MAX_LINE of Debian's build). */
@@ -126,12 +127,10 @@ static struct dw_tenant_config *add_tenant(struct parse_state *st, const char *n
 			return NULL;
 		}
 	}
-	t = realloc(cfg->tenants, (cfg->ntenants + 1) * sizeof(*t));
-	if (!t) {
+	if (DW_ARRAY_GROW(cfg->tenants, cfg->tenants_alloc, cfg->ntenants + 1) < 0) {
 		st->ctx.oom = 1;
 		return NULL;
 	}
-	cfg->tenants = t;
 	t = &cfg->tenants[cfg->ntenants];
 	keys_tenant_defaults(t);
 	t->name = strdup(name);
