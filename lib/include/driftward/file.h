@@ -48,6 +48,12 @@ struct dw_atomic_file {
 	unsigned flags; /* DW_FILE_* */
 };
 
+/* A dw_atomic_file not begun yet, which dw_atomic_file_abort leaves alone. */
+#define DW_ATOMIC_FILE_INIT \
+	{                   \
+		.fd = -1    \
+	}
+
 /*
  * Creates the temporary file beside @path with exactly @mode (the umask does
  * not apply). On failure nothing is left on disk and @f may still be aborted.
@@ -72,7 +78,10 @@ int dw_atomic_file_close(struct dw_atomic_file *f, struct dw_error *err) DW_WARN
  */
 int dw_atomic_file_commit(struct dw_atomic_file *f, struct dw_error *err) DW_WARN_UNUSED;
 
-/* Closes and removes the temporary file, if any, and frees what @f holds. Safe in any state. */
+/*
+ * Closes and removes the temporary file, if any, and frees what @f holds.
+ * Safe in any state after DW_ATOMIC_FILE_INIT or dw_atomic_file_begin.
+ */
 void dw_atomic_file_abort(struct dw_atomic_file *f);
 
 /* begin, write, commit in one call. Returns 0 or a negative errno, as they do. */
