@@ -15,6 +15,7 @@
 #include "driftward/buf.h"
 #include "driftward/diag.h"
 #include "driftward/error.h"
+#include "driftward/list.h"
 #include "driftward/secret.h"
 
 static void buf_appends_and_stays_nul_terminated(void **state)
@@ -329,6 +330,49 @@ static void array_refuses_an_overflowing_size(void **state)
 	free(a);
 }
 
+struct node {
+	int value;
+	struct dw_link link;
+};
+
+/* The values in @head's list, in order, as digits. */
+static void assert_list_holds(struct dw_link *head, const char *want)
+{
+	char got[16] = "";
+	size_t n = 0;
+	struct dw_link *l;
+
+	for (l = head->next; l != head && n < sizeof(got) - 1; l = l->next)
+		got[n++] = (char)('0' + DW_CONTAINER(l, struct node, link)->value);
+	assert_string_equal(got, want);
+}
+
+static void list_links_and_unlinks_in_place(void **state)
+{
+	struct node a = { 1 }, b = { 2 }, c = { 3 };
+	struct dw_link head;
+
+	(void)state;
+	dw_list_init(&head);
+	assert_true(dw_list_empty(&head));
+	dw_list_add_tail(&head, &a.link);
+	dw_list_add_tail(&head, &b.link);
+	dw_list_add_tail(&head, &c.link);
+	assert_false(dw_list_empty(&head));
+	assert_list_holds(&head, "123");
+	dw_list_del(&b.link);
+	assert_list_holds(&head, "13");
+	assert_true(dw_list_empty(&b.link)); /* a list of its own now */
+	dw_list_del(&b.link);                /* so deleting it again is harmless */
+	assert_list_holds(&head, "13");
+	dw_list_del(&a.link);
+	dw_list_add_tail(&head, &a.link);
+	assert_list_holds(&head, "31");
+	dw_list_del(&a.link);
+	dw_list_del(&c.link);
+	assert_true(dw_list_empty(&head));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -349,6 +393,7 @@ int main(void)
 		cmocka_unit_test(array_grows_and_keeps_its_contents),
 		cmocka_unit_test(array_growth_is_amortised),
 		cmocka_unit_test(array_refuses_an_overflowing_size),
+		cmocka_unit_test(list_links_and_unlinks_in_place),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
