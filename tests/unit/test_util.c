@@ -16,6 +16,7 @@
 #include "driftward/diag.h"
 #include "driftward/error.h"
 #include "driftward/list.h"
+#include "driftward/names.h"
 #include "driftward/secret.h"
 
 static void buf_appends_and_stays_nul_terminated(void **state)
@@ -373,6 +374,36 @@ static void list_links_and_unlinks_in_place(void **state)
 	assert_true(dw_list_empty(&head));
 }
 
+static void names_follow_their_rules(void **state)
+{
+	char longest[65];
+
+	(void)state;
+	assert_true(dw_is_guid("6f0e1c2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b"));
+	assert_true(dw_is_guid("6F0E1C2A-3B4D-4E5F-8A9B-0C1D2E3F4A5B"));
+	assert_false(dw_is_guid("6f0e1c2a-3b4d-4e5f-8a9b-0c1d2e3f4a5"));
+	assert_false(dw_is_guid("6f0e1c2a03b4d-4e5f-8a9b-0c1d2e3f4a5b"));
+	assert_false(dw_is_guid("{6f0e1c2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b}"));
+	assert_false(dw_is_guid("6f0e1c2a-3b4d-4e5f-8a9b-0c1d2e3f4a5g"));
+	assert_true(dw_is_tenant_name("contoso"));
+	assert_true(dw_is_tenant_name("contoso-eu_2"));
+	assert_false(dw_is_tenant_name("Contoso"));
+	assert_false(dw_is_tenant_name("-x"));
+	assert_false(dw_is_tenant_name("x-"));
+	assert_false(dw_is_tenant_name("a/b"));
+	assert_false(dw_is_tenant_name(""));
+	memset(longest, 'a', sizeof(longest));
+	assert_true(dw_is_collector_name("conditionalAccessPolicies", 25));
+	assert_true(dw_is_collector_name("named_locations-v2", 18));
+	assert_true(dw_is_collector_name("x/evil", 1)); /* only the @len bytes count */
+	assert_true(dw_is_collector_name(longest, 64));
+	assert_false(dw_is_collector_name(longest, 65));
+	assert_false(dw_is_collector_name("2fa", 3));
+	assert_false(dw_is_collector_name("a/b", 3));
+	assert_false(dw_is_collector_name("..", 2));
+	assert_false(dw_is_collector_name("", 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -394,6 +425,7 @@ int main(void)
 		cmocka_unit_test(array_growth_is_amortised),
 		cmocka_unit_test(array_refuses_an_overflowing_size),
 		cmocka_unit_test(list_links_and_unlinks_in_place),
+		cmocka_unit_test(names_follow_their_rules),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,6 +12,7 @@
 
 #include "catalog/internal.h"
 #include "driftward/array.h"
+#include "driftward/names.h"
 
 typedef void (*field_fn)(struct cat_ctx *ctx, const struct dw_yaml_node *n, struct dw_collector *c);
 

@@ -20,6 +20,7 @@
 #include "config/internal.h"
 #include "driftward/array.h"
 #include "driftward/config.h"
+#include "driftward/names.h"
 
 /* inih reads lines into a buffer of this size (INI_MAX_LINE of Debian's build). */
 #define INI_LINE_MAX 200
@@ -59,47 +60,6 @@ void cfg_report(struct cfg_ctx *ctx, const char *fmt, ...)
 }
 
 #define report(st, ...) cfg_report(&(st)->ctx, __VA_ARGS__)
-
-bool dw_is_guid(const char *s)
-{
-	static const char shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
-	size_t i;
-
-	if (strlen(s) != sizeof(shape) - 1)
-		return false;
-	for (i = 0; shape[i]; i++) {
-		if (shape[i] == '-' ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
-			return false;
-	}
-	return true;
-}
-
-bool dw_is_collector_name(const char *s, size_t len)
-{
-	size_t i;
-
-	if (len == 0 || len > 64 || !isalpha((unsigned char)s[0]))
-		return false;
-	for (i = 0; i < len; i++)
-		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-')
-			return false;
-	return true;
-}
-
-bool dw_is_tenant_name(const char *s)
-{
-	size_t i, n = strlen(s);
-
-	if (n == 0 || n > 63 || !(islower((unsigned char)s[0]) || isdigit((unsigned char)s[0])))
-		return false;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (!(islower(c) || isdigit(c) || c == '-' || c == '_'))
-			return false;
-	}
-	return s[n - 1] != '-';
-}
 
 static char *trim(char *s)
 {
