@@ -14,7 +14,6 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#include "driftward/log.h"
 #include "http/internal.h"
 
 int64_t dw_http_now_ms(void)

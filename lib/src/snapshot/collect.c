@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "driftward/array.h"
-#include "driftward/log.h"
 #include "driftward/naming.h"
 #include "snapshot/encode.h"
 #include "snapshot/internal.h"
