@@ -274,9 +274,10 @@ static void files_written_in_steps_are_committed_together(void **state)
 	assert_int_equal(access(s->path, F_OK), -1);
 	assert_int_equal(dw_atomic_file_commit(&a, &err), 0);
 	assert_int_equal(dw_atomic_file_commit(&b, &err), 0);
-	dw_atomic_file_abort(&a); /* a no-op after a commit */
-	dw_atomic_file_abort(&c); /* removes c's temporary file */
-	dw_atomic_file_abort(&c); /* and again is harmless */
+	assert_int_equal(dw_atomic_file_commit(&b, &err), -EINVAL); /* once is all */
+	dw_atomic_file_abort(&a);                                   /* a no-op after a commit */
+	dw_atomic_file_abort(&c);                                   /* removes c's temporary file */
+	dw_atomic_file_abort(&c);                                   /* and again is harmless */
 	assert_file_holds(s->path, "one two");
 	assert_file_holds(pb, "");
 	assert_dir_holds(s->dir, "b target");

@@ -219,6 +219,8 @@ int dw_atomic_file_commit(struct dw_atomic_file *f, struct dw_error *err)
 
 	if (r < 0)
 		return r;
+	if (!f->tmp) /* never begun, or committed already */
+		return dw_error_set(err, -EINVAL, DW_AREA_SYSTEM, EINVAL, "no file to commit");
 	if (f->flags & DW_FILE_EXCLUSIVE)
 		r = link_into_place(f, err);
 	else if (rename(f->tmp, f->path) < 0)
