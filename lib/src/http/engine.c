@@ -14,33 +14,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#include "driftward/log.h"
 #include "http/internal.h"
-
-void dw_list_init(struct dw_link *head)
-{
-	head->prev = head->next = head;
-}
-
-void dw_list_add_tail(struct dw_link *head, struct dw_link *l)
-{
-	l->prev = head->prev;
-	l->next = head;
-	head->prev->next = l;
-	head->prev = l;
-}
-
-void dw_list_del(struct dw_link *l)
-{
-	l->prev->next = l->next;
-	l->next->prev = l->prev;
-	l->prev = l->next = l;
-}
-
-bool dw_list_empty(const struct dw_link *head)
-{
-	return head->next == head;
-}
 
 int64_t dw_http_now_ms(void)
 {
