@@ -33,7 +33,7 @@ READ_PERMISSIONS = [
     "DeviceManagementConfiguration.Read.All", "DeviceManagementServiceConfig.Read.All",
     "DeviceManagementApps.Read.All", "DeviceManagementRBAC.Read.All",
     "SharePointTenantSettings.Read.All", "AuditLog.Read.All", "Agreement.Read.All",
-    "DeviceManagementManagedDevices.Read.All"]
+    "DeviceManagementManagedDevices.Read.All", "OnPremDirectorySynchronization.Read.All"]
 WRITE_PERMISSIONS = [
     "Policy.ReadWrite.ConditionalAccess", "Policy.ReadWrite.AuthenticationMethod",
     "Policy.ReadWrite.Authorization", "Policy.ReadWrite.SecurityDefaults",
@@ -46,7 +46,7 @@ WRITE_PERMISSIONS = [
     "Policy.ReadWrite.ApplicationConfiguration", "RoleManagement.ReadWrite.Directory",
     "RoleManagementPolicy.ReadWrite.Directory", "Group.ReadWrite.All",
     "Application.ReadWrite.All", "Agreement.ReadWrite.All", "AdministrativeUnit.ReadWrite.All",
-    "DeviceManagementManagedDevices.ReadWrite.All"]
+    "DeviceManagementManagedDevices.ReadWrite.All", "OnPremDirectorySynchronization.ReadWrite.All"]
 
 
 def gid():

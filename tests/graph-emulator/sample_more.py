@@ -323,6 +323,35 @@ def wip_policies(t):
     return [p]
 
 
+def mdm_wip_policies(t):
+    p = wip_policies(t)[0]
+    p.update({"@odata.type": "#microsoft.graph.mdmWindowsInformationProtectionPolicy",
+              "id": gid(), "displayName": "WIP: enrolled devices",
+              "createdDateTime": stamp(128), "lastModifiedDateTime": stamp(129)})
+    for key in ("pinMinimumLength", "pinExpirationDays", "daysWithoutContactBeforeUnenroll",
+                "mdmEnrollmentUrl", "windowsHelloForBusinessBlocked"):
+        p.pop(key)
+    p["assignments"] = t.assignments(p["id"], [("group", 0), ("exclusionGroup", 2)],
+                                     "targetedManagedAppPolicyAssignment")
+    return [p]
+
+
+def reusable_settings():
+    rule = {"@odata.type": "#microsoft.graph.deviceManagementConfigurationGroupSettingCollectionInstance",
+            "settingDefinitionId": "vendor_msft_firewall_mdmstore_firewallrules_{firewallrulename}",
+            "groupSettingCollectionValue": [{"children": [
+                {"@odata.type": "#microsoft.graph.deviceManagementConfigurationSimpleSettingInstance",
+                 "settingDefinitionId": "vendor_msft_firewall_mdmstore_firewallrules_{firewallrulename}_name",
+                 "simpleSettingValue": {"@odata.type": "#microsoft.graph.deviceManagementConfigurationStringSettingValue",
+                                        "value": "Block SMB outbound"}}]}]}
+    return [{"@odata.type": "#microsoft.graph.deviceManagementReusablePolicySetting", "id": gid(),
+             "displayName": "Firewall: block SMB outbound", "description": "",
+             "settingDefinitionId": "vendor_msft_firewall_mdmstore_firewallrules_{firewallrulename}",
+             "settingInstance": rule, "createdDateTime": stamp(129),
+             "lastModifiedDateTime": stamp(130), "version": 2,
+             "referencingConfigurationPolicyCount": 1}]
+
+
 # --- Intune: updates, scripts --------------------------------------------------------------
 
 def feature_updates(t):
@@ -703,6 +732,36 @@ def service_principals():
     return [graph, tooling]
 
 
+def feature_rollout(group_ids):
+    return [{"id": gid(), "displayName": "Staged rollout: cloud authentication",
+             "description": "Pilot users sign in with password hash sync",
+             "feature": "passwordHashSync", "isEnabled": True, "isAppliedToOrganization": False,
+             "appliesTo": [{"@odata.type": "#microsoft.graph.group", "id": group_ids[1]}]}]
+
+
+def on_premises_sync():
+    return [{"id": "6f0e1c2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
+             "configuration": {"synchronizationInterval": "PT30M",
+                               "customerRequestedSynchronizationInterval": None,
+                               "accidentalDeletionPrevention": {
+                                   "synchronizationPreventionType": "enabledForCount",
+                                   "alertThreshold": 500}},
+             "features": {"blockCloudObjectTakeoverThroughHardMatchEnabled": True,
+                          "blockSoftMatchEnabled": True, "bypassDirSyncOverridesEnabled": False,
+                          "cloudPasswordPolicyForPasswordSyncedUsersEnabled": True,
+                          "concurrentCredentialUpdateEnabled": False,
+                          "concurrentOrgIdProvisioningEnabled": True,
+                          "deviceWritebackEnabled": False, "directoryExtensionsEnabled": False,
+                          "fopeConflictResolutionEnabled": False, "groupWriteBackEnabled": False,
+                          "passwordSyncEnabled": True, "passwordWritebackEnabled": True,
+                          "quarantineUponProxyAddressesConflictEnabled": True,
+                          "quarantineUponUpnConflictEnabled": True,
+                          "softMatchOnUpnEnabled": True, "synchronizeUpnForManagedUsersEnabled": True,
+                          "unifiedGroupWritebackEnabled": False,
+                          "userForcePasswordChangeOnLogonEnabled": False,
+                          "userWritebackEnabled": False}}]
+
+
 def terms_of_use():
     return [{"id": gid(), "displayName": "Contoso guest terms", "isViewingBeforeAcceptanceRequired": True,
              "isPerDeviceAcceptanceRequired": False, "userReacceptRequiredFrequency": "P365D",
@@ -768,6 +827,11 @@ def build(read, put):
     put("v1.0", "servicePrincipals", service_principals())
     put("v1.0", "identityGovernance/termsOfUse/agreements", terms_of_use())
     put("v1.0", "directory/administrativeUnits", administrative_units())
+    put("v1.0", "deviceAppManagement/mdmWindowsInformationProtectionPolicies",
+        mdm_wip_policies(t))
+    put("beta", "deviceManagement/reusablePolicySettings", reusable_settings())
+    put("v1.0", "policies/featureRolloutPolicies", feature_rollout(group_ids))
+    put("v1.0", "directory/onPremisesSynchronization", on_premises_sync())
     beta_properties(read, put)
 
 
