@@ -139,6 +139,8 @@ class GraphApi:
                                 "collection" if kind == "collection" else "item"]
         if kind == "subcollection":
             allowed = ["GET"]
+        if kind == "assign":
+            allowed = ["POST"]
         if method not in allowed:
             raise GraphError(405, "Request_BadRequest",
                              "Specified HTTP method is not allowed for the request target.",
@@ -171,6 +173,8 @@ class GraphApi:
             if m == "DELETE":
                 return self.delete_item(req, tenant, route, target, rest)
             return self.write_item(req, tenant, route, target, rest)
+        if kind == "assign":
+            return self.assign(req, tenant, route, target, rest)
         if kind == "subcollection":
             obj = target.get(rest[0])
             if obj is None:
@@ -459,6 +463,39 @@ class GraphApi:
             coll.append(obj)
             self._after_write(req, tenant, route, coll, "Add", None, obj)
         return self._entity(req, route, obj, status=201)
+
+    def assign(self, req, tenant, route, coll, key):
+        """POST {id}/assign: Intune's way of changing assignments, all at once.
+        The body's one member is the new list ("assignments", or a per-type
+        name such as "mobileAppAssignments"); ids are made as Intune makes them."""
+        body = self._body(req)
+        lists = [v for k, v in body.items() if k.lower().endswith("assignments")]
+        if len(body) != 1 or len(lists) != 1 or not isinstance(lists[0], list) or \
+                not all(isinstance(a, dict) and isinstance(a.get("target"), dict)
+                        for a in lists[0]):
+            raise GraphError(400, "BadRequest", intune_message(
+                req, "The assign action takes one list of assignments, each with a target"))
+        with tenant.lock:
+            old = coll.get(key)
+            if old is None:
+                raise _not_found(req, route, key)
+            made = [self._assignment(old, a) for a in lists[0]]
+            new = dict(old, assignments=made)
+            coll.replace(key, new)
+            self._after_write(req, tenant, route, coll, "Assign", old, new)
+        return Resp(200, b'{"@odata.context":' + dumps(self._context(req, route, "/assignments"))
+                    + b',"value":' + dumps(made) + b"}")
+
+    @staticmethod
+    def _assignment(obj, spec):
+        target = copy.deepcopy(spec["target"])
+        suffix = target.get("groupId") or {
+            "#microsoft.graph.allDevicesAssignmentTarget": "adadadad-808e-44e2-905a-0b7873a8a531",
+            "#microsoft.graph.allLicensedUsersAssignmentTarget":
+                "acacacac-9df4-4c7d-9d50-4ef0226f57a9"}.get(target.get("@odata.type"), "0")
+        out = {k: copy.deepcopy(v) for k, v in spec.items() if k not in ("id", "target")}
+        return {"id": spec.get("id") or "%s_%s" % (obj.get("id"), suffix), **out,
+                "target": target}
 
     def delete_item(self, req, tenant, route, coll, key):
         with tenant.lock:

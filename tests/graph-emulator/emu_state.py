@@ -241,6 +241,8 @@ class Tenant:
         grand = parent.rpartition("/")[0]
         item_key = path.rstrip("/").split("/")[-2]
         res = self._resource(version, grand)
+        if isinstance(res, Collection) and key == "assign" and "assignments" in res.route.expand:
+            return "assign", res.route, res, item_key
         if isinstance(res, Collection):
             name = next((n for n in res.route.expand if n.lower() == key), None)
             if name is not None:

@@ -838,6 +838,31 @@ class FidelityTests(EmulatorTestCase):
             status, _, doc = self.graph("GET", "%s?$expand=%s" % (path, bad))
             self.assertGraphError(status, doc, 400, "BadRequest")
 
+    def test_assign_replaces_the_assignments_and_leaves_an_audit_event(self):
+        first = self.sample("v1.0", COMPLIANCE[1:])["value"][1]
+        target = {"@odata.type": "#microsoft.graph.groupAssignmentTarget",
+                  "groupId": "11111111-2222-4333-8444-555555555555",
+                  "deviceAndAppManagementAssignmentFilterId": None,
+                  "deviceAndAppManagementAssignmentFilterType": "none"}
+        url = "/beta%s/%s/assign" % (COMPLIANCE, first["id"])
+        status, _, doc = self.graph("POST", url, {"assignments": [{"target": target}]})
+        self.assertGraphError(status, doc, 403, "Forbidden")
+        status, _, doc = self.graph("POST", url, {"assignments": [{"target": target}]},
+                                    client=WRITER)
+        self.assertEqual(status, 200, doc)
+        want = [{"id": "%s_%s" % (first["id"], target["groupId"]), "target": target}]
+        self.assertEqual(doc["value"], want)
+        items, _ = self.collect("/v1.0%s/%s/assignments" % (COMPLIANCE, first["id"]))
+        self.assertEqual(items, want)
+        _, _, doc = self.graph("GET", "/v1.0/deviceManagement/auditEvents?$top=1")
+        self.assertEqual(doc["value"][0]["resources"][0]["resourceId"], first["id"])
+        self.assertEqual(self.graph("GET", url)[0], 405)
+        status, _, doc = self.graph("POST", url, {"assignments": [{"id": "x"}]}, client=WRITER)
+        self.assertGraphError(status, doc, 400, "BadRequest")
+        status, _, _ = self.graph("POST", "/beta/deviceManagement/assignmentFilters/x/assign",
+                                  {"assignments": []}, client=WRITER)
+        self.assertEqual(status, 404)              # filters have no assignments
+
     def test_every_intune_list_with_assignments_expands_them(self):
         with open(os.path.join(HERE, "routes.json")) as f:
             routes = json.load(f)["routes"]
