@@ -229,13 +229,14 @@ class GraphApi:
             return self._view(req, route, value, None, expanded, prefix)
         return value
 
-    def _encode(self, req, route, obj):
-        """JSON of a stored object in its default view, cached (objects are never mutated)."""
-        key = (id(obj), req.version)
+    def _encode(self, req, route, obj, expanded=frozenset()):
+        """JSON of a stored object as a version and an $expand show it, cached
+        (objects are never mutated: a write swaps in a new one)."""
+        key = (id(obj), req.version, expanded)
         hit = self.encoded.get(key)
         if hit is not None and hit[0] is obj:
             return hit[1]
-        data = dumps(self._view(req, route, obj, None, set()))
+        data = dumps(self._view(req, route, obj, None, set(expanded)))
         self.encoded[key] = (obj, data)
         return data
 
@@ -267,10 +268,11 @@ class GraphApi:
             prefix = sub[1] + "/"
             values = b",".join(dumps(self._view(req, route, o, select, expanded, prefix))
                                for o in page)
-        elif select or expanded:
+        elif select:
             values = b",".join(dumps(self._view(req, route, o, select, expanded)) for o in page)
         else:
-            values = b",".join(self._encode(req, route, o) for o in page)
+            frozen = frozenset(expanded)
+            values = b",".join(self._encode(req, route, o, frozen) for o in page)
         path_ctx = route.path.lstrip("/")
         if sub:
             path_ctx += "('%s')/%s" % sub
