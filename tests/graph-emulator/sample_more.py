@@ -505,8 +505,9 @@ def terms_and_conditions(t):
           "bodyText": "Company devices are for work. Report loss within 24 hours.",
           "acceptanceStatement": "I accept the Contoso acceptable use policy.", "version": 3,
           "roleScopeTagIds": ["0"]}
-    tc["assignments"] = [{"id": "%s_%s" % (tc["id"], t.groups[1]),
-                          "target": t.target("group", 1)}]
+    # the admins' own devices: a role-assignable group, which the snapshot names
+    tc["assignments"] = [{"id": "%s_%s" % (tc["id"], t.groups[g]), "target": t.target("group", g)}
+                         for g in (1, 4)]
     return [tc]
 
 

@@ -2,8 +2,9 @@
 # Intune assignments and compliance actions in snapshots (issue 10): stored with
 # their object, sorted; the emulator's key order, set-array order and page
 # order reversed make no commit; one assignment changed through Intune's assign
-# action is a change of exactly that policy's file; a VPP token never reaches
-# the repository.
+# action is a change of exactly that policy's file; _names.json names the
+# groups, filters and scope tags objects refer to, and a renamed filter changes
+# that file and the filter's, no policy; a VPP token never reaches the repository.
 . "$(dirname "$0")/lib.sh"
 
 BRANCH=tenants/contoso
@@ -43,6 +44,18 @@ for c in mobileApps deviceHealthScripts groupPolicyConfigurations windowsFeature
 	[ -n "$one" ] || fail "no $c in the snapshot"
 	contains "$(git_ show "$BRANCH:$one")" '"assignments": ['
 done
+# _names.json: the names the run knows for ids objects refer to, and no others
+names=$(git_ show "$BRANCH:_names.json") || fail "no _names.json in the snapshot"
+FILTER=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["value"][0]["id"])' \
+	"state/$SAMPLE_TENANT/beta/deviceManagement/assignmentFilters.json")
+contains "$names" "\"$FILTER\": \"Corporate Windows devices\""
+contains "$names" '"0": "Default"'
+contains "$names" '": "Tier 0 - Privileged role administrators"'
+lacks "$names" "Conditional Access - Break glass exclusions" # role-assignable, referred to by nothing
+lacks "$names" "Intune - Pilot users"                         # referred to, but not read: no name
+[ "$(printf '%s\n' "$names" | "$DW_BIN" json canon)" = "$names" ] || fail "_names.json is not canonical"
+lacks "$stored" "Corporate Windows devices" # object files keep ids only
+
 # Apple's VPP token is a secret that is never stored, not even encrypted
 [ -z "$(git_ grep -l vpp-token-not-real "$BRANCH" -- || true)" ] || fail "the VPP token reached the repository"
 contains "$tree" "vppTokens/contoso-vpp--"
@@ -142,5 +155,24 @@ contains "$stat" "$file"
 [ "$(grep -c '|' <<<"$stat")" -eq 1 ] || fail "the commit touches more than one file: $stat"
 contains "$(git_ show "$BRANCH:$file")" "\"groupId\": \"$GROUP\""
 contains "$(git_ log -1 --format=%B "$BRANCH")" "contoso: 1 changed, 0 added, 0 removed"
+
+# A renamed filter: its own file is renamed and _names.json changes; no policy
+# that uses it does.
+graph_write PATCH "/beta/deviceManagement/assignmentFilters/$FILTER" '{"displayName":"Corporate PCs"}'
+snapshot 0
+[ "$(commits)" -eq 3 ] || fail "expected a third commit, got $(commits)"
+stat=$(git_ show --stat=1000 --format= -M "$BRANCH")
+contains "$stat" "_names.json"
+contains "$stat" "assignmentFilters/"
+[ "$(grep -c '|' <<<"$stat")" -eq 2 ] || fail "a filter rename touched more: $stat"
+contains "$(git_ show "$BRANCH:_names.json")" "\"$FILTER\": \"Corporate PCs\""
+
+# A collector that fails keeps the previous names, as it keeps its files.
+set_faults '{"rules":[{"path":"/beta/deviceManagement/assignmentFilters","status":503}]}'
+graph_write PATCH "/beta/deviceManagement/roleScopeTags/0" '{"displayName":"Default tag"}'
+snapshot 3
+contains "$(git_ show "$BRANCH:_names.json")" '"0": "Default"'
+contains "$(git_ show "$BRANCH:_names.json")" "\"$FILTER\": \"Corporate PCs\""
+set_faults '{}'
 
 finish

@@ -125,7 +125,7 @@ static int count_object_change(const char *path, enum dw_store_change change, vo
 {
 	struct dw_snapshot_tenant *t = payload;
 
-	if (strcmp(path, DW_STATUS_FILE) == 0)
+	if (strcmp(path, DW_STATUS_FILE) == 0 || strcmp(path, DW_NAMES_FILE) == 0)
 		return 0;
 	if (change == DW_STORE_ADDED)
 		t->added++;
@@ -230,6 +230,7 @@ int tenant_finish(struct tenant_run *tr, bool do_push, struct dw_error *err)
 		if (dw_collector_status_incomplete(tr->collectors[i].report->status))
 			t->incomplete++;
 	}
+	r = r ?: names_stage(tr, err);
 	r = r ?: stage_status(tr, err);
 	r = r ?: commit(tr, err);
 	/* the lock goes as soon as the commit is made, before the network push */
