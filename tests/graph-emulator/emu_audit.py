@@ -78,7 +78,7 @@ class AuditWriter:
         app = req.token.app
         obj = new or old
         noun = route.audit.get("noun", "Object")
-        verb = {"Add": "Create", "Update": "Patch", "Delete": "Delete"}[op]
+        verb = {"Add": "Create", "Update": "Patch", "Delete": "Delete", "Assign": "Assign"}[op]
         if req.method == "PUT":
             verb = "Put"
         entry = {

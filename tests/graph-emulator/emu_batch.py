@@ -116,6 +116,7 @@ class Batch:
         req = Req(method, outer.version, path, query, spec.get("body"), str(uuid.uuid4()), crid)
         req.base_url, req.token = outer.base_url, outer.token
         hdrs = {str(k).lower(): v for k, v in (spec.get("headers") or {}).items()}
+        req.headers = hdrs
         if "body" in spec and "content-type" not in hdrs:
             resp = error_resp(req, 400, "BadRequest",
                               "Write request id : %s does not contain Content-Type header or "

@@ -45,6 +45,7 @@ class Req:
         self.empty_page = False
         self.token = None        # AccessToken
         self.base_url = ""
+        self.headers = {}        # lower-case names
 
 
 class GraphError(Exception):
@@ -79,6 +80,18 @@ def _not_found(req, route, key):
     return GraphError(404, "Request_ResourceNotFound",
                       "Resource '%s' does not exist or one of its queried reference-property "
                       "objects are not present." % key)
+
+
+def _drop_path(obj, path):
+    """A copy of obj without the member at path (a list of names)."""
+    if not isinstance(obj, dict) or path[0] not in obj:
+        return obj
+    out = dict(obj)
+    if len(path) == 1:
+        del out[path[0]]
+    else:
+        out[path[0]] = _drop_path(obj[path[0]], path[1:])
+    return out
 
 
 def _deep_merge(base, patch):
@@ -126,6 +139,8 @@ class GraphApi:
                                 "collection" if kind == "collection" else "item"]
         if kind == "subcollection":
             allowed = ["GET"]
+        if kind == "assign":
+            allowed = ["POST"]
         if method not in allowed:
             raise GraphError(405, "Request_BadRequest",
                              "Specified HTTP method is not allowed for the request target.",
@@ -158,6 +173,8 @@ class GraphApi:
             if m == "DELETE":
                 return self.delete_item(req, tenant, route, target, rest)
             return self.write_item(req, tenant, route, target, rest)
+        if kind == "assign":
+            return self.assign(req, tenant, route, target, rest)
         if kind == "subcollection":
             obj = target.get(rest[0])
             if obj is None:
@@ -172,41 +189,74 @@ class GraphApi:
     def _context(self, req, route, suffix=""):
         return "%s/%s/$metadata#%s%s" % (req.base_url, req.version, route.path.lstrip("/"), suffix)
 
-    def _expanded(self, req, route):
+    def _expanded(self, req, route, sub=None):
         text = req.query.get("$expand")
         if not text:
             return set()
-        names = {n.strip() for n in text.split(",")}
+        names = q.parse_expand(text, sub[1] + "/" if sub else "")
         bad = names - route.expand
         if bad:
             raise q.QueryError("Could not find a property named '%s' on type "
-                               "'microsoft.graph.entity'." % sorted(bad)[0])
+                               "'microsoft.graph.entity'." % sorted(bad)[0].rpartition("/")[2])
         return names
 
-    def _view(self, route, obj, select, expanded):
-        hidden = route.expand - expanded
+    def _view(self, req, route, obj, select, expanded, prefix=""):
+        """What a client sees of a stored object: navigation properties only when
+        expanded (nested ones inside their parent), beta-only properties only in beta."""
+        hidden = {n[len(prefix):] for n in route.expand
+                  if n.startswith(prefix) and "/" not in n[len(prefix):]} - \
+            {n[len(prefix):] for n in expanded if n.startswith(prefix)}
         if hidden:
             obj = {k: v for k, v in obj.items() if k not in hidden}
+        for name in {n for n in expanded if n.startswith(prefix) and
+                     "/" not in n[len(prefix):]}:
+            sub = name[len(prefix):]
+            if any(n.startswith(name + "/") for n in route.expand) and sub in obj:
+                obj = dict(obj)
+                obj[sub] = self._nested(req, route, obj[sub], expanded, name + "/")
+        if req.version != "beta" and not prefix:
+            for path in route.beta_only:
+                obj = _drop_path(obj, path)
         if select:
-            obj = q.apply_select(obj, select + sorted(expanded))
+            obj = q.apply_select(obj, select + sorted(n for n in expanded if "/" not in n))
         return obj
 
-    def _encode(self, route, obj):
-        """JSON of a stored object in its default view, cached (objects are never mutated)."""
-        hit = self.encoded.get(id(obj))
+    def _nested(self, req, route, value, expanded, prefix):
+        if isinstance(value, list):
+            return [self._view(req, route, v, None, expanded, prefix) if isinstance(v, dict)
+                    else v for v in value]
+        if isinstance(value, dict):
+            return self._view(req, route, value, None, expanded, prefix)
+        return value
+
+    def _encode(self, req, route, obj, expanded=frozenset()):
+        """JSON of a stored object as a version and an $expand show it, cached
+        (objects are never mutated: a write swaps in a new one)."""
+        key = (id(obj), req.version, expanded)
+        hit = self.encoded.get(key)
         if hit is not None and hit[0] is obj:
             return hit[1]
-        data = dumps(self._view(route, obj, None, set()))
-        self.encoded[id(obj)] = (obj, data)
+        data = dumps(self._view(req, route, obj, None, set(expanded)))
+        self.encoded[key] = (obj, data)
         return data
+
+    LIST_OPTIONS = {"$select", "$filter", "$top", "$skiptoken", "$expand", "$orderby", "$count",
+                    "$search"}
 
     def list_page(self, req, route, items, sub=None):
         query = req.query
+        q.check_options(query, self.LIST_OPTIONS)
         select = q.parse_select(query["$select"]) if "$select" in query else None
-        expanded = self._expanded(req, route) if sub is None else set()
+        expanded = self._expanded(req, route, sub)
+        self._check_required_filter(req, route, sub)
         if "$filter" in query:
             clauses = q.parse_filter(query["$filter"])
             items = [o for o in items if q.matches(o, clauses)]
+        if "$search" in query:
+            items = self._search(req, route, items)
+        if "$orderby" in query:
+            items = self._orderby(req, route, items)
+        count = self._count(req, route)
         size = self.page_size
         if "$top" in query:
             size = min(size, q.parse_top(query["$top"]))
@@ -214,10 +264,15 @@ class GraphApi:
         page = [] if req.empty_page else items[offset:offset + size]
         more = req.empty_page or offset + size < len(items)
         next_offset = offset if req.empty_page else offset + size
-        if select or expanded or sub:
-            values = b",".join(dumps(self._view(route, o, select, expanded)) for o in page)
+        if sub:
+            prefix = sub[1] + "/"
+            values = b",".join(dumps(self._view(req, route, o, select, expanded, prefix))
+                               for o in page)
+        elif select:
+            values = b",".join(dumps(self._view(req, route, o, select, expanded)) for o in page)
         else:
-            values = b",".join(self._encode(route, o) for o in page)
+            frozen = frozenset(expanded)
+            values = b",".join(self._encode(req, route, o, frozen) for o in page)
         path_ctx = route.path.lstrip("/")
         if sub:
             path_ctx += "('%s')/%s" % sub
@@ -225,9 +280,51 @@ class GraphApi:
         if select:
             ctx += "(%s)" % ",".join(select)
         head = b'{"@odata.context":' + dumps(ctx)
+        if count:
+            head += b',"@odata.count":' + str(len(items)).encode()
         if more:
             head += b',"@odata.nextLink":' + dumps(self._next_link(req, next_offset))
         return Resp(200, head + b',"value":[' + values + b"]}")
+
+    def _eventual(self, req):
+        return req.headers.get("consistencylevel", "").lower() == "eventual"
+
+    def _unsupported(self, route, message):
+        code = "Request_UnsupportedQuery" if route.service == "entra" else "BadRequest"
+        return GraphError(400, code, message)
+
+    def _check_required_filter(self, req, route, sub):
+        """Some lists (role management policies) answer only a filtered read."""
+        if sub or not route.required_filter:
+            return
+        text = req.query.get("$filter")
+        props = {c[0][0].lower() for c in q.parse_filter(text)} if text else set()
+        missing = [p for p in route.required_filter if p.lower() not in props]
+        if missing:
+            raise GraphError(400, "BadRequest", "The filter must contain %s."
+                             % " and ".join("'%s'" % p for p in route.required_filter))
+
+    def _search(self, req, route, items):
+        if not route.search:
+            raise self._unsupported(route, "Search is not supported on this resource.")
+        if route.advanced_query and not self._eventual(req):
+            raise self._unsupported(route, "Request with $search query parameter only works "
+                                    "through MSGraph with a special request header: "
+                                    "'ConsistencyLevel: eventual'")
+        return [o for o in items if q.matches_search(o, req.query["$search"], route.search)]
+
+    def _orderby(self, req, route, items):
+        keys = q.parse_orderby(req.query["$orderby"])
+        if not route.orderby:
+            raise self._unsupported(route, "Sorting not supported for current query.")
+        return q.apply_orderby(items, keys)
+
+    def _count(self, req, route):
+        if "$count" not in req.query or not q.parse_count(req.query["$count"]):
+            return False
+        if route.advanced_query and not self._eventual(req):
+            raise self._unsupported(route, "$count is not currently supported.")
+        return True
 
     def _next_link(self, req, offset):
         parts = ["%s=%s" % (k, q.quote_value(v)) for k, v in req.query.items()
@@ -237,10 +334,13 @@ class GraphApi:
 
     def _entity(self, req, route, obj, select=None, expanded=frozenset(), status=200):
         body = {"@odata.context": self._context(req, route, "/$entity")}
-        body.update(self._view(route, obj, select, set(expanded)))
+        body.update(self._view(req, route, obj, select, set(expanded)))
         return Resp(status, dumps(body))
 
+    ENTITY_OPTIONS = {"$select", "$expand"}
+
     def get_item(self, req, route, coll, key):
+        q.check_options(req.query, self.ENTITY_OPTIONS)
         obj = coll.get(key)
         if obj is None:
             raise _not_found(req, route, key)
@@ -248,9 +348,10 @@ class GraphApi:
         return self._entity(req, route, obj, select, self._expanded(req, route))
 
     def get_singleton(self, req, tenant, route, ref):
+        q.check_options(req.query, self.ENTITY_OPTIONS)
         obj = self._with_embedded(tenant, route, tenant.singleton(ref))
         select = q.parse_select(req.query["$select"]) if "$select" in req.query else None
-        return self._entity(req, route, obj, select)
+        return self._entity(req, route, obj, select, self._expanded(req, route))
 
     def _with_embedded(self, tenant, route, obj):
         if not route.embed:
@@ -365,6 +466,39 @@ class GraphApi:
             self._after_write(req, tenant, route, coll, "Add", None, obj)
         return self._entity(req, route, obj, status=201)
 
+    def assign(self, req, tenant, route, coll, key):
+        """POST {id}/assign: Intune's way of changing assignments, all at once.
+        The body's one member is the new list ("assignments", or a per-type
+        name such as "mobileAppAssignments"); ids are made as Intune makes them."""
+        body = self._body(req)
+        lists = [v for k, v in body.items() if k.lower().endswith("assignments")]
+        if len(body) != 1 or len(lists) != 1 or not isinstance(lists[0], list) or \
+                not all(isinstance(a, dict) and isinstance(a.get("target"), dict)
+                        for a in lists[0]):
+            raise GraphError(400, "BadRequest", intune_message(
+                req, "The assign action takes one list of assignments, each with a target"))
+        with tenant.lock:
+            old = coll.get(key)
+            if old is None:
+                raise _not_found(req, route, key)
+            made = [self._assignment(old, a) for a in lists[0]]
+            new = dict(old, assignments=made)
+            coll.replace(key, new)
+            self._after_write(req, tenant, route, coll, "Assign", old, new)
+        return Resp(200, b'{"@odata.context":' + dumps(self._context(req, route, "/assignments"))
+                    + b',"value":' + dumps(made) + b"}")
+
+    @staticmethod
+    def _assignment(obj, spec):
+        target = copy.deepcopy(spec["target"])
+        suffix = target.get("groupId") or {
+            "#microsoft.graph.allDevicesAssignmentTarget": "adadadad-808e-44e2-905a-0b7873a8a531",
+            "#microsoft.graph.allLicensedUsersAssignmentTarget":
+                "acacacac-9df4-4c7d-9d50-4ef0226f57a9"}.get(target.get("@odata.type"), "0")
+        out = {k: copy.deepcopy(v) for k, v in spec.items() if k not in ("id", "target")}
+        return {"id": spec.get("id") or "%s_%s" % (obj.get("id"), suffix), **out,
+                "target": target}
+
     def delete_item(self, req, tenant, route, coll, key):
         with tenant.lock:
             old = coll.get(key)
@@ -376,6 +510,6 @@ class GraphApi:
 
     def _after_write(self, req, tenant, route, data, op, old, new):
         if self.persist:
-            self.state.persist(tenant, req.version, route, data)
+            self.state.persist(tenant, route.version, route, data)
         if self.audit is not None and route.audit:
             self.audit.record(req, tenant, route, op, old, new)

@@ -147,3 +147,120 @@ def decode_skiptoken(token):
 def quote_value(value):
     """Percent-encode a query value for a nextLink, keeping OData punctuation readable."""
     return quote(value, safe="$,'()/:@")
+
+
+# --- $expand with nested options, $orderby, unknown options ----------------------
+
+def _split_top(text, sep=","):
+    """Split at @sep outside parentheses."""
+    parts, depth, cur = [], 0, []
+    for ch in text:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth < 0:
+                raise QueryError("Parsing OData Select and Expand failed: unbalanced ')'")
+        if ch == sep and depth == 0:
+            parts.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+    if depth:
+        raise QueryError("Parsing OData Select and Expand failed: unbalanced '('")
+    parts.append("".join(cur))
+    return parts
+
+
+_EXPAND_ITEM = re.compile(r"^\s*([A-Za-z][\w.]*)\s*(?:\((.*)\))?\s*$", re.S)
+
+
+def parse_expand(text, prefix=""):
+    """'a,b($expand=c,d)' -> {'a', 'b', 'b/c', 'b/d'}.  Inside parentheses only
+    $expand is taken (Graph takes $select too, which no collector needs)."""
+    out = set()
+    for part in _split_top(text):
+        m = _EXPAND_ITEM.match(part)
+        if not m:
+            raise QueryError("Parsing OData Select and Expand failed: Term '%s' is not valid"
+                             % part.strip())
+        name = prefix + m.group(1)
+        out.add(name)
+        if m.group(2) is None:
+            continue
+        for opt in _split_top(m.group(2), ";"):
+            key, eq, value = opt.partition("=")
+            if key.strip() != "$expand" or not eq:
+                raise QueryError("Parsing OData Select and Expand failed: the option '%s' "
+                                 "is not supported inside $expand" % key.strip())
+            out |= parse_expand(value, name + "/")
+    return out
+
+
+_ORDER = re.compile(r"^\s*([A-Za-z@][\w@./]*)(?:\s+(asc|desc))?\s*$", re.I)
+
+
+def parse_orderby(text):
+    keys = []
+    for part in text.split(","):
+        m = _ORDER.match(part)
+        if not m:
+            raise QueryError("Syntax error at position %d in '%s'." % (len(part), text))
+        keys.append((m.group(1).split("/"), (m.group(2) or "asc").lower() == "desc"))
+    return keys
+
+
+def _sort_value(value):
+    # None first (as Graph sorts nulls low), then by type, then by value
+    if value is None:
+        return (0, "")
+    if isinstance(value, bool):
+        return (1, int(value))
+    if isinstance(value, (int, float)):
+        return (2, value)
+    if isinstance(value, str):
+        return (3, value.lower())
+    return (4, str(value))
+
+
+def apply_orderby(items, keys):
+    out = list(items)
+    for path, desc in reversed(keys):          # stable sorts, last key first
+        out.sort(key=lambda o, p=path: _sort_value(_lookup(o, p)), reverse=desc)
+    return out
+
+
+def parse_count(text):
+    if text.lower() not in ("true", "false"):
+        raise QueryError("Invalid value '%s' for $count query option found. The $count query "
+                         "option requires a Boolean value." % text)
+    return text.lower() == "true"
+
+
+def matches_search(obj, text, props):
+    """$search="prop:words" or "words": every word in one of @props, without case."""
+    text = text.strip()
+    if len(text) < 2 or text[0] != '"' or text[-1] != '"':
+        raise QueryError("Syntax error: character '%s' is not valid at position 0 in '%s'."
+                         % (text[:1], text))
+    text = text[1:-1]
+    prop, colon, words = text.partition(":")
+    fields = [prop] if colon and prop in props else props
+    words = words if colon else text
+    hay = " ".join(str(obj.get(f) or "") for f in fields).lower()
+    return all(w in hay for w in words.lower().split())
+
+
+# Query options Graph knows; any other $-option is refused, others are ignored.
+SYSTEM_OPTIONS = {"$select", "$filter", "$top", "$skiptoken", "$expand", "$orderby", "$count",
+                  "$search", "$skip", "$format", "$deltatoken"}
+
+
+def check_options(query, allowed):
+    for key in query:
+        if not key.startswith("$"):
+            continue                       # Graph ignores parameters it does not know
+        if key not in SYSTEM_OPTIONS:
+            raise QueryError("Unrecognized query argument specified: '%s'." % key)
+        if key not in allowed:
+            raise QueryError("'%s' is not supported by the service." % key)

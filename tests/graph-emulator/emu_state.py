@@ -36,7 +36,10 @@ class Route:
         self.key = merged["key"]
         self.service = merged["service"]
         self.licence = merged["licence"]
-        self.read = set(merged["read"]) | set(merged["write"])
+        self.generic = merged.get("generic", False)
+        # A generic route (a state file routes.json does not list) is readable with
+        # any token: its write permission must not become a read requirement.
+        self.read = set(merged["read"]) | (set() if self.generic else set(merged["write"]))
         self.write = set(merged["write"])
         self.readonly = set(merged["readonly"])
         self.readonly_messages = merged["readonly_messages"]
@@ -51,7 +54,14 @@ class Route:
         self.embed = merged["embed"]
         self.audit = merged["audit"]
         self.audit_log = merged["audit_log"]
-        self.generic = merged.get("generic", False)
+        # Graph serves most resources at both versions; the data is one, stored
+        # under `version`, and v1.0 leaves out what only beta has.
+        self.versions = list(merged.get("versions") or [self.version])
+        self.beta_only = [p.split("/") for p in merged.get("beta_only", [])]
+        self.orderby = merged.get("orderby", True)
+        self.search = list(merged.get("search", []))
+        self.advanced_query = merged.get("advanced_query", False)
+        self.required_filter = list(merged.get("required_filter", []))
 
 
 class RouteTable:
@@ -61,12 +71,23 @@ class RouteTable:
         self.defaults = doc["defaults"]
         self.licences = doc["licences"]
         self.routes = {}
+        self.aliases = {}         # (other version, path) -> route stored under its own
         for spec in doc["routes"]:
             route = Route(spec, self.defaults)
             self.routes[(route.version, route.lpath)] = route
+            for version in route.versions:
+                if version not in VERSIONS:
+                    raise StateError("%s: unknown version %s" % (route.path, version))
+                if version != route.version:
+                    self.aliases[(version, route.lpath)] = route
 
     def get(self, version, lpath):
         return self.routes.get((version, lpath))
+
+    def storage_version(self, version, lpath):
+        """The version whose data serves (version, lpath)."""
+        route = self.aliases.get((version, lpath))
+        return route.version if route is not None else version
 
     def generic(self, version, path, kind):
         """Route for a state file that routes.json does not list."""
@@ -146,6 +167,13 @@ def _strip_annotations(doc):
     return doc
 
 
+def _is_list(doc):
+    """A stored Graph list answer: "value" and nothing but annotations beside it
+    (Graph adds some, such as @microsoft.graph.tips, to real answers)."""
+    return isinstance(doc.get("value"), list) and all(k == "value" or k.startswith("@")
+                                                      for k in doc)
+
+
 class Tenant:
     def __init__(self, tenant_dir, routes):
         self.dir = tenant_dir
@@ -161,6 +189,7 @@ class Tenant:
             app = App(spec, tenant_dir)
             self.apps[app.client_id] = app
         self.resources = {}
+        self.routes = routes
         self._load_resources(routes)
 
     def _load_resources(self, routes):
@@ -179,14 +208,14 @@ class Tenant:
         gpath = "/" + rel
         with open(path, encoding="utf-8") as f:
             doc = _strip_annotations(json.load(f))
-        is_list = isinstance(doc.get("value"), list) and len(doc) == 1
+        is_list = _is_list(doc)
         route = routes.get(version, gpath.lower())
         if route is None:
             route = routes.generic(version, gpath, "list" if is_list else "singleton")
         if (route.kind == "list") != is_list:
             raise StateError("%s: %s must be %s" % (path, route.path, route.kind))
         if is_list:
-            items = [_strip_annotations(o) for o in doc["value"]]
+            items = [_strip_annotations(o) for o in doc["value"]]    # list annotations go
             self.resources[(version, route.lpath)] = Collection(route, items)
         else:
             self.resources[(version, route.lpath)] = (route, doc)
@@ -199,21 +228,32 @@ class Tenant:
         item) or the route key (singleton); rest is the item key or None.
         """
         lpath = path.lower().rstrip("/")
-        res = self.resources.get((version, lpath))
+        res = self._resource(version, lpath)
         if isinstance(res, Collection):
             return "collection", res.route, res, None
         if res is not None:
-            return "singleton", res[0], (version, lpath), None
+            return "singleton", res[0], (res[0].version, lpath), None
         parent, _, key = lpath.rpartition("/")
-        res = self.resources.get((version, parent))
+        res = self._resource(version, parent)
         if isinstance(res, Collection):
             return "item", res.route, res, path.rstrip("/").rpartition("/")[2]
-        # {collection}/{id}/settings for the settings catalog
-        grand, _, item_key = parent.rpartition("/")
-        res = self.resources.get((version, grand))
-        if isinstance(res, Collection) and key in res.route.expand:
-            return "subcollection", res.route, res, (item_key, key)
+        # {collection}/{id}/{navigation}: settings, assignments, ...
+        grand = parent.rpartition("/")[0]
+        item_key = path.rstrip("/").split("/")[-2]
+        res = self._resource(version, grand)
+        if isinstance(res, Collection) and key == "assign" and "assignments" in res.route.expand:
+            return "assign", res.route, res, item_key
+        if isinstance(res, Collection):
+            name = next((n for n in res.route.expand if n.lower() == key), None)
+            if name is not None:
+                return "subcollection", res.route, res, (item_key, name)
         return None, None, None, None
+
+    def _resource(self, version, lpath):
+        res = self.resources.get((version, lpath))
+        if res is None:
+            res = self.resources.get((self.routes.storage_version(version, lpath), lpath))
+        return res
 
     def singleton(self, ref):
         return self.resources[ref][1]

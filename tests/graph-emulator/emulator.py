@@ -33,6 +33,7 @@ sys.path.insert(0, HERE)
 
 import emu_auth  # noqa: E402
 import emu_batch  # noqa: E402
+import emu_discovery  # noqa: E402
 import emu_tls  # noqa: E402
 from emu_audit import AuditWriter  # noqa: E402
 from emu_faults import FaultError, Faults, fault_response  # noqa: E402
@@ -41,6 +42,8 @@ from emu_graph import GRAPH_CT, GraphApi, Req, Resp, dumps, error_resp, now_iso 
 from emu_state import RouteTable, State, StateError  # noqa: E402
 
 TOKEN_CT = "application/json; charset=utf-8"
+# host, host:port, [v6]:port: what a Host header may hold (anything else is ignored)
+_HOST = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$")
 
 class Abort(Exception):
     """Drop the connection without a response (fault: reset)."""
@@ -83,7 +86,8 @@ class Emulator:
                   "request_id": rid, "client_request_id": crid}
         if path.startswith("/_emulator/"):
             return self.control(method, path, query, body), None, None
-        resp, rule = self._serve_api(method, path, query, body, headers, rid, crid, record)
+        base = self.request_base(headers)
+        resp, rule = self._serve_api(method, path, query, body, headers, rid, crid, record, base)
         resp.headers.setdefault("request-id", rid)
         resp.headers.setdefault("client-request-id", crid)
         record["status"] = resp.status
@@ -91,11 +95,21 @@ class Emulator:
             record["fault"] = rule.name
         return resp, rule, record
 
-    def _serve_api(self, method, path, query, body, headers, rid, crid, record):
+    def request_base(self, headers):
+        """The URL the client used to reach us (its Host header), so that links
+        we hand out (nextLink, @odata.context, discovery) lead back the same way
+        through a proxy or a name, not to the bind address."""
+        host = headers.get("host", "")
+        if _HOST.match(host):
+            return "https://" + host
+        return self.base_url
+
+    def _serve_api(self, method, path, query, body, headers, rid, crid, record, base):
         parts = path.split("/")
         token_req = len(parts) == 5 and parts[2:] == ["oauth2", "v2.0", "token"]
+        meta = emu_discovery.route(method, path)
         info = None
-        if token_req:
+        if token_req or meta:
             record["tenant"] = parts[1]
         else:
             info = self._token_info(headers)
@@ -107,14 +121,17 @@ class Emulator:
             early = self._early_fault(rule, headers, rid, crid, path)
             if early is not None:
                 return early, rule
+        if meta:
+            status, doc = emu_discovery.handle(meta, method, path, query, self.state, base)
+            return Resp(status, dumps(doc), {"Content-Type": TOKEN_CT}), rule
         if token_req:
-            return self._token(method, parts[1], body, crid), rule
+            return self._token(method, parts[1], body, crid, base), rule
         if body is not None and ("json" not in headers.get("content-type", "")
                                  or isinstance(body, Unparsed)):
             return error_resp(Req(method, "", path, {}, None, rid, crid), 400, "BadRequest",
                               "Unable to read JSON request payload. Please ensure Content-Type "
                               "header is set and payload is of valid JSON format."), rule
-        return self._graph(method, path, query, body, headers, rid, crid, rule), rule
+        return self._graph(method, path, query, body, headers, rid, crid, rule, base), rule
 
     def _token_info(self, headers):
         auth = headers.get("authorization", "")
@@ -134,23 +151,24 @@ class Emulator:
             return None
         return fault_response(spec, Req("GET", "", path, {}, None, rid, crid))
 
-    def _token(self, method, tenant_name, body, crid):
+    def _token(self, method, tenant_name, body, crid, base):
         if method != "POST":
             return Resp(405, dumps({"error": "invalid_request"}), {"Content-Type": TOKEN_CT})
         form = body if isinstance(body, dict) else {}
-        url = "%s/%s/oauth2/v2.0/token" % (self.base_url, tenant_name)
+        url = "%s/%s/oauth2/v2.0/token" % (base, tenant_name)
         status, doc = emu_auth.handle_token_request(self.state, self.tokens, tenant_name,
-                                                    form, url, self.base_url)
+                                                    form, url, base)
         headers = {"Content-Type": TOKEN_CT, "Cache-Control": "no-store, no-cache",
                    "Pragma": "no-cache", "Expires": "-1"}
         if status != 200:
             headers["x-ms-ests-server"] = "driftward-emulator"
         return Resp(status, dumps(doc), headers)
 
-    def _graph(self, method, path, query, body, headers, rid, crid, rule):
+    def _graph(self, method, path, query, body, headers, rid, crid, rule, base):
         version, _, rest = path[1:].partition("/")
         req = Req(method, version, "/" + rest, query, body, rid, crid)
-        req.base_url = self.base_url
+        req.base_url = base
+        req.headers = headers
         if version not in ("v1.0", "beta"):
             return error_resp(req, 404, "ResourceNotFound",
                               "Invalid version: %s" % version)

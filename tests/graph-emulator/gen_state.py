@@ -13,6 +13,12 @@ then routes whose content is fixed (singletons, the authentication method
 configurations, organization), copied from the sample as they are.  The same
 seed gives the same bytes.  The first tenant's id is the sample's, so its
 apps, secrets and permissions are the sample's too (see README.md).
+
+References hold together: the groups, assignment filters and scope tags that
+assignments and roleScopeTagIds name are always part of the tenant (copied from
+the sample when not chosen), and every reference is rewritten to one of them.
+--service intune keeps only Intune routes (for tenants of Intune objects with
+assignments).
 """
 
 import argparse
@@ -31,6 +37,10 @@ FIXED_LISTS = {"/policies/authenticationMethodsPolicy/authenticationMethodConfig
                "/identity/conditionalAccess/authenticationContextClassReferences",
                "/organization"}
 AUDIT = {"/auditLogs/directoryAudits", "/deviceManagement/auditEvents"}
+# What assignments and scope tag lists point at: always present.
+GROUPS, FILTERS, TAGS = ("/groups", "/deviceManagement/assignmentFilters",
+                         "/deviceManagement/roleScopeTags")
+REFERENCED = {GROUPS, FILTERS, TAGS}
 
 
 def load_routes():
@@ -48,14 +58,21 @@ def read_json(path):
         return json.load(f)
 
 
-def pick_routes(routes, count):
-    scalable = [r for r in routes if r["kind"] == "list" and r["path"] not in FIXED_LISTS
-                and r["path"] not in AUDIT]
-    fixed = [r for r in routes if r not in scalable and r["path"] not in AUDIT]
-    chosen = (scalable + fixed)[:count]
-    if len(chosen) < count:
-        raise SystemExit("at most %d collectors are available" % len(scalable + fixed))
-    return [r for r in chosen if r in scalable], [r for r in chosen if r in fixed]
+def pick_routes(routes, count, service=None):
+    """The first @count routes of routes.json (audit logs aside), split into the
+    lists that can hold any number of objects and the ones copied as they are.
+    In table order, so that routes added at its end leave smaller tenants alone."""
+    if service:
+        routes = [r for r in routes if r.get("service", "entra") == service]
+    pool = [r for r in routes if r["path"] not in AUDIT]
+    if len(pool) < count:
+        raise SystemExit("at most %d collectors are available" % len(pool))
+    chosen = pool[:count]
+    # lists read only with a filter (role management policies) are not scaled: a
+    # client that reads every route without a query could not read them
+    scalable = [r for r in chosen if r["kind"] == "list" and r["path"] not in FIXED_LISTS
+                and not r.get("required_filter")]
+    return scalable, [r for r in chosen if r not in scalable]
 
 
 def new_key(route, rng, n):
@@ -106,18 +123,61 @@ def generate_tenant(out, index, args, routes, rng):
     meta["name"] = "contoso" if index == 0 else "tenant%04d" % index
     meta["domains"] = ["%s.onmicrosoft.com" % meta["name"]]
     write(os.path.join(tdir, "_tenant.json"), meta)
-    scalable, fixed = pick_routes(routes, args.collectors)
+    scalable, fixed = pick_routes(routes, args.collectors, args.service)
     share, extra = divmod(args.objects, max(1, len(scalable)))
+    lists = {}
     for i, route in enumerate(scalable):
         templates = read_json(sample_file(route))["value"]
-        items = synthesize(route, templates, share + (1 if i < extra else 0), rng)
-        write(os.path.join(tdir, route["version"], *route["path"].strip("/").split("/")) + ".json",
-              {"value": items})
+        lists[route["path"]] = (route, synthesize(route, templates,
+                                                  share + (1 if i < extra else 0), rng))
+    chosen = {r["path"] for r in scalable + fixed}
+    for route in routes:
+        if route["path"] in REFERENCED and route["path"] not in chosen:
+            lists[route["path"]] = (route, read_json(sample_file(route))["value"])
+    link_references(lists, rng)
+    for route, items in lists.values():
+        write(state_file(tdir, route), {"value": items})
     for route in fixed + [r for r in routes if r["path"] in AUDIT]:
-        dest = os.path.join(tdir, route["version"], *route["path"].strip("/").split("/")) + ".json"
+        dest = state_file(tdir, route)
         os.makedirs(os.path.dirname(dest), exist_ok=True)
         shutil.copyfile(sample_file(route), dest)
     return tid
+
+
+def state_file(tdir, route):
+    return os.path.join(tdir, route["version"], *route["path"].strip("/").split("/")) + ".json"
+
+
+def link_references(lists, rng):
+    """Point every assignment target and scope tag list at objects of this tenant."""
+    groups = [g["id"] for g in lists[GROUPS][1]]
+    filters = [f["id"] for f in lists[FILTERS][1]]
+    tags = [t["id"] for t in lists[TAGS][1]]
+    for path, (_, items) in lists.items():
+        if path in REFERENCED:
+            continue
+        for obj in items:
+            if isinstance(obj.get("roleScopeTagIds"), list) and obj["roleScopeTagIds"]:
+                obj["roleScopeTagIds"] = sorted({tags[rng.randrange(len(tags))]
+                                                 for _ in obj["roleScopeTagIds"]})
+            assignments = obj.get("assignments") or []
+            # one assignment per group and object, as Graph keeps them
+            picks = rng.sample(groups, min(len(groups), len(assignments)))
+            for a, group in zip(assignments, picks):
+                relink(obj, a, group, filters, rng)
+
+
+def relink(obj, assignment, group, filters, rng):
+    target = assignment.get("target") or {}
+    if "groupId" in target:
+        target["groupId"] = group
+    if target.get("deviceAndAppManagementAssignmentFilterId"):
+        target["deviceAndAppManagementAssignmentFilterId"] = filters[rng.randrange(len(filters))]
+    # ids are "<object>_<group>" (or "<object>:<n>" for scripts): keep the form
+    old = assignment["id"]
+    sep = ":" if ":" in old else "_"
+    tail = target["groupId"] if sep == "_" and "groupId" in target else old.rpartition(sep)[2]
+    assignment["id"] = "%s%s%s" % (obj.get("id"), sep, tail)
 
 
 def main(argv=None):
@@ -127,6 +187,8 @@ def main(argv=None):
     p.add_argument("--out", required=True)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--tenants", type=int, default=1)
+    p.add_argument("--service", choices=("entra", "intune", "sharepoint"),
+                   help="only routes of this service")
     args = p.parse_args(argv)
     rng = random.Random(args.seed)
     routes = load_routes()

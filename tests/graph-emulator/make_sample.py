@@ -19,6 +19,8 @@ import random
 import shutil
 import uuid
 
+import sample_more
+
 TENANT_ID = "6f0e1c2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b"
 READER_ID = "2b7c9d1e-4f5a-4b6c-9d8e-7f6a5b4c3d2e"
 WRITER_ID = "8d4e2f1a-6b3c-4d5e-9f8a-1b2c3d4e5f6a"
@@ -30,7 +32,8 @@ READ_PERMISSIONS = [
     "Organization.Read.All", "Domain.Read.All", "RoleManagement.Read.Directory",
     "DeviceManagementConfiguration.Read.All", "DeviceManagementServiceConfig.Read.All",
     "DeviceManagementApps.Read.All", "DeviceManagementRBAC.Read.All",
-    "SharePointTenantSettings.Read.All", "AuditLog.Read.All"]
+    "SharePointTenantSettings.Read.All", "AuditLog.Read.All", "Agreement.Read.All",
+    "DeviceManagementManagedDevices.Read.All", "OnPremDirectorySynchronization.Read.All"]
 WRITE_PERMISSIONS = [
     "Policy.ReadWrite.ConditionalAccess", "Policy.ReadWrite.AuthenticationMethod",
     "Policy.ReadWrite.Authorization", "Policy.ReadWrite.SecurityDefaults",
@@ -39,7 +42,11 @@ WRITE_PERMISSIONS = [
     "Policy.ReadWrite.ApplicationConfiguration", "Policy.ReadWrite.DeviceConfiguration",
     "Directory.ReadWrite.All", "DeviceManagementConfiguration.ReadWrite.All",
     "DeviceManagementServiceConfig.ReadWrite.All", "DeviceManagementApps.ReadWrite.All",
-    "DeviceManagementRBAC.ReadWrite.All", "SharePointTenantSettings.ReadWrite.All"]
+    "DeviceManagementRBAC.ReadWrite.All", "SharePointTenantSettings.ReadWrite.All",
+    "Policy.ReadWrite.ApplicationConfiguration", "RoleManagement.ReadWrite.Directory",
+    "RoleManagementPolicy.ReadWrite.Directory", "Group.ReadWrite.All",
+    "Application.ReadWrite.All", "Agreement.ReadWrite.All", "AdministrativeUnit.ReadWrite.All",
+    "DeviceManagementManagedDevices.ReadWrite.All", "OnPremDirectorySynchronization.ReadWrite.All"]
 
 
 def gid():
@@ -627,6 +634,7 @@ def main():
     intune(args.testdata, put)
     sharepoint(args.testdata, put)
     audits(put, READER_ID)
+    sample_more.build(sample_more.reader(tdir), put)
     print("sample tenant written to", tdir)
 
 

@@ -51,6 +51,7 @@ class EmulatorTestCase(unittest.TestCase):
         cls._make_cert()
         cls._add_apps()
         cls._add_bare_tenant()
+        cls._add_unlisted_files()
         cls.faults_file = os.path.join(cls.work, "faults.json")
         cls.log_file = os.path.join(cls.work, "requests.log")
         cls.port_file = os.path.join(cls.work, "port")
@@ -113,6 +114,21 @@ class EmulatorTestCase(unittest.TestCase):
             json.dump({"name": "fabrikam", "licences": [], "apps": [
                 {"client_id": READER, "secrets": ["bare-secret"],
                  "permissions": ["Policy.Read.All", "DeviceManagementConfiguration.Read.All"]}]}, f)
+
+    @classmethod
+    def _add_unlisted_files(cls):
+        """State files routes.json does not describe, one a list answer as Graph
+        gives it, with top-level annotations beside "value"."""
+        tdir = os.path.join(cls.state, TENANT)
+        os.makedirs(os.path.join(tdir, "beta", "admin", "unlisted"))
+        with open(os.path.join(tdir, "beta", "admin", "unlisted", "things.json"), "w") as f:
+            json.dump({"@odata.context": "https://graph.microsoft.com/beta/$metadata#things",
+                       "@microsoft.graph.tips": "Use $select to choose only the properties "
+                                                "your app needs.",
+                       "value": [{"id": "t1", "displayName": "one"},
+                                 {"id": "t2", "displayName": "two"}]}, f)
+        with open(os.path.join(tdir, "beta", "admin", "unlisted", "setting.json"), "w") as f:
+            json.dump({"id": "setting", "enabled": True}, f)
 
     # --- helpers -------------------------------------------------------------
 
@@ -401,11 +417,14 @@ class ReadTests(EmulatorTestCase):
         token = self.token(WRITER, "demo-writer-secret-not-real")
         conn = self.connect()
         for r in routes:
-            status, _, doc = self.graph("GET", "/%s%s" % (r["version"], r["path"]), token=token,
-                                        conn=conn)
-            self.assertEqual(status, 200, (r["path"], doc))
-            if r["kind"] == "list":
-                self.assertTrue(doc["value"], r["path"])
+            query = "?$filter=scopeId eq '/' and scopeType eq 'DirectoryRole'".replace(" ", "%20") \
+                if r.get("required_filter") else ""
+            for version in r.get("versions", [r["version"]]):
+                status, _, doc = self.graph("GET", "/%s%s%s" % (version, r["path"], query),
+                                            token=token, conn=conn)
+                self.assertEqual(status, 200, (version, r["path"], doc))
+                if r["kind"] == "list":
+                    self.assertTrue(doc["value"], r["path"])
             if r["path"] in ("/identity/conditionalAccess/namedLocations",
                              "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations"):
                 self.assertTrue(all("@odata.type" in v for v in doc["value"]))
@@ -748,3 +767,270 @@ class LogTests(EmulatorTestCase):
         self.assertTrue(any(r["path"] == CA_POLICIES and r["tenant"] == TENANT and
                             r["status"] == 200 for r in records))
         self.assertTrue(any(r.get("batch_request_id") for r in records))
+
+
+COMPLIANCE = "/deviceManagement/deviceCompliancePolicies"
+ACTIONS = "scheduledActionsForRule($expand=scheduledActionConfigurations)"
+
+
+class FidelityTests(EmulatorTestCase):
+    """What a Graph client nobody here wrote would notice (issue 10)."""
+
+    def test_both_versions_with_beta_only_properties_in_beta(self):
+        items = {v: self.collect("/%s/identity/conditionalAccess/policies" % v)[0]
+                 for v in ("v1.0", "beta")}
+        self.assertEqual([p["id"] for p in items["v1.0"]], [p["id"] for p in items["beta"]])
+        self.assertIn("secureSignInSession", items["beta"][0]["sessionControls"])
+        self.assertNotIn("secureSignInSession", items["v1.0"][0]["sessionControls"] or {})
+        _, _, v1 = self.graph("GET", "/v1.0/policies/authenticationMethodsPolicy")
+        _, _, beta = self.graph("GET", "/beta/policies/authenticationMethodsPolicy")
+        self.assertIn("systemCredentialPreferences", beta)
+        self.assertNotIn("systemCredentialPreferences", v1)
+        self.assertEqual(v1["registrationEnforcement"], beta["registrationEnforcement"])
+        self.assertTrue(beta["@odata.context"].endswith("/beta/$metadata#policies/"
+                                                        "authenticationMethodsPolicy/$entity"))
+        # Intune at both versions, one data set; beta-only resources only in beta
+        self.assertEqual(self.collect("/v1.0" + COMPLIANCE)[0], self.collect("/beta" + COMPLIANCE)[0])
+        status, _, doc = self.graph("GET", "/v1.0/deviceManagement/configurationPolicies")
+        self.assertGraphError(status, doc, 404, "ResourceNotFound")
+
+    def test_a_write_at_one_version_is_read_at_the_other(self):
+        pol = self.sample("v1.0", "identity/conditionalAccess/policies")["value"][2]
+        status, _, _ = self.graph("PATCH", "/beta/identity/conditionalAccess/policies/" + pol["id"],
+                                  {"state": "disabled"}, client=WRITER)
+        self.assertEqual(status, 204)
+        _, _, doc = self.graph("GET", CA_POLICIES + "/" + pol["id"])
+        self.assertEqual(doc["state"], "disabled")
+
+    def test_assignments_and_compliance_actions_only_when_expanded(self):
+        path = "/beta" + COMPLIANCE
+        plain, _ = self.collect(path)
+        self.assertTrue(all("assignments" not in p and "scheduledActionsForRule" not in p
+                            for p in plain))
+        expanded, _ = self.collect(path + "?$expand=assignments," + ACTIONS)
+        stored = self.sample("v1.0", COMPLIANCE[1:])["value"]
+        self.assertEqual([p["assignments"] for p in expanded], [p["assignments"] for p in stored])
+        self.assertEqual([p["scheduledActionsForRule"] for p in expanded],
+                         [p["scheduledActionsForRule"] for p in stored])
+        for p in expanded:
+            self.assertTrue(p["scheduledActionsForRule"][0]["scheduledActionConfigurations"])
+            for a in p["assignments"]:
+                self.assertIn("@odata.type", a["target"])
+        # the navigation without its nested one: the rules, not their configurations
+        shallow, _ = self.collect(path + "?$expand=scheduledActionsForRule")
+        self.assertTrue(all("scheduledActionConfigurations" not in r
+                            for p in shallow for r in p["scheduledActionsForRule"]))
+        self.assertTrue(all("assignments" not in p for p in shallow))
+        # one object, and its sub-collections
+        first = stored[0]
+        _, _, doc = self.graph("GET", "%s/%s?$expand=%s" % (path, first["id"], ACTIONS))
+        self.assertEqual(doc["scheduledActionsForRule"], first["scheduledActionsForRule"])
+        self.assertNotIn("assignments", doc)
+        items, _ = self.collect("%s/%s/assignments" % (path, first["id"]))
+        self.assertEqual(items, first["assignments"])
+        items, _ = self.collect("%s/%s/scheduledActionsForRule" % (path, first["id"]))
+        self.assertTrue(all("scheduledActionConfigurations" not in r for r in items))
+        items, _ = self.collect("%s/%s/scheduledActionsForRule?$expand="
+                                "scheduledActionConfigurations" % (path, first["id"]))
+        self.assertEqual(items, first["scheduledActionsForRule"])
+        for bad in ("nothing", "assignments($expand=nothing)", "assignments($top=1)",
+                    "scheduledActionsForRule($expand=scheduledActionConfigurations"):
+            status, _, doc = self.graph("GET", "%s?$expand=%s" % (path, bad))
+            self.assertGraphError(status, doc, 400, "BadRequest")
+
+    def test_assign_replaces_the_assignments_and_leaves_an_audit_event(self):
+        first = self.sample("v1.0", COMPLIANCE[1:])["value"][1]
+        target = {"@odata.type": "#microsoft.graph.groupAssignmentTarget",
+                  "groupId": "11111111-2222-4333-8444-555555555555",
+                  "deviceAndAppManagementAssignmentFilterId": None,
+                  "deviceAndAppManagementAssignmentFilterType": "none"}
+        url = "/beta%s/%s/assign" % (COMPLIANCE, first["id"])
+        status, _, doc = self.graph("POST", url, {"assignments": [{"target": target}]})
+        self.assertGraphError(status, doc, 403, "Forbidden")
+        status, _, doc = self.graph("POST", url, {"assignments": [{"target": target}]},
+                                    client=WRITER)
+        self.assertEqual(status, 200, doc)
+        want = [{"id": "%s_%s" % (first["id"], target["groupId"]), "target": target}]
+        self.assertEqual(doc["value"], want)
+        items, _ = self.collect("/v1.0%s/%s/assignments" % (COMPLIANCE, first["id"]))
+        self.assertEqual(items, want)
+        _, _, doc = self.graph("GET", "/v1.0/deviceManagement/auditEvents?$top=1")
+        self.assertEqual(doc["value"][0]["resources"][0]["resourceId"], first["id"])
+        self.assertEqual(self.graph("GET", url)[0], 405)
+        status, _, doc = self.graph("POST", url, {"assignments": [{"id": "x"}]}, client=WRITER)
+        self.assertGraphError(status, doc, 400, "BadRequest")
+        status, _, _ = self.graph("POST", "/beta/deviceManagement/assignmentFilters/x/assign",
+                                  {"assignments": []}, client=WRITER)
+        self.assertEqual(status, 404)              # filters have no assignments
+
+    def test_every_intune_list_with_assignments_expands_them(self):
+        with open(os.path.join(HERE, "routes.json")) as f:
+            routes = json.load(f)["routes"]
+        token = self.token()
+        seen = 0
+        for r in routes:
+            if "assignments" not in r.get("expand", []):
+                continue
+            items, _ = self.collect("/%s%s?$expand=assignments" % (r["version"], r["path"]))
+            self.assertTrue(items and all(i["assignments"] for i in items), r["path"])
+            seen += 1
+        self.assertGreaterEqual(seen, 20)
+        self.assertTrue(token)
+
+    def test_batch_carries_expand_and_sub_collections(self):
+        first = self.sample("v1.0", COMPLIANCE[1:])["value"][0]
+        body = {"requests": [
+            {"id": "1", "method": "GET", "url": COMPLIANCE + "?$expand=assignments," + ACTIONS},
+            {"id": "2", "method": "GET", "url": "%s/%s/assignments" % (COMPLIANCE, first["id"])}]}
+        status, _, doc = self.graph("POST", "/beta/$batch", body)
+        self.assertEqual(status, 200)
+        got = {r["id"]: r for r in doc["responses"]}
+        self.assertEqual(got["1"]["status"], 200)
+        self.assertEqual(got["1"]["body"]["value"][0]["scheduledActionsForRule"],
+                         first["scheduledActionsForRule"])
+        self.assertEqual(got["2"]["body"]["value"], first["assignments"][:2])
+
+    def test_token_through_openid_discovery_by_hand(self):
+        """What MSAL does: instance discovery, the tenant's OpenID configuration,
+        then the token endpoint it names (never a URL the client made up)."""
+        base = "https://127.0.0.1:%d" % self.port
+        query = urllib.parse.urlencode({"api-version": "1.1", "authorization_endpoint":
+                                        "%s/contoso.onmicrosoft.com/oauth2/v2.0/authorize" % base})
+        status, _, inst = self.raw("GET", "/common/discovery/instance?" + query)
+        self.assertEqual(status, 200, inst)
+        self.assertNotIn("token_endpoint", inst)
+        self.assertIn("127.0.0.1:%d" % self.port, inst["metadata"][0]["aliases"])
+        url = urllib.parse.urlsplit(inst["tenant_discovery_endpoint"])
+        self.assertEqual("%s://%s" % (url.scheme, url.netloc), base)
+        status, _, conf = self.raw("GET", url.path)
+        self.assertEqual(status, 200, conf)
+        self.assertEqual(conf["issuer"], "%s/%s/v2.0" % (base, TENANT))   # named by domain
+        self.assertIn("client_secret_post", conf["token_endpoint_auth_methods_supported"])
+        token_url = urllib.parse.urlsplit(conf["token_endpoint"])
+        self.assertEqual(token_url.path, "/%s/oauth2/v2.0/token" % TENANT)
+        status, _, tok = self.raw("POST", token_url.path, urllib.parse.urlencode({
+            "grant_type": "client_credentials", "client_id": READER,
+            "client_secret": "demo-secret-not-real", "scope": SCOPE}),
+            {"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertEqual(status, 200, tok)
+        self.assertEqual(self.graph("GET", CA_POLICIES, token=tok["access_token"])[0], 200)
+        status, _, keys = self.raw("GET", urllib.parse.urlsplit(conf["jwks_uri"]).path)
+        self.assertEqual((status, keys), (200, {"keys": []}))
+        # the multi-tenant authorities keep their name; an unknown tenant is AADSTS90002
+        _, _, common = self.raw("GET", "/organizations/v2.0/.well-known/openid-configuration")
+        self.assertEqual(common["issuer"], base + "/{tenantid}/v2.0")
+        status, _, doc = self.raw("GET", "/%s/v2.0/.well-known/openid-configuration" % uuid.uuid4())
+        self.assertEqual((status, doc["error"], doc["error_codes"]), (400, "invalid_tenant", [90002]))
+        status, _, doc = self.raw("GET", "/common/discovery/instance")
+        self.assertEqual(status, 400)
+
+    def test_links_follow_the_host_the_client_used(self):
+        host = "localhost:%d" % self.port
+        _, _, doc = self.graph("GET", CA_POLICIES, headers={"Host": host})
+        self.assertTrue(doc["@odata.context"].startswith("https://%s/v1.0/$metadata#" % host))
+        self.assertTrue(doc["@odata.nextLink"].startswith("https://%s/v1.0/" % host))
+        _, _, conf = self.raw("GET", "/%s/v2.0/.well-known/openid-configuration" % TENANT,
+                              headers={"Host": host})
+        self.assertTrue(conf["token_endpoint"].startswith("https://%s/" % host))
+        # a Host header that is no host name is not echoed into links
+        _, _, doc = self.graph("GET", CA_POLICIES, headers={"Host": "evil/path?x"})
+        self.assertTrue(doc["@odata.nextLink"].startswith("https://127.0.0.1:%d/" % self.port))
+
+    def test_orderby_count_search_and_unknown_options(self):
+        path = "/v1.0/deviceManagement/deviceCompliancePolicies"
+        items, _ = self.collect(path + "?$orderby=displayName%20desc")
+        names = [i["displayName"] for i in items]
+        self.assertEqual(names, sorted(names, key=str.lower, reverse=True))
+        _, _, doc = self.graph("GET", path + "?$count=true")
+        self.assertEqual(doc["@odata.count"], 4)
+        self.assertEqual(len(doc["value"]), 2)                 # --page-size 2
+        self.assertNotIn("@odata.count", self.graph("GET", path + "?$count=false")[2])
+        for query, code in (("$count=maybe", "BadRequest"), ("$orderby=a%20b%20c", "BadRequest"),
+                            ("$foo=1", "BadRequest"), ("$skip=1", "BadRequest")):
+            status, _, doc = self.graph("GET", "%s?%s" % (path, query))
+            self.assertGraphError(status, doc, 400, code)
+        self.assertIn("$foo", self.graph("GET", path + "?$foo=1")[2]["error"]["message"])
+        self.assertEqual(self.graph("GET", path + "?api-version=2&foo=1")[0], 200)   # ignored
+        # Conditional Access: no $orderby, no $search
+        for query in ("$orderby=displayName", '$search="block"'):
+            status, _, doc = self.graph("GET", CA_POLICIES + "?" + urllib.parse.quote(query, "=$"))
+            self.assertGraphError(status, doc, 400, "Request_UnsupportedQuery")
+        # directory objects: $count and $search only with ConsistencyLevel: eventual
+        search = "/v1.0/groups?$search=" + urllib.parse.quote('"displayName:Intune"')
+        for url in (search, "/v1.0/groups?$count=true"):
+            status, _, doc = self.graph("GET", url)
+            self.assertGraphError(status, doc, 400, "Request_UnsupportedQuery")
+        eventual = {"ConsistencyLevel": "eventual"}
+        _, _, doc = self.graph("GET", search + "&$count=true&$top=10", headers=eventual)
+        self.assertEqual(doc["@odata.count"], 4)
+        self.assertTrue(all(g["displayName"].startswith("Intune") for g in doc["value"]))
+        status, _, doc = self.graph("GET", "/v1.0/groups?$search=Intune", headers=eventual)
+        self.assertEqual(status, 400)                          # the value must be quoted
+        # mobile apps are searchable without the header (Intune)
+        _, _, doc = self.graph("GET", "/beta/deviceAppManagement/mobileApps?$search=" +
+                               urllib.parse.quote('"authenticator"'))
+        self.assertEqual([a["displayName"] for a in doc["value"]], ["Microsoft Authenticator"])
+
+    def test_required_filter(self):
+        path = "/v1.0/policies/roleManagementPolicies"
+        status, _, doc = self.graph("GET", path)
+        self.assertGraphError(status, doc, 400, "BadRequest")
+        flt = urllib.parse.quote("scopeId eq '/' and scopeType eq 'DirectoryRole'")
+        items, _ = self.collect("%s?$filter=%s&$expand=rules" % (path, flt))
+        self.assertTrue(items and all(p["rules"] and "effectiveRules" not in p for p in items))
+
+    def test_unlisted_paths_are_readable_with_any_token(self):
+        cert_token = self.assertion_request(self.assertion())[2]["access_token"]  # Policy.Read.All
+        items, pages = self.collect("/beta/admin/unlisted/things")
+        self.assertEqual(([i["id"] for i in items], pages), (["t1", "t2"], 1))
+        status, _, doc = self.graph("GET", "/beta/admin/unlisted/things/t2", token=cert_token)
+        self.assertEqual((status, doc["displayName"]), (200, "two"))
+        status, _, doc = self.graph("GET", "/beta/admin/unlisted/setting", token=cert_token)
+        self.assertEqual((status, doc["enabled"]), (200, True))
+        # writing still needs Directory.ReadWrite.All
+        status, _, doc = self.graph("PATCH", "/beta/admin/unlisted/setting", {"enabled": False})
+        self.assertGraphError(status, doc, 403, "Authorization_RequestDenied")
+        status, _, _ = self.graph("PATCH", "/beta/admin/unlisted/setting", {"enabled": False},
+                                  client=WRITER)
+        self.assertEqual(status, 204)
+
+
+class GenStateTests(unittest.TestCase):
+    def test_generated_references_point_at_objects_of_the_tenant(self):
+        out = tempfile.mkdtemp(prefix="gen-state-test-")
+        try:
+            subprocess.run([sys.executable, os.path.join(HERE, "gen_state.py"), "--objects", "600",
+                            "--collectors", "30", "--out", out, "--service", "intune"],
+                           check=True, capture_output=True)
+            tdir = os.path.join(out, TENANT)
+
+            def load(version, path):
+                with open(os.path.join(tdir, version, *path.split("/")) + ".json") as f:
+                    return json.load(f)["value"]
+            groups = {g["id"] for g in load("v1.0", "groups")}
+            filters = {f["id"] for f in load("beta", "deviceManagement/assignmentFilters")}
+            tags = {t["id"] for t in load("beta", "deviceManagement/roleScopeTags")}
+            checked = 0
+            for root, _, files in os.walk(tdir):
+                for name in files:
+                    if name == "_tenant.json":
+                        continue
+                    with open(os.path.join(root, name)) as f:
+                        doc = json.load(f)
+                    for obj in doc.get("value", []) if isinstance(doc.get("value"), list) else []:
+                        self.assertLessEqual(set(obj.get("roleScopeTagIds") or []), tags, name)
+                        ids = set()
+                        for a in obj.get("assignments") or []:
+                            t = a["target"]
+                            if "groupId" in t:
+                                self.assertIn(t["groupId"], groups, name)
+                            flt = t.get("deviceAndAppManagementAssignmentFilterId")
+                            if flt:
+                                self.assertIn(flt, filters, name)
+                            self.assertTrue(a["id"].startswith(obj["id"]), name)
+                            ids.add(a["id"])
+                            checked += 1
+                        self.assertEqual(len(ids), len(obj.get("assignments") or []), name)
+            self.assertGreater(checked, 300)
+        finally:
+            shutil.rmtree(out, ignore_errors=True)

@@ -114,7 +114,7 @@ lacks "$out" "COLLECTOR"
 
 # Throttling on the way is honoured (fractional Retry-After) and leaves the row readable.
 cat >faults.json <<'EOF'
-{"rules": [{"path": "/v1.0/identity/conditionalAccess/policies", "status": 429,
+{"rules": [{"path": "/beta/identity/conditionalAccess/policies", "status": 429,
             "retry_after": "0.3", "times": 2}]}
 EOF
 sleep 0.3 # the emulator re-reads the file at most every 0.2 s

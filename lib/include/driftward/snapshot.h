@@ -20,6 +20,8 @@
 
 /* The file in each tenant's tree that says how complete each collector is. */
 #define DW_STATUS_FILE "_status.json"
+/* The file that names the groups, filters and scope tags objects refer to by id. */
+#define DW_NAMES_FILE "_names.json"
 
 /*
  * Whether a collector can be read, as a snapshot records it in _status.json

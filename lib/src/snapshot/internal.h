@@ -62,6 +62,9 @@ void dw_snapshot__preflight_row(struct dw_preflight_row *row, const struct dw_gr
 /* collect.c: turns a finished read into staged files, or keeps the previous ones. */
 int collect_stage(struct tenant_run *tr, struct collector_run *cr, struct dw_error *err);
 
+/* names.c: _names.json from this run's objects (or the previous one, kept). */
+int names_stage(struct tenant_run *tr, struct dw_error *err);
+
 /* audit.c */
 int audit_submit(struct tenant_run *tr, int64_t since);
 int audit_trailers(struct tenant_run *tr, struct dw_trailer **out, size_t *n, char ***strings);

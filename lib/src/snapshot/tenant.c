@@ -118,7 +118,7 @@ static int count_object_change(const char *path, enum dw_store_change change, vo
 {
 	struct dw_snapshot_tenant *t = payload;
 
-	if (strcmp(path, DW_STATUS_FILE) == 0)
+	if (strcmp(path, DW_STATUS_FILE) == 0 || strcmp(path, DW_NAMES_FILE) == 0)
 		return 0;
 	if (change == DW_STORE_ADDED)
 		t->added++;
@@ -209,6 +209,7 @@ int tenant_finish(struct tenant_run *tr, bool do_push, struct dw_error *err)
 		if (dw_collector_status_incomplete(tr->collectors[i].report->status))
 			t->incomplete++;
 	}
+	r = r ?: names_stage(tr, err);
 	r = r ?: stage_status(tr, err);
 	r = r ?: commit(tr, err);
 	if (r == 0 && do_push && tr->ctx->cfg->agent.remote) {

@@ -7,7 +7,8 @@
 #
 # usage: tests/bench/graph/bench.sh [BUILD_DIR] [CONCURRENCY...]
 #   BUILD_DIR defaults to build/gcc (configured and built); CONCURRENCY to "16 4".
-# Environment: OBJECTS, COLLECTORS, LATENCY_MS, PAGE_SIZE, RUNS (best of, 3);
+# Environment: OBJECTS, COLLECTORS, LATENCY_MS, PAGE_SIZE, RUNS (best of, 3),
+# EXPAND (1: Intune objects with their assignments, as the catalog reads them);
 # WARM_CONNECTIONS=1 opens as many connections as requests may run at once
 # before timing (the token is always fetched before); EMU_LOG=FILE keeps the
 # emulator's request log; BENCH_WRAP="perf record -g" runs the client under it.
@@ -56,6 +57,25 @@ for f in sys.stdin.read().split():
     kind = "list" if isinstance(doc, dict) and isinstance(doc.get("value"), list) else "singleton"
     print(version, "/" + path, kind)
 ' "$work/state/$tenant" >"$work/collectors.txt"
+# Intune objects are read with their assignments (and compliance policies with
+# their actions), as the catalog reads them; EXPAND=0 reads the bare objects.
+if [ "${EXPAND:-1}" = 1 ]; then
+	python3 - "$work/state/$tenant" "$work/collectors.txt" <<'PY'
+import json, sys
+tdir, listing = sys.argv[1:]
+out = []
+for line in open(listing):
+    version, path, kind = line.split()
+    doc = json.load(open("%s/%s%s.json" % (tdir, version, path)))
+    items = doc.get("value") if isinstance(doc.get("value"), list) else []
+    if any("assignments" in o for o in items[:1]):
+        path += "?$expand=assignments"
+        if any("scheduledActionsForRule" in o for o in items[:1]):
+            path += ",scheduledActionsForRule($expand=scheduledActionConfigurations)"
+    out.append("%s %s %s\n" % (version, path, kind))
+open(listing, "w").writelines(out)
+PY
+fi
 
 echo "{\"latency_ms\": $latency_ms}" >"$work/faults.json"
 python3 "$emu/emulator.py" --state "$work/state" --port-file "$work/port" \
