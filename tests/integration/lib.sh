@@ -4,7 +4,8 @@ set -euo pipefail
 
 : "${DW_BIN:?DW_BIN must name the driftward binary}"
 : "${DW_SOURCE_DIR:?DW_SOURCE_DIR must name the source tree}"
-DW_SHARED_DIR=${DW_SHARED_DIR:-$DW_SOURCE_DIR/../shared}
+# the vendored reference data (tests/vectors/README.md)
+DW_VECTORS=$DW_SOURCE_DIR/tests/vectors
 
 TEST_NAME=$(basename "$0" .sh)
 SCRATCH=$(mktemp -d "/tmp/dw-$TEST_NAME-XXXXXX")
