@@ -12,7 +12,6 @@ rules=(
 	"openssl/:lib/src/crypto/"
 	"git2:lib/src/store/"
 	"yaml.h:lib/src/yaml/"
-	"cjson/:lib/src/json/"
 	"ini.h:lib/src/config/"
 )
 
