@@ -15,6 +15,18 @@
 #include "driftward/diag.h"
 #include "driftward/preflight.h"
 
+/* "catalog: NAME (N collectors)" for each catalog file read, the built-in one first. */
+static void print_catalog_files(const struct dw_catalog *catalog)
+{
+	size_t i, n;
+
+	for (i = 0; i < catalog->nfiles; i++) {
+		n = catalog->files[i].collectors;
+		printf("catalog: %s (%zu collector%s)\n", catalog->files[i].name, n,
+		       n == 1 ? "" : "s");
+	}
+}
+
 /*
  * The built-in and extra collector catalogs, and each tenant's `collectors`
  * against them. The catalog is handed on in @out (NULL when it has problems).
@@ -37,7 +49,7 @@ static int check_catalog(const struct cli *cli, const struct dw_config *cfg,
 		fprintf(stderr, "collector catalog: %zu problem%s found\n", diags.errors,
 		        diags.errors == 1 ? "" : "s");
 	else if (cli->verbosity >= 0)
-		printf("%s: ok (%zu collectors)\n", cfg->agent.catalog, catalog->count);
+		print_catalog_files(catalog);
 	if (r < 0) {
 		dw_catalog_free(catalog);
 		catalog = NULL;
@@ -155,9 +167,10 @@ const struct command cmd_check = {
 	.run = run_check,
 	.summary = "validate the configuration",
 	.usage = "usage: driftward check [--config FILE] [--online [-t TENANT]]\n\n"
-	         "Reads the configuration and the collector catalog and reports every problem\n"
-	         "as file:line: message, then checks the key file and that every tenant's\n"
-	         "secret decrypts.\n\n"
+	         "Reads the configuration and the collector catalogs (the built-in one and any\n"
+	         "extra files, each named with its number of collectors) and reports every\n"
+	         "problem as file:line: message, then checks the key file and that every\n"
+	         "tenant's secret decrypts.\n\n"
 	         "  --online           also get a token for each tenant and read each of its\n"
 	         "                     collectors once: readable, forbidden (naming the Graph\n"
 	         "                     permission to grant), not licensed, or error\n"

@@ -1,8 +1,7 @@
 /*
  * driftward init: creates the state repository (bare, main seeded with the
- * shipped baselines) and the key file when there is none. Running it again is
- * harmless: an existing driftward repository and an existing key file are
- * left as they are.
+ * shipped baselines, compiled into driftward) and the key file when there is none. Running it again
+ * is harmless: an existing driftward repository and an existing key file are left as they are.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -25,11 +24,11 @@ static int init_repo(struct cli *cli, const struct dw_config *cfg, const char *b
 
 	if (dw_store_init(cfg->agent.state_repo, baselines, NULL, &result, &err) < 0)
 		return print_error(&err);
-	if (cli->verbosity >= 0)
-		printf(result == DW_STORE_CREATED
-		               ? "%s: state repository created, main seeded from %s\n"
-		               : "%s: already initialised\n",
-		       cfg->agent.state_repo, baselines);
+	if (cli->verbosity >= 0 && result == DW_STORE_CREATED)
+		printf("%s: state repository created, main seeded from %s\n", cfg->agent.state_repo,
+		       baselines ? baselines : "the built-in baselines");
+	else if (cli->verbosity >= 0)
+		printf("%s: already initialised\n", cfg->agent.state_repo);
 	return EXIT_DONE;
 }
 
@@ -56,7 +55,7 @@ static int run_init(struct cli *cli, int argc, char **argv)
 {
 	static const struct option options[] = { { "baselines", required_argument, NULL, 'b' },
 		                                 { NULL, 0, NULL, 0 } };
-	const char *baselines = dw_store_default_seed_dir();
+	const char *baselines = NULL; /* the ones compiled in */
 	struct dw_config *cfg = NULL;
 	int c, status;
 
@@ -90,6 +89,6 @@ const struct command cmd_init = {
 	        "baselines, and writes a new key file at key_file (mode 0600) when there is none.\n"
 	        "An existing driftward repository and an existing key file are left as they are;\n"
 	        "any other non-empty state_repo is refused.\n\n"
-	        "  --baselines DIR      the baselines to seed main with (default: the installed\n"
-	        "                       ones, in driftward's data directory)\n",
+	        "  --baselines DIR      the baselines to seed main with (default: the shipped\n"
+	        "                       ones, compiled into driftward)\n",
 };

@@ -26,7 +26,7 @@ for _ in $(seq 1 200); do [ -s emulator.port ] && break; sleep 0.05; done
 [ -s emulator.port ] || { cat emulator.out >&2; echo "demo: the emulator did not start" >&2; exit 1; }
 port=$(cat emulator.port)
 cp emulator-ca/ca.pem emulator-ca.pem
-sed -e "s/@PORT@/$port/" -e "s|@CATALOG@|$top/config/collectors.yaml|" \
+sed -e "s/@PORT@/$port/" \
 	"$top/config/demo/driftward.ini" >driftward.ini
 
 # What an admin does in the portal, done here through the emulator's Graph.
@@ -44,8 +44,8 @@ admin_patch() {
 say "the Graph emulator serves the sample tenant contoso on https://127.0.0.1:$port"
 step driftward --version
 "$bin" --version
-step driftward init --baselines "$top/baselines"
-"$bin" --config driftward.ini init --baselines "$top/baselines"
+step driftward init
+"$bin" --config driftward.ini init
 step "printf demo-secret-not-real | driftward secret set contoso"
 printf 'demo-secret-not-real' | "$bin" --config driftward.ini secret set contoso
 step driftward check

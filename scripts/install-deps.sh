@@ -8,7 +8,7 @@ packages=(
 	# build
 	gcc make cmake pkg-config clang clang-format git
 	# libraries (each used from one area of lib/src)
-	libcurl4-openssl-dev libssl-dev libgit2-dev libyaml-dev libcjson-dev libinih-dev
+	libcurl4-openssl-dev libssl-dev libgit2-dev libyaml-dev libinih-dev
 	# tests: unit tests, sanitizers, fuzzing, and the real tools we check against
 	libcmocka-dev libclang-rt-14-dev age jq openssl python3 systemd
 )

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Build sample/ (the contoso demo tenant) from Microsoft's published payloads.
 
-    python3 tests/graph-emulator/make_sample.py [--testdata ../shared/testdata/graph] [--out DIR]
+    python3 tests/graph-emulator/make_sample.py [--testdata tests/vectors/graph] [--out DIR]
 
 The output is committed; run this only to regenerate it.  It starts from the
-real API-reference examples in shared/testdata/graph and fixes the
+real API-reference examples in tests/vectors/graph and fixes the
 documentation artefacts SOURCES.txt lists: Intune entities wrapped in
 {"value": {...}}, placeholder or non-hex GUIDs, "Display Name value" strings.
 Collections get several objects with varied names.  Ids come from a seeded
@@ -611,8 +611,7 @@ def tenant_meta():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--testdata", default=os.path.join(HERE, "..", "..", "..", "shared",
-                                                           "testdata", "graph"))
+    parser.add_argument("--testdata", default=os.path.join(HERE, "..", "vectors", "graph"))
     parser.add_argument("--out", default=os.path.join(HERE, "sample"))
     args = parser.parse_args()
     tdir = os.path.join(args.out, TENANT_ID)

@@ -4,7 +4,8 @@ set -euo pipefail
 
 : "${DW_BIN:?DW_BIN must name the driftward binary}"
 : "${DW_SOURCE_DIR:?DW_SOURCE_DIR must name the source tree}"
-DW_SHARED_DIR=${DW_SHARED_DIR:-$DW_SOURCE_DIR/../shared}
+# the vendored reference data (tests/vectors/README.md)
+DW_VECTORS=$DW_SOURCE_DIR/tests/vectors
 
 TEST_NAME=$(basename "$0" .sh)
 SCRATCH=$(mktemp -d "/tmp/dw-$TEST_NAME-XXXXXX")
@@ -135,7 +136,6 @@ key_file = key.txt
 graph_url = $EMU_URL
 login_url = $EMU_URL
 ca_file = $EMU_CA
-catalog = $DW_SOURCE_DIR/config/collectors.yaml
 ${1:-}
 
 [tenant contoso]
@@ -143,7 +143,7 @@ tenant_id = $SAMPLE_TENANT
 client_id = $SAMPLE_CLIENT
 secret_file = contoso.age
 INI
-	"$DW_BIN" --config driftward.ini init --baselines "$DW_SOURCE_DIR/baselines" >/dev/null 2>&1 ||
+	"$DW_BIN" --config driftward.ini init >/dev/null 2>&1 ||
 		fail "driftward init failed"
 	printf '%s' "$SAMPLE_SECRET" | "$DW_BIN" --config driftward.ini secret set contoso \
 		>/dev/null 2>&1 || fail "secret set failed"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# `driftward check` and the collector catalog: the shipped catalog loads, extra
-# catalogs are validated with file:line:col, every tenant's `collectors` names
-# known collectors, and a missing built-in catalog is a clear error.
+# `driftward check` and the collector catalog: the catalog compiled into the
+# binary works with no file installed (from the build tree, a copy of the binary
+# alone, and after cmake --install), each catalog read is named with its own
+# count, extra catalogs are validated with file:line:col, and every tenant's
+# `collectors` names known collectors.
 . "$(dirname "$0")/lib.sh"
 
 TENANT=6f0e1c2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b
@@ -28,15 +30,37 @@ collectors = $3
 INI
 }
 
-# The shipped catalog, all collectors.
+# count_of NAME: the collector count `check` printed for catalog NAME
+count_of() {
+	local line
+	line=$(grep -F "catalog: $1 (" <<<"$out") || fail "no line for catalog $1 in: $out"
+	sed -n 's/.*(\([0-9]*\) collectors\{0,1\})$/\1/p' <<<"$line"
+}
+
+# The shipped file named by `catalog`, all collectors.
 write_config "catalog = $CATALOG" "" all
 run 0 "$DW_BIN" check --config dw.ini
-contains "$out" "collectors.yaml: ok ("
-n=$(sed -n 's/.*collectors.yaml: ok (\([0-9]*\) collectors).*/\1/p' <<<"$out")
+n=$(count_of "$CATALOG")
 [ "$n" -ge 30 ] || fail "only $n collectors in the shipped catalog"
+lacks "$out" "built-in"
+
+# No `catalog` key: the built-in catalog, the same collectors, from any directory.
+write_config "" "" all
+run 0 env -C / "$DW_BIN" check --config "$SCRATCH/dw.ini"
+[ "$(count_of built-in)" = "$n" ] || fail "built-in: $(count_of built-in) collectors, file: $n"
+# the binary alone, copied where no source tree or installed file is near it
+mkdir alone && cp "$DW_BIN" alone/driftward
+run 0 alone/driftward check --config dw.ini
+[ "$(count_of built-in)" = "$n" ] || fail "a copied binary lost its catalog"
+# and installed: the binary and the example configuration, no data files beside them
+cmake --install "$DW_BUILD_DIR" --prefix "$SCRATCH/inst" >install.log 2>&1 ||
+	fail "cmake --install: $(cat install.log)"
+[ ! -e inst/share/driftward ] || fail "data files installed: $(ls -R inst/share/driftward)"
+run 0 inst/bin/driftward check --config dw.ini
+[ "$(count_of built-in)" = "$n" ] || fail "the installed binary lost its catalog"
 
 # A tenant naming collectors: unknown ones are reported at the tenant's section.
-write_config "catalog = $CATALOG" "" "namedLocations, ConditionalAccessPolicies, exchangeMailboxes"
+write_config "" "" "namedLocations, ConditionalAccessPolicies, exchangeMailboxes"
 run 1 "$DW_BIN" check --config dw.ini
 contains "$err" "dw.ini:7: error: tenant 'contoso': collectors: unknown collector 'ConditionalAccessPolicies' (did you mean 'conditionalAccessPolicies'?)"
 contains "$err" "dw.ini:7: error: tenant 'contoso': collectors: unknown collector 'exchangeMailboxes'"
@@ -56,10 +80,13 @@ collectors:
     sets: [{path: /keyCredentials, sortKey: keyId}]
     permissions: {read: [Application.Read.All]}
 YAML
-write_config "catalog = $CATALOG" "catalogs = mine.yaml" "applications, namedLocations"
+write_config "" "catalogs = mine.yaml" "applications, namedLocations"
 run 0 "$DW_BIN" check --config dw.ini
-# the built-in catalog's collectors and the user's one
-contains "$out" "($(($(grep -c '^  - name:' "$CATALOG") + 1)) collectors)"
+# each catalog with its own count, the built-in one first
+[ "$(count_of built-in)" = "$n" ] || fail "the extra file's collector counted as built-in"
+contains "$out" "catalog: ./mine.yaml (1 collector)"
+[ "$(grep -n 'catalog: built-in' <<<"$out" | cut -d: -f1)" -lt \
+	"$(grep -n 'catalog: ./mine.yaml' <<<"$out" | cut -d: -f1)" ] || fail "order: $out"
 
 # Its mistakes, each at its line and column.
 cat >mine.yaml <<'YAML'
@@ -87,16 +114,10 @@ sed -i '/enabled: yes/d' mine.yaml
 run 1 "$DW_BIN" check --config dw.ini
 contains "$err" "mine.yaml:8:14: error: collectors of an extra catalog are read-only: restore.method must be none"
 contains "$err" "mine.yaml:9:12: error: 'keyCredentials' is not a JSON Pointer"
-contains "$err" "mine.yaml:11:11: error: duplicate collector 'namedLocations' (first defined at $CATALOG:"
+# the built-in catalog's lines are those of config/collectors.yaml
+line=$(grep -n -- '- name: namedLocations$' "$CATALOG" | cut -d: -f1)
+contains "$err" "mine.yaml:11:11: error: duplicate collector 'namedLocations' (first defined at built-in:$line)"
 contains "$err" "collector catalog: 3 problems found"
-
-# No `catalog` key and nothing installed at the default: a clear error, naming the key.
-write_config "" "" all
-if [ ! -e /usr/local/share/driftward/collectors.yaml ] && [ ! -e /usr/share/driftward/collectors.yaml ]; then
-	run 1 "$DW_BIN" check --config dw.ini
-	contains "$err" "collectors.yaml: error: cannot open: No such file or directory (the built-in collector catalog"
-	contains "$err" "set \`catalog\` in [agent]"
-fi
 
 # A catalog key naming a missing file is a configuration error with its line.
 write_config "catalog = nowhere.yaml" "" all

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# driftward init: a bare state repository with main seeded from baselines/,
-# a key file that age itself accepts, idempotent re-runs, and a refusal to
-# take over a repository or directory driftward did not create.
+# driftward init: a bare state repository with main seeded from the baselines
+# compiled into the binary (or a directory given with --baselines), a key file
+# that age itself accepts, idempotent re-runs, and a refusal to take over a
+# repository or directory driftward did not create.
 . "$(dirname "$0")/lib.sh"
 
 TENANT=6f0e1c2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b
@@ -21,21 +22,25 @@ secret_file = contoso.age
 INI
 }
 
+# the binary alone, copied where no source tree or installed file is near it
+mkdir alone && cp "$DW_BIN" alone/driftward
 write_config d.ini state.git
-run 0 "$DW_BIN" init --config d.ini --baselines "$BASELINES"
-contains "$out" "state repository created"
+run 0 alone/driftward init --config d.ini
+contains "$out" "state repository created, main seeded from the built-in baselines"
 contains "$out" "key file written; its recipient is age1"
 recipient=${out##*recipient is }
 
 git --git-dir=state.git rev-parse --is-bare-repository | grep -qx true || fail "not bare"
 [ "$(git --git-dir=state.git symbolic-ref HEAD)" = refs/heads/main ] || fail "HEAD is not main"
 [ "$(git --git-dir=state.git config driftward.repositoryformat)" = 1 ] || fail "no marker"
-# main holds exactly the shipped baselines, byte for byte
-expected=$(cd "$BASELINES" && find . -type f ! -name '.*' | sed 's|^\./|baselines/|' | sort)
+# main holds exactly the source tree's baselines/, byte for byte
+expected=$(cd "$DW_SOURCE_DIR" && find baselines -type f ! -path '*/.*' | sort)
 actual=$(git --git-dir=state.git ls-tree -r --name-only main | sort)
 [ "$expected" = "$actual" ] || fail "main holds '$actual', expected '$expected'"
-git --git-dir=state.git show main:baselines/README.md | cmp -s - "$BASELINES/README.md" ||
-	fail "baselines/README.md differs from the source"
+while IFS= read -r f; do
+	git --git-dir=state.git show "main:$f" | cmp -s - "$DW_SOURCE_DIR/$f" ||
+		fail "$f differs from the source"
+done <<<"$expected"
 [ "$(git --git-dir=state.git rev-list --count main)" = 1 ] || fail "main is not one commit"
 git --git-dir=state.git log -1 --format=%an main | grep -qx driftward || fail "author"
 git --git-dir=state.git fsck --strict --no-progress || fail "fsck"
@@ -63,6 +68,14 @@ write_config k.ini k.git
 cp key.txt key.txt.orig
 run 0 "$DW_BIN" init --config k.ini --baselines "$BASELINES"
 cmp -s key.txt key.txt.orig || fail "init overwrote an existing key file"
+
+# --baselines DIR seeds main with that directory instead of the built-in baselines
+mkdir -p mine/entra && echo 'schema: x' >mine/entra/rule.yaml
+write_config s.ini s.git
+run 0 "$DW_BIN" init --config s.ini --baselines mine
+contains "$out" "main seeded from mine"
+[ "$(git --git-dir=s.git ls-tree -r --name-only main)" = baselines/entra/rule.yaml ] ||
+	fail "main of s.git: $(git --git-dir=s.git ls-tree -r --name-only main)"
 
 # someone else's repository is refused
 git init -q --bare other.git

@@ -4,7 +4,7 @@
 # with FILE:line:col on stderr, nothing on stdout and exit status 1.
 . "$(dirname "$0")/lib.sh"
 
-jcs=$DW_SHARED_DIR/testdata/jcs
+jcs=$DW_VECTORS/jcs
 for input in "$jcs"/input/*.json; do
 	name=$(basename "$input")
 	"$DW_BIN" json canon --compact "$input" >"$name.compact"

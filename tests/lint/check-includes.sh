@@ -12,7 +12,6 @@ rules=(
 	"openssl/:lib/src/crypto/"
 	"git2:lib/src/store/"
 	"yaml.h:lib/src/yaml/"
-	"cjson/:lib/src/json/"
 	"ini.h:lib/src/config/"
 )
 
@@ -41,7 +40,7 @@ done < <(grep -lE '#[[:space:]]*include[[:space:]]*"(driftward/(config|catalog|k
 while IFS= read -r file; do
 	echo "$file: agent/ must use the public API in lib/include only"
 	status=1
-done < <(grep -lE '#[[:space:]]*include[[:space:]]*"(util|config|json|yaml|crypto|http|graph|store|baseline|restore)/' agent/*.c agent/*.h 2>/dev/null)
+done < <(grep -lE '#[[:space:]]*include[[:space:]]*"(util|config|json|yaml|crypto|http|graph|store|baseline|restore|catalog|snapshot|builtin)/' agent/*.c agent/*.h 2>/dev/null)
 
 [ $status -eq 0 ] && echo "includes: ok"
 exit $status

@@ -1,5 +1,5 @@
 /*
- * The C2SP CCTV age vectors (../shared/testdata/age/vectors): every vector is
+ * The C2SP CCTV age vectors (tests/vectors/age/vectors): every vector is
  * decrypted and must end in exactly its expected class (success, armor,
  * header, HMAC, payload failure, no match), and the plaintext released must
  * hash to the vector's payload hash, including the part released before a
@@ -197,18 +197,17 @@ static void run_vector(void **state)
 /* Decompresses the vectors into the build directory (zlib only in the test helper). */
 static void prepare(void)
 {
-	const char *src = getenv("DW_SOURCE_DIR"), *shared = getenv("DW_SHARED_DIR");
-	const char *build = getenv("DW_BUILD_DIR");
+	const char *src = getenv("DW_SOURCE_DIR"), *build = getenv("DW_BUILD_DIR");
 	char cmd[16384];
 
-	if (!src || !shared || !build) {
-		fprintf(stderr, "DW_SOURCE_DIR, DW_SHARED_DIR and DW_BUILD_DIR must be set\n");
+	if (!src || !build) {
+		fprintf(stderr, "DW_SOURCE_DIR and DW_BUILD_DIR must be set\n");
 		exit(1);
 	}
 	snprintf(vector_dir, sizeof(vector_dir), "%s/age-vectors", build);
 	snprintf(cmd, sizeof(cmd),
-	         "python3 '%s/tests/unit/test_age_vectors.py' '%s/testdata/age/vectors' '%s'", src,
-	         shared, vector_dir);
+	         "python3 '%s/tests/unit/test_age_vectors.py' '%s/tests/vectors/age/vectors' '%s'",
+	         src, src, vector_dir);
 	if (system(cmd) != 0) {
 		fprintf(stderr, "could not prepare the vectors: %s\n", cmd);
 		exit(1);

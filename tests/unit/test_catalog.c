@@ -560,8 +560,65 @@ static void test_missing_builtin_catalog(void **state)
 	assert_int_equal(d.errors, 1);
 	assert_string_equal(dw_diag_format(&d.items[0], line, sizeof(line)),
 	                    "/nonexistent/collectors.yaml: error: cannot open: No such file or "
-	                    "directory (the built-in collector catalog, installed with driftward; "
-	                    "set `catalog` in [agent] to its path)");
+	                    "directory (set by `catalog` in [agent]; without that key the "
+	                    "built-in catalog is used)");
+	dw_diags_release(&d);
+}
+
+/* No path: the catalog compiled into driftward, the same collectors as the shipped file. */
+static void builtin_catalog_is_the_shipped_file(void **state)
+{
+	struct dw_catalog *file = load_shipped(), *builtin = NULL;
+	struct dw_diags d;
+	size_t i;
+
+	(void)state;
+	dw_diags_init(&d);
+	assert_int_equal(dw_catalog_load(NULL, NULL, &builtin, &d), 0);
+	assert_int_equal(d.count, 0);
+	assert_int_equal(builtin->count, file->count);
+	for (i = 0; i < file->count; i++) {
+		assert_string_equal(builtin->collectors[i].name, file->collectors[i].name);
+		assert_string_equal(builtin->collectors[i].graph_path,
+		                    file->collectors[i].graph_path);
+		assert_int_equal(builtin->collectors[i].source_line,
+		                 file->collectors[i].source_line);
+		assert_string_equal(builtin->collectors[i].source_file, DW_CATALOG_BUILTIN);
+	}
+	assert_int_equal(builtin->volatile_keys.count, file->volatile_keys.count);
+	dw_catalog_free(builtin);
+	dw_catalog_free(file);
+	dw_diags_release(&d);
+}
+
+/* Each file read is listed with the collectors it added, not all of them under the first. */
+static void each_catalog_file_counts_its_own_collectors(void **state)
+{
+	char *user = write_file("user.yaml", user_ok);
+	char *empty = write_file("empty.yaml", "schema: driftward/catalog/v1\ncollectors: []\n");
+	char *names[] = { user, empty };
+	struct dw_strlist extra = { names, 2 };
+	struct dw_catalog *cat = NULL;
+	struct dw_diags d;
+
+	(void)state;
+	dw_diags_init(&d);
+	assert_int_equal(dw_catalog_load(NULL, &extra, &cat, &d), 0);
+	assert_int_equal(cat->nfiles, 3);
+	assert_string_equal(cat->files[0].name, "built-in");
+	assert_int_equal(cat->files[0].collectors, cat->count - 1);
+	assert_string_equal(cat->files[1].name, user);
+	assert_int_equal(cat->files[1].collectors, 1);
+	assert_string_equal(cat->files[2].name, empty);
+	assert_int_equal(cat->files[2].collectors, 0);
+	dw_catalog_free(cat);
+
+	/* a file named by `catalog` replaces the built-in one, under its own name */
+	assert_int_equal(dw_catalog_load(shipped, NULL, &cat, &d), 0);
+	assert_int_equal(cat->nfiles, 1);
+	assert_string_equal(cat->files[0].name, shipped);
+	assert_int_equal(cat->files[0].collectors, cat->count);
+	dw_catalog_free(cat);
 	dw_diags_release(&d);
 }
 
@@ -622,6 +679,8 @@ int main(void)
 		cmocka_unit_test(test_restore_cycle),
 		cmocka_unit_test(test_user_file_problems),
 		cmocka_unit_test(test_missing_builtin_catalog),
+		cmocka_unit_test(builtin_catalog_is_the_shipped_file),
+		cmocka_unit_test(each_catalog_file_counts_its_own_collectors),
 		cmocka_unit_test(test_select),
 	};
 

@@ -1,7 +1,7 @@
 /*
  * The Graph client's decisions that need no network: how an answer is
  * classified, how Retry-After is read, how long backoff waits, and what is
- * read out of error bodies (shapes from ../shared/testdata/graph).
+ * read out of error bodies (the shapes of Microsoft's published Graph error bodies).
  */
 #include <errno.h>
 #include <setjmp.h>

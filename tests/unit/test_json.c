@@ -15,11 +15,13 @@
 
 #include "driftward/json.h"
 
-static const char *shared_dir(void)
+/* The vendored reference data, tests/vectors in the source tree (DW_SOURCE_DIR, set by CTest). */
+static const char *vectors(const char *rel, char *path, size_t size)
 {
-	const char *dir = getenv("DW_SHARED_DIR");
+	const char *src = getenv("DW_SOURCE_DIR");
 
-	return dir ? dir : "../shared";
+	snprintf(path, size, "%s/tests/vectors/%s", src ? src : ".", rel);
+	return path;
 }
 
 static char *slurp(const char *path, size_t *len)
@@ -112,7 +114,7 @@ static void rfc8785_vectors(void **state)
 {
 	static const char *const names[] = { "arrays",  "french", "structures",
 		                             "unicode", "values", "weird" };
-	char path[1024];
+	char path[1024], rel[64];
 	size_t i, inlen, wantlen;
 
 	(void)state;
@@ -120,12 +122,10 @@ static void rfc8785_vectors(void **state)
 		char *in, *want, *got, *pretty, *stripped;
 		struct dw_json_doc *doc;
 
-		snprintf(path, sizeof(path), "%s/testdata/jcs/input/%s.json", shared_dir(),
-		         names[i]);
-		in = slurp(path, &inlen);
-		snprintf(path, sizeof(path), "%s/testdata/jcs/output/%s.json", shared_dir(),
-		         names[i]);
-		want = slurp(path, &wantlen);
+		snprintf(rel, sizeof(rel), "jcs/input/%s.json", names[i]);
+		in = slurp(vectors(rel, path, sizeof(path)), &inlen);
+		snprintf(rel, sizeof(rel), "jcs/output/%s.json", names[i]);
+		want = slurp(vectors(rel, path, sizeof(path)), &wantlen);
 		doc = parse_ok(in, inlen);
 		got = canon(dw_json_root(doc), DW_JSON_COMPACT);
 		if (strlen(got) != wantlen || memcmp(got, want, wantlen) != 0)

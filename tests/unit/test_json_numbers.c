@@ -1,5 +1,5 @@
 /*
- * The ES6 number form (RFC 8785 section 3.2.2.3): the shared test files, the
+ * The ES6 number form (RFC 8785 section 3.2.2.3): the vendored test files, the
  * published SHA-256 of the generated ES6 test file, the reader's conversion
  * of literals, and the kept digits of big integer literals.
  */
@@ -26,11 +26,13 @@ static double from_bits(uint64_t bits)
 	return d;
 }
 
-static const char *shared_dir(void)
+/* The vendored reference data, tests/vectors in the source tree (DW_SOURCE_DIR, set by CTest). */
+static const char *vectors(const char *rel, char *path, size_t size)
 {
-	const char *dir = getenv("DW_SHARED_DIR");
+	const char *src = getenv("DW_SOURCE_DIR");
 
-	return dir ? dir : "../shared";
+	snprintf(path, size, "%s/tests/vectors/%s", src ? src : ".", rel);
+	return path;
 }
 
 /* Checks every "hex,expected" line of @f; returns the number of lines. */
@@ -58,12 +60,12 @@ static long check_lines(FILE *f, const char *what)
 
 static void es6_first_100000_lines(void **state)
 {
-	char cmd[1024];
+	char cmd[1100], path[1024];
 	FILE *f;
 
 	(void)state;
-	snprintf(cmd, sizeof(cmd),
-	         "gzip -dc '%s/testdata/es6-numbers/es6testfile-first100000.txt.gz'", shared_dir());
+	snprintf(cmd, sizeof(cmd), "gzip -dc '%s'",
+	         vectors("es6-numbers/es6testfile-first100000.txt.gz", path, sizeof(path)));
 	f = popen(cmd, "r");
 	assert_non_null(f);
 	assert_int_equal(check_lines(f, "es6testfile"), 100000);
@@ -76,9 +78,8 @@ static void es6_powers_of_two_and_subnormals(void **state)
 	FILE *f;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/testdata/es6-numbers/es6-pow2-and-subnormal-vectors.txt",
-	         shared_dir());
-	f = fopen(path, "re");
+	f = fopen(vectors("es6-numbers/es6-pow2-and-subnormal-vectors.txt", path, sizeof(path)),
+	          "re");
 	assert_non_null(f);
 	assert_int_equal(check_lines(f, "pow2-and-subnormal"), 8093);
 	fclose(f);

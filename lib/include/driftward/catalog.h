@@ -2,8 +2,9 @@
  * The collector catalog (DESIGN.md section 3): what each collector reads from
  * Microsoft Graph, how its objects are named and normalised, which values are
  * secret, and how a restore writes it back. The built-in catalog is data,
- * config/collectors.yaml; users add collectors in extra catalog files named by
- * the `catalogs` key of the configuration. A user-added collector is read-only.
+ * config/collectors.yaml, compiled into driftward (driftward/builtin.h); users
+ * add collectors in extra catalog files named by the `catalogs` key of the
+ * configuration. A user-added collector is read-only.
  *
  * The catalog owns every string it points to; it lives until dw_catalog_free.
  */
@@ -54,17 +55,30 @@ struct dw_collector {
 	unsigned source_line;
 };
 
+/* The name of the catalog compiled into driftward, in messages and in files[0]. */
+#define DW_CATALOG_BUILTIN "built-in"
+
+/* One catalog file that was read, and how many collectors it added. */
+struct dw_catalog_file {
+	char *name; /* its path, or DW_CATALOG_BUILTIN */
+	size_t collectors;
+};
+
 struct dw_catalog {
 	struct dw_collector *collectors;
 	size_t count;
 	struct dw_strlist volatile_keys; /* dropped from every collector's objects */
+	struct dw_catalog_file *files;   /* in the order read: the built-in one first */
+	size_t nfiles;
 };
 
 /*
- * Loads the built-in catalog at @builtin_path and then each file of @extra
- * (user collectors, marked user_defined). Every problem goes to @diags as
- * file:line:col. Returns 0, -EINVAL when there were errors (*out NULL), or
- * another negative errno.
+ * Loads the built-in catalog, the one compiled into driftward when
+ * @builtin_path is NULL or the file at @builtin_path otherwise, and then each
+ * file of @extra (user collectors, marked user_defined). Every problem goes to
+ * @diags as file:line:col (the compiled-in catalog's lines are those of
+ * config/collectors.yaml, under the name DW_CATALOG_BUILTIN). Returns 0,
+ * -EINVAL when there were errors (*out NULL), or another negative errno.
  */
 int dw_catalog_load(const char *builtin_path, const struct dw_strlist *extra,
                     struct dw_catalog **out, struct dw_diags *diags);

@@ -33,7 +33,7 @@ struct dw_agent_config {
 	char *login_url;
 	char *ca_file; /* extra CA bundle, NULL: the system's only */
 	struct dw_strlist extra_recipients;
-	char *catalog;              /* the built-in collector catalog (checked when used) */
+	char *catalog;              /* replaces the built-in collector catalog; NULL: keep it */
 	struct dw_strlist catalogs; /* extra collector catalog files */
 	int log_level;              /* a dw_log_level */
 };

@@ -68,14 +68,13 @@ enum dw_store_init_result {
 /*
  * Creates the bare repository at @path (which may be missing or an empty
  * directory, or an empty bare repository left by an interrupted init) and
- * commits the files under @seed_dir to refs/heads/main as "baselines/...".
- * Refuses (-EEXIST) anything else that is not already a driftward repository.
+ * commits the files under @seed_dir to refs/heads/main as "baselines/...";
+ * a NULL @seed_dir commits the baselines compiled into driftward
+ * (driftward/builtin.h). Refuses (-EEXIST) anything else that is not already
+ * a driftward repository.
  */
 int dw_store_init(const char *path, const char *seed_dir, const struct dw_store_options *opts,
                   enum dw_store_init_result *result, struct dw_error *err);
-
-/* The shipped baselines directory of an installed driftward (under DW_DATADIR). */
-const char *dw_store_default_seed_dir(void);
 
 /* --- Snapshot transactions --- */
 

@@ -1,5 +1,6 @@
 /*
- * The collector catalog: the built-in file, then the user's extra files, read
+ * The collector catalog: the built-in file (the copy compiled into driftward,
+ * unless the configuration names another), then the user's extra files, read
  * with the strict YAML loader and checked as a whole (names unique across
  * files, restore ordering that names known collectors and has no cycle).
  */
@@ -12,6 +13,7 @@
 
 #include "catalog/internal.h"
 #include "driftward/array.h"
+#include "driftward/builtin.h"
 
 #define CATALOG_SCHEMA "driftward/catalog/v1"
 
@@ -161,18 +163,32 @@ static void read_root(struct load_state *st, const struct dw_yaml_node *root)
 	}
 }
 
+/* @path, or for NULL the catalog compiled into driftward (named DW_CATALOG_BUILTIN). */
+static int load_doc(const char *path, struct dw_yaml_doc **doc, struct dw_error *err)
+{
+	const struct dw_builtin_file *f;
+
+	if (path)
+		return dw_yaml_load_file(path, NULL, doc, err);
+	f = dw_builtin_find(DW_BUILTIN_CATALOG);
+	if (!f) /* the build always embeds it; a library built otherwise says so */
+		return dw_error_set(err, -ENOENT, DW_AREA_SYSTEM, ENOENT,
+		                    "no built-in collector catalog in this build");
+	return dw_yaml_load(DW_CATALOG_BUILTIN, f->data, f->len, NULL, doc, err);
+}
+
 static void load_file(struct load_state *st, const char *path, bool user)
 {
 	struct dw_yaml_doc *doc = NULL;
 	struct dw_error err;
 
 	dw_error_clear(&err);
-	if (dw_yaml_load_file(path, NULL, &doc, &err) < 0) {
-		if (user || err.area != DW_AREA_SYSTEM)
+	if (load_doc(path, &doc, &err) < 0) {
+		if (user || !path || err.area != DW_AREA_SYSTEM)
 			cat_report_error(&st->ctx, &err);
 		else if (dw_diags_add(st->ctx.diags, DW_DIAG_ERROR, path, 0, 0,
-		                      "%s (the built-in collector catalog, installed with "
-		                      "driftward; set `catalog` in [agent] to its path)",
+		                      "%s (set by `catalog` in [agent]; without that key "
+		                      "the built-in catalog is used)",
 		                      err.msg) < 0)
 			st->ctx.oom = 1;
 		return;
@@ -252,6 +268,22 @@ static void check_ordering(struct load_state *st)
 	free(state);
 }
 
+/* Reads one file and notes, under its name, how many collectors it added. */
+static void load_counted(struct load_state *st, const char *path, bool user)
+{
+	struct dw_catalog_file *f = &st->cat->files[st->cat->nfiles];
+	size_t before = st->cat->count;
+
+	f->name = strdup(path ? path : DW_CATALOG_BUILTIN);
+	if (!f->name) {
+		st->ctx.oom = 1;
+		return;
+	}
+	st->cat->nfiles++;
+	load_file(st, path, user);
+	f->collectors = st->cat->count - before;
+}
+
 void dw_catalog_free(struct dw_catalog *catalog)
 {
 	size_t i;
@@ -260,6 +292,9 @@ void dw_catalog_free(struct dw_catalog *catalog)
 		return;
 	for (i = 0; i < catalog->count; i++)
 		cat_collector_release(&catalog->collectors[i]);
+	for (i = 0; i < catalog->nfiles; i++)
+		free(catalog->files[i].name);
+	free(catalog->files);
 	free(catalog->collectors);
 	dw_strlist_release(&catalog->volatile_keys);
 	free(catalog);
@@ -274,11 +309,15 @@ int dw_catalog_load(const char *builtin_path, const struct dw_strlist *extra,
 
 	*out = NULL;
 	st.cat = calloc(1, sizeof(*st.cat));
-	if (!st.cat)
+	if (st.cat)
+		st.cat->files = calloc(1 + (extra ? extra->count : 0), sizeof(*st.cat->files));
+	if (!st.cat || !st.cat->files) {
+		free(st.cat);
 		return -ENOMEM;
-	load_file(&st, builtin_path, false);
+	}
+	load_counted(&st, builtin_path, false);
 	for (i = 0; extra && i < extra->count; i++)
-		load_file(&st, extra->items[i], true);
+		load_counted(&st, extra->items[i], true);
 	check_ordering(&st);
 	if (st.ctx.oom)
 		r = -ENOMEM;

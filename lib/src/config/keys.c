@@ -452,8 +452,7 @@ void keys_agent_defaults(struct dw_agent_config *agent)
 	set_default(&agent->state_repo, "/var/lib/driftward/state.git");
 	set_default(&agent->key_file, "/etc/driftward/key.txt");
 	set_default(&agent->approved_ref, "refs/heads/main");
-	/* not checked here: a missing built-in catalog is reported where it is read */
-	set_default(&agent->catalog, DW_DATADIR "/collectors.yaml");
+	/* catalog stays NULL: the one compiled into driftward */
 	set_default(&agent->graph_url, "https://graph.microsoft.com");
 	set_default(&agent->login_url, "https://login.microsoftonline.com");
 	agent->concurrency = 16;

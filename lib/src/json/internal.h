@@ -9,8 +9,8 @@
  * value. Canonicalising 100 MB needs far less: here a value is 16 bytes in an
  * arena, strings point into the (owned) input wherever they hold no escape,
  * and object members are sorted once, at parse time, which is also when
- * duplicate keys show up (as neighbours). So no part of driftward uses cJSON
- * for JSON it stores; lib/src/json/ is where it would be allowed.
+ * duplicate keys show up (as neighbours). So driftward does not use cJSON at
+ * all (docs/hacking.md, "Dependencies").
  */
 #ifndef DW_JSON_INTERNAL_H
 #define DW_JSON_INTERNAL_H

@@ -1,6 +1,7 @@
 /*
  * driftward init's part in the store: create the bare repository, mark it as
- * ours, and seed main with the shipped baselines. The marker is written
+ * ours, and seed main with the shipped baselines (compiled in, or a directory
+ * the caller names). The marker is written
  * before main, so an init that was interrupted is completed by the next one,
  * and a repository someone else made is never taken over.
  */
@@ -14,20 +15,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "driftward/builtin.h"
 #include "driftward/log.h"
 #include "store/internal.h"
 
-#ifndef DW_DATADIR
-#define DW_DATADIR "/usr/share/driftward"
-#endif
-
 #define SEED_PREFIX "baselines"
 #define SEED_MAX    (16u << 20) /* the largest shipped file */
-
-const char *dw_store_default_seed_dir(void)
-{
-	return DW_DATADIR "/baselines";
-}
 
 enum path_kind { PATH_MISSING, PATH_EMPTY_DIR, PATH_OTHER };
 
@@ -183,6 +176,21 @@ static int stage_dir(struct dw_store_tx *tx, const char *dir, const char *prefix
 	return r;
 }
 
+/* Stages the baselines compiled into driftward, under their own paths ("baselines/..."). */
+static int stage_builtin(struct dw_store_tx *tx, size_t *count, struct dw_error *err)
+{
+	const struct dw_builtin_file *f;
+	size_t i, n, plen = strlen(DW_BUILTIN_BASELINES);
+	int r = 0;
+
+	f = dw_builtin_files(&n);
+	for (i = 0; r == 0 && i < n; i++)
+		if (strncmp(f[i].path, DW_BUILTIN_BASELINES, plen) == 0 &&
+		    (r = dw_store_tx_stage(tx, f[i].path, f[i].data, f[i].len, err)) == 0)
+			++*count;
+	return r;
+}
+
 static int seed_main(const char *path, const char *seed_dir, const struct dw_store_options *opts,
                      struct dw_error *err)
 {
@@ -196,7 +204,8 @@ static int seed_main(const char *path, const char *seed_dir, const struct dw_sto
 	dw_buf_init(&msg, 4096);
 	if ((r = dw_store_open(path, opts, &store, err)) < 0 ||
 	    (r = dw_store_tx_begin_ref(store, "refs/heads/main", 0, &tx, err)) < 0 ||
-	    (r = stage_dir(tx, seed_dir, SEED_PREFIX, &count, err)) < 0)
+	    (r = seed_dir ? stage_dir(tx, seed_dir, SEED_PREFIX, &count, err)
+	                  : stage_builtin(tx, &count, err)) < 0)
 		goto out;
 	if (dw_buf_printf(&msg, "baselines: the %zu shipped file%s\n\nSeeded by driftward init.\n",
 	                  count, count == 1 ? "" : "s") < 0) {
@@ -235,7 +244,7 @@ int dw_store_init(const char *path, const char *seed_dir, const struct dw_store_
 		return r;
 	if (initialised(path)) {
 		done = 1;
-	} else if (stat(seed_dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+	} else if (seed_dir && (stat(seed_dir, &st) < 0 || !S_ISDIR(st.st_mode))) {
 		r = dw_error_set(err, -ENOENT, DW_AREA_SYSTEM, ENOENT,
 		                 "%s: no baselines directory here", seed_dir);
 	} else {

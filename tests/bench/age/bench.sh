@@ -2,11 +2,12 @@
 # Benchmark (not a test): encrypt and decrypt a 512 MiB file with driftward and
 # with the age CLI in the same run, reporting throughput and peak memory (max
 # RSS from /usr/bin/time -v, Debian package "time") of each, and the ratios.
-#   usage: tests/bench/age/bench.sh [DRIFTWARD_BINARY] [SIZE_MIB]
+#   usage: tests/bench/age/bench.sh [DRIFTWARD_BINARY | BUILD_DIR] [SIZE_MIB]
 # Targets: driftward at least as fast as age, peak memory under 16 MiB.
 set -euo pipefail
 
 DW_BIN=${1:-${DW_BIN:-build/gcc/agent/driftward}}
+[ -d "$DW_BIN" ] && DW_BIN=$DW_BIN/agent/driftward # a build directory will do
 MIB=${2:-512}
 ROUNDS=${ROUNDS:-3}
 command -v age >/dev/null || { echo "the age CLI is needed (Debian package age)" >&2; exit 1; }

@@ -39,7 +39,7 @@ trap cleanup EXIT
 [ -f "$build/lib/libdriftward.a" ] || { echo "build $build first" >&2; exit 1; }
 cc -std=c11 -O2 -D_GNU_SOURCE -I"$top/lib/include" -o "$work/graph-bench" \
 	"$top/tests/bench/graph/bench.c" "$build/lib/libdriftward.a" \
-	$(pkg-config --libs libcurl libcrypto libgit2 yaml-0.1 libcjson inih) -lpthread
+	$(pkg-config --libs libcurl libcrypto libgit2 yaml-0.1 inih) -lpthread
 
 python3 "$emu/gen_state.py" --objects "$objects" --collectors "$collectors" \
 	--out "$work/state" --seed 1 >/dev/null 2>&1

@@ -3,7 +3,7 @@
 
 The output is one Graph list response, {"@odata.context": ..., "value": [...]},
 holding Conditional Access-like policies (the shape of
-../shared/testdata/graph/conditionalAccessPolicy.json: nested conditions, sets
+tests/vectors/graph/conditionalAccessPolicy.json: nested conditions, sets
 of GUIDs, grant and session controls, dates, nulls, a few numbers and
 non-ASCII names), compact as Graph sends it, until the file reaches the size
 asked for. Deterministic: the same arguments give the same bytes.

@@ -23,7 +23,7 @@ trap 'rm -rf "$work"' EXIT
 [ -f "$build/lib/libdriftward.a" ] || { echo "build the library first ($build)" >&2; exit 1; }
 cc -O2 -std=c11 -D_GNU_SOURCE -I"$top/lib/include" -o "$work/driver" "$here/driver.c" \
 	"$build/lib/libdriftward.a" \
-	$(pkg-config --libs libgit2 libcurl libcrypto yaml-0.1 libcjson inih) -lpthread
+	$(pkg-config --libs libgit2 libcurl libcrypto yaml-0.1 inih) -lpthread
 
 git init -q --bare -b main "$work/state.git"
 git init -q -b main "$work/wt"
