@@ -14,6 +14,7 @@
 #include "driftward/config.h"
 #include "driftward/diag.h"
 #include "driftward/graph.h"
+#include "driftward/store.h"
 
 /*
  * The built-in and extra collector catalogs, and each tenant's `collectors`
@@ -45,6 +46,15 @@ static int check_catalog(const struct cli *cli, const struct dw_config *cfg,
 	*out = catalog;
 	dw_diags_release(&diags);
 	return r;
+}
+
+/* Whoever can write the state repository can move the approved ref (docs/security.md). */
+static int check_repository_private(const struct dw_config *cfg)
+{
+	struct dw_error err;
+
+	dw_error_clear(&err);
+	return dw_store_check_private(cfg->agent.state_repo, &err) < 0 ? print_error(&err), -1 : 0;
 }
 
 /* One tenant's preflight table; returns 1 when something must be fixed. */
@@ -195,6 +205,8 @@ static int run_check(struct cli *cli, int argc, char **argv)
 			status = EXIT_ERROR;
 		/* the key file (mode, contents) and every tenant's secret */
 		if (check_secrets(cfg, cli->verbosity < 0) < 0)
+			status = EXIT_ERROR;
+		if (check_repository_private(cfg) < 0)
 			status = EXIT_ERROR;
 		if (online && status == EXIT_DONE)
 			status = check_online(cfg, catalog, only);

@@ -77,6 +77,13 @@ int dw_store_init(const char *path, const char *seed_dir, const struct dw_store_
 /* The shipped baselines directory of an installed driftward (under DW_DATADIR). */
 const char *dw_store_default_seed_dir(void);
 
+/*
+ * 0 when neither group nor others can write the repository at @path, its
+ * refs, config or objects directory (or when there is nothing at @path yet);
+ * -EPERM naming the first such file otherwise.
+ */
+int dw_store_check_private(const char *path, struct dw_error *err);
+
 /* --- Snapshot transactions --- */
 
 enum dw_store_tx_flags {
