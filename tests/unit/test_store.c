@@ -624,6 +624,25 @@ static void open_refuses_a_missing_repository(void **state)
 	assert_non_null(strstr(err.msg, "driftward init"));
 }
 
+static void open_refuses_a_repository_driftward_did_not_make(void **state)
+{
+	struct fixture *fx = *state;
+	struct dw_store *s = NULL;
+	struct dw_error err;
+	char path[200];
+
+	dw_error_clear(&err);
+	snprintf(path, sizeof(path), "%s/foreign.git", fx->s.dir);
+	assert_int_equal(sh(NULL, "git init -q --bare '%s'", path), 0);
+	assert_int_equal(dw_store_open(path, NULL, &s, &err), -EPERM);
+	assert_null(s);
+	assert_non_null(strstr(err.msg, "is not a driftward state repository"));
+	assert_non_null(strstr(err.msg, "driftward init --adopt"));
+	assert_int_equal(dw_store_adopt(path, &err), 0);
+	assert_int_equal(dw_store_open(path, NULL, &s, &err), 0);
+	dw_store_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -645,6 +664,7 @@ int main(void)
 		T(many_new_objects_go_to_one_pack),
 		T(readers_resolve_list_and_read),
 		T(open_refuses_a_missing_repository),
+		T(open_refuses_a_repository_driftward_did_not_make),
 #undef T
 	};
 

@@ -139,6 +139,18 @@ static int add_mempack(struct dw_store *store, struct dw_error *err)
 	return 0;
 }
 
+int dw_store__has_marker(git_repository *repo)
+{
+	git_config *cfg = NULL;
+	int32_t v = 0;
+	int rc = git_repository_config(&cfg, repo);
+
+	if (rc == 0)
+		rc = git_config_get_int32(&v, cfg, STORE_MARKER_KEY);
+	git_config_free(cfg);
+	return rc == 0 && v >= 1;
+}
+
 static int open_repo(struct dw_store *store, struct dw_error *err)
 {
 	int rc = git_repository_open_ext(&store->repo, store->path, GIT_REPOSITORY_OPEN_NO_SEARCH,
@@ -154,6 +166,13 @@ static int open_repo(struct dw_store *store, struct dw_error *err)
 	if (!git_repository_is_bare(store->repo))
 		return dw_error_set(err, -EINVAL, DW_AREA_GIT, 0,
 		                    "%s: the state repository must be a bare repository",
+		                    store->path);
+	/* a symbolic link or a typo must not make the agent write into someone's repository */
+	if (!dw_store__has_marker(store->repo))
+		return dw_error_set(err, -EPERM, DW_AREA_GIT, 0,
+		                    "%s is not a driftward state repository (its config has no "
+		                    "driftward.repositoryFormat); if it is meant to hold "
+		                    "driftward's state, adopt it with 'driftward init --adopt'",
 		                    store->path);
 	return 0;
 }
