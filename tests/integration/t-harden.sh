@@ -71,4 +71,13 @@ contains "$err" "state.git/refs/heads/main: its group can write it"
 chmod g-w state.git/refs/heads/main
 run 0 "$DW_BIN" check --config d.ini
 
+# --- URLs are parsed: "user@host" would send the client secret to the host after the '@'
+for url in "https://login.microsoftonline.com@127.0.0.1:8443" "https://login.microsoftonline.com/?a=b" \
+	"https://login.microsoftonline.com/#x" "https://[::1"; do
+	sed "/^\[agent\]/a login_url = $url" d.ini >u.ini
+	run 1 "$DW_BIN" check --config u.ini
+	contains "$err" "login_url: not a usable https:// URL"
+done
+contains "$err" "can't parse"
+
 finish
