@@ -98,11 +98,16 @@ static int secret_set(struct cli *cli, const char *name)
 		goto out;
 	}
 	rc = read_secret(&secret);
-	if (rc < 0) {
+	if (rc == -E2BIG)
+		fprintf(stderr,
+		        "driftward: the secret on stdin is larger than the %d MiB limit "
+		        "(a client secret, or a PEM key and its chain, is far smaller)\n",
+		        DW_TENANT_SECRET_MAX >> 20);
+	else if (rc < 0)
 		fprintf(stderr, "driftward: %s\n",
 		        rc == -ENODATA ? "no secret on stdin" : "could not read the secret");
+	if (rc < 0)
 		goto out;
-	}
 	if (dw_tenant_secret_store(t, r, secret.ptr, secret.len, &err) < 0) {
 		print_error(&err);
 		goto out;

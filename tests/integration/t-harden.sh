@@ -80,4 +80,16 @@ for url in "https://login.microsoftonline.com@127.0.0.1:8443" "https://login.mic
 done
 contains "$err" "can't parse"
 
+# --- clear local errors: what is not a configuration file, an oversized secret
+run 1 "$DW_BIN" check --config /etc
+contains "$err" "/etc: error: is a directory, not a configuration file"
+lacks "$err" "key_file"
+run 1 "$DW_BIN" check --config /dev/zero
+contains "$err" "/dev/zero: error: is not a regular file"
+printf '\xef\xbb\xbf' | cat - d.ini >bom.ini
+run 0 "$DW_BIN" check --config bom.ini
+head -c $((100 << 20)) /dev/zero | tr '\0' x >big.txt
+run 1 "$DW_BIN" --config d.ini secret set contoso <big.txt
+contains "$err" "larger than the 1 MiB limit"
+
 finish

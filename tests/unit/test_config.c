@@ -247,6 +247,66 @@ static void service_urls_are_parsed_not_pattern_matched(void **state)
 	}
 }
 
+/* What is not a configuration file is refused as such, before any key is read. */
+static void only_regular_files_are_read(void **state)
+{
+	static const struct {
+		const char *path, *why;
+	} bad[] = { { "/dev/zero", "is not a regular file" }, { "/tmp", "is a directory" } };
+	struct fixture *fx = *state;
+	char text[512];
+	size_t i;
+
+	for (i = 0; i < DW_ARRAY_SIZE(bad); i++) {
+		reset(fx);
+		assert_int_equal(dw_config_load(bad[i].path, 0, &fx->cfg, &fx->diags), -EINVAL);
+		assert_int_equal(fx->diags.errors, 1);
+		dw_diag_format(&fx->diags.items[0], text, sizeof(text));
+		if (!strstr(text, bad[i].why) || strncmp(text, bad[i].path, strlen(bad[i].path)))
+			fail_msg("%s: got '%s'", bad[i].path, text);
+	}
+}
+
+static void a_huge_file_or_line_costs_no_memory(void **state)
+{
+	struct fixture *fx = *state;
+	size_t n = (1u << 20) - 64;
+	char *text = malloc(n + 64);
+
+	assert_non_null(text);
+	/* one line of almost 1 MiB: reported, and read through a fixed buffer */
+	snprintf(text, 64, "[agent]\nkey_file = key.txt\nx = ");
+	memset(text + strlen(text), 'a', n - strlen(text));
+	text[n] = '\0';
+	reset(fx);
+	assert_int_equal(load(fx, text, DW_CONFIG_KEY_MAY_BE_MISSING), -EINVAL);
+	expect_diag(fx, 0, 3, "line longer than 198 characters");
+	assert_int_equal(fx->diags.errors, 1);
+	/* a file past 1 MiB is no configuration */
+	free(text);
+	text = malloc((1u << 20) + 2);
+	assert_non_null(text);
+	memset(text, '\n', (1u << 20) + 1);
+	text[(1u << 20) + 1] = '\0';
+	reset(fx);
+	assert_int_equal(load(fx, text, 0), -EINVAL);
+	expect_diag(fx, 0, 0, "larger than 1 MiB");
+	free(text);
+}
+
+static void a_byte_order_mark_is_accepted(void **state)
+{
+	struct fixture *fx = *state;
+
+	reset(fx);
+	assert_int_equal(
+	        load(fx, "\xef\xbb\xbf[agent]\nkey_file = key.txt\n", DW_CONFIG_KEY_MAY_BE_MISSING),
+	        0);
+	assert_int_equal(fx->diags.count, 0);
+	assert_string_equal(fx->cfg->agent.key_file + strlen(fx->cfg->agent.key_file) - 7,
+	                    "key.txt");
+}
+
 static void structure_problems_are_reported(void **state)
 {
 	struct fixture *fx = *state;
@@ -404,6 +464,10 @@ int main(void)
 		                                teardown),
 		cmocka_unit_test_setup_teardown(service_urls_are_parsed_not_pattern_matched, setup,
 		                                teardown),
+		cmocka_unit_test_setup_teardown(only_regular_files_are_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_huge_file_or_line_costs_no_memory, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(a_byte_order_mark_is_accepted, setup, teardown),
 		cmocka_unit_test_setup_teardown(values_are_checked_by_type, setup, teardown),
 		cmocka_unit_test_setup_teardown(structure_problems_are_reported, setup, teardown),
 		cmocka_unit_test_setup_teardown(all_takes_no_other_collectors, setup, teardown),

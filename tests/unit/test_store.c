@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -643,6 +644,64 @@ static void open_refuses_a_repository_driftward_did_not_make(void **state)
 	dw_store_free(s);
 }
 
+/* A message that says why: never libgit2's empty placeholder, never ending on ": ". */
+static void assert_message_has_a_reason(const char *msg, const char *context)
+{
+	size_t len = strlen(msg);
+
+	if (!strstr(msg, context) || strstr(msg, "libgit2 error") ||
+	    (len >= 2 && strcmp(msg + len - 2, ": ") == 0) || msg[len - 1] == ':')
+		fail_msg("no reason in '%s'", msg);
+}
+
+static void a_failed_pack_write_says_why(void **state)
+{
+	struct fixture *fx = *state;
+	struct dw_store_commit_result res;
+	struct dw_store_tx *tx = NULL;
+	struct rlimit saved, small = { 4096, RLIM_INFINITY };
+	char path[64], data[2048];
+	int i, r;
+
+	assert_int_equal(dw_store_tx_begin(fx->store, "contoso", 0, &tx, &fx->err), 0);
+	for (i = 0; i < 150; i++) {
+		snprintf(path, sizeof(path), "c/%d.json", i);
+		memset(data, 'a' + i % 26, sizeof(data));
+		snprintf(data, sizeof(data), "%d", i * 7919);
+		assert_int_equal(dw_store_tx_stage(tx, path, data, sizeof(data), &fx->err), 0);
+	}
+	/* a full disk, as far as this process can tell: writes past 4 KiB fail (EFBIG) */
+	signal(SIGXFSZ, SIG_IGN);
+	getrlimit(RLIMIT_FSIZE, &saved);
+	small.rlim_max = saved.rlim_max;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+	r = dw_store_tx_commit(tx, "test: pack", &res, &fx->err);
+	setrlimit(RLIMIT_FSIZE, &saved);
+	signal(SIGXFSZ, SIG_DFL);
+	assert_true(r < 0);
+	assert_message_has_a_reason(fx->err.msg, "could not write a pack: ");
+	dw_store_tx_free(tx);
+}
+
+static void a_held_ref_lock_says_why(void **state)
+{
+	struct fixture *fx = *state;
+	struct dw_store_commit_result res;
+	struct dw_store_tx *tx = NULL;
+
+	assert_int_equal(dw_store_tx_begin(fx->store, "contoso", 0, &tx, &fx->err), 0);
+	assert_int_equal(dw_store_tx_stage(tx, "c/a.json", "{}", 2, &fx->err), 0);
+	/* another writer (git itself) holds the ref's lock file right now */
+	assert_int_equal(
+	        sh(NULL,
+	           "mkdir -p '%s/refs/heads/tenants' && : >'%s/refs/heads/tenants/contoso.lock'",
+	           fx->s.repo, fx->s.repo),
+	        0);
+	assert_true(dw_store_tx_commit(tx, "test: lock", &res, &fx->err) < 0);
+	assert_message_has_a_reason(fx->err.msg, "contoso");
+	dw_store_tx_free(tx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -665,6 +724,8 @@ int main(void)
 		T(readers_resolve_list_and_read),
 		T(open_refuses_a_missing_repository),
 		T(open_refuses_a_repository_driftward_did_not_make),
+		T(a_failed_pack_write_says_why),
+		T(a_held_ref_lock_says_why),
 #undef T
 	};
 
