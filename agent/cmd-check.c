@@ -14,6 +14,7 @@
 #include "driftward/config.h"
 #include "driftward/diag.h"
 #include "driftward/graph.h"
+#include "driftward/log.h"
 #include "driftward/store.h"
 
 /*
@@ -35,8 +36,8 @@ static int check_catalog(const struct cli *cli, const struct dw_config *cfg,
 			r = -EINVAL;
 	print_diags(&diags);
 	if (r < 0)
-		fprintf(stderr, "collector catalog: %zu problem%s found\n", diags.errors,
-		        diags.errors == 1 ? "" : "s");
+		dw_log_print(DW_LOG_ERROR, "collector catalog: %zu problem%s found", diags.errors,
+		             diags.errors == 1 ? "" : "s");
 	else if (cli->verbosity >= 0)
 		printf("%s: ok (%zu collectors)\n", cfg->agent.catalog, catalog->count);
 	if (r < 0) {
@@ -67,7 +68,7 @@ static int print_preflight(const struct dw_tenant_config *tc, struct dw_graph_te
 	int bad = 0;
 
 	if (auth) {
-		fprintf(stderr, "%s\n", auth->msg);
+		dw_log_print(DW_LOG_ERROR, "%s", auth->msg);
 		return 1;
 	}
 	rows = dw_preflight_rows(p, &n);
@@ -104,7 +105,7 @@ static int start_tenant(struct dw_graph *g, const struct dw_config *cfg,
 	if (r == 0 && (r = dw_catalog_select(catalog, tc, &cols, &n, &diags)) < 0)
 		print_diags(&diags);
 	if (r == 0 && (r = dw_preflight_submit(*t, cols, n, p)) < 0)
-		fprintf(stderr, "driftward: tenant %s: %s\n", tc->name, strerror(-r));
+		dw_log_print(DW_LOG_ERROR, "driftward: tenant %s: %s", tc->name, strerror(-r));
 	free(cols);
 	dw_diags_release(&diags);
 	return r < 0 ? -1 : 0;
@@ -129,11 +130,11 @@ static int check_online(const struct dw_config *cfg, const struct dw_catalog *ca
 
 	dw_error_clear(&err);
 	if (!t || !p) {
-		fprintf(stderr, "driftward: out of memory\n");
+		dw_log_print(DW_LOG_ERROR, "driftward: out of memory");
 		goto out;
 	}
 	if (only && !dw_config_tenant(cfg, only)) {
-		fprintf(stderr, "driftward: no tenant '%s' in %s\n", only, cfg->path);
+		dw_log_print(DW_LOG_ERROR, "driftward: no tenant '%s' in %s", only, cfg->path);
 		goto out;
 	}
 	dw_graph_options_init(&o, &cfg->agent);
@@ -193,8 +194,8 @@ static int run_check(struct cli *cli, int argc, char **argv)
 	r = dw_config_load(cli->config_path, 0, &cfg, &diags);
 	print_diags(&diags);
 	if (r < 0) {
-		fprintf(stderr, "%s: %zu problem%s found\n", cli->config_path, diags.errors,
-		        diags.errors == 1 ? "" : "s");
+		dw_log_print(DW_LOG_ERROR, "%s: %zu problem%s found", cli->config_path,
+		             diags.errors, diags.errors == 1 ? "" : "s");
 		status = EXIT_ERROR;
 	} else {
 		if (cli->verbosity >= 0)

@@ -46,16 +46,17 @@ const struct command *command_find(const char *name)
 
 int usage_error(const char *cmd, const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	fputs("driftward: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	dw_log_print(DW_LOG_ERROR, "driftward: %s", msg);
 	if (cmd)
-		fprintf(stderr, "\ntry 'driftward help %s'\n", cmd);
+		dw_log_print(DW_LOG_ERROR, "try 'driftward help %s'", cmd);
 	else
-		fputs("\ntry 'driftward --help'\n", stderr);
+		dw_log_print(DW_LOG_ERROR, "try 'driftward --help'");
 	return EXIT_ERROR;
 }
 
@@ -191,8 +192,8 @@ static int harden_process(void)
 
 	umask(DW_UMASK);
 	if (setrlimit(RLIMIT_CORE, &no_core) < 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
-		fprintf(stderr, "driftward: could not make the process non-dumpable: %s\n",
-		        strerror(errno));
+		dw_log_print(DW_LOG_ERROR, "driftward: could not make the process non-dumpable: %s",
+		             strerror(errno));
 		return -1;
 	}
 	return 0;

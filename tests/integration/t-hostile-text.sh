@@ -23,6 +23,32 @@ for format in text json; do
 done
 set_faults '{"rules":[]}'
 
+# --- terminal controls in a Graph error (code and message): escaped on stderr
+# and in the commit body; with --log-format json every stderr line is JSON
+set_faults '{"rules":[{"path":"/v1.0/identity/conditionalAccess/namedLocations*","status":400,
+"body":{"error":{"code":"\u001b[31mBadRequest\u001b[0m","message":"\u001b]0;pwned\u0007 denied \u009b2J"}}}]}'
+run 3 "$DW_BIN" --config driftward.ini -vv snapshot
+esc=$(printf '\033')
+bel=$(printf '\007')
+lacks "$err" "$esc"
+lacks "$err" "$bel"
+contains "$err" "namedLocations"
+body=$(git -C state.git log -1 --format=%B tenants/contoso)
+lacks "$body" "$esc"
+run 3 "$DW_BIN" --config driftward.ini -vv --log-format json snapshot
+lacks "$err" "$esc"
+printf '%s\n' "$err" | python3 -c '
+import json, sys
+for n, line in enumerate(sys.stdin, 1):
+    obj = json.loads(line)
+    assert "level" in obj and "msg" in obj, line
+print(n, "lines")' >json.out 2>json.err || fail "a stderr line is not JSON: $(cat json.err)"
+contains "$err" "namedLocations: failed"
+run 1 "$DW_BIN" --config nosuch.ini --log-format json snapshot
+printf '%s\n' "$err" | python3 -c 'import json, sys; [json.loads(l) for l in sys.stdin]' ||
+	fail "the final error is not JSON: $err"
+set_faults '{"rules":[]}'
+
 lacks "$(cat "$ALL_OUTPUT")" "$SAMPLE_SECRET"
 lacks "$(git -C state.git log --all --format=%B)" "$SAMPLE_SECRET"
 finish

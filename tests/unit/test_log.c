@@ -315,6 +315,32 @@ static void held_secrets_are_masked_wherever_they_appear(void **state)
 	free(out);
 }
 
+/* What the agent prints: bare in text, one JSON object in JSON, controls escaped in both. */
+static void printed_lines_follow_the_format(void **state)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	f = open_memstream(&out, &len);
+	assert_non_null(f);
+	dw_log_setup(DW_LOG_ERROR, DW_LOG_FORMAT_TEXT, f);
+	dw_log_print(DW_LOG_WARNING, "driftward: t: c: failed (\x1b[31mX\x1b[0m)");
+	fclose(f);
+	assert_string_equal(out, "driftward: t: c: failed (\\x1b[31mX\\x1b[0m)\n");
+	free(out);
+	f = open_memstream(&out, &len);
+	assert_non_null(f);
+	dw_log_setup(DW_LOG_ERROR, DW_LOG_FORMAT_JSON, f);
+	dw_log_print(DW_LOG_ERROR, "driftward: \x1b[2J");
+	fclose(f);
+	dw_log_setup(DW_LOG_NOTICE, DW_LOG_FORMAT_TEXT, NULL);
+	assert_non_null(strstr(out, "\"level\":\"error\",\"msg\":\"driftward: \\u001b[2J\"}\n"));
+	assert_int_equal(out[0], '{');
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -329,6 +355,7 @@ int main(void)
 		cmocka_unit_test(redaction_stays_linear_on_near_misses),
 		cmocka_unit_test(journal_prefixes_only_when_stderr_is_the_journal),
 		cmocka_unit_test(held_secrets_are_masked_wherever_they_appear),
+		cmocka_unit_test(printed_lines_follow_the_format),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

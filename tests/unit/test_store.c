@@ -323,6 +323,16 @@ static void trailers_are_what_git_interpret_trailers_parses(void **state)
 	assert_int_equal(dw_store_message(&msg, "s", NULL, &bad_value, 1, &fx->err), -EINVAL);
 	assert_int_equal(dw_store_message(&msg, "s", NULL, &empty, 1, &fx->err), -EINVAL);
 	assert_int_equal(dw_store_message(&msg, "two\nlines", NULL, NULL, 0, &fx->err), -EINVAL);
+	/* outside text with terminal controls is kept, escaped, in subject, body and trailers */
+	dw_buf_reset(&msg);
+	struct dw_trailer esc = { "Changed-By", "Mallory \x1b[2J" };
+	assert_int_equal(dw_store_message(&msg, "s \x1b]0;x\x07", "failed (\x1b[31mE\x1b[0m)\n",
+	                                  &esc, 1, &fx->err),
+	                 0);
+	assert_null(strchr(dw_buf_cstr(&msg), 0x1b));
+	assert_null(strchr(dw_buf_cstr(&msg), 0x07));
+	assert_non_null(strstr(dw_buf_cstr(&msg), "failed (\\x1b[31mE\\x1b[0m)\n"));
+	assert_non_null(strstr(dw_buf_cstr(&msg), "Changed-By: Mallory \\x1b[2J\n"));
 	dw_buf_reset(&msg);
 	assert_int_equal(dw_store_message(&msg, "only a subject", NULL, NULL, 0, &fx->err), 0);
 	assert_string_equal(dw_buf_cstr(&msg), "only a subject\n");

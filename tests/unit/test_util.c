@@ -14,6 +14,7 @@
 #include "driftward/diag.h"
 #include "driftward/error.h"
 #include "driftward/secret.h"
+#include "driftward/text.h"
 
 static void buf_appends_and_stays_nul_terminated(void **state)
 {
@@ -274,6 +275,27 @@ static void diags_collect_every_problem(void **state)
 	dw_diags_release(&d);
 }
 
+static void control_characters_are_escaped(void **state)
+{
+	static const char in[] = "code \x1b[31mred\x1b]0;title\x07 \xc2\x9b"
+	                         "1m \x7f ok\tx\ny \xc3\xa9";
+	struct dw_buf b;
+
+	(void)state;
+	dw_buf_init(&b, 1024);
+	assert_int_equal(dw_buf_put_printable(&b, in, strlen(in), 0), 0);
+	assert_string_equal(dw_buf_cstr(&b), "code \\x1b[31mred\\x1b]0;title\\x07 \\xc2\\x9b1m "
+	                                     "\\x7f ok\\x09x\\x0ay \xc3\xa9");
+	dw_buf_reset(&b);
+	assert_int_equal(dw_buf_put_printable(&b, in, strlen(in), DW_TEXT_KEEP_LINES), 0);
+	assert_non_null(strstr(dw_buf_cstr(&b), "ok\tx\ny"));
+	assert_null(strchr(dw_buf_cstr(&b), 0x1b));
+	dw_buf_reset(&b);
+	assert_int_equal(dw_buf_put_printable(&b, in, strlen(in), DW_TEXT_LINES_AS_SPACES), 0);
+	assert_non_null(strstr(dw_buf_cstr(&b), "ok x y"));
+	dw_buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -291,6 +313,7 @@ int main(void)
 		cmocka_unit_test(error_messages_are_redacted),
 		cmocka_unit_test(error_prefix_truncates_the_message_not_the_context),
 		cmocka_unit_test(diags_collect_every_problem),
+		cmocka_unit_test(control_characters_are_escaped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
