@@ -20,6 +20,7 @@
 
 #include "driftward/log.h"
 #include "driftward/store.h"
+#include "store/internal.h"
 #include "test_store_helpers.h"
 
 struct fixture {
@@ -693,6 +694,22 @@ static void a_failed_pack_write_says_why(void **state)
 	dw_store_tx_free(tx);
 }
 
+/* libgit2 sometimes fails without a message (a full disk while packing): the OS error is used */
+static void a_silent_libgit2_failure_says_why(void **state)
+{
+	struct fixture *fx = *state;
+
+	git_error_clear();
+	errno = ENOSPC;
+	assert_int_equal(store_git_error(&fx->err, -1, "could not write a pack"), -EIO);
+	assert_string_equal(fx->err.msg, "could not write a pack: No space left on device");
+	dw_error_clear(&fx->err);
+	git_error_clear();
+	errno = 0;
+	assert_int_equal(store_git_error(&fx->err, -1, "could not write a pack"), -EIO);
+	assert_message_has_a_reason(fx->err.msg, "could not write a pack: ");
+}
+
 static void a_held_ref_lock_says_why(void **state)
 {
 	struct fixture *fx = *state;
@@ -736,6 +753,7 @@ int main(void)
 		T(open_refuses_a_repository_driftward_did_not_make),
 		T(a_failed_pack_write_says_why),
 		T(a_held_ref_lock_says_why),
+		T(a_silent_libgit2_failure_says_why),
 #undef T
 	};
 
