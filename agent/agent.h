@@ -18,6 +18,9 @@ enum {
 	EXIT_INCOMPLETE = 3,
 };
 
+/* Everything driftward creates is private to its user (docs/security.md). */
+#define DW_UMASK 0077
+
 /* The options every command takes. */
 struct cli {
 	const char *config_path;

@@ -20,7 +20,8 @@ void print_diags(const struct dw_diags *diags)
 	size_t i;
 
 	for (i = 0; i < diags->count; i++)
-		fprintf(stderr, "%s\n", dw_diag_format(&diags->items[i], line, sizeof(line)));
+		dw_log_print(DW_LOG_ERROR, "%s",
+		             dw_diag_format(&diags->items[i], line, sizeof(line)));
 }
 
 int cli_load_config(const struct cli *cli, unsigned flags, struct dw_config **cfg)
@@ -33,9 +34,9 @@ int cli_load_config(const struct cli *cli, unsigned flags, struct dw_config **cf
 	print_diags(&diags);
 	dw_diags_release(&diags);
 	if (r < 0)
-		fprintf(stderr,
-		        "driftward: %s: the configuration has errors (see 'driftward check')\n",
-		        cli->config_path);
+		dw_log_print(DW_LOG_ERROR,
+		             "driftward: %s: the configuration has errors (see 'driftward check')",
+		             cli->config_path);
 	return r;
 }
 
@@ -49,7 +50,7 @@ int cli_load_catalog(const struct dw_config *cfg, struct dw_catalog **catalog)
 	print_diags(&diags);
 	dw_diags_release(&diags);
 	if (r < 0)
-		fprintf(stderr, "driftward: the collector catalog has errors\n");
+		dw_log_print(DW_LOG_ERROR, "driftward: the collector catalog has errors");
 	return r;
 }
 
@@ -57,7 +58,7 @@ int print_error(const struct dw_error *err)
 {
 	char msg[DW_ERROR_MSG_MAX + DW_ERROR_FILE_MAX + 32];
 
-	fprintf(stderr, "driftward: %s\n", dw_error_format(err, msg, sizeof(msg)));
+	dw_log_print(DW_LOG_ERROR, "driftward: %s", dw_error_format(err, msg, sizeof(msg)));
 	return EXIT_ERROR;
 }
 
@@ -69,7 +70,8 @@ int open_input(const char *path, int *fd)
 	}
 	*fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (*fd < 0) {
-		fprintf(stderr, "driftward: could not open '%s': %s\n", path, strerror(errno));
+		dw_log_print(DW_LOG_ERROR, "driftward: could not open '%s': %s", path,
+		             strerror(errno));
 		return -1;
 	}
 	return 0;

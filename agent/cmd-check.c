@@ -26,6 +26,8 @@ static void print_catalog_files(const struct dw_catalog *catalog)
 		       n == 1 ? "" : "s");
 	}
 }
+#include "driftward/log.h"
+#include "driftward/store.h"
 
 /*
  * The built-in and extra collector catalogs, and each tenant's `collectors`
@@ -46,8 +48,8 @@ static int check_catalog(const struct cli *cli, const struct dw_config *cfg,
 			r = -EINVAL;
 	print_diags(&diags);
 	if (r < 0)
-		fprintf(stderr, "collector catalog: %zu problem%s found\n", diags.errors,
-		        diags.errors == 1 ? "" : "s");
+		dw_log_print(DW_LOG_ERROR, "collector catalog: %zu problem%s found", diags.errors,
+		             diags.errors == 1 ? "" : "s");
 	else if (cli->verbosity >= 0)
 		print_catalog_files(catalog);
 	if (r < 0) {
@@ -59,13 +61,23 @@ static int check_catalog(const struct cli *cli, const struct dw_config *cfg,
 	return r;
 }
 
+/* Whoever can write the state repository can move the approved ref (docs/security.md). */
+static int check_repository_private(const struct dw_config *cfg)
+{
+	struct dw_error err;
+
+	dw_error_clear(&err);
+	return dw_store_check_private(cfg->agent.state_repo, &err) < 0 ? print_error(&err), -1 : 0;
+}
+
 /* One tenant's preflight table; returns 1 when something must be fixed. */
 static int print_preflight(const struct dw_preflight_tenant *t)
 {
 	size_t i;
 
 	if (t->auth_failed)
-		fprintf(stderr, "%s\n", t->err.msg); /* the token service's answer, tenant named */
+		dw_log_print(DW_LOG_ERROR, "%s",
+		             t->err.msg); /* the token service's answer, tenant named */
 	else if (t->rc < 0)
 		print_error(&t->err);
 	if (t->rc < 0)
@@ -140,8 +152,8 @@ static int run_check(struct cli *cli, int argc, char **argv)
 	r = dw_config_load(cli->config_path, 0, &cfg, &diags);
 	print_diags(&diags);
 	if (r < 0) {
-		fprintf(stderr, "%s: %zu problem%s found\n", cli->config_path, diags.errors,
-		        diags.errors == 1 ? "" : "s");
+		dw_log_print(DW_LOG_ERROR, "%s: %zu problem%s found", cli->config_path,
+		             diags.errors, diags.errors == 1 ? "" : "s");
 		status = EXIT_ERROR;
 	} else {
 		if (cli->verbosity >= 0)
@@ -152,6 +164,8 @@ static int run_check(struct cli *cli, int argc, char **argv)
 			status = EXIT_ERROR;
 		/* the key file (mode, contents) and every tenant's secret */
 		if (check_secrets(cfg, cli->verbosity < 0) < 0)
+			status = EXIT_ERROR;
+		if (check_repository_private(cfg) < 0)
 			status = EXIT_ERROR;
 		if (online && status == EXIT_DONE)
 			status = check_online(cfg, catalog, only);

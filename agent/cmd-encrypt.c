@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "driftward/log.h"
 #include "driftward/age.h"
 #include "driftward/buf.h"
 #include "driftward/error.h"
@@ -98,8 +99,8 @@ static int run_encrypt(struct cli *cli, int argc, char **argv)
 	if (parse_encrypt(&o, argc, argv, &err) < 0)
 		goto out;
 	if (!o.out && !(o.flags & DW_AGE_ARMOR) && isatty(STDOUT_FILENO)) {
-		fprintf(stderr,
-		        "driftward: refusing to write binary to a terminal; use -a or -o\n");
+		dw_log_print(DW_LOG_ERROR,
+		             "driftward: refusing to write binary to a terminal; use -a or -o");
 		goto out;
 	}
 	if (open_input(optind < argc ? argv[optind] : NULL, &in) < 0)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "driftward/log.h"
 #include "driftward/buf.h"
 #include "driftward/json.h"
 
@@ -27,7 +28,8 @@ static int load(const char *path, struct dw_buf *in)
 	int fd = 0, r;
 
 	if (path && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		fprintf(stderr, "driftward: could not open '%s': %s\n", path, strerror(errno));
+		dw_log_print(DW_LOG_ERROR, "driftward: could not open '%s': %s", path,
+		             strerror(errno));
 		return -1;
 	}
 	r = dw_buf_read_fd(in, fd, path ? path : "<stdin>", &err);
@@ -49,11 +51,13 @@ static int canon(const char *path, unsigned flags)
 		goto out;
 	if (dw_json_parse_buf(&in, path ? path : "<stdin>", &doc, &err) < 0 ||
 	    dw_json_write_stream(dw_json_root(doc), flags, to_stdout, NULL, &err) < 0) {
-		fprintf(stderr, "driftward: %s\n", dw_error_format(&err, msg, sizeof(msg)));
+		dw_log_print(DW_LOG_ERROR, "driftward: %s",
+		             dw_error_format(&err, msg, sizeof(msg)));
 		goto out;
 	}
 	if (fflush(stdout) != 0) {
-		fprintf(stderr, "driftward: could not write the output: %s\n", strerror(errno));
+		dw_log_print(DW_LOG_ERROR, "driftward: could not write the output: %s",
+		             strerror(errno));
 		goto out;
 	}
 	status = EXIT_DONE;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "agent.h"
+#include "driftward/log.h"
 #include "driftward/age.h"
 #include "driftward/buf.h"
 #include "driftward/error.h"
@@ -25,11 +26,11 @@ static int keygen_stdout(void)
 	if (r == 0)
 		r = dw_keyfile_format(&text, identity, recipient);
 	if (r < 0) {
-		fprintf(stderr, "driftward: could not generate a key: %s\n", strerror(-r));
+		dw_log_print(DW_LOG_ERROR, "driftward: could not generate a key: %s", strerror(-r));
 	} else if (fwrite(text.ptr, 1, text.len, stdout) != text.len || fflush(stdout) != 0) {
-		fprintf(stderr, "driftward: could not write the key\n");
+		dw_log_print(DW_LOG_ERROR, "driftward: could not write the key");
 	} else {
-		fprintf(stderr, "Public key: %s\n", recipient);
+		dw_log_print(DW_LOG_NOTICE, "Public key: %s", recipient);
 		status = EXIT_DONE;
 	}
 	dw_secret_free(identity);

@@ -87,7 +87,8 @@ static int secret_set(struct cli *cli, const char *name)
 		goto out;
 	t = dw_config_tenant(cfg, name);
 	if (!t) {
-		fprintf(stderr, "driftward: no tenant '%s' in %s\n", name, cli->config_path);
+		dw_log_print(DW_LOG_ERROR, "driftward: no tenant '%s' in %s", name,
+		             cli->config_path);
 		goto out;
 	}
 	rc = dw_keyfile_load(dw_config_key_file(cfg), &key, &err);
@@ -98,11 +99,16 @@ static int secret_set(struct cli *cli, const char *name)
 		goto out;
 	}
 	rc = read_secret(&secret);
-	if (rc < 0) {
-		fprintf(stderr, "driftward: %s\n",
-		        rc == -ENODATA ? "no secret on stdin" : "could not read the secret");
+	if (rc == -E2BIG)
+		dw_log_print(DW_LOG_ERROR,
+		             "driftward: the secret on stdin is larger than the %d MiB limit "
+		             "(a client secret, or a PEM key and its chain, is far smaller)",
+		             DW_TENANT_SECRET_MAX >> 20);
+	else if (rc < 0)
+		dw_log_print(DW_LOG_ERROR, "driftward: %s",
+		             rc == -ENODATA ? "no secret on stdin" : "could not read the secret");
+	if (rc < 0)
 		goto out;
-	}
 	if (dw_tenant_secret_store(t, r, secret.ptr, secret.len, &err) < 0) {
 		print_error(&err);
 		goto out;
@@ -135,7 +141,7 @@ static int secret_rekey(struct cli *cli, const char *new_key_path)
 		rc = dw_tenant_secrets_rekey(cfg, key, new_key, &err);
 	if (rc < 0) {
 		print_error(&err);
-		fprintf(stderr, "driftward: no secret file was changed\n");
+		dw_log_print(DW_LOG_ERROR, "driftward: no secret file was changed");
 		goto out;
 	}
 	dw_log_notice("re-encrypted %zu tenant secret%s", cfg->ntenants,

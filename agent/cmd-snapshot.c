@@ -86,16 +86,17 @@ static void print_tenant(const struct dw_snapshot_tenant *t, int verbosity)
 	size_t i;
 
 	if (t->rc < 0) {
-		fprintf(stderr, "driftward: %s\n", dw_error_format(&t->err, msg, sizeof(msg)));
+		dw_log_print(DW_LOG_ERROR, "driftward: %s",
+		             dw_error_format(&t->err, msg, sizeof(msg)));
 		return;
 	}
 	for (i = 0; i < t->ncollectors; i++) {
 		const struct dw_snapshot_collector *sc = &t->collectors[i];
 
 		if (dw_collector_status_incomplete(sc->status))
-			fprintf(stderr, "%s: %s: %s (%s); its previous files are kept\n",
-			        t->tenant->name, sc->collector->name,
-			        dw_collector_status_name(sc->status), sc->detail);
+			dw_log_print(DW_LOG_WARNING, "%s: %s: %s (%s); its previous files are kept",
+			             t->tenant->name, sc->collector->name,
+			             dw_collector_status_name(sc->status), sc->detail);
 	}
 	if (verbosity < 0)
 		return;

@@ -6,11 +6,15 @@
  * "driftward --config x check" and "driftward check --config x" both work; the
  * command sees only its own arguments.
  */
+#include <errno.h>
 #include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 
 #include "agent.h"
 #include "driftward/config.h"
@@ -42,16 +46,17 @@ const struct command *command_find(const char *name)
 
 int usage_error(const char *cmd, const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	fputs("driftward: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	dw_log_print(DW_LOG_ERROR, "driftward: %s", msg);
 	if (cmd)
-		fprintf(stderr, "\ntry 'driftward help %s'\n", cmd);
+		dw_log_print(DW_LOG_ERROR, "try 'driftward help %s'", cmd);
 	else
-		fputs("\ntry 'driftward --help'\n", stderr);
+		dw_log_print(DW_LOG_ERROR, "try 'driftward --help'");
 	return EXIT_ERROR;
 }
 
@@ -175,12 +180,33 @@ static int run_help(int argc, char **argv)
 	return EXIT_DONE;
 }
 
+/*
+ * Before anything is read or created: what the process creates (the state
+ * repository, its refs, temporary files) is its user's alone whatever umask
+ * it inherited, and neither a core dump nor another process of the same user
+ * (ptrace, /proc/PID/mem) can lift the client secret or a token out of memory.
+ */
+static int harden_process(void)
+{
+	static const struct rlimit no_core = { 0, 0 };
+
+	umask(DW_UMASK);
+	if (setrlimit(RLIMIT_CORE, &no_core) < 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+		dw_log_print(DW_LOG_ERROR, "driftward: could not make the process non-dumpable: %s",
+		             strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli cli = { .config_path = DW_DEFAULT_CONFIG, .log_format = DW_LOG_FORMAT_AUTO };
 	const struct command *cmd;
 	int want = WANT_RUN;
 
+	if (harden_process() < 0)
+		return EXIT_ERROR;
 	/* numbers are read and written in the C locale whatever the environment says */
 	setlocale(LC_ALL, "C");
 	if (take_common_options(&cli, &argc, argv, &want) < 0)

@@ -188,13 +188,123 @@ static void values_are_checked_by_type(void **state)
 	                 -EINVAL);
 	expect_diag(fx, 0, 3, "0 is out of range (1 to 256)");
 	expect_diag(fx, 1, 4, "'maybe' is not a boolean");
-	expect_diag(fx, 2, 5, "not an https:// URL");
+	expect_diag(fx, 2, 5, "graph_url: not a usable https:// URL: not https://");
 	expect_diag(fx, 3, 6, "not a git ref name");
 	expect_diag(fx, 4, 7, "'loud' is not one of");
 	expect_diag(fx, 5, 8, "is not an age recipient");
 	expect_diag(fx, 6, 9, "is not a directory");
 	expect_diag(fx, 7, 10, "is not a number");
 	assert_int_equal(fx->diags.errors, 8);
+}
+
+static void reset(struct fixture *fx)
+{
+	dw_config_free(fx->cfg);
+	fx->cfg = NULL;
+	dw_diags_release(&fx->diags);
+	dw_diags_init(&fx->diags);
+}
+
+/* What libcurl would connect to is what is checked: user@host, queries, fragments, bad hosts. */
+static void service_urls_are_parsed_not_pattern_matched(void **state)
+{
+	static const struct {
+		const char *url, *why;
+	} bad[] = {
+		{ "https://login.microsoftonline.com@127.0.0.1:8443", "user information" },
+		{ "https://user:pw@login.microsoftonline.com", "user information" },
+		{ "https://login.microsoftonline.com?x=1", "a query" },
+		{ "https://login.microsoftonline.com/#frag", "a fragment" },
+		{ "https://[::1", "can't parse" },
+		{ "https://exa mple.com", "space" },
+		{ "https://", "can't parse" },
+		{ "https://host:99999", "can't parse" },
+		{ "ftp://login.microsoftonline.com", "not https://" },
+		{ "login.microsoftonline.com", "can't parse" },
+	};
+	static const char *const fine[] = { "https://login.microsoftonline.com",
+		                            "https://graph.microsoft.us/", "https://127.0.0.1:8443",
+		                            "https://[::1]:8443/base" };
+	struct fixture *fx = *state;
+	char text[256];
+	size_t i;
+
+	for (i = 0; i < DW_ARRAY_SIZE(bad); i++) {
+		snprintf(text, sizeof(text), "[agent]\nkey_file = key.txt\nlogin_url = %s\n",
+		         bad[i].url);
+		reset(fx);
+		if (load(fx, text, DW_CONFIG_KEY_MAY_BE_MISSING) != -EINVAL)
+			fail_msg("accepted %s", bad[i].url);
+		expect_diag(fx, 0, 3, "login_url: not a usable https:// URL");
+		expect_diag(fx, 0, 3, bad[i].why);
+	}
+	for (i = 0; i < DW_ARRAY_SIZE(fine); i++) {
+		snprintf(text, sizeof(text), "[agent]\nkey_file = key.txt\nlogin_url = %s\n",
+		         fine[i]);
+		reset(fx);
+		if (load(fx, text, DW_CONFIG_KEY_MAY_BE_MISSING) != 0)
+			fail_msg("refused %s", fine[i]);
+	}
+}
+
+/* What is not a configuration file is refused as such, before any key is read. */
+static void only_regular_files_are_read(void **state)
+{
+	static const struct {
+		const char *path, *why;
+	} bad[] = { { "/dev/zero", "is not a regular file" }, { "/tmp", "is a directory" } };
+	struct fixture *fx = *state;
+	char text[512];
+	size_t i;
+
+	for (i = 0; i < DW_ARRAY_SIZE(bad); i++) {
+		reset(fx);
+		assert_int_equal(dw_config_load(bad[i].path, 0, &fx->cfg, &fx->diags), -EINVAL);
+		assert_int_equal(fx->diags.errors, 1);
+		dw_diag_format(&fx->diags.items[0], text, sizeof(text));
+		if (!strstr(text, bad[i].why) || strncmp(text, bad[i].path, strlen(bad[i].path)))
+			fail_msg("%s: got '%s'", bad[i].path, text);
+	}
+}
+
+static void a_huge_file_or_line_costs_no_memory(void **state)
+{
+	struct fixture *fx = *state;
+	size_t n = (1u << 20) - 64;
+	char *text = malloc(n + 64);
+
+	assert_non_null(text);
+	/* one line of almost 1 MiB: reported, and read through a fixed buffer */
+	snprintf(text, 64, "[agent]\nkey_file = key.txt\nx = ");
+	memset(text + strlen(text), 'a', n - strlen(text));
+	text[n] = '\0';
+	reset(fx);
+	assert_int_equal(load(fx, text, DW_CONFIG_KEY_MAY_BE_MISSING), -EINVAL);
+	expect_diag(fx, 0, 3, "line longer than 198 characters");
+	assert_int_equal(fx->diags.errors, 1);
+	/* a file past 1 MiB is no configuration */
+	free(text);
+	text = malloc((1u << 20) + 2);
+	assert_non_null(text);
+	memset(text, '\n', (1u << 20) + 1);
+	text[(1u << 20) + 1] = '\0';
+	reset(fx);
+	assert_int_equal(load(fx, text, 0), -EINVAL);
+	expect_diag(fx, 0, 0, "larger than 1 MiB");
+	free(text);
+}
+
+static void a_byte_order_mark_is_accepted(void **state)
+{
+	struct fixture *fx = *state;
+
+	reset(fx);
+	assert_int_equal(
+	        load(fx, "\xef\xbb\xbf[agent]\nkey_file = key.txt\n", DW_CONFIG_KEY_MAY_BE_MISSING),
+	        0);
+	assert_int_equal(fx->diags.count, 0);
+	assert_string_equal(fx->cfg->agent.key_file + strlen(fx->cfg->agent.key_file) - 7,
+	                    "key.txt");
 }
 
 static void structure_problems_are_reported(void **state)
@@ -334,6 +444,12 @@ int main(void)
 		                                teardown),
 		cmocka_unit_test_setup_teardown(every_problem_is_reported_with_its_line, setup,
 		                                teardown),
+		cmocka_unit_test_setup_teardown(service_urls_are_parsed_not_pattern_matched, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(only_regular_files_are_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_huge_file_or_line_costs_no_memory, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(a_byte_order_mark_is_accepted, setup, teardown),
 		cmocka_unit_test_setup_teardown(values_are_checked_by_type, setup, teardown),
 		cmocka_unit_test_setup_teardown(structure_problems_are_reported, setup, teardown),
 		cmocka_unit_test_setup_teardown(all_takes_no_other_collectors, setup, teardown),

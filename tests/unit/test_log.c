@@ -18,6 +18,7 @@
 #include "driftward/buf.h"
 #include "driftward/log.h"
 #include "driftward/redact.h"
+#include "driftward/secret.h"
 
 #define CANARY "CANARY7f3a9c"
 
@@ -280,6 +281,66 @@ static void journal_prefixes_only_when_stderr_is_the_journal(void **state)
 	unlink(path);
 }
 
+/* A secret with no telltale surroundings: masked because the process holds it. */
+static void held_secrets_are_masked_wherever_they_appear(void **state)
+{
+	static const char held[] = "Qx8~uT.m_2zP-kd9";
+	static const char *const messages[] = {
+		"AADSTS7000215: Invalid client secret provided: Qx8~uT.m_2zP-kd9. Trace ID: 1",
+		"{\"error_description\":\"bad Qx8~uT.m_2zP-kd9\"}",
+		"glued:prefixQx8~uT.m_2zP-kd9suffix",
+	};
+	struct dw_secret *secret = NULL, *tiny = NULL;
+	size_t i, j;
+	char *out;
+
+	(void)state;
+	assert_int_equal(dw_secret_new(&secret, held, strlen(held)), 0);
+	assert_int_equal(dw_secret_new(&tiny, "abc", 3), 0); /* too short to look for */
+	for (i = 0; i < DW_ARRAY_SIZE(messages); i++)
+		for (j = 0; j < DW_ARRAY_SIZE(formats); j++) {
+			out = capture(formats[j], messages[i], NULL, 0);
+			if (strstr(out, held) || !strstr(out, DW_REDACTED))
+				fail_msg("format %zu leaked message %zu: %s", j, i, out);
+			free(out);
+		}
+	out = capture(DW_LOG_FORMAT_TEXT, "a label abc", NULL, 0);
+	assert_non_null(strstr(out, "a label abc"));
+	free(out);
+	dw_secret_free(tiny);
+	dw_secret_free(secret);
+	/* once freed, the bytes are ordinary text again */
+	out = capture(DW_LOG_FORMAT_TEXT, messages[0], NULL, 0);
+	assert_non_null(strstr(out, held));
+	free(out);
+}
+
+/* What the agent prints: bare in text, one JSON object in JSON, controls escaped in both. */
+static void printed_lines_follow_the_format(void **state)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	f = open_memstream(&out, &len);
+	assert_non_null(f);
+	dw_log_setup(DW_LOG_ERROR, DW_LOG_FORMAT_TEXT, f);
+	dw_log_print(DW_LOG_WARNING, "driftward: t: c: failed (\x1b[31mX\x1b[0m)");
+	fclose(f);
+	assert_string_equal(out, "driftward: t: c: failed (\\x1b[31mX\\x1b[0m)\n");
+	free(out);
+	f = open_memstream(&out, &len);
+	assert_non_null(f);
+	dw_log_setup(DW_LOG_ERROR, DW_LOG_FORMAT_JSON, f);
+	dw_log_print(DW_LOG_ERROR, "driftward: \x1b[2J");
+	fclose(f);
+	dw_log_setup(DW_LOG_NOTICE, DW_LOG_FORMAT_TEXT, NULL);
+	assert_non_null(strstr(out, "\"level\":\"error\",\"msg\":\"driftward: \\u001b[2J\"}\n"));
+	assert_int_equal(out[0], '{');
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -293,6 +354,8 @@ int main(void)
 		cmocka_unit_test(inplace_redaction_truncates_safely),
 		cmocka_unit_test(redaction_stays_linear_on_near_misses),
 		cmocka_unit_test(journal_prefixes_only_when_stderr_is_the_journal),
+		cmocka_unit_test(held_secrets_are_masked_wherever_they_appear),
+		cmocka_unit_test(printed_lines_follow_the_format),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -145,6 +145,76 @@ static void only_our_escapes_unescape(void **state)
 	dw_buf_release(&b);
 }
 
+/* The id part and the whole base name of object @id with a 60-byte name. */
+static void long_path(const char *id, size_t len, struct dw_buf *part, struct dw_buf *path)
+{
+	char name[61];
+
+	memset(name, 'n', 60);
+	name[60] = '\0';
+	assert_int_equal(dw_escape_id(part, id, len), 0);
+	assert_int_equal(dw_object_path(path, "conditionalAccessPolicies", name, 60, id, len), 0);
+}
+
+static void long_ids_are_shortened_with_a_stable_hash(void **state)
+{
+	static const char *const unit[] = { "a", "\xc3\xbc", "/" };
+	char id[1400];
+	size_t u;
+
+	(void)state;
+	for (u = 0; u < sizeof(unit) / sizeof(unit[0]); u++) {
+		struct dw_buf part, again, path, other;
+		const char *base, *got;
+		size_t i, n = strlen(unit[u]), len = sizeof(id) / n * n, glen;
+
+		for (i = 0; i < len; i += n)
+			memcpy(id + i, unit[u], n);
+		dw_buf_init(&part, 4096);
+		dw_buf_init(&again, 4096);
+		dw_buf_init(&path, 4096);
+		dw_buf_init(&other, 4096);
+		long_path(id, len, &part, &path);
+		assert_true(part.len <= DW_ID_PART_MAX);
+		assert_non_null(strchr(dw_buf_cstr(&part), DW_ID_HASH_MARK));
+		base = strrchr(dw_buf_cstr(&path), '/') + 1;
+		assert_true(strlen(base) < 255);
+		assert_int_equal(dw_object_path_id(dw_buf_cstr(&path), &got, &glen), 0);
+		assert_int_equal(glen, part.len);
+		assert_memory_equal(got, dw_buf_cstr(&part), glen);
+		/* stable from run to run, different for an id that differs at its end only */
+		assert_int_equal(dw_escape_id(&again, id, len), 0);
+		assert_string_equal(dw_buf_cstr(&again), dw_buf_cstr(&part));
+		id[len - 1] ^= 1;
+		assert_int_equal(dw_escape_id(&other, id, len), 0);
+		assert_string_not_equal(dw_buf_cstr(&other), dw_buf_cstr(&part));
+		dw_buf_reset(&again);
+		assert_int_equal(dw_unescape_id(&again, dw_buf_cstr(&part), part.len), -ERANGE);
+		dw_buf_release(&part);
+		dw_buf_release(&again);
+		dw_buf_release(&path);
+		dw_buf_release(&other);
+	}
+}
+
+static void ids_up_to_the_limit_stay_whole(void **state)
+{
+	char id[DW_ID_PART_MAX];
+	struct dw_buf b;
+
+	(void)state;
+	memset(id, 'x', sizeof(id));
+	dw_buf_init(&b, 4096);
+	assert_int_equal(dw_escape_id(&b, id, sizeof(id)), 0);
+	assert_int_equal(b.len, DW_ID_PART_MAX);
+	assert_null(strchr(dw_buf_cstr(&b), DW_ID_HASH_MARK));
+	dw_buf_reset(&b);
+	id[DW_ID_PART_MAX - 1] = '/'; /* 119 + 3 bytes escaped: shortened */
+	assert_int_equal(dw_escape_id(&b, id, sizeof(id)), 0);
+	assert_non_null(strchr(dw_buf_cstr(&b), DW_ID_HASH_MARK));
+	dw_buf_release(&b);
+}
+
 static void singleton_paths(void **state)
 {
 	struct dw_buf b;
@@ -165,6 +235,8 @@ int main(void)
 		cmocka_unit_test(odd_ids_are_escaped_and_recoverable),
 		cmocka_unit_test(only_our_escapes_unescape),
 		cmocka_unit_test(singleton_paths),
+		cmocka_unit_test(long_ids_are_shortened_with_a_stable_hash),
+		cmocka_unit_test(ids_up_to_the_limit_stay_whole),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 
 #include "driftward/log.h"
 #include "driftward/store.h"
+#include "store/internal.h"
 #include "test_store_helpers.h"
 
 struct fixture {
@@ -322,6 +324,16 @@ static void trailers_are_what_git_interpret_trailers_parses(void **state)
 	assert_int_equal(dw_store_message(&msg, "s", NULL, &bad_value, 1, &fx->err), -EINVAL);
 	assert_int_equal(dw_store_message(&msg, "s", NULL, &empty, 1, &fx->err), -EINVAL);
 	assert_int_equal(dw_store_message(&msg, "two\nlines", NULL, NULL, 0, &fx->err), -EINVAL);
+	/* outside text with terminal controls is kept, escaped, in subject, body and trailers */
+	dw_buf_reset(&msg);
+	struct dw_trailer esc = { "Changed-By", "Mallory \x1b[2J" };
+	assert_int_equal(dw_store_message(&msg, "s \x1b]0;x\x07", "failed (\x1b[31mE\x1b[0m)\n",
+	                                  &esc, 1, &fx->err),
+	                 0);
+	assert_null(strchr(dw_buf_cstr(&msg), 0x1b));
+	assert_null(strchr(dw_buf_cstr(&msg), 0x07));
+	assert_non_null(strstr(dw_buf_cstr(&msg), "failed (\\x1b[31mE\\x1b[0m)\n"));
+	assert_non_null(strstr(dw_buf_cstr(&msg), "Changed-By: Mallory \\x1b[2J\n"));
 	dw_buf_reset(&msg);
 	assert_int_equal(dw_store_message(&msg, "only a subject", NULL, NULL, 0, &fx->err), 0);
 	assert_string_equal(dw_buf_cstr(&msg), "only a subject\n");
@@ -624,6 +636,99 @@ static void open_refuses_a_missing_repository(void **state)
 	assert_non_null(strstr(err.msg, "driftward init"));
 }
 
+static void open_refuses_a_repository_driftward_did_not_make(void **state)
+{
+	struct fixture *fx = *state;
+	struct dw_store *s = NULL;
+	struct dw_error err;
+	char path[200];
+
+	dw_error_clear(&err);
+	snprintf(path, sizeof(path), "%s/foreign.git", fx->s.dir);
+	assert_int_equal(sh(NULL, "git init -q --bare '%s'", path), 0);
+	assert_int_equal(dw_store_open(path, NULL, &s, &err), -EPERM);
+	assert_null(s);
+	assert_non_null(strstr(err.msg, "is not a driftward state repository"));
+	assert_non_null(strstr(err.msg, "driftward init --adopt"));
+	assert_int_equal(dw_store_adopt(path, &err), 0);
+	assert_int_equal(dw_store_open(path, NULL, &s, &err), 0);
+	dw_store_free(s);
+}
+
+/* A message that says why: never libgit2's empty placeholder, never ending on ": ". */
+static void assert_message_has_a_reason(const char *msg, const char *context)
+{
+	size_t len = strlen(msg);
+
+	if (!strstr(msg, context) || strstr(msg, "libgit2 error") ||
+	    (len >= 2 && strcmp(msg + len - 2, ": ") == 0) || msg[len - 1] == ':')
+		fail_msg("no reason in '%s'", msg);
+}
+
+static void a_failed_pack_write_says_why(void **state)
+{
+	struct fixture *fx = *state;
+	struct dw_store_commit_result res;
+	struct dw_store_tx *tx = NULL;
+	struct rlimit saved, small = { 4096, RLIM_INFINITY };
+	char path[64], data[2048];
+	int i, r;
+
+	assert_int_equal(dw_store_tx_begin(fx->store, "contoso", 0, &tx, &fx->err), 0);
+	for (i = 0; i < 150; i++) {
+		snprintf(path, sizeof(path), "c/%d.json", i);
+		memset(data, 'a' + i % 26, sizeof(data));
+		snprintf(data, sizeof(data), "%d", i * 7919);
+		assert_int_equal(dw_store_tx_stage(tx, path, data, sizeof(data), &fx->err), 0);
+	}
+	/* a full disk, as far as this process can tell: writes past 4 KiB fail (EFBIG) */
+	signal(SIGXFSZ, SIG_IGN);
+	getrlimit(RLIMIT_FSIZE, &saved);
+	small.rlim_max = saved.rlim_max;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+	r = dw_store_tx_commit(tx, "test: pack", &res, &fx->err);
+	setrlimit(RLIMIT_FSIZE, &saved);
+	signal(SIGXFSZ, SIG_DFL);
+	assert_true(r < 0);
+	assert_message_has_a_reason(fx->err.msg, "could not write a pack: ");
+	dw_store_tx_free(tx);
+}
+
+/* libgit2 sometimes fails without a message (a full disk while packing): the OS error is used */
+static void a_silent_libgit2_failure_says_why(void **state)
+{
+	struct fixture *fx = *state;
+
+	git_error_clear();
+	errno = ENOSPC;
+	assert_int_equal(store_git_error(&fx->err, -1, "could not write a pack"), -EIO);
+	assert_string_equal(fx->err.msg, "could not write a pack: No space left on device");
+	dw_error_clear(&fx->err);
+	git_error_clear();
+	errno = 0;
+	assert_int_equal(store_git_error(&fx->err, -1, "could not write a pack"), -EIO);
+	assert_message_has_a_reason(fx->err.msg, "could not write a pack: ");
+}
+
+static void a_held_ref_lock_says_why(void **state)
+{
+	struct fixture *fx = *state;
+	struct dw_store_commit_result res;
+	struct dw_store_tx *tx = NULL;
+
+	assert_int_equal(dw_store_tx_begin(fx->store, "contoso", 0, &tx, &fx->err), 0);
+	assert_int_equal(dw_store_tx_stage(tx, "c/a.json", "{}", 2, &fx->err), 0);
+	/* another writer (git itself) holds the ref's lock file right now */
+	assert_int_equal(
+	        sh(NULL,
+	           "mkdir -p '%s/refs/heads/tenants' && : >'%s/refs/heads/tenants/contoso.lock'",
+	           fx->s.repo, fx->s.repo),
+	        0);
+	assert_true(dw_store_tx_commit(tx, "test: lock", &res, &fx->err) < 0);
+	assert_message_has_a_reason(fx->err.msg, "contoso");
+	dw_store_tx_free(tx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -645,6 +750,10 @@ int main(void)
 		T(many_new_objects_go_to_one_pack),
 		T(readers_resolve_list_and_read),
 		T(open_refuses_a_missing_repository),
+		T(open_refuses_a_repository_driftward_did_not_make),
+		T(a_failed_pack_write_says_why),
+		T(a_held_ref_lock_says_why),
+		T(a_silent_libgit2_failure_says_why),
 #undef T
 	};
 

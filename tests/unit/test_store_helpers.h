@@ -49,7 +49,10 @@ static int scratch_make(struct scratch *s, int init_repo)
 	if (!mkdtemp(s->dir))
 		return -1;
 	snprintf(s->repo, sizeof(s->repo), "%s/state.git", s->dir);
-	if (init_repo && sh(NULL, "git init -q --bare '%s'", s->repo) != 0)
+	if (init_repo && sh(NULL,
+	                    "git init -q --bare '%s' && git --git-dir='%s' config "
+	                    "driftward.repositoryformat 1",
+	                    s->repo, s->repo) != 0)
 		return -1;
 	return 0;
 }

@@ -18,6 +18,7 @@
 #include "driftward/list.h"
 #include "driftward/names.h"
 #include "driftward/secret.h"
+#include "driftward/text.h"
 
 static void buf_appends_and_stays_nul_terminated(void **state)
 {
@@ -404,6 +405,27 @@ static void names_follow_their_rules(void **state)
 	assert_false(dw_is_collector_name("", 0));
 }
 
+static void control_characters_are_escaped(void **state)
+{
+	static const char in[] = "code \x1b[31mred\x1b]0;title\x07 \xc2\x9b"
+	                         "1m \x7f ok\tx\ny \xc3\xa9";
+	struct dw_buf b;
+
+	(void)state;
+	dw_buf_init(&b, 1024);
+	assert_int_equal(dw_buf_put_printable(&b, in, strlen(in), 0), 0);
+	assert_string_equal(dw_buf_cstr(&b), "code \\x1b[31mred\\x1b]0;title\\x07 \\xc2\\x9b1m "
+	                                     "\\x7f ok\\x09x\\x0ay \xc3\xa9");
+	dw_buf_reset(&b);
+	assert_int_equal(dw_buf_put_printable(&b, in, strlen(in), DW_TEXT_KEEP_LINES), 0);
+	assert_non_null(strstr(dw_buf_cstr(&b), "ok\tx\ny"));
+	assert_null(strchr(dw_buf_cstr(&b), 0x1b));
+	dw_buf_reset(&b);
+	assert_int_equal(dw_buf_put_printable(&b, in, strlen(in), DW_TEXT_LINES_AS_SPACES), 0);
+	assert_non_null(strstr(dw_buf_cstr(&b), "ok x y"));
+	dw_buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -426,6 +448,7 @@ int main(void)
 		cmocka_unit_test(array_refuses_an_overflowing_size),
 		cmocka_unit_test(list_links_and_unlinks_in_place),
 		cmocka_unit_test(names_follow_their_rules),
+		cmocka_unit_test(control_characters_are_escaped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

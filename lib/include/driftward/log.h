@@ -54,6 +54,14 @@ void dw_log(enum dw_log_level level, const char *fmt, ...) DW_PRINTF(2, 3);
 void dw_log_fields(enum dw_log_level level, const struct dw_log_field *fields, size_t nfields,
                    const char *fmt, ...) DW_PRINTF(4, 5);
 
+/*
+ * What a command tells its user on stderr ("driftward: could not ..."),
+ * whatever the threshold: in text the message alone (no "error: " prefix),
+ * under journald with its priority prefix, in JSON a line like every other.
+ * Redacted and with control characters escaped, as every log line is.
+ */
+void dw_log_print(enum dw_log_level level, const char *fmt, ...) DW_PRINTF(2, 3);
+
 #define dw_log_error(...)   dw_log(DW_LOG_ERROR, __VA_ARGS__)
 #define dw_log_warning(...) dw_log(DW_LOG_WARNING, __VA_ARGS__)
 #define dw_log_notice(...)  dw_log(DW_LOG_NOTICE, __VA_ARGS__)

@@ -23,16 +23,34 @@
 int dw_slug(struct dw_buf *out, const char *name, size_t len);
 
 /*
+ * The id part of a file name is at most DW_ID_PART_MAX bytes, so that with
+ * the slug, "--" and ".json" every file name stays far below the 255 bytes
+ * file systems allow (and a path below 4096: collector names are at most 64).
+ * A longer id is shortened to its first escaped bytes (at most
+ * DW_ID_PREFIX_MAX), DW_ID_HASH_MARK and DW_ID_HASH_HEX hex digits of its
+ * SHA-256: stable from run to run, and distinct for distinct ids.
+ */
+#define DW_ID_PART_MAX   120
+#define DW_ID_PREFIX_MAX 72
+#define DW_ID_HASH_MARK  '~'
+#define DW_ID_HASH_HEX   40
+
+/* The longest id an object may have; a longer one is a bad response. */
+#define DW_ID_MAX 4000
+
+/*
  * Appends @id made safe as part of a file name: ASCII letters, digits, '-',
  * '_' and '.' stay, everything else becomes %XX (so distinct ids never collide).
- * A leading '.' is escaped too.
+ * A leading '.' or '-' is escaped too, and a '-' before another '-'. An id
+ * whose escaped form is longer than DW_ID_PART_MAX is shortened (see above).
  */
 int dw_escape_id(struct dw_buf *out, const char *id, size_t len);
 
 /*
  * Undoes dw_escape_id: appends the id that @len bytes of @escaped stand for.
- * Returns 0, or -EINVAL for anything dw_escape_id would not have written (a
- * '%' not followed by two upper-case hex digits).
+ * Returns 0, -EINVAL for anything dw_escape_id would not have written (a
+ * '%' not followed by two upper-case hex digits), or -ERANGE for a shortened
+ * id, which can't be undone.
  */
 int dw_unescape_id(struct dw_buf *out, const char *escaped, size_t len);
 

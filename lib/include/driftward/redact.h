@@ -8,7 +8,9 @@
  *   - JSON members and key=value pairs whose key names a secret (secret, token,
  *     password, passwd, key, assertion, credential),
  *   - JWTs (three base64url segments starting "eyJ"),
- *   - age identities (AGE-SECRET-KEY-1...) and PEM private key blocks.
+ *   - age identities (AGE-SECRET-KEY-1...) and PEM private key blocks,
+ *   - the exact bytes of every secret the process holds (each struct
+ *     dw_secret registers itself while it lives), wherever they stand.
  * Each is replaced by "[REDACTED]".
  */
 #ifndef DRIFTWARD_REDACT_H
@@ -19,6 +21,18 @@
 #include "driftward/buf.h"
 
 #define DW_REDACTED "[REDACTED]"
+
+/* Registered secrets shorter than this are not looked for: they would mask ordinary words. */
+#define DW_REDACT_KNOWN_MIN 8
+
+/*
+ * Adds the @len bytes at @data to the secrets redaction masks wherever they
+ * appear, until dw_redact_unregister(@data). The bytes are not copied: they
+ * must stay valid until then. Shorter than DW_REDACT_KNOWN_MIN: ignored.
+ * Thread-safe. Returns 0 or -ENOMEM.
+ */
+int dw_redact_register(const void *data, size_t len);
+void dw_redact_unregister(const void *data);
 
 /* Appends the redacted form of @len bytes of @s to @out. */
 int dw_redact(struct dw_buf *out, const char *s, size_t len);

@@ -47,7 +47,8 @@ struct dw_store_options {
 
 /*
  * Opens the bare repository at @path. @opts may be NULL. Fails with -ENOENT
- * when there is no repository there ("run driftward init").
+ * when there is no repository there ("run driftward init"), and with -EPERM
+ * when it is a repository driftward neither made nor adopted.
  */
 int dw_store_open(const char *path, const struct dw_store_options *opts, struct dw_store **out,
                   struct dw_error *err);
@@ -75,6 +76,20 @@ enum dw_store_init_result {
  */
 int dw_store_init(const char *path, const char *seed_dir, const struct dw_store_options *opts,
                   enum dw_store_init_result *result, struct dw_error *err);
+
+/*
+ * Marks the existing bare repository at @path as driftward's (init --adopt),
+ * so that dw_store_open, which refuses a repository without the mark
+ * (-EPERM), accepts it. Changes nothing else.
+ */
+int dw_store_adopt(const char *path, struct dw_error *err);
+
+/*
+ * 0 when neither group nor others can write the repository at @path, its
+ * refs, config or objects directory (or when there is nothing at @path yet);
+ * -EPERM naming the first such file otherwise.
+ */
+int dw_store_check_private(const char *path, struct dw_error *err);
 
 /* --- Snapshot transactions --- */
 

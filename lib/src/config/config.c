@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <stdarg.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -24,6 +25,9 @@
 
 /* inih reads lines into a buffer of this size (INI_MAX_LINE of Debian's build). */
 #define INI_LINE_MAX 200
+/* A configuration is a few kilobytes; anything past this is not one. */
+#define CONFIG_FILE_MAX (1u << 20)
+#define UTF8_BOM        "\xef\xbb\xbf"
 
 enum section_kind {
 	SECTION_NONE, /* before the first header */
@@ -35,9 +39,9 @@ enum section_kind {
 struct parse_state {
 	struct cfg_ctx ctx;
 	FILE *f;
-	char *line; /* getline's buffer */
-	size_t line_alloc;
-	int continuation; /* the current line continues the previous value */
+	char line[INI_LINE_MAX + 1]; /* the start of the line being read */
+	size_t read_total;           /* bytes read so far: stops at CONFIG_FILE_MAX */
+	int continuation;            /* the current line continues the previous value */
 	char last_key[INI_LINE_MAX];
 	enum section_kind kind;
 	unsigned section_line;
@@ -187,22 +191,52 @@ static char *blank_line(char *str, int num)
 }
 
 /*
- * The ini_reader: one physical line at a time (getline, so a NUL byte or a
- * long line can't split one line into two and shift every line number after
- * it), counting lines and refusing what inih would cut short.
+ * One physical line: its length (line end included, however long it is) or
+ * -1 at the end of the file. Only its start is kept in st->line, so a file
+ * of one endless line costs no memory; *@nul tells of a NUL byte in it.
+ */
+static ssize_t read_physical_line(struct parse_state *st, int *nul)
+{
+	size_t n = 0;
+	int c;
+
+	*nul = 0;
+	while (st->read_total < CONFIG_FILE_MAX && (c = getc(st->f)) != EOF) {
+		st->read_total++;
+		*nul |= c == '\0';
+		if (n < sizeof(st->line) - 1)
+			st->line[n] = (char)c;
+		n++;
+		if (c == '\n')
+			break;
+	}
+	st->line[n < sizeof(st->line) - 1 ? n : sizeof(st->line) - 1] = '\0';
+	return n ? (ssize_t)n : -1;
+}
+
+/*
+ * The ini_reader: one physical line at a time (so a NUL byte or a long line
+ * can't split one line into two and shift every line number after it),
+ * counting lines and refusing what inih would cut short.
  */
 static char *read_line(char *str, int num, void *stream)
 {
 	struct parse_state *st = stream;
 	char copy[INI_LINE_MAX];
-	ssize_t n = getline(&st->line, &st->line_alloc, st->f);
+	int nul;
+	ssize_t n = read_physical_line(st, &nul);
 
 	if (num > INI_LINE_MAX)
 		num = INI_LINE_MAX; /* an inih built with longer lines gets ours */
 	if (n < 0)
 		return NULL;
 	st->ctx.line++;
-	if (memchr(st->line, '\0', (size_t)n)) {
+	if (st->ctx.line == 1 && n >= 3 && memcmp(st->line, UTF8_BOM, 3) == 0) {
+		/* a byte order mark, as Windows editors write: not part of the first line */
+		memmove(st->line, st->line + 3, strlen(st->line + 3) + 1);
+		n -= 3;
+	}
+	if (nul) {
 		report(st, "line contains a NUL byte");
 		return blank_line(str, num);
 	}
@@ -295,6 +329,40 @@ static int parse_file(struct parse_state *st)
 	return 0;
 }
 
+/*
+ * Opens the configuration: a regular file of at most CONFIG_FILE_MAX bytes.
+ * A directory would read as empty and fail on some unrelated default, and
+ * /dev/zero or a pipe would be read forever. O_NONBLOCK: a FIFO must not
+ * hang the open before it can be refused.
+ */
+static int open_config(const char *path, FILE **out, struct dw_diags *diags)
+{
+	struct stat st;
+	const char *why = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK), e;
+
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		e = errno;
+		dw_diags_add(diags, DW_DIAG_ERROR, path, 0, 0, "could not open: %s", strerror(e));
+		if (fd >= 0)
+			close(fd);
+		return -e;
+	}
+	if (S_ISDIR(st.st_mode))
+		why = "is a directory, not a configuration file";
+	else if (!S_ISREG(st.st_mode))
+		why = "is not a regular file (a device, a pipe or a socket)";
+	else if (st.st_size > (off_t)CONFIG_FILE_MAX)
+		why = "is larger than 1 MiB: not a configuration file";
+	if (why || fcntl(fd, F_SETFL, 0) < 0 || !(*out = fdopen(fd, "r"))) {
+		e = why ? EINVAL : errno;
+		dw_diags_add(diags, DW_DIAG_ERROR, path, 0, 0, "%s", why ? why : strerror(e));
+		close(fd);
+		return -e;
+	}
+	return 0;
+}
+
 int dw_config_load(const char *path, unsigned flags, struct dw_config **out, struct dw_diags *diags)
 {
 	struct parse_state st;
@@ -309,13 +377,9 @@ int dw_config_load(const char *path, unsigned flags, struct dw_config **out, str
 	st.ctx.flags = flags;
 	st.ctx.diags = diags;
 	st.kind = SECTION_NONE;
-	st.f = fopen(path, "re");
-	if (!st.f) {
-		r = -errno;
-		dw_diags_add(diags, DW_DIAG_ERROR, path, 0, 0, "could not open: %s",
-		             strerror(errno));
+	if ((r = open_config(path, &st.f, diags)) < 0)
 		goto out;
-	}
+	r = -ENOMEM;
 	cfg = calloc(1, sizeof(*cfg));
 	st.cfg = cfg;
 	if (!cfg || !(cfg->path = strdup(path)) || !(dir = dir_of(path)))
@@ -340,7 +404,6 @@ int dw_config_load(const char *path, unsigned flags, struct dw_config **out, str
 out:
 	if (st.f)
 		fclose(st.f);
-	free(st.line);
 	free(dir);
 	dw_config_free(cfg);
 	return r;

@@ -14,6 +14,7 @@
 #include "config/internal.h"
 #include "driftward/log.h"
 #include "driftward/names.h"
+#include "driftward/url.h"
 
 enum key_type {
 	KEY_STRING,
@@ -252,18 +253,6 @@ static void apply_uint(struct cfg_ctx *ctx, const struct key_spec *spec, unsigne
 	*field = (unsigned)v;
 }
 
-static int is_https_url(const char *v)
-{
-	const char *host = v + 8;
-
-	if (strncmp(v, "https://", 8) != 0 || !*host || *host == '/')
-		return 0;
-	for (; *v; v++)
-		if (isspace((unsigned char)*v) || (unsigned char)*v < 0x20)
-			return 0;
-	return 1;
-}
-
 static int is_ref_name(const char *v)
 {
 	if (strncmp(v, "refs/", 5) != 0 || strstr(v, "..") || strstr(v, "//") ||
@@ -370,12 +359,13 @@ static void apply_log_level(struct cfg_ctx *ctx, const struct key_spec *spec, in
 static void apply_checked_string(struct cfg_ctx *ctx, const struct key_spec *spec, char **field,
                                  const char *value)
 {
+	char why[160];
+
 	if (spec->type == KEY_GUID && !dw_is_guid(value))
 		cfg_report(ctx, "%s: '%s' is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)",
 		           spec->name, value);
-	else if (spec->type == KEY_HTTPS_URL && !is_https_url(value))
-		cfg_report(ctx, "%s: '%s' is not an https:// URL (TLS is always used)", spec->name,
-		           value);
+	else if (spec->type == KEY_HTTPS_URL && dw_url_check_service(value, why, sizeof(why)) < 0)
+		cfg_report(ctx, "%s: not a usable https:// URL: %s", spec->name, why);
 	else if (spec->type == KEY_REF && !is_ref_name(value))
 		cfg_report(ctx, "%s: '%s' is not a git ref name (refs/heads/...)", spec->name,
 		           value);

@@ -50,10 +50,15 @@ int encoder_object_id(const struct object_encoder *enc, const struct dw_json *ob
                       struct dw_buf *out, struct dw_error *err)
 {
 	const struct dw_json *id = dw_json_get(obj, enc->collector->key);
-	const char *s;
-	size_t len;
+	const char *s = NULL;
+	size_t len = 0;
 
-	if (id && (s = dw_json_string(id, &len)) && len > 0)
+	if (id && (s = dw_json_string(id, &len)) && len > DW_ID_MAX)
+		return dw_error_set(err, -EBADMSG, DW_AREA_GRAPH, 0,
+		                    "collector %s: an object's '%s' is %zu bytes long, more than "
+		                    "the %d allowed",
+		                    enc->collector->name, enc->collector->key, len, DW_ID_MAX);
+	if (id && s && len > 0)
 		return dw_buf_put(out, s, len);
 	if (id && dw_json_type(id) == DW_JSON_NUMBER)
 		return dw_json_write(id, DW_JSON_COMPACT, out, err);

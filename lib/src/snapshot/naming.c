@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "driftward/crypto.h"
 #include "driftward/naming.h"
 
 /*
@@ -87,23 +88,63 @@ int dw_slug(struct dw_buf *out, const char *name, size_t len)
 	return dw_buf_put(out, slug, used);
 }
 
-int dw_escape_id(struct dw_buf *out, const char *id, size_t len)
+/* Does the byte at @i of @id stay as it is in a file name? */
+static int id_byte_plain(const char *id, size_t len, size_t i)
 {
-	size_t i;
+	unsigned char c = (unsigned char)id[i];
+
+	/* no leading '.' or '-', and never "--", which separates the slug from the id */
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || (c == '.' && i > 0) ||
+	       (c == '-' && i > 0 && !(i + 1 < len && id[i + 1] == '-'));
+}
+
+static size_t escaped_len(const char *id, size_t len)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++)
+		n += id_byte_plain(id, len, i) ? 1 : 3;
+	return n;
+}
+
+/* Escapes the bytes of @id from the start while they fit in @room bytes. */
+static int escape_prefix(struct dw_buf *out, const char *id, size_t len, size_t room)
+{
+	size_t i, used = 0;
 	int r = 0;
 
 	for (i = 0; i < len && r == 0; i++) {
-		unsigned char c = (unsigned char)id[i];
-		int plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		            (c >= '0' && c <= '9') || c == '_' || (c == '.' && i > 0) ||
-		            (c == '-' && i > 0 && !(i + 1 < len && id[i + 1] == '-'));
+		int plain = id_byte_plain(id, len, i);
 
-		if (plain)
-			r = dw_buf_putc(out, (char)c);
-		else
-			r = dw_buf_put_pct(out, c);
+		if (used + (plain ? 1 : 3) > room)
+			break;
+		used += plain ? 1 : 3;
+		r = plain ? dw_buf_putc(out, id[i]) : dw_buf_put_pct(out, (unsigned char)id[i]);
 	}
 	return r;
+}
+
+/* The stable short form: the start of the id, '~', and hex of the id's SHA-256. */
+static int escape_shortened(struct dw_buf *out, const char *id, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char digest[DW_SHA256_LEN];
+	size_t i;
+	int r;
+
+	r = escape_prefix(out, id, len, DW_ID_PREFIX_MAX) ?: dw_sha256(id, len, digest);
+	r = r ?: dw_buf_putc(out, DW_ID_HASH_MARK);
+	for (i = 0; r == 0 && i < DW_ID_HASH_HEX / 2; i++)
+		r = dw_buf_putc(out, hex[digest[i] >> 4]) ?: dw_buf_putc(out, hex[digest[i] & 15]);
+	return r;
+}
+
+int dw_escape_id(struct dw_buf *out, const char *id, size_t len)
+{
+	if (escaped_len(id, len) > DW_ID_PART_MAX)
+		return escape_shortened(out, id, len);
+	return escape_prefix(out, id, len, DW_ID_PART_MAX);
 }
 
 static int hex_digit(char c)
@@ -123,6 +164,8 @@ int dw_unescape_id(struct dw_buf *out, const char *escaped, size_t len)
 	for (i = 0; i < len && r == 0; i++) {
 		int hi, lo;
 
+		if (escaped[i] == DW_ID_HASH_MARK)
+			return -ERANGE; /* a shortened id: only its hash is left */
 		if (escaped[i] != '%') {
 			r = dw_buf_putc(out, escaped[i]);
 			continue;

@@ -49,19 +49,6 @@ static int path_kind(const char *path, enum path_kind *kind, struct dw_error *er
 	return 0;
 }
 
-/* 1 when the repository carries our marker. */
-static int has_marker(git_repository *repo)
-{
-	git_config *cfg = NULL;
-	int32_t v = 0;
-	int rc = git_repository_config(&cfg, repo);
-
-	if (rc == 0)
-		rc = git_config_get_int32(&v, cfg, STORE_MARKER_KEY);
-	git_config_free(cfg);
-	return rc == 0 && v >= 1;
-}
-
 static int set_marker(git_repository *repo, const char *path, struct dw_error *err)
 {
 	git_config *cfg = NULL;
@@ -102,7 +89,8 @@ static int prepare_repo(const char *path, int *done, struct dw_error *err)
 		return r;
 	if (kind == PATH_OTHER) {
 		if (git_repository_open_ext(&repo, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0 ||
-		    !git_repository_is_bare(repo) || (!has_marker(repo) && has_refs(repo))) {
+		    !git_repository_is_bare(repo) ||
+		    (!dw_store__has_marker(repo) && has_refs(repo))) {
 			git_repository_free(repo);
 			return dw_error_set(err, -EEXIST, DW_AREA_GIT, 0,
 			                    "%s exists and is not a driftward state repository; "
@@ -226,12 +214,32 @@ static int initialised(const char *path)
 	git_repository *repo = NULL;
 	git_reference *main_ref = NULL;
 	int yes = git_repository_open_ext(&repo, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) == 0 &&
-	          git_repository_is_bare(repo) && has_marker(repo) &&
+	          git_repository_is_bare(repo) && dw_store__has_marker(repo) &&
 	          git_reference_lookup(&main_ref, repo, "refs/heads/main") == 0;
 
 	git_reference_free(main_ref);
 	git_repository_free(repo);
 	return yes;
+}
+
+int dw_store_adopt(const char *path, struct dw_error *err)
+{
+	git_repository *repo = NULL;
+	int r, rc;
+
+	if ((r = store_global_acquire(err)) < 0)
+		return r;
+	rc = git_repository_open_ext(&repo, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
+	if (rc < 0)
+		r = store_git_error(err, rc, "%s: could not open the repository to adopt", path);
+	else if (!git_repository_is_bare(repo))
+		r = dw_error_set(err, -EINVAL, DW_AREA_GIT, 0,
+		                 "%s: only a bare repository can be adopted", path);
+	else
+		r = set_marker(repo, path, err);
+	git_repository_free(repo);
+	store_global_release();
+	return r;
 }
 
 int dw_store_init(const char *path, const char *seed_dir, const struct dw_store_options *opts,

@@ -37,6 +37,9 @@ int store_git_error(struct dw_error *err, int gitrc, const char *fmt, ...) DW_PR
 int store_global_acquire(struct dw_error *err);
 void store_global_release(void);
 
+/* 1 when the repository's config carries STORE_MARKER_KEY: driftward made or adopted it. */
+int dw_store__has_marker(git_repository *repo);
+
 /* Is @path usable as a file path in a tree ("a/b.json")? */
 int store_path_valid(const char *path);
 

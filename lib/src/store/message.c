@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "driftward/text.h"
 #include "store/internal.h"
 
 static int key_valid(const char *key)
@@ -21,7 +22,7 @@ static int key_valid(const char *key)
 	return 1;
 }
 
-/* One line without control characters, not blank. */
+/* One line, not blank (other control characters are written escaped). */
 static int line_valid(const char *s)
 {
 	const char *p;
@@ -30,7 +31,7 @@ static int line_valid(const char *s)
 	if (!s)
 		return 0;
 	for (p = s; *p; p++) {
-		if ((unsigned char)*p < 0x20 && *p != '\t')
+		if (*p == '\n' || *p == '\r')
 			return 0;
 		if (!isspace((unsigned char)*p))
 			visible = 1;
@@ -83,7 +84,9 @@ static int put_body(struct dw_buf *out, const char *body)
 		p--, len++;
 	if (len == 0)
 		return 0;
-	if (dw_buf_puts(out, "\n") < 0 || dw_buf_put(out, p, len) < 0 || dw_buf_puts(out, "\n") < 0)
+	/* Graph's error texts end up here: no ESC sequence reaches a terminal running git log */
+	if (dw_buf_puts(out, "\n") < 0 ||
+	    dw_buf_put_printable(out, p, len, DW_TEXT_KEEP_LINES) < 0 || dw_buf_puts(out, "\n") < 0)
 		return -ENOMEM;
 	return 0;
 }
@@ -98,14 +101,15 @@ int dw_store_message(struct dw_buf *out, const char *subject, const char *body,
 	if ((r = check(subject, trailers, ntrailers, err)) < 0)
 		return r;
 	s = trimmed(subject, &len);
-	if (dw_buf_put(out, s, len) < 0 || dw_buf_puts(out, "\n") < 0 ||
+	if (dw_buf_put_printable(out, s, len, 0) < 0 || dw_buf_puts(out, "\n") < 0 ||
 	    (body && put_body(out, body) < 0))
 		goto oom;
 	if (ntrailers && dw_buf_puts(out, "\n") < 0)
 		goto oom;
 	for (i = 0; i < ntrailers; i++) {
 		s = trimmed(trailers[i].value, &len);
-		if (dw_buf_printf(out, "%s: %.*s\n", trailers[i].key, (int)len, s) < 0)
+		if (dw_buf_printf(out, "%s: ", trailers[i].key) < 0 ||
+		    dw_buf_put_printable(out, s, len, 0) < 0 || dw_buf_puts(out, "\n") < 0)
 			goto oom;
 	}
 	return 0;

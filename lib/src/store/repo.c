@@ -41,17 +41,37 @@ static int map_git_code(int gitrc)
 	}
 }
 
+/* What to say when libgit2 said nothing, or stopped at "...: ". */
+static const char *missing_reason(int gitrc, int os, char *buf, size_t len)
+{
+	if (gitrc == GIT_ELOCKED)
+		return "its lock file exists: another process is writing it, or one was killed "
+		       "while it did";
+	if (os)
+		return strerror(os);
+	snprintf(buf, len, "libgit2 gave no reason (error %d)", gitrc);
+	return buf;
+}
+
 int store_git_error(struct dw_error *err, int gitrc, const char *fmt, ...)
 {
+	int os = errno; /* before anything here changes it */
 	const git_error *e = git_error_last();
-	char what[256];
+	const char *msg = e && e->message ? e->message : "", *tail = "";
+	char what[256], buf[64];
+	size_t n = strlen(msg);
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	return dw_error_set(err, map_git_code(gitrc), DW_AREA_GIT, e ? e->klass : 0, "%s: %s", what,
-	                    e && e->message ? e->message : "libgit2 error");
+	/* some libgit2 messages end in ": " where the OS error was to go, some are missing */
+	while (n > 0 && (msg[n - 1] == ' ' || msg[n - 1] == ':'))
+		n--;
+	if (n == 0 || n < strlen(msg))
+		tail = missing_reason(gitrc, os, buf, sizeof(buf));
+	return dw_error_set(err, map_git_code(gitrc), DW_AREA_GIT, e ? e->klass : 0, "%s: %.*s%s%s",
+	                    what, (int)n, msg, n && *tail ? ": " : "", tail);
 }
 
 static int set_global_options(void)
@@ -139,6 +159,18 @@ static int add_mempack(struct dw_store *store, struct dw_error *err)
 	return 0;
 }
 
+int dw_store__has_marker(git_repository *repo)
+{
+	git_config *cfg = NULL;
+	int32_t v = 0;
+	int rc = git_repository_config(&cfg, repo);
+
+	if (rc == 0)
+		rc = git_config_get_int32(&v, cfg, STORE_MARKER_KEY);
+	git_config_free(cfg);
+	return rc == 0 && v >= 1;
+}
+
 static int open_repo(struct dw_store *store, struct dw_error *err)
 {
 	int rc = git_repository_open_ext(&store->repo, store->path, GIT_REPOSITORY_OPEN_NO_SEARCH,
@@ -154,6 +186,13 @@ static int open_repo(struct dw_store *store, struct dw_error *err)
 	if (!git_repository_is_bare(store->repo))
 		return dw_error_set(err, -EINVAL, DW_AREA_GIT, 0,
 		                    "%s: the state repository must be a bare repository",
+		                    store->path);
+	/* a symbolic link or a typo must not make the agent write into someone's repository */
+	if (!dw_store__has_marker(store->repo))
+		return dw_error_set(err, -EPERM, DW_AREA_GIT, 0,
+		                    "%s is not a driftward state repository (its config has no "
+		                    "driftward.repositoryFormat); if it is meant to hold "
+		                    "driftward's state, adopt it with 'driftward init --adopt'",
 		                    store->path);
 	return 0;
 }

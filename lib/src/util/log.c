@@ -10,6 +10,7 @@
 #include "driftward/buf.h"
 #include "driftward/log.h"
 #include "driftward/redact.h"
+#include "driftward/text.h"
 
 #define DW_LOG_LINE_MAX (64u * 1024u)
 
@@ -76,14 +77,10 @@ static const char *level_name(enum dw_log_level level)
 	}
 }
 
-/* Text lines stay one line: control characters become spaces. */
+/* Text lines stay one line and can't drive the terminal: control characters are escaped. */
 static int put_text(struct dw_buf *b, const char *s)
 {
-	int r = 0;
-
-	for (; r == 0 && *s; s++)
-		r = dw_buf_putc(b, (unsigned char)*s < 0x20 ? ' ' : *s);
-	return r;
+	return dw_buf_put_printable(b, s, strlen(s), DW_TEXT_LINES_AS_SPACES);
 }
 
 static int put_timestamp(struct dw_buf *b)
@@ -126,14 +123,15 @@ static int format_json(struct dw_buf *line, enum dw_log_level level, const char 
 }
 
 static int format_text(struct dw_buf *line, enum dw_log_level level, const char *msg,
-                       const struct dw_log_field *fields, size_t n, struct dw_buf *scratch)
+                       const struct dw_log_field *fields, size_t n, struct dw_buf *scratch,
+                       int bare)
 {
-	int r;
+	int r = 0;
 	size_t i;
 
 	if (logger.format == DW_LOG_FORMAT_JOURNAL)
 		r = dw_buf_printf(line, "<%d>", (int)level);
-	else
+	else if (!bare)
 		r = dw_buf_printf(line, "%s: ", level_name(level));
 	r = r ?: put_text(line, msg);
 	for (i = 0; r == 0 && i < n; i++) {
@@ -145,10 +143,10 @@ static int format_text(struct dw_buf *line, enum dw_log_level level, const char 
 	return r ?: dw_buf_putc(line, '\n');
 }
 
-static void emit(enum dw_log_level level, const struct dw_log_field *fields, size_t n,
-                 const char *fmt, va_list ap) DW_PRINTF(4, 0);
+static void emit(enum dw_log_level level, const struct dw_log_field *fields, size_t n, int bare,
+                 const char *fmt, va_list ap) DW_PRINTF(5, 0);
 
-static void emit(enum dw_log_level level, const struct dw_log_field *fields, size_t n,
+static void emit(enum dw_log_level level, const struct dw_log_field *fields, size_t n, int bare,
                  const char *fmt, va_list ap)
 {
 	struct dw_buf raw, msg, line, scratch;
@@ -164,7 +162,7 @@ static void emit(enum dw_log_level level, const struct dw_log_field *fields, siz
 	if (r == 0 && logger.format == DW_LOG_FORMAT_JSON)
 		r = format_json(&line, level, dw_buf_cstr(&msg), fields, n, &scratch);
 	else if (r == 0)
-		r = format_text(&line, level, dw_buf_cstr(&msg), fields, n, &scratch);
+		r = format_text(&line, level, dw_buf_cstr(&msg), fields, n, &scratch, bare);
 	if (r == 0)
 		fwrite(line.ptr, 1, line.len, out);
 	else
@@ -183,7 +181,7 @@ void dw_log(enum dw_log_level level, const char *fmt, ...)
 	if (!dw_log_enabled(level))
 		return;
 	va_start(ap, fmt);
-	emit(level, NULL, 0, fmt, ap);
+	emit(level, NULL, 0, 0, fmt, ap);
 	va_end(ap);
 }
 
@@ -195,6 +193,15 @@ void dw_log_fields(enum dw_log_level level, const struct dw_log_field *fields, s
 	if (!dw_log_enabled(level))
 		return;
 	va_start(ap, fmt);
-	emit(level, fields, nfields, fmt, ap);
+	emit(level, fields, nfields, 0, fmt, ap);
+	va_end(ap);
+}
+
+void dw_log_print(enum dw_log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	emit(level, NULL, 0, 1, fmt, ap);
 	va_end(ap);
 }

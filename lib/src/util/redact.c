@@ -7,10 +7,82 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "driftward/redact.h"
+
+/*
+ * The secrets this process holds right now (client secrets, tokens): text
+ * that echoes one (a token endpoint's error_description quoting the secret)
+ * has no surroundings to recognise it by, so its exact bytes are looked for.
+ * The registry points at the secrets' own memory: it copies nothing.
+ */
+struct known_secret {
+	const unsigned char *data;
+	size_t len;
+};
+
+static pthread_mutex_t known_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct known_secret *known;
+static size_t known_count, known_alloc;
+
+int dw_redact_register(const void *data, size_t len)
+{
+	int r = 0;
+
+	if (len < DW_REDACT_KNOWN_MIN)
+		return 0;
+	pthread_mutex_lock(&known_lock);
+	if (known_count == known_alloc) {
+		size_t alloc = known_alloc ? 2 * known_alloc : 16;
+		struct known_secret *k = realloc(known, alloc * sizeof(*k));
+
+		if (k) {
+			known = k;
+			known_alloc = alloc;
+		} else {
+			r = -ENOMEM;
+		}
+	}
+	if (r == 0)
+		known[known_count++] = (struct known_secret){ data, len };
+	pthread_mutex_unlock(&known_lock);
+	return r;
+}
+
+void dw_redact_unregister(const void *data)
+{
+	size_t i;
+
+	pthread_mutex_lock(&known_lock);
+	for (i = known_count; i-- > 0;)
+		if (known[i].data == data) {
+			known[i] = known[--known_count];
+			break;
+		}
+	if (known_count == 0) {
+		free(known);
+		known = NULL;
+		known_alloc = 0;
+	}
+	pthread_mutex_unlock(&known_lock);
+}
+
+/* The length of the longest registered secret at s[0..len), or 0. Called with known_lock. */
+static size_t known_len(const char *s, size_t len)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < known_count; i++)
+		if (known[i].len <= len && known[i].len > n &&
+		    (unsigned char)s[0] == known[i].data[0] &&
+		    memcmp(s, known[i].data, known[i].len) == 0)
+			n = known[i].len;
+	return n;
+}
 
 static int is_ident(char c)
 {
@@ -263,8 +335,12 @@ int dw_redact(struct dw_buf *out, const char *s, size_t len)
 	size_t i = 0, plain = 0, n, keep;
 	int r = 0;
 
+	pthread_mutex_lock(&known_lock);
 	while (i < len && r == 0) {
-		n = match_at(s, len, i, &keep);
+		keep = 0;
+		/* a known secret anywhere, even inside a word; then the patterns at word starts */
+		if (!(n = known_len(s + i, len - i)))
+			n = match_at(s, len, i, &keep);
 		if (n == 0) {
 			i++;
 			continue;
@@ -275,6 +351,7 @@ int dw_redact(struct dw_buf *out, const char *s, size_t len)
 		i += n;
 		plain = i;
 	}
+	pthread_mutex_unlock(&known_lock);
 	if (r == 0)
 		r = dw_buf_put(out, s + plain, len - plain);
 	return r;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "driftward/buf.h"
+#include "driftward/redact.h"
 #include "driftward/secret.h"
 
 struct dw_secret {
@@ -19,6 +20,11 @@ int dw_secret_adopt(struct dw_secret **out, char *data, size_t len)
 		return -ENOMEM;
 	s->len = len;
 	s->data = (unsigned char *)data;
+	/* from here on no log line or error message shows these bytes */
+	if (dw_redact_register(s->data, len) < 0) {
+		free(s);
+		return -ENOMEM;
+	}
 	*out = s;
 	return 0;
 }
@@ -58,6 +64,7 @@ void dw_secret_free(struct dw_secret *s)
 {
 	if (!s)
 		return;
+	dw_redact_unregister(s->data);
 	dw_wipe(s->data, s->len + 1);
 	free(s->data);
 	dw_wipe(s, sizeof(*s));

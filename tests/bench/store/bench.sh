@@ -26,6 +26,7 @@ cc -O2 -std=c11 -D_GNU_SOURCE -I"$top/lib/include" -o "$work/driver" "$here/driv
 	$(pkg-config --libs libgit2 libcurl libcrypto yaml-0.1 inih) -lpthread
 
 git init -q --bare -b main "$work/state.git"
+git --git-dir="$work/state.git" config driftward.repositoryformat 1 # ours (init --adopt)
 git init -q -b main "$work/wt"
 git -C "$work/wt" config user.name bench
 git -C "$work/wt" config user.email bench@localhost
