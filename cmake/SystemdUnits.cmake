@@ -1,7 +1,8 @@
 # Writes the systemd units at install time, so that the paths in them follow
 # the prefix the install uses (`cmake --install build --prefix /tmp/x` gives
 # units that start /tmp/x/bin/driftward). Run by install(CODE) with
-# DW_SOURCE_DIR, DW_UNITDIR, DW_SYSUSERSDIR and the GNUInstallDirs relatives set.
+# DW_SOURCE_DIR, DW_BINARY_DIR, DW_UNITDIR, DW_SYSUSERSDIR and the GNUInstallDirs
+# relatives set.
 
 # GNUInstallDirs' rule: /usr keeps its configuration in /etc, other prefixes in PREFIX/etc.
 function(dw_full_dir out rel)
@@ -24,7 +25,7 @@ set(DW_CONFIG "${DW_SYSCONFDIR}/driftward/driftward.ini")
 
 file(READ "${DW_SOURCE_DIR}/systemd/service-common.in" common)
 string(CONFIGURE "${common}" DW_SERVICE_COMMON @ONLY)
-set(work "${CMAKE_CURRENT_BINARY_DIR}/systemd-install")
+set(work "${DW_BINARY_DIR}/systemd-install")
 file(MAKE_DIRECTORY "${work}")
 foreach(unit driftward.service driftward@.service)
 	configure_file("${DW_SOURCE_DIR}/systemd/${unit}.in" "${work}/${unit}" @ONLY)
