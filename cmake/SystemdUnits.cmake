@@ -1,8 +1,8 @@
-# Writes the systemd units at install time, so that the paths in them follow
-# the prefix the install uses (`cmake --install build --prefix /tmp/x` gives
-# units that start /tmp/x/bin/driftward). Run by install(CODE) with
-# DW_SOURCE_DIR, DW_BINARY_DIR, DW_UNITDIR, DW_SYSUSERSDIR and the GNUInstallDirs
-# relatives set.
+# Writes the systemd units (and the configuration, when there is none) at
+# install time, so that the paths in them follow the prefix the install uses:
+# `cmake --install build --prefix /tmp/x` gives units that start
+# /tmp/x/bin/driftward. Run by install(CODE) with DW_SOURCE_DIR, DW_BINARY_DIR,
+# DW_UNITDIR, DW_SYSUSERSDIR and the GNUInstallDirs relatives set.
 
 # GNUInstallDirs' rule: /usr keeps its configuration in /etc, other prefixes in PREFIX/etc.
 function(dw_full_dir out rel)
@@ -35,3 +35,11 @@ file(INSTALL "${work}/driftward.service" "${work}/driftward@.service"
 	DESTINATION "${unitdir}" FILE_PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
 file(INSTALL "${DW_SOURCE_DIR}/systemd/driftward.sysusers" DESTINATION "${sysusersdir}"
 	RENAME driftward.conf FILE_PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
+
+# The commented example becomes the configuration only where there is none yet:
+# an upgrade keeps the admin's file (the example is always in the docs' examples).
+if(NOT EXISTS "$ENV{DESTDIR}${DW_SYSCONFDIR}/driftward/driftward.ini")
+	file(INSTALL "${DW_SOURCE_DIR}/config/driftward.ini"
+		DESTINATION "${DW_SYSCONFDIR}/driftward"
+		FILE_PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
+endif()

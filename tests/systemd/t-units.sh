@@ -25,6 +25,11 @@ for f in bin/driftward etc/driftward/driftward.ini share/driftward/collectors.ya
 	[ -e "$prefix/$f" ] || fail "cmake --install did not write $f"
 done
 [ -e "$prefix/share/doc/driftward/hacking.md" ] && fail "developer docs were installed"
+# an install over an earlier one keeps the admin's configuration
+echo "; the admin's own" >>"$prefix/etc/driftward/driftward.ini"
+run 0 cmake --install "$DW_BUILD_DIR" --prefix "$prefix"
+[ "$(tail -n 1 "$prefix/etc/driftward/driftward.ini")" = "; the admin's own" ] ||
+	fail "a second install overwrote the configuration"
 
 # The paths in the units are the install's, not the configure step's.
 exec_start=$(grep '^ExecStart=' "$units/driftward@.service")
