@@ -277,6 +277,7 @@ static void print_summary(const struct dw_snapshot_tenant *t, const struct run_t
                           int verbosity)
 {
 	char msg[DW_ERROR_MSG_MAX + DW_ERROR_FILE_MAX + 32];
+	const char *holder;
 
 	if (rt->result == DW_METRICS_ERROR) {
 		fprintf(stderr, "driftward: %s\n", dw_error_format(&t->err, msg, sizeof(msg)));
@@ -286,8 +287,10 @@ static void print_summary(const struct dw_snapshot_tenant *t, const struct run_t
 	if (verbosity < 0)
 		return;
 	if (rt->result == DW_METRICS_SKIPPED) {
+		/* the store says "tenant T is locked by pid N on HOST since TIME" */
+		holder = strstr(t->err.msg, "locked by ");
 		printf("%s: skipped: %s (a previous run is still going)\n", t->tenant->name,
-		       dw_error_format(&t->err, msg, sizeof(msg)));
+		       holder ? holder : dw_error_format(&t->err, msg, sizeof(msg)));
 		return;
 	}
 	printf("%s: %s; %s %.12s: %zu changed, %zu added, %zu removed", t->tenant->name,
