@@ -112,6 +112,22 @@ for delay in 0.1 0.3 0.6 1.0 1.5; do
 done
 set_faults '{"rules":[]}'
 
+# With a remote: pushed, and said so; a remote that refuses: the tenant fails, and so does the push.
+git init -q --bare remote.git
+sed -i "s|^metrics_dir = metrics$|&\nremote = $SCRATCH/remote.git|" driftward.ini
+dwrun 0
+contains "$out" "; pushed"
+[ "$(git -C remote.git rev-parse tenants/contoso)" = "$(git -C state.git rev-parse tenants/contoso)" ] ||
+	fail "the remote does not have the tenant's branch"
+[ "$(value driftward_push_result '{tenant="contoso",result="ok"}')" = 1 ] || fail "push not ok"
+sed -i "s|^remote = .*|remote = $SCRATCH/no-such-remote.git|" driftward.ini
+graph_write PATCH "/v1.0/identity/conditionalAccess/policies/1f76663f-8330-4f68-a52f-ec142d752a6a" \
+	'{"displayName":"Block legacy authentication (pushed nowhere)"}'
+dwrun 1
+[ "$(value driftward_push_result '{tenant="contoso",result="failed"}')" = 1 ] ||
+	fail "a failed push is not counted: $(grep push_result "$prom")"
+check_metrics
+
 # A metrics directory that is not there: the run fails before it starts, naming it.
 sed -i 's|^metrics_dir = metrics$|metrics_dir = metrics-missing|' driftward.ini
 dwrun 1
