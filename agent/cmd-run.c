@@ -181,22 +181,18 @@ static enum dw_metrics_push push_result(const struct dw_config *cfg, const struc
 	return t->pushed ? DW_METRICS_PUSH_OK : DW_METRICS_PUSH_FAILED;
 }
 
-/* One tenant's metrics; times carried over from the previous file where this run has none. */
-static void fill_tenant(const struct dw_config *cfg, const struct run_args *a, const char *name,
-                        double start, const struct dw_snapshot_tenant *t,
-                        const struct run_tenant *rt, struct dw_metrics_tenant *out)
+/* One tenant's metrics; the times a failed or skipped tenant lacks come from the previous file. */
+static void fill_tenant(const struct dw_config *cfg, const struct run_args *a, double start,
+                        const struct dw_snapshot_tenant *t, const struct run_tenant *rt,
+                        struct dw_metrics_tenant *out)
 {
-	double last_run, last_success;
+	bool done = rt->result != DW_METRICS_SKIPPED && rt->result != DW_METRICS_ERROR;
 
-	dw_metrics_previous(cfg->agent.metrics_dir, name, t->tenant->name, &last_run,
-	                    &last_success);
 	*out = (struct dw_metrics_tenant){
 		.name = t->tenant->name,
 		.result = rt->result,
-		.last_run = rt->result == DW_METRICS_SKIPPED ? last_run : start,
-		.last_success = rt->result == DW_METRICS_SKIPPED || rt->result == DW_METRICS_ERROR
-		                        ? last_success
-		                        : start,
+		.last_run = rt->result == DW_METRICS_SKIPPED ? 0 : start,
+		.last_success = done ? start : 0,
 		.added = t->added,
 		.changed = t->changed,
 		.removed = t->removed,
@@ -233,13 +229,16 @@ static int write_metrics(const struct dw_config *cfg, const struct run_args *a,
 		goto out;
 	}
 	for (i = 0, n = 0; i < report->ntenants; i++) {
-		fill_tenant(cfg, a, name, start, &report->tenants[i], &rts[i], &tenants[i]);
+		fill_tenant(cfg, a, start, &report->tenants[i], &rts[i], &tenants[i]);
 		fill_collectors(&report->tenants[i], collectors + n);
 		tenants[i].collectors = collectors + n;
 		n += report->tenants[i].ncollectors;
 	}
 	run.tenants = tenants;
 	run.ntenants = report->ntenants;
+	if ((r = dw_metrics_carry_over(cfg->agent.metrics_dir, name, tenants, run.ntenants)) < 0)
+		fprintf(stderr, "driftward: could not read the previous metrics: %s\n",
+		        strerror(-r));
 	if ((r = dw_metrics_write(cfg->agent.metrics_dir, name, &run, &err)) < 0)
 		print_error(&err);
 out:

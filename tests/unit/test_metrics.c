@@ -324,27 +324,37 @@ static void test_write_killed(void **state)
 	free(text);
 }
 
-static void test_previous(void **state)
+/* A tenant that failed keeps its last success; one skipped also its last run. */
+static void test_carry_over(void **state)
 {
 	struct dir_fixture *fx = *state;
 	struct dw_metrics_run run = sample_run();
-	double last_run = -1, last_success = -1;
+	struct dw_metrics_tenant now[] = {
+		{ .name = "contoso", .result = DW_METRICS_SKIPPED },
+		{ .name = "fabrikam-eu",
+		  .result = DW_METRICS_SKIPPED }, /* fabrikam is its prefix */
+		{ .name = "fabrikam", .result = DW_METRICS_ERROR, .last_run = 1764800000 },
+		{ .name = "contos", .result = DW_METRICS_SKIPPED },  /* a prefix of contoso */
+		{ .name = "northwind", .result = DW_METRICS_ERROR }, /* not in the file */
+	};
 
-	assert_int_equal(
-	        dw_metrics_previous(fx->dir, "driftward", "contoso", &last_run, &last_success), 0);
-	assert_true(last_run == 0 && last_success == 0);
+	assert_int_equal(dw_metrics_carry_over(fx->dir, "driftward", now, 5), 0);
+	assert_true(now[0].last_run == 0 && now[0].last_success == 0); /* no file yet */
 	assert_int_equal(dw_metrics_write(fx->dir, "driftward", &run, NULL), 0);
-	assert_int_equal(
-	        dw_metrics_previous(fx->dir, "driftward", "fabrikam", &last_run, &last_success), 0);
-	assert_true(last_run == 1764750001);
-	assert_true(last_success == 1764000000);
-	assert_int_equal(
-	        dw_metrics_previous(fx->dir, "driftward", "contoso", &last_run, &last_success), 0);
-	assert_true(last_run == 1764750000.25 && last_success == 1764750000.25);
-	/* a tenant whose name is a prefix of another's is not that other */
-	assert_int_equal(
-	        dw_metrics_previous(fx->dir, "driftward", "contos", &last_run, &last_success), 0);
-	assert_true(last_run == 0 && last_success == 0);
+	assert_int_equal(dw_metrics_carry_over(fx->dir, "driftward", now, 5), 0);
+	assert_true(now[0].last_run == 1764750000.25 && now[0].last_success == 1764750000.25);
+	assert_true(now[1].last_run == 0 && now[1].last_success == 0);
+	assert_true(now[2].last_run == 1764800000);
+	assert_true(now[2].last_success == 1764000000);
+	assert_true(now[3].last_run == 0 && now[3].last_success == 0);
+	assert_true(now[4].last_run == 0 && now[4].last_success == 0);
+	/* a tenant that was done keeps this run's times */
+	now[0] = (struct dw_metrics_tenant){ .name = "contoso",
+		                             .result = DW_METRICS_OK,
+		                             .last_run = 1764800000,
+		                             .last_success = 1764800000 };
+	assert_int_equal(dw_metrics_carry_over(fx->dir, "driftward", now, 1), 0);
+	assert_true(now[0].last_run == 1764800000 && now[0].last_success == 1764800000);
 }
 
 static int write_sample(const char *path)
@@ -372,7 +382,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_write_bad_name, dir_setup, dir_teardown),
 		cmocka_unit_test_setup_teardown(test_write_missing_dir, dir_setup, dir_teardown),
 		cmocka_unit_test_setup_teardown(test_write_killed, dir_setup, dir_teardown),
-		cmocka_unit_test_setup_teardown(test_previous, dir_setup, dir_teardown),
+		cmocka_unit_test_setup_teardown(test_carry_over, dir_setup, dir_teardown),
 	};
 
 	if (argc == 3 && strcmp(argv[1], "--write-sample") == 0)

@@ -72,7 +72,7 @@ struct dw_metrics_collector {
 struct dw_metrics_tenant {
 	const char *name;
 	enum dw_metrics_result result;
-	double last_run;     /* Unix time of this tenant's last run (a skipped one: the previous) */
+	double last_run;     /* Unix time of the tenant's last run */
 	double last_success; /* Unix time of its last run that was done (0: never) */
 	size_t added, changed, removed;
 	const struct dw_metrics_collector *collectors;
@@ -108,11 +108,14 @@ int dw_metrics_write(const char *dir, const char *name, const struct dw_metrics_
                      struct dw_error *err);
 
 /*
- * From the file dw_metrics_write left at @dir/@name.prom: @tenant's last run
- * and last success times (0 where the file, or the tenant in it, is missing).
- * A run carries them over for a tenant that failed or was skipped.
+ * Fills in, from the file dw_metrics_write left at @dir/@name.prom, the times
+ * this run cannot know: the last success of a tenant that failed (result
+ * DW_METRICS_ERROR), and the last run and last success of one skipped. The
+ * file is read once, whatever the number of tenants; what it lacks stays as
+ * the caller set it (0: never). Returns 0 (also when there is no file) or a
+ * negative errno.
  */
-int dw_metrics_previous(const char *dir, const char *name, const char *tenant, double *last_run,
-                        double *last_success);
+int dw_metrics_carry_over(const char *dir, const char *name, struct dw_metrics_tenant *tenants,
+                          size_t n);
 
 #endif

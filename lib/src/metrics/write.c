@@ -117,31 +117,74 @@ out:
 	return r;
 }
 
-/* The value of "NAME{tenant="TENANT"} VALUE" in @line, or 0 if the line is another. */
-static double line_value(const char *line, const char *name, const char *tenant)
+/*
+ * A line "NAME{tenant="TENANT"} VALUE" of one of the two time metrics: which
+ * one (1 last run, 2 last success, 0 neither), the tenant's name (@tenant,
+ * @tlen: unescaped, as tenant names need no escapes) and the value.
+ */
+static int time_line(const char *line, const char **tenant, size_t *tlen, double *value)
 {
-	size_t n = strlen(name), tn = strlen(tenant);
+	static const char *const names[] = { LAST_RUN_NAME, SUCCESS_NAME };
+	static const char label[] = "{tenant=\"";
+	const char *p, *q;
 	char *end;
-	double v;
+	int which;
 
-	if (strncmp(line, name, n) != 0 || strncmp(line + n, "{tenant=\"", 9) != 0)
+	for (which = 0; which < 2; which++)
+		if (!strncmp(line, names[which], strlen(names[which])))
+			break;
+	if (which == 2)
 		return 0;
-	line += n + 9;
-	if (strncmp(line, tenant, tn) != 0 || strncmp(line + tn, "\"} ", 3) != 0)
+	p = line + strlen(names[which]);
+	if (strncmp(p, label, strlen(label)) != 0)
 		return 0;
-	v = strtod(line + tn + 3, &end);
-	return end != line + tn + 3 && *end == '\0' && v > 0 ? v : 0;
+	p += strlen(label);
+	q = strchr(p, '"');
+	if (!q || strncmp(q, "\"} ", 3) != 0)
+		return 0;
+	*value = strtod(q + 3, &end);
+	if (end == q + 3 || *end != '\0' || !(*value > 0))
+		return 0;
+	*tenant = p;
+	*tlen = (size_t)(q - p);
+	return which + 1;
 }
 
-int dw_metrics_previous(const char *dir, const char *name, const char *tenant, double *last_run,
-                        double *last_success)
+static struct dw_metrics_tenant *find_tenant(struct dw_metrics_tenant *tenants, size_t n,
+                                             const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strlen(tenants[i].name) == len && !memcmp(tenants[i].name, name, len))
+			return &tenants[i];
+	return NULL;
+}
+
+/* What the previous run knew and this one did not: see dw_metrics_carry_over. */
+static void carry_line(const char *line, struct dw_metrics_tenant *tenants, size_t n)
+{
+	struct dw_metrics_tenant *t;
+	const char *tenant;
+	size_t tlen;
+	double v;
+	int which = time_line(line, &tenant, &tlen, &v);
+
+	if (!which || !(t = find_tenant(tenants, n, tenant, tlen)))
+		return;
+	if (which == 1 && t->result == DW_METRICS_SKIPPED)
+		t->last_run = v;
+	else if (which == 2 && (t->result == DW_METRICS_SKIPPED || t->result == DW_METRICS_ERROR))
+		t->last_success = v;
+}
+
+int dw_metrics_carry_over(const char *dir, const char *name, struct dw_metrics_tenant *tenants,
+                          size_t n)
 {
 	struct dw_buf text;
 	char path[PATH_MAX], *line, *next;
-	double v;
 	int r;
 
-	*last_run = *last_success = 0;
 	if (check_name(name) < 0 ||
 	    (size_t)snprintf(path, sizeof(path), "%s/%s.prom", dir, name) >= sizeof(path))
 		return -EINVAL;
@@ -151,10 +194,7 @@ int dw_metrics_previous(const char *dir, const char *name, const char *tenant, d
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
-		if ((v = line_value(line, LAST_RUN_NAME, tenant)) > 0)
-			*last_run = v;
-		else if ((v = line_value(line, SUCCESS_NAME, tenant)) > 0)
-			*last_success = v;
+		carry_line(line, tenants, n);
 	}
 	dw_buf_release(&text);
 	return r == -ENOENT ? 0 : r;
