@@ -44,6 +44,12 @@ awk -v t="$first" -v b="$before" 'BEGIN { exit !(t >= b && t <= b + 600) }' ||
 [ "$(value driftward_push_result '{tenant="contoso",result="disabled"}')" = 1 ] ||
 	fail "push should be disabled without a remote"
 [ "$(stat -c %a "$prom")" = 644 ] || fail "node_exporter cannot read $prom"
+lacks "$err" "reading tenant" # no terminal, no progress line
+
+# On a terminal, a progress line that is erased at the end.
+run 0 python3 "$DW_SOURCE_DIR/tests/integration/pty_run.py" - "$DW_BIN" --config driftward.ini run
+contains "$err" $'\rdriftward: reading tenant contoso...'
+contains "$err" $'\r\033[K'"contoso: ok; unchanged"
 
 # A collector failing: exit 3, its status in the metrics.
 set_faults '{"rules":[{"path":"/v1.0/identity/conditionalAccess/namedLocations*","status":503}]}'
