@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -74,5 +75,23 @@ int open_input(const char *path, int *fd)
 		             strerror(errno));
 		return -1;
 	}
+	return 0;
+}
+
+/* "I/N": shard I of N, I from 0 to N-1 (a Kubernetes Indexed Job's completion index). */
+int cli_parse_shard(const char *s, unsigned *index, unsigned *count)
+{
+	char *end;
+	unsigned long i, n;
+
+	i = strtoul(s, &end, 10);
+	if (end == s || *end != '/')
+		return -EINVAL;
+	s = end + 1;
+	n = strtoul(s, &end, 10);
+	if (end == s || *end || n == 0 || n > 100000 || i >= n)
+		return -EINVAL;
+	*index = (unsigned)i;
+	*count = (unsigned)n;
 	return 0;
 }

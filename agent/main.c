@@ -29,6 +29,7 @@ static const struct command *const commands[] = {
 	&cmd_init,
 	&cmd_json,
 	&cmd_keygen,
+	&cmd_run,
 	&cmd_secret,
 	&cmd_snapshot,
 };

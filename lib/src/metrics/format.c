@@ -1,0 +1,302 @@
+/*
+ * The Prometheus text exposition format, version 0.0.4: per metric family a
+ * HELP and a TYPE line, then all of its samples together (a family must not
+ * be split). Label values escape '\\', '"' and newline; HELP text escapes
+ * '\\' and newline. Values are written with %.15g in the C locale the agent
+ * sets, which keeps counts and Unix times with milliseconds exact.
+ */
+#include <stdio.h>
+
+#include "driftward/metrics.h"
+
+#define MAX_LABELS 4
+
+struct label {
+	const char *name;
+	const char *value;
+};
+
+static const char *const result_names[DW_METRICS_RESULTS] = {
+	"ok", "drift", "incomplete", "error", "skipped",
+};
+static const char *const push_names[DW_METRICS_PUSHES] = { "disabled", "ok", "failed" };
+static const char *const severity_names[DW_METRICS_SEVERITIES] = {
+	"critical", "high", "medium", "low", "info",
+};
+static const char *const finding_names[DW_METRICS_FINDINGS] = {
+	"fail",
+	"waived",
+	"unknown",
+	"error",
+};
+static const char *const class_names[DW_METRICS_HTTP_CLASSES] = {
+	"2xx", "3xx", "4xx", "5xx", "none",
+};
+
+enum dw_metrics_http_class dw_metrics_http_class(long status)
+{
+	if (status >= 200 && status < 300)
+		return DW_METRICS_HTTP_2XX;
+	if (status >= 300 && status < 400)
+		return DW_METRICS_HTTP_3XX;
+	if (status >= 400 && status < 500)
+		return DW_METRICS_HTTP_4XX;
+	if (status >= 500 && status < 600)
+		return DW_METRICS_HTTP_5XX;
+	return DW_METRICS_HTTP_NONE;
+}
+
+/* @s escaped: '\\' and newline always, '"' in label values (@quote). */
+static int put_escaped(struct dw_buf *out, const char *s, int quote)
+{
+	int r = 0;
+
+	for (; *s && r == 0; s++) {
+		if (*s == '\\')
+			r = dw_buf_puts(out, "\\\\");
+		else if (*s == '\n')
+			r = dw_buf_puts(out, "\\n");
+		else if (*s == '"' && quote)
+			r = dw_buf_puts(out, "\\\"");
+		else
+			r = dw_buf_putc(out, *s);
+	}
+	return r;
+}
+
+static int family(struct dw_buf *out, const char *name, const char *help)
+{
+	int r;
+
+	r = dw_buf_printf(out, "# HELP %s ", name);
+	r = r ?: put_escaped(out, help, 0);
+	r = r ?: dw_buf_printf(out, "\n# TYPE %s gauge\n", name);
+	return r;
+}
+
+/* name{label="value",...} value */
+static int sample(struct dw_buf *out, const char *name, const struct label *labels, size_t n,
+                  double value)
+{
+	size_t i;
+	int r;
+
+	r = dw_buf_puts(out, name);
+	for (i = 0; i < n && r == 0; i++) {
+		r = dw_buf_printf(out, "%c%s=\"", i == 0 ? '{' : ',', labels[i].name);
+		r = r ?: put_escaped(out, labels[i].value, 1);
+		r = r ?: dw_buf_putc(out, '"');
+	}
+	if (n && r == 0)
+		r = dw_buf_putc(out, '}');
+	return r ?: dw_buf_printf(out, " %.15g\n", value);
+}
+
+static int run_sample(struct dw_buf *out, const char *name, const char *help, double value)
+{
+	return family(out, name, help) ?: sample(out, name, NULL, 0, value);
+}
+
+static int run_families(struct dw_buf *out, const struct dw_metrics_run *run)
+{
+	size_t i;
+	int r;
+
+	r = run_sample(out, "driftward_run_start_timestamp_seconds",
+	               "Unix time the last run started.", run->start);
+	r = r
+	            ?: run_sample(out, "driftward_run_duration_seconds",
+	                          "How long the last run took, in seconds.", run->duration);
+	r = r
+	            ?: run_sample(out, "driftward_run_graph_requests",
+	                          "HTTP requests to Graph and its token endpoint in the last run, "
+	                          "retries included.",
+	                          (double)run->requests);
+	if (run->have_classes && r == 0) {
+		r = family(
+		        out, "driftward_run_graph_answers",
+		        "Graph's answers in the last run by HTTP status class (none: no answer).");
+		for (i = 0; i < DW_METRICS_HTTP_CLASSES && r == 0; i++)
+			r = sample(out, "driftward_run_graph_answers",
+			           &(struct label){ "class", class_names[i] }, 1,
+			           (double)run->by_class[i]);
+	}
+	r = r
+	            ?: run_sample(out, "driftward_run_graph_throttled_requests",
+	                          "Requests Graph throttled (HTTP 429) in the last run.",
+	                          (double)run->throttled);
+	r = r
+	            ?: run_sample(out, "driftward_run_graph_retries",
+	                          "Requests sent again in the last run (throttling, server errors, "
+	                          "resets).",
+	                          (double)run->retries);
+	return r;
+}
+
+/* One sample per tenant: a value read from the tenant by @get. */
+static int per_tenant(struct dw_buf *out, const struct dw_metrics_run *run, const char *name,
+                      const char *help, double (*get)(const struct dw_metrics_tenant *))
+{
+	size_t i;
+	int r;
+
+	r = family(out, name, help);
+	for (i = 0; i < run->ntenants && r == 0; i++)
+		r = sample(out, name, &(struct label){ "tenant", run->tenants[i].name }, 1,
+		           get(&run->tenants[i]));
+	return r;
+}
+
+static double get_last_run(const struct dw_metrics_tenant *t)
+{
+	return t->last_run;
+}
+
+static double get_last_success(const struct dw_metrics_tenant *t)
+{
+	return t->last_success;
+}
+
+static double get_evaluated(const struct dw_metrics_tenant *t)
+{
+	return t->drift_evaluated ? 1 : 0;
+}
+
+static unsigned get_result(const struct dw_metrics_tenant *t)
+{
+	return (unsigned)t->result;
+}
+
+static unsigned get_push(const struct dw_metrics_tenant *t)
+{
+	return (unsigned)t->push;
+}
+
+/* A state set: one sample per possible value of @key, 1 for the tenant's, 0 for the others. */
+static int state_set(struct dw_buf *out, const struct dw_metrics_run *run, const char *name,
+                     const char *help, const char *key, const char *const *names, size_t nnames,
+                     unsigned (*get)(const struct dw_metrics_tenant *))
+{
+	size_t i, j;
+	int r;
+
+	r = family(out, name, help);
+	for (i = 0; i < run->ntenants && r == 0; i++) {
+		const struct dw_metrics_tenant *t = &run->tenants[i];
+		unsigned state = get(t);
+
+		for (j = 0; j < nnames && r == 0; j++)
+			r = sample(out, name,
+			           (struct label[]){ { "tenant", t->name }, { key, names[j] } }, 2,
+			           state == j ? 1 : 0);
+	}
+	return r;
+}
+
+static int changes(struct dw_buf *out, const struct dw_metrics_run *run)
+{
+	static const char name[] = "driftward_tenant_objects_changed";
+	size_t i;
+	int r;
+
+	r = family(out, name, "Objects the last run found added, changed or removed.");
+	for (i = 0; i < run->ntenants && r == 0; i++) {
+		const struct dw_metrics_tenant *t = &run->tenants[i];
+		const size_t counts[] = { t->added, t->changed, t->removed };
+		static const char *const kinds[] = { "added", "changed", "removed" };
+		size_t k;
+
+		for (k = 0; k < 3 && r == 0; k++)
+			r = sample(
+			        out, name,
+			        (struct label[]){ { "tenant", t->name }, { "change", kinds[k] } },
+			        2, (double)counts[k]);
+	}
+	return r;
+}
+
+static int collectors(struct dw_buf *out, const struct dw_metrics_run *run, int complete)
+{
+	const char *name =
+	        complete ? "driftward_collector_complete" : "driftward_collector_objects";
+	size_t i, j;
+	int r;
+
+	r = family(out, name,
+	           complete ? "1 when the collector was read completely in the last run; the "
+	                      "status label says why not."
+	                    : "Objects a collector read in the last run (for an incomplete one, "
+	                      "the objects kept from before).");
+	for (i = 0; i < run->ntenants && r == 0; i++) {
+		const struct dw_metrics_tenant *t = &run->tenants[i];
+
+		for (j = 0; j < t->ncollectors && r == 0; j++) {
+			const struct dw_metrics_collector *c = &t->collectors[j];
+			struct label labels[MAX_LABELS] = { { "tenant", t->name },
+				                            { "collector", c->name },
+				                            { "status", c->status } };
+
+			r = sample(out, name, labels, complete ? 3 : 2,
+			           complete ? (c->complete ? 1 : 0) : (double)c->objects);
+		}
+	}
+	return r;
+}
+
+static int findings(struct dw_buf *out, const struct dw_metrics_run *run)
+{
+	static const char name[] = "driftward_drift_findings";
+	size_t i, s, f;
+	int r;
+
+	r = family(out, name,
+	           "Drift findings of the last run by severity and status (zero where "
+	           "driftward_drift_evaluated is 0).");
+	for (i = 0; i < run->ntenants && r == 0; i++) {
+		const struct dw_metrics_tenant *t = &run->tenants[i];
+
+		for (s = 0; s < DW_METRICS_SEVERITIES && r == 0; s++)
+			for (f = 0; f < DW_METRICS_FINDINGS && r == 0; f++)
+				r = sample(out, name,
+				           (struct label[]){ { "tenant", t->name },
+				                             { "severity", severity_names[s] },
+				                             { "status", finding_names[f] } },
+				           3, (double)t->findings[s][f]);
+	}
+	return r;
+}
+
+static int tenant_families(struct dw_buf *out, const struct dw_metrics_run *run)
+{
+	int r;
+
+	r = per_tenant(out, run, "driftward_tenant_last_run_timestamp_seconds",
+	               "Unix time of the tenant's last run.", get_last_run);
+	r = r
+	            ?: per_tenant(out, run, "driftward_tenant_last_success_timestamp_seconds",
+	                          "Unix time of the tenant's last run that was done (0: never).",
+	                          get_last_success);
+	r = r
+	            ?: state_set(out, run, "driftward_tenant_result",
+	                         "The tenant's result in the last run: 1 for the result it had.",
+	                         "result", result_names, DW_METRICS_RESULTS, get_result);
+	r = r ?: changes(out, run);
+	r = r ?: collectors(out, run, 0);
+	r = r ?: collectors(out, run, 1);
+	r = r
+	            ?: per_tenant(out, run, "driftward_drift_evaluated",
+	                          "1 when the last run evaluated the tenant's baselines.",
+	                          get_evaluated);
+	r = r ?: findings(out, run);
+	r = r
+	            ?: state_set(out, run, "driftward_push_result",
+	                         "Whether the last run pushed the tenant's branch: 1 for what "
+	                         "happened.",
+	                         "result", push_names, DW_METRICS_PUSHES, get_push);
+	return r;
+}
+
+int dw_metrics_format(const struct dw_metrics_run *run, struct dw_buf *out)
+{
+	return run_families(out, run) ?: tenant_families(out, run);
+}
