@@ -31,8 +31,8 @@ static struct dw_bl_files *files_with(const char *path, const char *text)
 	struct dw_bl_files *f = dw_bl_files_new();
 
 	assert_non_null(f);
-	assert_int_equal(dw_bl_files_add(f, "vars/default.yaml", default_vars, strlen(default_vars)),
-	                 0);
+	assert_int_equal(
+	        dw_bl_files_add(f, "vars/default.yaml", default_vars, strlen(default_vars)), 0);
 	if (path)
 		assert_int_equal(dw_bl_files_add(f, path, text, strlen(text)), 0);
 	return f;
@@ -122,8 +122,8 @@ static void test_yes_for_boolean(void **state)
 static void test_unknown_operator(void **state)
 {
 	(void)state;
-	rule_fails(with_assert("{path: /a, equal: 1}"), "baselines/r.yaml:8:16:",
-	           "unknown operator 'equal'");
+	rule_fails(with_assert("{path: /a, equal: 1}"),
+	           "baselines/r.yaml:8:16:", "unknown operator 'equal'");
 }
 
 static void test_unknown_key(void **state)
@@ -145,8 +145,8 @@ static void test_undefined_variable(void **state)
 static void test_variable_inside_text(void **state)
 {
 	(void)state;
-	rule_fails(with_assert("{path: /a, equals: \"x-${limit}\"}"), "baselines/r.yaml:8:24:",
-	           "a variable is a whole value");
+	rule_fails(with_assert("{path: /a, equals: \"x-${limit}\"}"),
+	           "baselines/r.yaml:8:24:", "a variable is a whole value");
 }
 
 static void test_wrong_argument_type(void **state)
@@ -154,27 +154,27 @@ static void test_wrong_argument_type(void **state)
 	(void)state;
 	rule_fails(with_assert("{path: /a, containsAll: exchangeActiveSync}"),
 	           "baselines/r.yaml:8:29:", "'containsAll' takes a list, found string");
-	rule_fails(with_assert("{path: /a, gt: \"3\"}"), "baselines/r.yaml:8:20:",
-	           "'gt' takes a number");
+	rule_fails(with_assert("{path: /a, gt: \"3\"}"),
+	           "baselines/r.yaml:8:20:", "'gt' takes a number");
 	/* a variable of the wrong type is named */
-	rule_fails(with_assert("{path: /a, subsetOf: \"${limit}\"}"), "baselines/r.yaml:8:26:",
-	           "found number in ${limit}");
-	rule_fails(with_assert("{path: /a, count: {gte: -1}}"), "baselines/r.yaml:8:23:",
-	           "'count' takes a mapping of eq/gte/lte");
+	rule_fails(with_assert("{path: /a, subsetOf: \"${limit}\"}"),
+	           "baselines/r.yaml:8:26:", "found number in ${limit}");
+	rule_fails(with_assert("{path: /a, count: {gte: -1}}"),
+	           "baselines/r.yaml:8:23:", "'count' takes a mapping of eq/gte/lte");
 }
 
 static void test_bad_regex(void **state)
 {
 	(void)state;
-	rule_fails(with_assert("{path: /a, matches: \"a(b\"}"), "baselines/r.yaml:8:25:",
-	           "not a POSIX extended regular expression");
+	rule_fails(with_assert("{path: /a, matches: \"a(b\"}"),
+	           "baselines/r.yaml:8:25:", "not a POSIX extended regular expression");
 }
 
 static void test_two_operators(void **state)
 {
 	(void)state;
-	rule_fails(with_assert("{path: /a, equals: 1, in: [1]}"), "baselines/r.yaml:8:27:",
-	           "one operator per assertion");
+	rule_fails(with_assert("{path: /a, equals: 1, in: [1]}"),
+	           "baselines/r.yaml:8:27:", "one operator per assertion");
 }
 
 static void test_missing_keys(void **state)
@@ -199,12 +199,11 @@ static void test_bad_values(void **state)
 	rule_fails(text, "baselines/r.yaml:4:11:", "'huge' is not a severity");
 	snprintf(text, sizeof(text), "%scount: {gte: 1}\n", rule_head);
 	rule_fails(text, "baselines/r.yaml:1:1:", "'count' goes with 'expect: count'");
-	rule_fails(with_assert("{path: a/b, equals: 1}"), "baselines/r.yaml:8:12:",
-	           "not a JSON Pointer");
-	rule_fails(with_assert("{not: [{path: /a, equals: 1}]}"), "baselines/r.yaml:8:11:",
-	           "'not' takes one assertion");
-	rule_fails(with_assert("{path: /a, some: []}"), "baselines/r.yaml:8:22:",
-	           "non-empty list");
+	rule_fails(with_assert("{path: a/b, equals: 1}"),
+	           "baselines/r.yaml:8:12:", "not a JSON Pointer");
+	rule_fails(with_assert("{not: [{path: /a, equals: 1}]}"),
+	           "baselines/r.yaml:8:11:", "'not' takes one assertion");
+	rule_fails(with_assert("{path: /a, some: []}"), "baselines/r.yaml:8:22:", "non-empty list");
 }
 
 static void test_alias_bomb(void **state)
@@ -250,13 +249,15 @@ static void test_invalid_utf8(void **state)
 
 static void test_duplicate_rule_id(void **state)
 {
-	struct dw_bl_files *f = files_with("baselines/a.yaml", with_assert("{path: /a, equals: 1}"));
+	struct dw_bl_files *f =
+	        files_with("baselines/a.yaml", with_assert("{path: /a, equals: 1}"));
 	struct dw_baseline *bl = NULL;
 	struct dw_diags d;
 	char msg[1024];
 
 	(void)state;
-	assert_int_equal(dw_bl_files_add(f, "baselines/b.yaml", with_assert("{path: /a, equals: 1}"),
+	assert_int_equal(dw_bl_files_add(f, "baselines/b.yaml",
+	                                 with_assert("{path: /a, equals: 1}"),
 	                                 strlen(with_assert("{path: /a, equals: 1}"))),
 	                 0);
 	dw_diags_init(&d);
@@ -274,7 +275,8 @@ static const char waiver_ok[] = "schema: driftward/waiver/v1\nrule: t.rule\ntena
 
 static void test_waivers(void **state)
 {
-	struct dw_bl_files *f = files_with("baselines/a.yaml", with_assert("{path: /a, equals: 1}"));
+	struct dw_bl_files *f =
+	        files_with("baselines/a.yaml", with_assert("{path: /a, equals: 1}"));
 	struct dw_baseline *bl = NULL;
 	struct dw_diags d;
 	char msg[1024];
@@ -300,7 +302,8 @@ static void test_waivers(void **state)
 
 static void test_waiver_unknown_rule(void **state)
 {
-	struct dw_bl_files *f = files_with("baselines/a.yaml", with_assert("{path: /a, equals: 1}"));
+	struct dw_bl_files *f =
+	        files_with("baselines/a.yaml", with_assert("{path: /a, equals: 1}"));
 	struct dw_baseline *bl = NULL;
 	struct dw_diags d;
 	const char *w = "schema: driftward/waiver/v1\nrule: t.rulee\ntenant: contoso\n"
@@ -457,10 +460,10 @@ static void test_operators(void **state)
 /* Every operator of the table has a case above (a new row needs one). */
 static void test_every_operator_tested(void **state)
 {
-	static const char *const names[] = { "equals", "in",       "exists",      "empty",
+	static const char *const names[] = { "equals",   "in",          "exists",      "empty",
 		                             "contains", "containsAll", "containsAny", "subsetOf",
-		                             "count",  "gt",       "gte",         "lt",
-		                             "lte",    "glob",     "matches" };
+		                             "count",    "gt",          "gte",         "lt",
+		                             "lte",      "glob",        "matches" };
 	size_t i, k;
 	char key[40];
 

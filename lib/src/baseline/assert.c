@@ -218,7 +218,7 @@ static int parse_one(struct bl_ctx *ctx, const struct dw_yaml_node *n, struct bl
 	bool combinator;
 	int r;
 
-	a->file = n->file;
+	a->file = ctx->file; /* n->file lives only as long as the YAML document */
 	a->line = n->line;
 	a->col = n->col;
 	if (n->type != DW_YAML_MAP) {
