@@ -11,6 +11,8 @@ packages=(
 	libcurl4-openssl-dev libssl-dev libgit2-dev libyaml-dev libcjson-dev libinih-dev
 	# tests: unit tests, sanitizers, fuzzing, and the real tools we check against
 	libcmocka-dev libclang-rt-14-dev age jq openssl python3 systemd
+	# tests: drift reports validated against their JSON Schemas (drift.json, SARIF 2.1.0)
+	python3-jsonschema
 )
 
 missing=()
@@ -20,7 +22,14 @@ for p in "${packages[@]}"; do
 done
 # python3 may come from elsewhere (pyenv); what matters is that one runs
 if command -v python3 >/dev/null 2>&1; then
-	missing=("${missing[@]/python3/}")
+	missing=("${missing[@]/#python3/}")
+fi
+# and jsonschema from pip: what matters is that it imports (checked after python3's
+# removal above, which leaves "-jsonschema" of python3-jsonschema)
+if python3 -c 'import jsonschema' >/dev/null 2>&1; then
+	missing=("${missing[@]/#-jsonschema/}")
+else
+	missing=("${missing[@]/#-jsonschema/python3-jsonschema}")
 fi
 read -r -a missing <<<"${missing[*]:-}"
 [ ${#missing[@]} -eq 0 ] && exit 0
