@@ -94,7 +94,7 @@ static void status(struct fixture *f, const char *collectors)
 
 static void evaluate(struct fixture *f)
 {
-	struct dw_drift_context ctx = { f->tenant, "c0ffee", f->now, "refs/heads/main", "abc" };
+	struct dw_drift_context ctx = { f->tenant, f->now, "refs/heads/main", "abc" };
 	struct dw_baseline *bl = NULL;
 	struct dw_diags d;
 	struct dw_error err;

@@ -97,8 +97,12 @@ int dw_bl_snapshot_read(struct dw_store *store, const char *rev, struct dw_bl_sn
 
 struct dw_drift_context {
 	const char *tenant;
-	const char *commit;          /* the snapshot's commit id ("" when none) */
-	int64_t commit_time;         /* seconds since the epoch: "now" for waivers */
+	/*
+	 * The snapshot's commit time, seconds since the epoch: "now" for waivers
+	 * and first-seen dates. The commit's id is not in the report: a snapshot
+	 * commits its own report, which can't name the commit it is part of.
+	 */
+	int64_t commit_time;
 	const char *approved_ref;    /* as configured */
 	const char *approved_commit; /* the commit the rules came from */
 };
@@ -143,17 +147,19 @@ int dw_drift_previous(struct dw_drift *d, const char *json, size_t len, struct d
 /* --- One tenant, from the state repository --- */
 
 struct dw_drift_run_options {
-	const char *approved_ref;    /* where @files came from, for the report */
-	const char *approved_commit; /* its commit id */
+	const char *approved_ref;    /* where the rules come from */
+	const char *approved_commit; /* the commit @files were read from (when given) */
 	const char *tenant;          /* NULL: the tenant named in the snapshot's _status.json */
 	const char *at;              /* NULL: the tenant's branch; else any commit */
 };
 
 /*
  * Evaluates one tenant: its snapshot at @o->at or on its branch, against the
- * rules of @files compiled for it. First-seen dates come from the drift.json
- * of the snapshot's parent commit, when there is one. Rule problems go to
- * @diags (-EINVAL); other failures to @err.
+ * rules of @files compiled for it. @files NULL: read from the approved ref,
+ * and with @o->at, from the approved ref as it was at the snapshot's commit
+ * time (the rules of that day, so an old report is reproduced exactly).
+ * First-seen dates come from the drift.json of the snapshot's parent commit,
+ * when there is one. Rule problems go to @diags (-EINVAL); others to @err.
  */
 int dw_drift_run(struct dw_store *store, const struct dw_bl_files *files,
                  const struct dw_drift_run_options *o, struct dw_drift **out,

@@ -333,11 +333,16 @@ static int eval_rule(struct eval *E, const struct bl_rule *r)
 	}
 }
 
+static int set_cstr(struct dw_drift *d, const char *key, const char *value)
+{
+	return dw_json_object_set(d->doc, d->root, key, dw_json_new_cstr(d->doc, value));
+}
+
 static int new_report(const struct dw_drift_context *ctx, struct dw_drift **out)
 {
 	struct dw_drift *d = calloc(1, sizeof(*d));
 	char when[32];
-	int r = -ENOMEM;
+	int r;
 
 	*out = d;
 	if (!d || !(d->doc = dw_json_doc_new()) || !(d->tenant = strdup(ctx->tenant)))
@@ -347,22 +352,11 @@ static int new_report(const struct dw_drift_context *ctx, struct dw_drift **out)
 	d->findings = dw_json_new_array(d->doc);
 	dw_baseline__iso_time(ctx->commit_time, when);
 	r = dw_json_set_root(d->doc, d->root);
-	r = r
-	            ?: dw_json_object_set(d->doc, d->root, "schema",
-	                                  dw_json_new_cstr(d->doc, DW_DRIFT_SCHEMA));
-	r = r
-	            ?: dw_json_object_set(d->doc, d->root, "tenant",
-	                                  dw_json_new_cstr(d->doc, ctx->tenant));
-	r = r
-	            ?: dw_json_object_set(d->doc, d->root, "commit",
-	                                  dw_json_new_cstr(d->doc, ctx->commit));
-	r = r ?: dw_json_object_set(d->doc, d->root, "commitTime", dw_json_new_cstr(d->doc, when));
-	r = r
-	            ?: dw_json_object_set(d->doc, d->root, "approvedRef",
-	                                  dw_json_new_cstr(d->doc, ctx->approved_ref));
-	r = r
-	            ?: dw_json_object_set(d->doc, d->root, "approvedCommit",
-	                                  dw_json_new_cstr(d->doc, ctx->approved_commit));
+	r = r ?: set_cstr(d, "schema", DW_DRIFT_SCHEMA);
+	r = r ?: set_cstr(d, "tenant", ctx->tenant);
+	r = r ?: set_cstr(d, "commitTime", when);
+	r = r ?: set_cstr(d, "approvedRef", ctx->approved_ref);
+	r = r ?: set_cstr(d, "approvedCommit", ctx->approved_commit);
 	return r ?: dw_json_object_set(d->doc, d->root, "findings", d->findings);
 }
 

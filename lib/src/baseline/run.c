@@ -64,7 +64,7 @@ static void previous(struct dw_store *store, const char *commit, struct dw_drift
 	dw_buf_release(&b);
 }
 
-static int evaluate(struct dw_store *store, const struct dw_bl_files *files,
+static int evaluate(struct dw_store *store, const struct dw_bl_files *files, const char *commit,
                     const struct dw_drift_context *ctx, struct dw_drift **out,
                     struct dw_diags *diags, struct dw_error *err)
 {
@@ -77,21 +77,56 @@ static int evaluate(struct dw_store *store, const struct dw_bl_files *files,
 		dw_error_set(err, r, DW_AREA_YAML, 0,
 		             "the baselines on %s have errors for tenant %s", ctx->approved_ref,
 		             ctx->tenant);
-	r = r ?: dw_bl_snapshot_read(store, ctx->commit, &snap, err);
+	r = r ?: dw_bl_snapshot_read(store, commit, &snap, err);
 	r = r ?: dw_drift_evaluate(bl, files, snap, ctx, out, err);
 	if (r == 0)
-		previous(store, ctx->commit, *out);
+		previous(store, commit, *out);
 	dw_bl_snapshot_free(snap);
 	dw_baseline_free(bl);
 	return r;
+}
+
+struct as_of {
+	int64_t t;
+	char id[DW_STORE_ID_HEX];
+};
+
+static int pick(const struct dw_store_commit *c, void *payload)
+{
+	struct as_of *a = payload;
+
+	if (c->time > a->t)
+		return 0;
+	memcpy(a->id, c->id, sizeof(a->id));
+	return 1;
+}
+
+/*
+ * The files of the approved ref as they were at time @t: the newest commit
+ * of its first-parent history not newer than the snapshot. So `drift --at`
+ * judges an old snapshot by the rules of its day, and gives that day's report.
+ */
+static int files_as_of(struct dw_store *store, const char *ref, int64_t t, struct dw_bl_files **out,
+                       char *commit, struct dw_error *err)
+{
+	struct as_of a = { t, "" };
+	int r = dw_store_log(store, ref, 0, pick, &a, err);
+
+	if (r < 0)
+		return r;
+	if (!a.id[0])
+		return dw_error_set(err, -ENOENT, DW_AREA_GIT, 0,
+		                    "%s has no commit as old as the snapshot", ref);
+	return dw_bl_files_read(store, a.id, out, commit, err);
 }
 
 int dw_drift_run(struct dw_store *store, const struct dw_bl_files *files,
                  const struct dw_drift_run_options *o, struct dw_drift **out,
                  struct dw_diags *diags, struct dw_error *err)
 {
-	char commit[DW_STORE_ID_HEX], ref[300], tenant[256];
+	char commit[DW_STORE_ID_HEX], ref[300], tenant[256], approved[DW_STORE_ID_HEX];
 	struct dw_drift_context ctx = { 0 };
+	struct dw_bl_files *own = NULL;
 	const char *rev = o->at;
 	int r = 0;
 
@@ -106,11 +141,16 @@ int dw_drift_run(struct dw_store *store, const struct dw_bl_files *files,
 	r = r ?: dw_store_log(store, commit, 1, commit_time, &ctx.commit_time, err);
 	if (r == 0 && !o->tenant)
 		r = tenant_of(store, commit, tenant, sizeof(tenant), err);
-	if (r < 0)
-		return r;
+	if (r == 0 && !files) {
+		r = o->at ? files_as_of(store, o->approved_ref, ctx.commit_time, &own, approved,
+		                        err)
+		          : dw_bl_files_read(store, o->approved_ref, &own, approved, err);
+		files = own;
+	}
 	ctx.tenant = o->tenant ? o->tenant : tenant;
-	ctx.commit = commit;
 	ctx.approved_ref = o->approved_ref;
-	ctx.approved_commit = o->approved_commit;
-	return evaluate(store, files, &ctx, out, diags, err);
+	ctx.approved_commit = own ? approved : o->approved_commit;
+	r = r ?: evaluate(store, files, commit, &ctx, out, diags, err);
+	dw_bl_files_free(own);
+	return r;
 }
