@@ -2,7 +2,8 @@
  * Variables and YAML values. A rule's operator arguments are turned into
  * JSON (the snapshot's language) once, when the rule is compiled for a
  * tenant, with every "${name}" replaced by that tenant's value: from
- * vars/<tenant>.yaml, else vars/default.yaml. A name defined in neither is an
+ * vars/<tenant>.yaml, else vars/default.yaml (mappings merge key by key, so a
+ * tenant overrides only what it names). A name defined in neither is an
  * error, never an empty value: an empty exclusion list must be written down.
  */
 #include <errno.h>
@@ -133,6 +134,28 @@ struct dw_json *dw_baseline__value(struct bl_ctx *ctx, const struct dw_yaml_node
 	return json_of(ctx, n, true);
 }
 
+/*
+ * Sets member @key of @dst to @v; where both are mappings, member by member, so
+ * that vars/<tenant>.yaml overrides just the values it names.
+ */
+static int set_var(struct dw_json_doc *doc, struct dw_json *dst, const char *key, size_t len,
+                   struct dw_json *v)
+{
+	struct dw_json *old = dw_json_getn(dst, key, len);
+	const char *k;
+	size_t i, klen;
+	int r = 0;
+
+	if (!old || dw_json_type(old) != DW_JSON_OBJECT || dw_json_type(v) != DW_JSON_OBJECT)
+		return dw_json_object_setn(doc, dst, key, len, v);
+	for (i = 0; r == 0 && i < dw_json_count(v); i++) {
+		struct dw_json *m = dw_json_member(v, i, &k, &klen);
+
+		r = set_var(doc, old, k, klen, dw_json_clone(doc, m));
+	}
+	return r;
+}
+
 /* Adds the members of vars file @path (when it exists) to bl->vars, replacing earlier ones. */
 static int vars_file(struct bl_ctx *ctx, const struct dw_bl_files *files, const char *path)
 {
@@ -156,8 +179,8 @@ static int vars_file(struct bl_ctx *ctx, const struct dw_bl_files *files, const 
 	} else {
 		for (r = 0, i = 0; r == 0 && i < root->count; i++) {
 			v = json_of(ctx, root->items[i], false);
-			r = v ? dw_json_object_setn(ctx->bl->args, ctx->bl->vars,
-			                            root->keys[i]->text, root->keys[i]->len, v)
+			r = v ? set_var(ctx->bl->args, ctx->bl->vars, root->keys[i]->text,
+			                root->keys[i]->len, v)
 			      : -EINVAL;
 		}
 	}
