@@ -342,6 +342,36 @@ static void test_lint_per_tenant_vars(void **state)
 	dw_bl_files_free(f);
 }
 
+/* baselines/_vars.yaml < vars/default.yaml < vars/<tenant>.yaml, merged key by key; _ files are no
+ * rules. */
+static void test_vars_layers(void **state)
+{
+	struct dw_bl_files *f = dw_bl_files_new();
+	struct dw_baseline *bl = NULL;
+	struct dw_diags d;
+	const char *rule = with_assert("{path: /a, equals: 1}");
+
+	(void)state;
+	dw_diags_init(&d);
+	assert_int_equal(dw_bl_files_add(f, "baselines/r.yaml", rule, strlen(rule)), 0);
+	assert_int_equal(dw_bl_files_add(f, "baselines/_vars.yaml", "a: {p: 1, q: 1, s: 1}\n", 22),
+	                 0);
+	assert_int_equal(dw_bl_files_add(f, "vars/default.yaml", "a: {q: 2, s: 2}\n", 16), 0);
+	assert_int_equal(dw_bl_files_add(f, "vars/contoso.yaml", "a: {s: 3}\n", 10), 0);
+	if (dw_baseline_compile(f, "contoso", &bl, &d) < 0)
+		fail_msg("%s", d.count ? d.items[0].msg : "?");
+	assert_int_equal(dw_baseline_count(bl), 1); /* _vars.yaml is not a rule */
+	assert_int_equal(dw_json_number(dw_baseline__at(bl->vars, "/a/p")), 1);
+	assert_int_equal(dw_json_number(dw_baseline__at(bl->vars, "/a/q")), 2);
+	assert_int_equal(dw_json_number(dw_baseline__at(bl->vars, "/a/s")), 3);
+	dw_baseline_free(bl);
+	assert_int_equal(dw_baseline_compile(f, "fabrikam", &bl, &d), 0);
+	assert_int_equal(dw_json_number(dw_baseline__at(bl->vars, "/a/s")), 2);
+	dw_baseline_free(bl);
+	dw_diags_release(&d);
+	dw_bl_files_free(f);
+}
+
 /* Operators ------------------------------------------------------------------ */
 
 /* Does @assertion hold for the JSON object @json? */
@@ -502,6 +532,7 @@ int main(void)
 		cmocka_unit_test(test_waivers),
 		cmocka_unit_test(test_waiver_unknown_rule),
 		cmocka_unit_test(test_lint_per_tenant_vars),
+		cmocka_unit_test(test_vars_layers),
 		cmocka_unit_test(test_operators),
 		cmocka_unit_test(test_every_operator_tested),
 	};

@@ -1,5 +1,5 @@
 /*
- * The shipped baselines (baselines/, vars/default.yaml), judged by test
+ * The shipped baselines (baselines/, with their variables in baselines/_vars.yaml), judged by test
  * tenants written as data: tests/baselines/<rule id>.json holds a base
  * snapshot and cases, each a JSON merge patch (RFC 7396) of it with the
  * status the rule must give ("objects" replaces a base object whole, where a
@@ -58,8 +58,6 @@ static int load_shipped(void **state)
 	snprintf(path, sizeof(path), "%s/baselines", source_dir);
 	if (nftw(path, add_baseline, 16, FTW_PHYS) != 0)
 		return -1;
-	snprintf(path, sizeof(path), "%s/vars/default.yaml", source_dir);
-	add_file(shipped, "vars/default.yaml", path);
 	return 0;
 }
 

@@ -99,8 +99,12 @@ int dw_baseline__each_file(const struct dw_bl_files *files, const char *dir, con
 	for (i = 0; files && i < files->count; i++) {
 		const struct bl_file *f = &files->items[i];
 
+		const char *base = strrchr(f->path, '/');
+
 		if (strncmp(f->path, dir, dlen) != 0 || !has_suffix(f->path, ext))
 			continue;
+		if (base && base[1] == '_')
+			continue; /* _vars.yaml and other files that are not rules or waivers */
 		if ((r = cb(f, payload)) != 0)
 			return r;
 	}

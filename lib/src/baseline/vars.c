@@ -2,9 +2,10 @@
  * Variables and YAML values. A rule's operator arguments are turned into
  * JSON (the snapshot's language) once, when the rule is compiled for a
  * tenant, with every "${name}" replaced by that tenant's value: from
- * vars/<tenant>.yaml, else vars/default.yaml (mappings merge key by key, so a
- * tenant overrides only what it names). A name defined in neither is an
- * error, never an empty value: an empty exclusion list must be written down.
+ * vars/<tenant>.yaml, else vars/default.yaml, else baselines/_vars.yaml (the
+ * defaults that come with the rules, seeded with them by driftward init).
+ * Mappings merge key by key, so an override names only what changes. A name defined in neither is
+ * an error, never an empty value: an empty exclusion list must be written down.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -196,7 +197,9 @@ int dw_baseline__vars(struct bl_ctx *ctx, const struct dw_bl_files *files, const
 	ctx->bl->vars = dw_json_new_object(ctx->bl->args);
 	if (!ctx->bl->vars)
 		return -ENOMEM;
-	r = vars_file(ctx, files, "vars/default.yaml");
+	/* the defaults shipped with the rules, the deployment's, the tenant's */
+	r = vars_file(ctx, files, "baselines/_vars.yaml");
+	r = r ?: vars_file(ctx, files, "vars/default.yaml");
 	if (r == 0 && tenant) {
 		snprintf(path, sizeof(path), "vars/%s.yaml", tenant);
 		r = vars_file(ctx, files, path);
