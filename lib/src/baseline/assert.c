@@ -23,6 +23,7 @@ void dw_baseline__asserts_free(struct bl_assert *a, size_t n)
 
 	for (i = 0; a && i < n; i++) {
 		free(a[i].path);
+		dw_baseline__pointer_free(a[i].tokens, a[i].ntokens);
 		free(a[i].split);
 		if (a[i].has_re)
 			regfree(&a[i].re);
@@ -244,6 +245,8 @@ static int parse_one(struct bl_ctx *ctx, const struct dw_yaml_node *n, struct bl
 	}
 	if (!a->path && !(a->path = strdup("")))
 		return -ENOMEM;
+	if ((r = dw_baseline__pointer(a->path, &a->tokens, &a->ntokens)) < 0)
+		return r;
 	if (a->kind == BL_LEAF)
 		return take_arg(ctx, n->items[op_at], a);
 	return take_kids(ctx, n->items[op_at], a);

@@ -121,6 +121,14 @@ static void check_waivers(struct bl_ctx *ctx)
 	}
 }
 
+static int cmp_rule(const void *a, const void *b)
+{
+	const struct bl_rule *x = a, *y = b;
+	int c = strcmp(x->collector, y->collector);
+
+	return c ? c : strcmp(x->source, y->source);
+}
+
 static int compile(const struct dw_bl_files *files, const char *tenant, struct dw_baseline *bl,
                    struct dw_diags *diags)
 {
@@ -137,6 +145,13 @@ static int compile(const struct dw_bl_files *files, const char *tenant, struct d
 	r = r ?: dw_baseline__each_file(files, "waivers/", ".yaml", one_file, &waivers);
 	if (r == 0)
 		check_waivers(&ctx);
+	/*
+	 * Evaluated, and reported, by collector: the rules of one collector walk the
+	 * same objects one after the other while they are in the cache (twice as
+	 * fast over 100,000 objects as file order, tests/bench/drift).
+	 */
+	if (r == 0 && !ctx.failed)
+		qsort(bl->rules, bl->nrules, sizeof(*bl->rules), cmp_rule);
 	return r ?: ctx.failed ? -EINVAL : 0;
 }
 

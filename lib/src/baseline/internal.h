@@ -71,11 +71,23 @@ enum bl_kind {
 	BL_EVERY, /* every element does */
 };
 
+/* A JSON Pointer's token, unescaped when the rule is loaded. */
+struct bl_token {
+	char *s;
+	size_t len;
+	bool is_index;
+	size_t index;
+};
+int dw_baseline__pointer(const char *path, struct bl_token **out, size_t *n);
+void dw_baseline__pointer_free(struct bl_token *t, size_t n);
+
 struct bl_assert {
 	enum bl_kind kind;
 	const char *file; /* owned by the baseline */
 	unsigned line, col;
 	char *path; /* a JSON Pointer; "" is the value itself */
+	struct bl_token *tokens;
+	size_t ntokens;
 	const struct bl_op *op;
 	struct dw_json *arg; /* in the baseline's argument document */
 	regex_t re;          /* matches */

@@ -8,7 +8,9 @@
  * Graph writes guest and external user types. Nothing (a missing member) and
  * null are the empty set.
  */
+#include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -26,10 +28,11 @@ static bool json_eq(const struct dw_json *a, const struct dw_json *b, bool icase
 	const char *as, *bs;
 	size_t al, bl;
 
-	if (icase && dw_json_type(a) == DW_JSON_STRING && dw_json_type(b) == DW_JSON_STRING) {
+	/* strings are most of what rules compare: bytes, not the total order's UTF-16 walk */
+	if (dw_json_type(a) == DW_JSON_STRING && dw_json_type(b) == DW_JSON_STRING) {
 		as = dw_json_string(a, &al);
 		bs = dw_json_string(b, &bl);
-		return str_eq(as, al, bs, bl, true);
+		return str_eq(as, al, bs, bl, icase);
 	}
 	return dw_json_compare(a, b) == 0;
 }
@@ -377,24 +380,6 @@ const struct bl_op *dw_baseline__op(const char *name)
 	return NULL;
 }
 
-/* One token of a JSON Pointer, unescaped (~1 is '/', ~0 is '~'), into @tok. */
-static size_t pointer_token(const char *p, char *tok, size_t max, const char **next)
-{
-	size_t n = 0;
-
-	for (; *p && *p != '/'; p++) {
-		char c = *p;
-
-		if (c == '~' && (p[1] == '0' || p[1] == '1'))
-			c = *++p == '0' ? '~' : '/';
-		if (n + 1 < max)
-			tok[n++] = c;
-	}
-	tok[n] = '\0';
-	*next = p;
-	return n;
-}
-
 static bool array_index(const char *tok, size_t len, size_t *out)
 {
 	size_t i, v = 0;
@@ -410,28 +395,98 @@ static bool array_index(const char *tok, size_t len, size_t *out)
 	return true;
 }
 
-const struct dw_json *dw_baseline__at(const struct dw_json *root, const char *path)
+/* Member @key of @obj: small objects by a scan of lengths and bytes, larger ones by search. */
+static const struct dw_json *member(const struct dw_json *obj, const char *key, size_t len)
 {
-	const struct dw_json *v = root;
-	char tok[1024];
-	size_t len, idx;
+	size_t i, n = dw_json_count(obj), klen;
+	const char *k;
 
-	/* validated when the rule was loaded: "" or '/'-separated tokens */
-	while (v && *path == '/') {
-		len = pointer_token(path + 1, tok, sizeof(tok), &path);
+	if (n > 8)
+		return dw_json_getn(obj, key, len);
+	for (i = 0; i < n; i++) {
+		const struct dw_json *v = dw_json_member(obj, i, &k, &klen);
+
+		if (klen == len && memcmp(k, key, len) == 0)
+			return v;
+	}
+	return NULL;
+}
+
+int dw_baseline__pointer(const char *path, struct bl_token **out, size_t *n)
+{
+	struct bl_token *t;
+	size_t count = 0, i = 0, k;
+	const char *p;
+
+	for (p = path; *p; p++)
+		count += *p == '/';
+	*out = NULL;
+	*n = 0;
+	if (!count)
+		return 0;
+	if (!(t = calloc(count, sizeof(*t))))
+		return -ENOMEM;
+	for (p = path; *p == '/' && i < count; i++) {
+		size_t len = strcspn(p + 1, "/");
+
+		if (!(t[i].s = malloc(len + 1))) {
+			dw_baseline__pointer_free(t, i);
+			return -ENOMEM;
+		}
+		/* unescaped once, here: ~1 is '/', ~0 is '~' */
+		for (k = 0, p++; len-- > 0; p++)
+			t[i].s[k++] = *p == '~' && len && (p[1] == '0' || p[1] == '1')
+			                      ? (len--, *++p == '0' ? '~' : '/')
+			                      : *p;
+		t[i].s[k] = '\0';
+		t[i].len = k;
+		t[i].is_index = array_index(t[i].s, k, &t[i].index);
+	}
+	*out = t;
+	*n = count;
+	return 0;
+}
+
+void dw_baseline__pointer_free(struct bl_token *t, size_t n)
+{
+	size_t i;
+
+	for (i = 0; t && i < n; i++)
+		free(t[i].s);
+	free(t);
+}
+
+static const struct dw_json *walk(const struct dw_json *v, const struct bl_token *t, size_t n)
+{
+	size_t i;
+
+	for (i = 0; v && i < n; i++) {
 		if (dw_json_type(v) == DW_JSON_OBJECT)
-			v = dw_json_getn(v, tok, len);
-		else if (dw_json_type(v) == DW_JSON_ARRAY && array_index(tok, len, &idx))
-			v = dw_json_at(v, idx);
+			v = member(v, t[i].s, t[i].len);
+		else if (dw_json_type(v) == DW_JSON_ARRAY && t[i].is_index)
+			v = dw_json_at(v, t[i].index);
 		else
 			v = NULL;
 	}
 	return v;
 }
 
+const struct dw_json *dw_baseline__at(const struct dw_json *root, const char *path)
+{
+	struct bl_token *t = NULL;
+	const struct dw_json *v = NULL;
+	size_t n;
+
+	/* for reports: a failure's actual value; evaluation walks the parsed tokens */
+	if (dw_baseline__pointer(path, &t, &n) == 0)
+		v = walk(root, t, n);
+	dw_baseline__pointer_free(t, n);
+	return v;
+}
+
 static const struct dw_json *at_path(const struct bl_assert *a, const struct dw_json *root)
 {
-	return dw_baseline__at(root, a->path);
+	return walk(root, a->tokens, a->ntokens);
 }
 
 static bool all_hold(const struct bl_assert *kids, size_t n, const struct dw_json *root)
