@@ -229,18 +229,59 @@ static int failure(struct eval *E, const struct bl_rule *r, const struct bl_obje
 	return rc ?: w ? waived(E, w, *out) : 0;
 }
 
-static int expect_any(struct eval *E, const struct bl_rule *r, const struct bl_collector *c)
+/*
+ * What one walk over a collector's objects learns for one rule. The objects
+ * are walked once for all the rules of their collector, each object checked
+ * against every rule while it is in the cache: the cost stays linear in the
+ * number of objects however large the collector (tests/bench/drift).
+ */
+struct scan {
+	const struct bl_rule *r;
+	bool decided; /* not applicable or unknown: st and why say so */
+	enum dw_drift_status st;
+	char why[400];
+	const struct bl_object *pass; /* any: the first object meeting every assertion */
+	size_t targeted, matched;     /* candidates; candidates meeting every assertion */
+	size_t *bad, nbad, abad;      /* all, none: the objects that break the rule */
+};
+
+static int scan_object(struct scan *S, const struct bl_object *o, size_t k)
 {
+	const struct bl_rule *r = S->r;
+	size_t *grown;
+	bool ok;
+
+	if (S->decided || S->pass || !targeted(r, o))
+		return 0;
+	S->targeted++;
+	ok = passes(r, o);
+	S->matched += ok;
+	if (r->expect == BL_EXPECT_ANY && ok)
+		S->pass = o;
+	if ((r->expect == BL_EXPECT_ALL && !ok) || (r->expect == BL_EXPECT_NONE && ok)) {
+		if (S->nbad == S->abad) {
+			S->abad = S->abad ? 2 * S->abad : 16;
+			if (!(grown = reallocarray(S->bad, S->abad, sizeof(*grown))))
+				return -ENOMEM;
+			S->bad = grown;
+		}
+		S->bad[S->nbad++] = k;
+	}
+	return 0;
+}
+
+static int finish_any(struct eval *E, const struct scan *S, const struct bl_collector *c)
+{
+	const struct bl_rule *r = S->r;
 	const struct bl_object *best = NULL;
 	struct dw_json *f;
 	size_t i, s, best_score = 0;
 	char why[300];
 	int rc;
 
-	for (i = 0; i < c->count; i++)
-		if (targeted(r, &c->objects[i]) && passes(r, &c->objects[i]))
-			return rule_finding(E, r, DW_DRIFT_PASS, &c->objects[i], false,
-			                    "this object satisfies every assertion", NULL);
+	if (S->pass)
+		return rule_finding(E, r, DW_DRIFT_PASS, S->pass, false,
+		                    "this object satisfies every assertion", NULL);
 	for (i = 0; i < c->count; i++)
 		if ((s = score(r, &c->objects[i])) > best_score || !best) {
 			best = &c->objects[i];
@@ -255,33 +296,28 @@ static int expect_any(struct eval *E, const struct bl_rule *r, const struct bl_c
 	return rc ?: best ? add_missed(E, r, best, f) : 0;
 }
 
-static int expect_all_none(struct eval *E, const struct bl_rule *r, const struct bl_collector *c)
+static int finish_all_none(struct eval *E, const struct scan *S, const struct bl_collector *c)
 {
-	bool none = r->expect == BL_EXPECT_NONE;
-	size_t i, n = 0, bad = 0;
+	bool none = S->r->expect == BL_EXPECT_NONE;
 	struct dw_json *f;
 	char why[200];
+	size_t i;
 	int rc = 0;
 
-	for (i = 0; rc == 0 && i < c->count; i++) {
-		const struct bl_object *o = &c->objects[i];
+	for (i = 0; rc == 0 && i < S->nbad; i++) {
+		const struct bl_object *o = &c->objects[S->bad[i]];
 
-		if (!targeted(r, o))
-			continue;
-		n++;
-		if (passes(r, o) != none)
-			continue;
-		bad++;
-		rc = failure(E, r, o, true,
+		rc = failure(E, S->r, o, true,
 		             none ? "this object satisfies the assertions, and none may"
 		                  : "this object misses assertions",
 		             &f);
 		if (rc == 0 && !none)
-			rc = add_missed(E, r, o, f);
+			rc = add_missed(E, S->r, o, f);
 	}
-	if (rc == 0 && bad == 0) {
-		snprintf(why, sizeof(why), "%zu object%s checked", n, n == 1 ? "" : "s");
-		rc = rule_finding(E, r, DW_DRIFT_PASS, NULL, false, why, NULL);
+	if (rc == 0 && S->nbad == 0) {
+		snprintf(why, sizeof(why), "%zu object%s checked", S->targeted,
+		         S->targeted == 1 ? "" : "s");
+		rc = rule_finding(E, S->r, DW_DRIFT_PASS, NULL, false, why, NULL);
 	}
 	return rc;
 }
@@ -299,38 +335,73 @@ static void count_text(const struct bl_count *c, char *out, size_t len)
 		snprintf(out + n, len - (size_t)n, " lte %lld", (long long)c->lte);
 }
 
-static int expect_count(struct eval *E, const struct bl_rule *r, const struct bl_collector *c)
+static int finish_count(struct eval *E, const struct scan *S)
 {
 	char why[200], want[80];
-	size_t i, n = 0;
 	struct dw_json *f;
+	size_t n = S->matched;
 
-	for (i = 0; i < c->count; i++)
-		n += targeted(r, &c->objects[i]) && passes(r, &c->objects[i]);
-	count_text(&r->count, want, sizeof(want));
+	count_text(&S->r->count, want, sizeof(want));
 	snprintf(why, sizeof(why), "%zu object%s match, expected%s", n, n == 1 ? "" : "s", want);
-	if (dw_baseline__count_ok(&r->count, (int64_t)n))
-		return rule_finding(E, r, DW_DRIFT_PASS, NULL, false, why, NULL);
-	return failure(E, r, NULL, false, why, &f);
+	if (dw_baseline__count_ok(&S->r->count, (int64_t)n))
+		return rule_finding(E, S->r, DW_DRIFT_PASS, NULL, false, why, NULL);
+	return failure(E, S->r, NULL, false, why, &f);
 }
 
-static int eval_rule(struct eval *E, const struct bl_rule *r)
+static int finish(struct eval *E, const struct scan *S, const struct bl_collector *c)
 {
-	const struct bl_collector *c;
-	enum dw_drift_status st;
-	char why[400];
-
-	if (applicable(E, r, &st, why, sizeof(why)))
-		return rule_finding(E, r, st, NULL, false, why, NULL);
-	c = dw_baseline__collector(E->snap, r->collector);
-	switch (r->expect) {
+	if (S->decided)
+		return rule_finding(E, S->r, S->st, NULL, false, S->why, NULL);
+	switch (S->r->expect) {
 	case BL_EXPECT_ANY:
-		return expect_any(E, r, c);
+		return finish_any(E, S, c);
 	case BL_EXPECT_COUNT:
-		return expect_count(E, r, c);
+		return finish_count(E, S);
 	default:
-		return expect_all_none(E, r, c);
+		return finish_all_none(E, S, c);
 	}
+}
+
+/* The @n rules at @rules, all of one collector: one walk over its objects, then their findings. */
+static int eval_group(struct eval *E, const struct bl_rule *rules, size_t n)
+{
+	const struct bl_collector *c = dw_baseline__collector(E->snap, rules[0].collector);
+	struct scan *S = calloc(n, sizeof(*S));
+	size_t i, k;
+	int rc = 0;
+
+	if (!S)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		S[i].r = &rules[i];
+		S[i].decided = applicable(E, &rules[i], &S[i].st, S[i].why, sizeof(S[i].why));
+	}
+	for (k = 0; rc == 0 && c && k < c->count; k++)
+		for (i = 0; rc == 0 && i < n; i++)
+			rc = scan_object(&S[i], &c->objects[k], k);
+	for (i = 0; rc == 0 && i < n; i++)
+		rc = finish(E, &S[i], c);
+	for (i = 0; i < n; i++)
+		free(S[i].bad);
+	free(S);
+	return rc;
+}
+
+/* The rules, sorted by collector when compiled, a collector's group at a time. */
+static int eval_rules(struct eval *E)
+{
+	const struct dw_baseline *bl = E->bl;
+	size_t i = 0, j;
+	int rc = 0;
+
+	while (rc == 0 && i < bl->nrules) {
+		for (j = i + 1;
+		     j < bl->nrules && !strcmp(bl->rules[j].collector, bl->rules[i].collector); j++)
+			;
+		rc = eval_group(E, &bl->rules[i], j - i);
+		i = j;
+	}
+	return rc;
 }
 
 static int set_cstr(struct dw_drift *d, const char *key, const char *value)
@@ -384,12 +455,10 @@ int dw_drift_evaluate(const struct dw_baseline *bl, const struct dw_bl_files *fi
                       struct dw_drift **out, struct dw_error *err)
 {
 	struct eval E = { NULL, bl, snap, ctx };
-	size_t i;
 	int r;
 
 	r = new_report(ctx, &E.d);
-	for (i = 0; r == 0 && i < bl->nrules; i++)
-		r = eval_rule(&E, &bl->rules[i]);
+	r = r ?: eval_rules(&E);
 	if (r == 0 && files)
 		r = dw_baseline__desired(E.d, files, snap, ctx->tenant);
 	r = r ?: add_summary(E.d);
