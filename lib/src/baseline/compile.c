@@ -150,7 +150,7 @@ static int compile(const struct dw_bl_files *files, const char *tenant, struct d
 	 * same objects one after the other while they are in the cache (twice as
 	 * fast over 100,000 objects as file order, tests/bench/drift).
 	 */
-	if (r == 0 && !ctx.failed)
+	if (r == 0 && !ctx.failed && bl->nrules > 1)
 		qsort(bl->rules, bl->nrules, sizeof(*bl->rules), cmp_rule);
 	return r ?: ctx.failed ? -EINVAL : 0;
 }

@@ -55,7 +55,8 @@ int dw_bl_files_add(struct dw_bl_files *files, const char *path, const void *dat
 		free(f->data);
 		return -ENOMEM;
 	}
-	memcpy(f->data, data, len);
+	if (len)
+		memcpy(f->data, data, len);
 	f->data[len] = '\0';
 	f->len = len;
 	files->count++;
