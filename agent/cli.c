@@ -13,7 +13,6 @@
 #include "driftward/config.h"
 #include "driftward/diag.h"
 #include "driftward/error.h"
-#include "driftward/log.h"
 
 void print_diags(const struct dw_diags *diags)
 {

@@ -14,7 +14,7 @@
 #include "driftward/catalog.h"
 #include "driftward/config.h"
 #include "driftward/diag.h"
-#include "driftward/graph.h"
+#include "driftward/preflight.h"
 #include "driftward/store.h"
 
 /*
@@ -83,107 +83,52 @@ static int check_baselines(const struct cli *cli, const struct dw_config *cfg)
 }
 
 /* One tenant's preflight table; returns 1 when something must be fixed. */
-static int print_preflight(const struct dw_tenant_config *tc, struct dw_graph_tenant *t,
-                           const struct dw_preflight *p)
+static int print_preflight(const struct dw_preflight_tenant *t)
 {
-	const struct dw_error *auth = dw_graph_tenant_auth_error(t);
-	const struct dw_preflight_row *rows;
-	size_t i, n;
-	int bad = 0;
+	size_t i;
 
-	if (auth) {
-		fprintf(stderr, "%s\n", auth->msg);
+	if (t->auth_failed)
+		fprintf(stderr, "%s\n", t->err.msg); /* the token service's answer, tenant named */
+	else if (t->rc < 0)
+		print_error(&t->err);
+	if (t->rc < 0)
 		return 1;
-	}
-	rows = dw_preflight_rows(p, &n);
-	printf("tenant %s (%s): token ok\n", tc->name, tc->tenant_id);
+	printf("tenant %s (%s): token ok\n", t->tenant->name, t->tenant->tenant_id);
 	printf("  %-44s %-13s %s\n", "COLLECTOR", "STATUS", "DETAIL");
-	for (i = 0; i < n; i++) {
-		printf("  %-44s %-13s %s\n", rows[i].collector->name,
-		       dw_preflight_status_name(rows[i].status), rows[i].detail);
-		if (rows[i].status == DW_PREFLIGHT_FORBIDDEN ||
-		    rows[i].status == DW_PREFLIGHT_ERROR)
-			bad = 1;
-	}
-	return bad;
-}
-
-/* Attaches tenant @tc and queues its preflight; 0, or -1 after printing why not. */
-static int start_tenant(struct dw_graph *g, const struct dw_config *cfg,
-                        const struct dw_tenant_config *tc, const struct dw_catalog *catalog,
-                        struct dw_graph_tenant **t, struct dw_preflight **p)
-{
-	const struct dw_collector **cols = NULL;
-	struct dw_diags diags;
-	struct dw_error err;
-	size_t n = 0;
-	int r;
-
-	dw_diags_init(&diags);
-	dw_error_clear(&err);
-	r = dw_graph_tenant_open(g, cfg, tc, t, &err);
-	if (r < 0) {
-		dw_error_prefix(&err, "tenant %s: ", tc->name);
-		print_error(&err);
-	}
-	if (r == 0 && (r = dw_catalog_select(catalog, tc, &cols, &n, &diags)) < 0)
-		print_diags(&diags);
-	if (r == 0 && (r = dw_preflight_submit(*t, cols, n, p)) < 0)
-		fprintf(stderr, "driftward: tenant %s: %s\n", tc->name, strerror(-r));
-	free(cols);
-	dw_diags_release(&diags);
-	return r < 0 ? -1 : 0;
+	for (i = 0; i < t->nrows; i++)
+		printf("  %-44s %-13s %s\n", t->rows[i].collector->name,
+		       dw_collector_status_label(t->rows[i].status), t->rows[i].detail);
+	return dw_preflight_tenant_bad(t);
 }
 
 /*
  * check --online: a token per tenant, then the first page of each of its
- * collectors, all tenants through one client. Exit 1 when a token can't be
- * had, a permission is missing or a read fails; a missing licence is
- * reported but is the tenant's choice, not an error.
+ * collectors (dw_preflight_run). Exit 1 when a token can't be had, a
+ * permission is missing or a read fails; a missing licence is reported but
+ * is the tenant's choice, not an error.
  */
 static int check_online(const struct dw_config *cfg, const struct dw_catalog *catalog,
                         const char *only)
 {
-	size_t i, n = cfg->ntenants ? cfg->ntenants : 1;
-	struct dw_graph_tenant **t = calloc(n, sizeof(*t));
-	struct dw_preflight **p = calloc(n, sizeof(*p));
-	struct dw_graph_options o;
-	struct dw_graph *g = NULL;
+	struct dw_preflight_options opts = { .tenants = &only, .ntenants = only ? 1 : 0 };
+	struct dw_preflight_report *report = NULL;
 	struct dw_error err;
 	int bad = 1;
+	size_t i;
 
 	dw_error_clear(&err);
-	if (!t || !p) {
-		fprintf(stderr, "driftward: out of memory\n");
-		goto out;
-	}
-	if (only && !dw_config_tenant(cfg, only)) {
-		fprintf(stderr, "driftward: no tenant '%s' in %s\n", only, cfg->path);
-		goto out;
-	}
-	dw_graph_options_init(&o, &cfg->agent);
-	if (dw_graph_new(&o, &g, &err) < 0) {
+	if (dw_preflight_run(cfg, catalog, &opts, &report, &err) < 0) {
 		print_error(&err);
 		goto out;
 	}
-	bad = 0;
-	for (i = 0; i < cfg->ntenants; i++)
-		if ((!only || strcmp(cfg->tenants[i].name, only) == 0) &&
-		    start_tenant(g, cfg, &cfg->tenants[i], catalog, &t[i], &p[i]) < 0)
-			bad = 1;
-	if (dw_graph_run(g, &err) < 0) {
-		print_error(&err);
-		bad = 1;
-	}
-	for (i = 0; i < cfg->ntenants; i++)
-		if (p[i] && print_preflight(&cfg->tenants[i], t[i], p[i]))
+	bad = report->rc < 0;
+	if (report->rc < 0)
+		print_error(&report->err);
+	for (i = 0; i < report->ntenants; i++)
+		if (print_preflight(&report->tenants[i]))
 			bad = 1;
 out:
-	for (i = 0; p && i < cfg->ntenants; i++)
-		dw_preflight_free(p[i]);
-	free(p);
-	free(t);
-	dw_graph_free(g);
+	dw_preflight_report_free(report);
 	return bad ? EXIT_ERROR : EXIT_DONE;
 }
 

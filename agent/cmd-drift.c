@@ -5,17 +5,16 @@
  * 1 an error (including a rule that could not be evaluated).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "agent.h"
 #include "driftward/baseline.h"
 #include "driftward/config.h"
+#include "driftward/file.h"
 #include "driftward/store.h"
 
 #define MAX_TENANT_ARGS 256
@@ -97,36 +96,6 @@ static int parse_args(int argc, char **argv, struct drift_args *a)
 	return 0;
 }
 
-/* Writes @data to @path through a temporary file and a rename: readers never see half. */
-static int write_file(const char *path, const char *data, size_t len)
-{
-	char tmp[4300];
-	size_t off = 0;
-	ssize_t n;
-	int fd, r = 0;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		return -errno;
-	while (r == 0 && off < len) {
-		n = write(fd, data + off, len - off);
-		if (n < 0 && errno != EINTR)
-			r = -errno;
-		else if (n > 0)
-			off += (size_t)n;
-	}
-	if (r == 0 && fsync(fd) < 0)
-		r = -errno;
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0)
-		unlink(tmp);
-	return r;
-}
-
 /* DIR/<tenant>/, created when missing. */
 static int tenant_dir(const char *dir, const char *tenant, char *out, size_t len)
 {
@@ -183,9 +152,8 @@ static int emit(struct drift_run *R, const struct dw_drift *d)
 		}
 		snprintf(path, sizeof(path), "%s/%s", dir,
 		         dw_drift_format_file((enum dw_drift_format)f));
-		if ((r = write_file(path, dw_buf_cstr(&out), out.len)) < 0)
-			fprintf(stderr, "driftward: could not write '%s': %s\n", path,
-			        strerror(-r));
+		if ((r = dw_file_write_atomic(path, 0644, 0, dw_buf_cstr(&out), out.len, &err)) < 0)
+			print_error(&err);
 	}
 	dw_buf_release(&out);
 	return r;

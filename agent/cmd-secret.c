@@ -90,7 +90,7 @@ static int secret_set(struct cli *cli, const char *name)
 		fprintf(stderr, "driftward: no tenant '%s' in %s\n", name, cli->config_path);
 		goto out;
 	}
-	rc = dw_agent_key_load(cfg, &key, &err);
+	rc = dw_keyfile_load(dw_config_key_file(cfg), &key, &err);
 	if (rc == 0)
 		rc = dw_tenant_recipients(cfg, t, key, &r, &err);
 	if (rc < 0) {
@@ -128,7 +128,7 @@ static int secret_rekey(struct cli *cli, const char *new_key_path)
 
 	if (cli_load_config(cli, 0, &cfg) < 0)
 		goto out;
-	rc = dw_agent_key_load(cfg, &key, &err);
+	rc = dw_keyfile_load(dw_config_key_file(cfg), &key, &err);
 	if (rc == 0 && new_key_path)
 		rc = dw_keyfile_load(new_key_path, &new_key, &err);
 	if (rc == 0)
@@ -157,7 +157,7 @@ int check_secrets(const struct dw_config *cfg, int quiet)
 	struct dw_error err = { 0 };
 	size_t i, failed = 0;
 
-	if (dw_agent_key_load(cfg, &key, &err) < 0) {
+	if (dw_keyfile_load(dw_config_key_file(cfg), &key, &err) < 0) {
 		print_error(&err);
 		return -1;
 	}

@@ -62,7 +62,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		else if (r != -12 && diags.count == 0)
 			__builtin_trap(); /* a refusal without a reason */
 		for (i = 0; i < diags.count; i++)
-			if (!diags.items[i].file || strcmp(diags.items[i].file, "baselines/f.yaml") != 0)
+			if (!diags.items[i].file ||
+			    strcmp(diags.items[i].file, "baselines/f.yaml") != 0)
 				__builtin_trap(); /* every problem names the rule's file */
 	}
 	dw_baseline_free(bl);

@@ -149,6 +149,16 @@ done
 lacks "$(cat requests.log)" "BEGIN RSA PRIVATE KEY"
 lacks "$err" "PRIVATE KEY"
 
+# The key file is read once per run, not once per tenant: five tenants, two
+# reads (the offline check of the secrets, then the online run), counted by
+# strace where it can trace (tests/unit/test_session.c proves it without).
+if strace -f -o /dev/null true 2>/dev/null; then
+	strace -f -e trace=open,openat -o opens.txt "$DW_BIN" --config driftward.ini check --online \
+		>/dev/null 2>&1 || true
+	reads=$(grep -c '/agent.key"' opens.txt || true)
+	[ "$reads" -eq 2 ] || fail "the key file was opened $reads times for 5 tenants"
+fi
+
 # -t needs --online, and names a configured tenant
 run 1 "$DW_BIN" --config driftward.ini check -t contoso
 contains "$err" "goes with --online"

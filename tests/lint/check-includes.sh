@@ -30,6 +30,14 @@ for rule in "${rules[@]}"; do
 	done < <(grep -rlE "#[[:space:]]*include[[:space:]]*<$header" lib agent tests/unit 2>/dev/null | grep -v '^tests/unit/')
 done
 
+# The Graph client is a service: it gets options and credentials, and knows
+# neither the configuration, the catalog nor crypto's internals (the session
+# area maps driftward.ini onto it).
+while IFS= read -r file; do
+	echo "$file: the Graph client must not include the configuration, the catalog or crypto's internals"
+	status=1
+done < <(grep -lE '#[[:space:]]*include[[:space:]]*"(driftward/(config|catalog|keyfile|session|snapshot)\.h|crypto/)' lib/src/http/*.c lib/src/http/*.h lib/include/driftward/graph.h 2>/dev/null)
+
 while IFS= read -r file; do
 	echo "$file: agent/ must use the public API in lib/include only"
 	status=1

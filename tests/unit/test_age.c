@@ -4,6 +4,7 @@
  * the MAC and each chunk; truncation; reordered chunks), key files and tenant
  * secrets.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -431,6 +432,20 @@ static void identity_text_is_parsed_strictly(void **state)
 	dw_age_identities_free(ids);
 }
 
+/* Files in @dir that an atomic write left behind ("<name>.tmp-XXXXXX"). */
+static int count_temporary_files(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		n += strstr(e->d_name, ".tmp-") != NULL;
+	closedir(d);
+	return n;
+}
+
 static void tenant_secrets_store_load_and_rekey(void **state)
 {
 	char dir[] = "/tmp/dw-age-test-XXXXXX", path[512], rcpt[DW_AGE_RECIPIENT_MAX];
@@ -463,7 +478,7 @@ static void tenant_secrets_store_load_and_rekey(void **state)
 	dw_diags_init(&diags);
 	assert_int_equal(dw_config_load(path, DW_CONFIG_SECRETS_MAY_BE_MISSING, &cfg, &diags), 0);
 	dw_diags_release(&diags);
-	assert_int_equal(dw_agent_key_load(cfg, &key, &err), 0);
+	assert_int_equal(dw_keyfile_load(dw_config_key_file(cfg), &key, &err), 0);
 	for (size_t i = 0; i < 2; i++) {
 		assert_int_equal(dw_tenant_recipients(cfg, &cfg->tenants[i], key, &r, &err), 0);
 		assert_int_equal(dw_age_recipients_count(r), i + 1);
@@ -471,7 +486,7 @@ static void tenant_secrets_store_load_and_rekey(void **state)
 		        dw_tenant_secret_store(&cfg->tenants[i], r, i ? "s-b" : "s-a", 3, &err), 0);
 		dw_age_recipients_free(r);
 	}
-	assert_int_equal(dw_tenant_secret_load(cfg, &cfg->tenants[1], &s, &err), 0);
+	assert_int_equal(dw_tenant_secret_decrypt(&cfg->tenants[1], key, &s, &err), 0);
 	assert_memory_equal(dw_secret_data(s), "s-b", 3);
 	dw_secret_free(s);
 	/* tenant b's extra recipient (key2) decrypts b, not a */
@@ -495,6 +510,20 @@ static void tenant_secrets_store_load_and_rekey(void **state)
 		assert_int_not_equal(dw_tenant_secrets_rekey(cfg, key, NULL, &err), 0);
 		assert_int_equal(stat(cfg->tenants[0].secret_file, &after), 0);
 		assert_int_equal(before.st_ino, after.st_ino);
+	}
+	/* a failure at the second tenant takes the first one's new file away too */
+	{
+		struct stat before, after;
+		char away[600];
+
+		snprintf(away, sizeof(away), "%s.away", cfg->tenants[1].secret_file);
+		assert_int_equal(rename(cfg->tenants[1].secret_file, away), 0);
+		assert_int_equal(stat(cfg->tenants[0].secret_file, &before), 0);
+		dw_error_clear(&err);
+		assert_int_not_equal(dw_tenant_secrets_rekey(cfg, key2, key, &err), 0);
+		assert_int_equal(stat(cfg->tenants[0].secret_file, &after), 0);
+		assert_int_equal(before.st_ino, after.st_ino);
+		assert_int_equal(count_temporary_files(dir), 0);
 	}
 	dw_age_identities_free(key);
 	dw_age_identities_free(key2);

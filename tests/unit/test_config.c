@@ -327,24 +327,6 @@ static void credentials_directory_supplies_the_key(void **state)
 	assert_string_equal(dw_config_key_file(fx->cfg), p);
 }
 
-static void guids_and_tenant_names(void **state)
-{
-	(void)state;
-	assert_true(dw_is_guid(TENANT_ID));
-	assert_true(dw_is_guid("6F0E1C2A-3B4D-4E5F-8A9B-0C1D2E3F4A5B"));
-	assert_false(dw_is_guid("6f0e1c2a-3b4d-4e5f-8a9b-0c1d2e3f4a5"));
-	assert_false(dw_is_guid("6f0e1c2a03b4d-4e5f-8a9b-0c1d2e3f4a5b"));
-	assert_false(dw_is_guid("{6f0e1c2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b}"));
-	assert_false(dw_is_guid("6f0e1c2a-3b4d-4e5f-8a9b-0c1d2e3f4a5g"));
-	assert_true(dw_is_tenant_name("contoso"));
-	assert_true(dw_is_tenant_name("contoso-eu_2"));
-	assert_false(dw_is_tenant_name("Contoso"));
-	assert_false(dw_is_tenant_name("-x"));
-	assert_false(dw_is_tenant_name("x-"));
-	assert_false(dw_is_tenant_name("a/b"));
-	assert_false(dw_is_tenant_name(""));
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -364,7 +346,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_missing_config_file_is_reported, setup, teardown),
 		cmocka_unit_test_setup_teardown(credentials_directory_supplies_the_key, setup,
 		                                teardown),
-		cmocka_unit_test(guids_and_tenant_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

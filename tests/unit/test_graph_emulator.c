@@ -253,7 +253,7 @@ static struct dw_graph *new_graph(unsigned concurrency, unsigned tenant_concurre
 	struct dw_graph *g = NULL;
 	struct dw_error err;
 
-	dw_graph_options_init(&o, NULL);
+	dw_graph_options_init(&o);
 	o.graph_url = env.base;
 	o.login_url = env.base;
 	o.ca_file = env.ca;
@@ -992,7 +992,7 @@ static void test_tls_verified(void **state)
 
 	(void)state;
 	/* without the emulator's CA its certificate does not verify: no way around that */
-	dw_graph_options_init(&o, NULL);
+	dw_graph_options_init(&o);
 	o.graph_url = env.base;
 	o.login_url = env.base;
 	o.max_retries = 1;

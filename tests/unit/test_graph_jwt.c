@@ -20,7 +20,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
-#include "crypto/jwt.h"
+#include "driftward/jwt.h"
 #include "driftward/json.h"
 
 struct fixture {

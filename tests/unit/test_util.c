@@ -5,14 +5,18 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include "driftward/array.h"
 #include "driftward/buf.h"
 #include "driftward/diag.h"
 #include "driftward/error.h"
+#include "driftward/list.h"
+#include "driftward/names.h"
 #include "driftward/secret.h"
 
 static void buf_appends_and_stays_nul_terminated(void **state)
@@ -274,6 +278,132 @@ static void diags_collect_every_problem(void **state)
 	dw_diags_release(&d);
 }
 
+static void array_grows_and_keeps_its_contents(void **state)
+{
+	size_t *a = NULL, alloc = 0, i;
+
+	(void)state;
+	for (i = 0; i < 1000; i++) {
+		assert_int_equal(DW_ARRAY_GROW(a, alloc, i + 1), 0);
+		assert_true(alloc >= i + 1);
+		a[i] = i * 7;
+	}
+	for (i = 0; i < 1000; i++)
+		assert_int_equal(a[i], i * 7);
+	/* room that is already there moves nothing */
+	assert_int_equal(DW_ARRAY_GROW(a, alloc, 10), 0);
+	assert_true(alloc >= 1000);
+	free(a);
+}
+
+static void array_growth_is_amortised(void **state)
+{
+	size_t *a = NULL, alloc = 0, last = 0, i;
+	unsigned reallocs = 0;
+
+	(void)state;
+	for (i = 0; i < 100000; i++) {
+		assert_int_equal(DW_ARRAY_GROW(a, alloc, i + 1), 0);
+		if (alloc != last)
+			reallocs++, last = alloc;
+		a[i] = i;
+	}
+	/* by half each time from 8: log(100000 / 8) / log(1.5) is 23.3 */
+	assert_in_range(reallocs, 20, 26);
+	assert_int_equal(a[99999], 99999);
+	free(a);
+}
+
+static void array_refuses_an_overflowing_size(void **state)
+{
+	uint64_t *a = NULL;
+	size_t alloc = 0;
+
+	(void)state;
+	assert_int_equal(DW_ARRAY_GROW(a, alloc, 3), 0);
+	a[0] = 1, a[1] = 2, a[2] = 3;
+	assert_int_equal(DW_ARRAY_GROW(a, alloc, SIZE_MAX / sizeof(*a) + 1), -ENOMEM);
+	assert_int_equal(DW_ARRAY_GROW(a, alloc, SIZE_MAX), -ENOMEM);
+	assert_int_equal(alloc, DW_ARRAY_MIN);
+	assert_non_null(a);
+	assert_int_equal(a[2], 3);
+	assert_int_equal(dw_array_grow(&a, &alloc, 100, 0), -EINVAL);
+	free(a);
+}
+
+struct node {
+	int value;
+	struct dw_link link;
+};
+
+/* The values in @head's list, in order, as digits. */
+static void assert_list_holds(struct dw_link *head, const char *want)
+{
+	char got[16] = "";
+	size_t n = 0;
+	struct dw_link *l;
+
+	for (l = head->next; l != head && n < sizeof(got) - 1; l = l->next)
+		got[n++] = (char)('0' + DW_CONTAINER(l, struct node, link)->value);
+	assert_string_equal(got, want);
+}
+
+static void list_links_and_unlinks_in_place(void **state)
+{
+	struct node a = { 1 }, b = { 2 }, c = { 3 };
+	struct dw_link head;
+
+	(void)state;
+	dw_list_init(&head);
+	assert_true(dw_list_empty(&head));
+	dw_list_add_tail(&head, &a.link);
+	dw_list_add_tail(&head, &b.link);
+	dw_list_add_tail(&head, &c.link);
+	assert_false(dw_list_empty(&head));
+	assert_list_holds(&head, "123");
+	dw_list_del(&b.link);
+	assert_list_holds(&head, "13");
+	assert_true(dw_list_empty(&b.link)); /* a list of its own now */
+	dw_list_del(&b.link);                /* so deleting it again is harmless */
+	assert_list_holds(&head, "13");
+	dw_list_del(&a.link);
+	dw_list_add_tail(&head, &a.link);
+	assert_list_holds(&head, "31");
+	dw_list_del(&a.link);
+	dw_list_del(&c.link);
+	assert_true(dw_list_empty(&head));
+}
+
+static void names_follow_their_rules(void **state)
+{
+	char longest[65];
+
+	(void)state;
+	assert_true(dw_is_guid("6f0e1c2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b"));
+	assert_true(dw_is_guid("6F0E1C2A-3B4D-4E5F-8A9B-0C1D2E3F4A5B"));
+	assert_false(dw_is_guid("6f0e1c2a-3b4d-4e5f-8a9b-0c1d2e3f4a5"));
+	assert_false(dw_is_guid("6f0e1c2a03b4d-4e5f-8a9b-0c1d2e3f4a5b"));
+	assert_false(dw_is_guid("{6f0e1c2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b}"));
+	assert_false(dw_is_guid("6f0e1c2a-3b4d-4e5f-8a9b-0c1d2e3f4a5g"));
+	assert_true(dw_is_tenant_name("contoso"));
+	assert_true(dw_is_tenant_name("contoso-eu_2"));
+	assert_false(dw_is_tenant_name("Contoso"));
+	assert_false(dw_is_tenant_name("-x"));
+	assert_false(dw_is_tenant_name("x-"));
+	assert_false(dw_is_tenant_name("a/b"));
+	assert_false(dw_is_tenant_name(""));
+	memset(longest, 'a', sizeof(longest));
+	assert_true(dw_is_collector_name("conditionalAccessPolicies", 25));
+	assert_true(dw_is_collector_name("named_locations-v2", 18));
+	assert_true(dw_is_collector_name("x/evil", 1)); /* only the @len bytes count */
+	assert_true(dw_is_collector_name(longest, 64));
+	assert_false(dw_is_collector_name(longest, 65));
+	assert_false(dw_is_collector_name("2fa", 3));
+	assert_false(dw_is_collector_name("a/b", 3));
+	assert_false(dw_is_collector_name("..", 2));
+	assert_false(dw_is_collector_name("", 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -291,6 +421,11 @@ int main(void)
 		cmocka_unit_test(error_messages_are_redacted),
 		cmocka_unit_test(error_prefix_truncates_the_message_not_the_context),
 		cmocka_unit_test(diags_collect_every_problem),
+		cmocka_unit_test(array_grows_and_keeps_its_contents),
+		cmocka_unit_test(array_growth_is_amortised),
+		cmocka_unit_test(array_refuses_an_overflowing_size),
+		cmocka_unit_test(list_links_and_unlinks_in_place),
+		cmocka_unit_test(names_follow_their_rules),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -164,7 +164,6 @@ int dw_age_encrypt_mem(const struct dw_age_recipients *r, unsigned flags, const 
 int dw_age_decrypt_mem(const struct dw_age_identities *ids, const void *in, size_t len, size_t max,
                        struct dw_secret **out, struct dw_error *err);
 
-/* A short name for a decryption failure class ("header failure", ...), for messages. */
 /*
  * The number of recipient stanzas in the header of the binary age file at
  * @file (without decrypting anything): how many recipients it was sealed to.
@@ -172,6 +171,7 @@ int dw_age_decrypt_mem(const struct dw_age_identities *ids, const void *in, size
  */
 int dw_age_stanza_count(const void *file, size_t len);
 
+/* A short name for a decryption failure class ("header failure", ...), for messages. */
 const char *dw_age_strerror(int rc);
 
 #endif

@@ -40,7 +40,7 @@ struct dw_collector {
 	char *name_field;  /* member that names it for file names ("displayName"); NULL: none */
 	struct dw_strlist volatile_keys; /* dropped before storing; '*' globs allowed */
 	struct dw_set_array *sets;
-	size_t nsets;
+	size_t nsets, sets_alloc;
 	struct dw_strlist secrets;           /* JSON Pointers of secret values */
 	struct dw_strlist read_permissions;  /* any one of these lets the agent read */
 	struct dw_strlist write_permissions; /* any one of these lets a restore write */

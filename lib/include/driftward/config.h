@@ -56,7 +56,7 @@ struct dw_config {
 	char *path;
 	struct dw_agent_config agent;
 	struct dw_tenant_config *tenants;
-	size_t ntenants;
+	size_t ntenants, tenants_alloc;
 };
 
 enum dw_config_flags {
@@ -81,17 +81,5 @@ const struct dw_tenant_config *dw_config_tenant(const struct dw_config *cfg, con
 
 /* The key file to use: $CREDENTIALS_DIRECTORY/driftward.key under systemd, else key_file. */
 const char *dw_config_key_file(const struct dw_config *cfg);
-
-/* True for a GUID in its usual 8-4-4-4-12 hexadecimal form. */
-bool dw_is_guid(const char *s);
-
-/*
- * True for the @len bytes at @s as a collector name: a letter, then letters,
- * digits, '_' and '-', at most 64 (a snapshot directory's name).
- */
-bool dw_is_collector_name(const char *s, size_t len);
-
-/* True for a name usable as a tenant name (branch names, unit instances). */
-bool dw_is_tenant_name(const char *s);
 
 #endif

@@ -24,10 +24,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "driftward/catalog.h"
-#include "driftward/config.h"
 #include "driftward/error.h"
 #include "driftward/secret.h"
+#include "driftward/strlist.h"
 
 struct dw_graph;
 struct dw_graph_tenant;
@@ -52,9 +51,9 @@ struct dw_graph_options {
 	unsigned max_pages;          /* pages of one collection before it counts as looping */
 };
 
-/* Fills @o with the defaults and, when @agent is not NULL, the configured values.
- * The strings point into @agent, which must outlive the dw_graph made from it. */
-void dw_graph_options_init(struct dw_graph_options *o, const struct dw_agent_config *agent);
+/* Fills @o with the defaults. Mapping a configuration onto them is the
+ * caller's (dw_session_graph_options does it for driftward.ini). */
+void dw_graph_options_init(struct dw_graph_options *o);
 
 /*
  * Makes the event loop: reads the CA bundle(s) and the curl handles. Fails
@@ -92,15 +91,6 @@ struct dw_graph_credential {
  */
 int dw_graph_tenant_new(struct dw_graph *g, struct dw_graph_credential *cred,
                         struct dw_graph_tenant **out, struct dw_error *err);
-
-/*
- * Attaches the tenant @tc of @cfg: decrypts its secret_file with the agent's
- * key, and uses its certificate (JWT assertion) when it names one. Errors do
- * not name the tenant: the caller, who knows how it reports, does.
- */
-int dw_graph_tenant_open(struct dw_graph *g, const struct dw_config *cfg,
-                         const struct dw_tenant_config *tc, struct dw_graph_tenant **out,
-                         struct dw_error *err);
 
 /* Why the tenant can't get a token (after a run), or NULL when it could. */
 const struct dw_error *dw_graph_tenant_auth_error(const struct dw_graph_tenant *t);
@@ -213,40 +203,5 @@ struct dw_graph_stats {
 };
 
 void dw_graph_stats(const struct dw_graph *g, struct dw_graph_stats *out);
-
-/*
- * The permission preflight (driftward check --online): the first page of
- * each collector, read once, and what that says about access.
- */
-enum dw_preflight_status {
-	DW_PREFLIGHT_READABLE = 0,
-	DW_PREFLIGHT_FORBIDDEN,  /* a Graph permission is missing (named in detail) */
-	DW_PREFLIGHT_UNLICENSED, /* the tenant lacks the licence the endpoint needs */
-	DW_PREFLIGHT_ERROR,      /* anything else: auth, throttled, not found, ... */
-};
-
-struct dw_preflight_row {
-	const struct dw_collector *collector;
-	enum dw_preflight_status status;
-	enum dw_graph_outcome outcome;
-	long http_status;
-	size_t objects; /* on the first page */
-	char detail[DW_ERROR_MSG_MAX + 32];
-};
-
-struct dw_preflight;
-
-/* Queues a first-page read of each of @n collectors for @t; run the loop, then read the rows. */
-int dw_preflight_submit(struct dw_graph_tenant *t, const struct dw_collector **collectors, size_t n,
-                        struct dw_preflight **out);
-
-/* The rows, in the order given, once dw_graph_run returned. */
-const struct dw_preflight_row *dw_preflight_rows(const struct dw_preflight *p, size_t *n);
-
-/* "readable", "forbidden", "not licensed", "error". */
-const char *dw_preflight_status_name(enum dw_preflight_status status);
-
-/* Frees the rows; only once the loop has finished the reads. Accepts NULL. */
-void dw_preflight_free(struct dw_preflight *p);
 
 #endif

@@ -51,10 +51,6 @@ int dw_keyfile_format(struct dw_buf *out, const struct dw_secret *identity, cons
  */
 int dw_keyfile_create(const char *path, char recipient[DW_AGE_RECIPIENT_MAX], struct dw_error *err);
 
-/* Loads the configured key file (dw_config_key_file). */
-int dw_agent_key_load(const struct dw_config *cfg, struct dw_age_identities **out,
-                      struct dw_error *err);
-
 /*
  * The recipients a tenant's secret is encrypted to: every identity of @key,
  * the agent's extra_recipients and the tenant's. The caller frees *@out.
@@ -65,15 +61,12 @@ int dw_tenant_recipients(const struct dw_config *cfg, const struct dw_tenant_con
 
 /*
  * Decrypts @tenant's secret_file with @key into a new secret in *@out (the
- * caller frees it with dw_secret_free). The Graph client's entry point.
+ * caller frees it with dw_secret_free). A run reads the key once
+ * (dw_session_context_init) and decrypts each tenant's secret with it.
  */
 int dw_tenant_secret_decrypt(const struct dw_tenant_config *tenant,
                              const struct dw_age_identities *key, struct dw_secret **out,
                              struct dw_error *err);
-
-/* Loads the agent key, decrypts the tenant's secret, wipes the key. */
-int dw_tenant_secret_load(const struct dw_config *cfg, const struct dw_tenant_config *tenant,
-                          struct dw_secret **out, struct dw_error *err);
 
 /* Encrypts @len bytes to @r and writes @tenant's secret_file atomically (mode 0600). */
 int dw_tenant_secret_store(const struct dw_tenant_config *tenant, const struct dw_age_recipients *r,

@@ -21,6 +21,10 @@
 /* The file in each tenant's tree that says how complete each collector is. */
 #define DW_STATUS_FILE "_status.json"
 
+/*
+ * Whether a collector can be read, as a snapshot records it in _status.json
+ * and as the preflight (check --online, driftward/preflight.h) reports it.
+ */
 enum dw_collector_status {
 	DW_COLLECTOR_OK = 0,
 	DW_COLLECTOR_UNLICENSED, /* the tenant has no licence for it: nothing to read */
@@ -29,7 +33,11 @@ enum dw_collector_status {
 	DW_COLLECTOR_FAILED,
 };
 
+/* "ok", "unlicensed", "partial", "forbidden", "failed": the name _status.json stores. */
 const char *dw_collector_status_name(enum dw_collector_status status);
+
+/* "readable", "not licensed", "partial", "forbidden", "error": what check --online prints. */
+const char *dw_collector_status_label(enum dw_collector_status status);
 
 /* True for the statuses that mean the tenant's snapshot is incomplete (exit status 3). */
 bool dw_collector_status_incomplete(enum dw_collector_status status);
@@ -76,7 +84,8 @@ struct dw_snapshot_report {
  * collectors may be incomplete: see the report), -EINVAL for a bad selection
  * (@err says which), or another negative code when nothing could be done. A
  * failure of one tenant is in its report entry and does not stop the others.
- * The report is the caller's to free, also on failure (*out may be NULL).
+ * The report is the caller's to free, also on failure (*out may be NULL),
+ * and borrows from @cfg and @catalog: free it before them.
  */
 int dw_snapshot_run(const struct dw_config *cfg, const struct dw_catalog *catalog,
                     const struct dw_snapshot_options *opts, struct dw_snapshot_report **out,

@@ -7,6 +7,7 @@
 struct dw_strlist {
 	char **items;
 	size_t count;
+	size_t alloc; /* capacity of items (for dw_strlist_add); 0 in a list made by hand */
 };
 
 /* Appends a copy of the @len bytes at @s. Returns 0 or -ENOMEM (the list is kept). */

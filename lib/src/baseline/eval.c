@@ -248,7 +248,6 @@ struct scan {
 static int scan_object(struct scan *S, const struct bl_object *o, size_t k)
 {
 	const struct bl_rule *r = S->r;
-	size_t *grown;
 	bool ok;
 
 	if (S->decided || S->pass || !targeted(r, o))
@@ -259,12 +258,8 @@ static int scan_object(struct scan *S, const struct bl_object *o, size_t k)
 	if (r->expect == BL_EXPECT_ANY && ok)
 		S->pass = o;
 	if ((r->expect == BL_EXPECT_ALL && !ok) || (r->expect == BL_EXPECT_NONE && ok)) {
-		if (S->nbad == S->abad) {
-			S->abad = S->abad ? 2 * S->abad : 16;
-			if (!(grown = reallocarray(S->bad, S->abad, sizeof(*grown))))
-				return -ENOMEM;
-			S->bad = grown;
-		}
+		if (DW_ARRAY_GROW(S->bad, S->abad, S->nbad + 1) < 0)
+			return -ENOMEM;
 		S->bad[S->nbad++] = k;
 	}
 	return 0;

@@ -38,15 +38,8 @@ int dw_bl_files_add(struct dw_bl_files *files, const char *path, const void *dat
 {
 	struct bl_file *f;
 
-	if (files->count == files->alloc) {
-		size_t alloc = files->alloc ? files->alloc * 2 : 16;
-		struct bl_file *items = reallocarray(files->items, alloc, sizeof(*items));
-
-		if (!items)
-			return -ENOMEM;
-		files->items = items;
-		files->alloc = alloc;
-	}
+	if (DW_ARRAY_GROW(files->items, files->alloc, files->count + 1) < 0)
+		return -ENOMEM;
 	f = &files->items[files->count];
 	f->path = strdup(path);
 	f->data = malloc(len + 1);

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "driftward/array.h"
 #include "driftward/baseline.h"
 #include "driftward/json.h"
 #include "driftward/strlist.h"
@@ -165,9 +166,9 @@ struct bl_waiver {
 
 struct dw_baseline {
 	struct bl_rule *rules;
-	size_t nrules;
+	size_t nrules, arules;
 	struct bl_waiver *waivers;
-	size_t nwaivers;
+	size_t nwaivers, awaivers;
 	struct dw_json_doc *args; /* operator arguments, references, variables */
 	struct dw_json *vars;     /* the tenant's variables (defaults overridden) */
 	struct dw_strlist names;  /* file names the assertions point at */

@@ -362,11 +362,8 @@ static int check_keys(struct bl_ctx *ctx, const struct dw_yaml_node *root, struc
 
 static int add_rule(struct dw_baseline *bl, struct bl_rule *r)
 {
-	struct bl_rule *rules = reallocarray(bl->rules, bl->nrules + 1, sizeof(*rules));
-
-	if (!rules)
+	if (DW_ARRAY_GROW(bl->rules, bl->arules, bl->nrules + 1) < 0)
 		return -ENOMEM;
-	bl->rules = rules;
 	bl->rules[bl->nrules++] = *r;
 	return 0;
 }

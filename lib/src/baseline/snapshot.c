@@ -63,14 +63,8 @@ static struct bl_collector *collector(struct dw_bl_snapshot *s, const char *name
 		if (strlen(s->collectors[i].name) == len &&
 		    !memcmp(s->collectors[i].name, name, len))
 			return &s->collectors[i];
-	if (s->count == s->alloc) {
-		size_t alloc = s->alloc ? s->alloc * 2 : 32;
-
-		if (!(c = reallocarray(s->collectors, alloc, sizeof(*c))))
-			return NULL;
-		s->collectors = c;
-		s->alloc = alloc;
-	}
+	if (DW_ARRAY_GROW(s->collectors, s->alloc, s->count + 1) < 0)
+		return NULL;
 	c = &s->collectors[s->count];
 	memset(c, 0, sizeof(*c));
 	if (!(c->name = strndup(name, len)))
@@ -119,15 +113,9 @@ static int add_object(struct bl_collector *c, const char *path, struct dw_json_d
 	const char *escaped;
 	size_t len;
 
-	if (c->count == c->alloc) {
-		size_t alloc = c->alloc ? c->alloc * 2 : 16;
-
-		if (!(o = reallocarray(c->objects, alloc, sizeof(*o)))) {
-			dw_json_doc_free(doc);
-			return -ENOMEM;
-		}
-		c->objects = o;
-		c->alloc = alloc;
+	if (DW_ARRAY_GROW(c->objects, c->alloc, c->count + 1) < 0) {
+		dw_json_doc_free(doc);
+		return -ENOMEM;
 	}
 	o = &c->objects[c->count];
 	memset(o, 0, sizeof(*o));

@@ -98,7 +98,7 @@ static int read_fields(struct bl_ctx *ctx, const struct dw_yaml_node *root, stru
 int dw_baseline__waiver(struct bl_ctx *ctx, const struct dw_yaml_node *root)
 {
 	struct dw_baseline *bl = ctx->bl;
-	struct bl_waiver w = { 0 }, *grown;
+	struct bl_waiver w = { 0 };
 	int rc;
 
 	if (root->type != DW_YAML_MAP) {
@@ -113,13 +113,12 @@ int dw_baseline__waiver(struct bl_ctx *ctx, const struct dw_yaml_node *root)
 	}
 	if (rc == 0 && !(w.source = strdup(ctx->file)))
 		rc = -ENOMEM;
-	if (rc == 0 && !(grown = reallocarray(bl->waivers, bl->nwaivers + 1, sizeof(w))))
+	if (rc == 0 && DW_ARRAY_GROW(bl->waivers, bl->awaivers, bl->nwaivers + 1) < 0)
 		rc = -ENOMEM;
 	if (rc < 0) {
 		waiver_release(&w);
 		return rc;
 	}
-	bl->waivers = grown;
 	bl->waivers[bl->nwaivers++] = w;
 	return 0;
 }

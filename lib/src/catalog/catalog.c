@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "catalog/internal.h"
+#include "driftward/array.h"
 
 #define CATALOG_SCHEMA "driftward/catalog/v1"
 
@@ -19,9 +20,9 @@ struct load_state {
 	struct dw_catalog *cat;
 	struct cat_ctx ctx;
 	struct dw_yaml_doc **docs;
-	size_t ndocs;
+	size_t ndocs, docs_alloc;
 	const struct dw_yaml_node **afters; /* restore.after node of each collector */
-	size_t alloc;
+	size_t alloc, afters_alloc;
 };
 
 static void vreport(struct cat_ctx *ctx, enum dw_diag_severity sev, const struct dw_yaml_node *at,
@@ -71,22 +72,11 @@ const struct dw_collector *dw_catalog_find(const struct dw_catalog *catalog, con
 
 static int grow(struct load_state *st)
 {
-	struct dw_collector *collectors;
-	const struct dw_yaml_node **afters;
-	size_t n;
+	size_t need = st->cat->count + 1;
 
-	if (st->cat->count < st->alloc)
-		return 0;
-	n = st->alloc ? st->alloc * 2 : 64;
-	collectors = realloc(st->cat->collectors, n * sizeof(*collectors));
-	if (!collectors)
+	if (DW_ARRAY_GROW(st->cat->collectors, st->alloc, need) < 0 ||
+	    DW_ARRAY_GROW(st->afters, st->afters_alloc, need) < 0)
 		return -ENOMEM;
-	st->cat->collectors = collectors;
-	afters = realloc(st->afters, n * sizeof(*afters));
-	if (!afters)
-		return -ENOMEM;
-	st->afters = afters;
-	st->alloc = n;
 	return 0;
 }
 
@@ -173,7 +163,7 @@ static void read_root(struct load_state *st, const struct dw_yaml_node *root)
 
 static void load_file(struct load_state *st, const char *path, bool user)
 {
-	struct dw_yaml_doc *doc = NULL, **docs;
+	struct dw_yaml_doc *doc = NULL;
 	struct dw_error err;
 
 	dw_error_clear(&err);
@@ -187,13 +177,11 @@ static void load_file(struct load_state *st, const char *path, bool user)
 			st->ctx.oom = 1;
 		return;
 	}
-	docs = realloc(st->docs, (st->ndocs + 1) * sizeof(*docs));
-	if (!docs) {
+	if (DW_ARRAY_GROW(st->docs, st->docs_alloc, st->ndocs + 1) < 0) {
 		dw_yaml_free(doc);
 		st->ctx.oom = 1;
 		return;
 	}
-	st->docs = docs;
 	st->docs[st->ndocs++] = doc;
 	st->ctx.user = user;
 	read_root(st, dw_yaml_root(doc));

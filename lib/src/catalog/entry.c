@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "catalog/internal.h"
+#include "driftward/array.h"
+#include "driftward/names.h"
 
 typedef void (*field_fn)(struct cat_ctx *ctx, const struct dw_yaml_node *n, struct dw_collector *c);
 
@@ -278,11 +280,11 @@ static void f_secret(struct cat_ctx *ctx, const struct dw_yaml_node *n, struct d
 
 static int add_set(struct dw_collector *c, const char *pointer, const char *sort_key)
 {
-	struct dw_set_array *sets = realloc(c->sets, (c->nsets + 1) * sizeof(*sets));
+	struct dw_set_array *sets;
 
-	if (!sets)
+	if (DW_ARRAY_GROW(c->sets, c->sets_alloc, c->nsets + 1) < 0)
 		return -ENOMEM;
-	c->sets = sets;
+	sets = c->sets;
 	sets[c->nsets].pointer = strdup(pointer);
 	sets[c->nsets].sort_key = sort_key ? strdup(sort_key) : NULL;
 	c->nsets++;

@@ -18,7 +18,9 @@
 #include <ini.h>
 
 #include "config/internal.h"
+#include "driftward/array.h"
 #include "driftward/config.h"
+#include "driftward/names.h"
 
 /* inih reads lines into a buffer of this size (INI_MAX_LINE of Debian's build). */
 #define INI_LINE_MAX 200
@@ -59,47 +61,6 @@ void cfg_report(struct cfg_ctx *ctx, const char *fmt, ...)
 
 #define report(st, ...) cfg_report(&(st)->ctx, __VA_ARGS__)
 
-bool dw_is_guid(const char *s)
-{
-	static const char shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
-	size_t i;
-
-	if (strlen(s) != sizeof(shape) - 1)
-		return false;
-	for (i = 0; shape[i]; i++) {
-		if (shape[i] == '-' ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
-			return false;
-	}
-	return true;
-}
-
-bool dw_is_collector_name(const char *s, size_t len)
-{
-	size_t i;
-
-	if (len == 0 || len > 64 || !isalpha((unsigned char)s[0]))
-		return false;
-	for (i = 0; i < len; i++)
-		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-')
-			return false;
-	return true;
-}
-
-bool dw_is_tenant_name(const char *s)
-{
-	size_t i, n = strlen(s);
-
-	if (n == 0 || n > 63 || !(islower((unsigned char)s[0]) || isdigit((unsigned char)s[0])))
-		return false;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (!(islower(c) || isdigit(c) || c == '-' || c == '_'))
-			return false;
-	}
-	return s[n - 1] != '-';
-}
-
 static char *trim(char *s)
 {
 	char *end;
@@ -126,12 +87,10 @@ static struct dw_tenant_config *add_tenant(struct parse_state *st, const char *n
 			return NULL;
 		}
 	}
-	t = realloc(cfg->tenants, (cfg->ntenants + 1) * sizeof(*t));
-	if (!t) {
+	if (DW_ARRAY_GROW(cfg->tenants, cfg->tenants_alloc, cfg->ntenants + 1) < 0) {
 		st->ctx.oom = 1;
 		return NULL;
 	}
-	cfg->tenants = t;
 	t = &cfg->tenants[cfg->ntenants];
 	keys_tenant_defaults(t);
 	t->name = strdup(name);

@@ -13,6 +13,7 @@
 
 #include "config/internal.h"
 #include "driftward/log.h"
+#include "driftward/names.h"
 
 enum key_type {
 	KEY_STRING,

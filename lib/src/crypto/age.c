@@ -3,12 +3,9 @@
  * then the STREAM payload, optionally inside the ASCII armor.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -16,6 +13,7 @@
 #include "crypto/internal.h"
 #include "driftward/base64.h"
 #include "driftward/crypto.h"
+#include "driftward/file.h"
 
 #define VERSION_LINE      "age-encryption.org/v1\n"
 #define PAYLOAD_NONCE_LEN 16
@@ -257,71 +255,32 @@ int dw_age_decrypt_fd(const struct dw_age_identities *ids, int in, int out, stru
 	return dw_age_decrypt(ids, &src, &dst, err);
 }
 
-/* A temporary file beside @path, created with @mode. */
-static int temp_beside(const char *path, mode_t mode, char *tmp, size_t tmplen,
-                       struct dw_error *err)
-{
-	int fd;
-
-	if ((size_t)snprintf(tmp, tmplen, "%s.tmp-XXXXXX", path) >= tmplen)
-		return dw_error_set(err, -ENAMETOOLONG, DW_AREA_SYSTEM, ENAMETOOLONG,
-		                    "'%s': path too long", path);
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return dw_error_set(err, -errno, DW_AREA_SYSTEM, errno, "could not create '%s': %s",
-		                    tmp, strerror(errno));
-	if (fchmod(fd, mode) < 0) {
-		int e = errno;
-
-		close(fd);
-		unlink(tmp);
-		return dw_error_set(err, -e, DW_AREA_SYSTEM, e, "could not chmod '%s': %s", tmp,
-		                    strerror(e));
-	}
-	return fd;
-}
-
-/* fsync, close and rename on success; close and unlink otherwise. */
-static int temp_finish(int fd, const char *tmp, const char *path, int ok, struct dw_error *err)
-{
-	int r = 0;
-
-	if (ok && fsync(fd) < 0)
-		r = dw_error_set(err, -errno, DW_AREA_SYSTEM, errno, "could not write '%s': %s",
-		                 tmp, strerror(errno));
-	if (close(fd) < 0 && ok && r == 0)
-		r = dw_error_set(err, -errno, DW_AREA_SYSTEM, errno, "could not write '%s': %s",
-		                 tmp, strerror(errno));
-	if (ok && r == 0 && rename(tmp, path) < 0)
-		r = dw_error_set(err, -errno, DW_AREA_SYSTEM, errno, "could not rename to '%s': %s",
-		                 path, strerror(errno));
-	if (!ok || r < 0)
-		unlink(tmp);
-	return r;
-}
-
 int dw_age_encrypt_to_path(const struct dw_age_recipients *r, unsigned flags, int in,
                            const char *path, mode_t mode, struct dw_error *err)
 {
-	char tmp[PATH_MAX];
-	int fd = temp_beside(path, mode, tmp, sizeof(tmp), err), rc;
+	struct dw_atomic_file f;
+	int rc = dw_atomic_file_begin(&f, path, mode, 0, err);
 
-	if (fd < 0)
-		return fd;
-	rc = dw_age_encrypt_fd(r, flags, in, fd, err);
-	return temp_finish(fd, tmp, path, rc == 0, err) < 0 || rc < 0 ? (rc < 0 ? rc : -EIO) : 0;
+	if (rc == 0)
+		rc = dw_age_encrypt_fd(r, flags, in, f.fd, err);
+	if (rc == 0)
+		rc = dw_atomic_file_commit(&f, err);
+	dw_atomic_file_abort(&f);
+	return rc;
 }
 
 int dw_age_decrypt_to_path(const struct dw_age_identities *ids, int in, const char *path,
                            mode_t mode, struct dw_error *err)
 {
-	char tmp[PATH_MAX];
-	int fd = temp_beside(path, mode, tmp, sizeof(tmp), err), rc;
+	struct dw_atomic_file f;
+	int rc = dw_atomic_file_begin(&f, path, mode, 0, err);
 
-	if (fd < 0)
-		return fd;
-	rc = dw_age_decrypt_fd(ids, in, fd, err);
-	return temp_finish(fd, tmp, path, rc == 0, err) < 0 || rc < 0 ? (rc < 0 ? rc : -EIO) : 0;
+	if (rc == 0)
+		rc = dw_age_decrypt_fd(ids, in, f.fd, err);
+	if (rc == 0)
+		rc = dw_atomic_file_commit(&f, err);
+	dw_atomic_file_abort(&f);
+	return rc;
 }
 
 /* --- memory --- */

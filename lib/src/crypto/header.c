@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "crypto/internal.h"
+#include "driftward/array.h"
 #include "driftward/base64.h"
 #include "driftward/buf.h"
 
@@ -70,7 +71,6 @@ static int starts(const struct parser *p, const char *prefix)
 static int parse_args(struct parser *p, struct stanza *s)
 {
 	size_t i, start = 3, n = 0;
-	char **args;
 
 	for (i = 3; i <= p->len; i++) {
 		if (i < p->len && p->line[i] != ' ') {
@@ -80,10 +80,8 @@ static int parse_args(struct parser *p, struct stanza *s)
 		}
 		if (i == start)
 			return bad(p, "empty stanza argument");
-		args = realloc(s->args, (n + 1) * sizeof(*args));
-		if (!args)
+		if (DW_ARRAY_GROW(s->args, s->args_alloc, n + 1) < 0)
 			return -ENOMEM;
-		s->args = args;
 		s->args[n] = strndup(p->line + start, i - start);
 		if (!s->args[n])
 			return -ENOMEM;
@@ -144,10 +142,8 @@ static int parse_stanza(struct parser *p, struct header *h)
 
 	if (h->count == STANZAS_MAX)
 		return bad(p, "too many stanzas");
-	s = realloc(h->stanzas, (h->count + 1) * sizeof(*s));
-	if (!s)
+	if (DW_ARRAY_GROW(h->stanzas, h->alloc, h->count + 1) < 0)
 		return -ENOMEM;
-	h->stanzas = s;
 	s = &h->stanzas[h->count++];
 	memset(s, 0, sizeof(*s));
 	r = parse_args(p, s);

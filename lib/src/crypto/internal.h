@@ -98,14 +98,14 @@ int armor_write(void *ctx, const void *buf, size_t len);
 /* --- header.c --- */
 struct stanza {
 	char **args;
-	size_t nargs;
+	size_t nargs, args_alloc;
 	unsigned char *body;
 	size_t bodylen;
 };
 
 struct header {
 	struct stanza *stanzas;
-	size_t count;
+	size_t count, alloc;
 	unsigned char mac[32];
 	unsigned char *raw; /* the header up to and including "---": what the MAC covers */
 	size_t rawlen;

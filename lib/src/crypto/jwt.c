@@ -15,7 +15,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
-#include "crypto/jwt.h"
+#include "driftward/jwt.h"
 #include "driftward/base64.h"
 
 struct dw_jwt_signer {

@@ -4,7 +4,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include <openssl/crypto.h>
 
 #include "crypto/internal.h"
+#include "driftward/file.h"
 #include "driftward/keyfile.h"
 
 /* Each non-comment line: "trimmed" of a final CR, handed to @fn. */
@@ -142,12 +142,6 @@ int dw_keyfile_load(const char *path, struct dw_age_identities **out, struct dw_
 	return 0;
 }
 
-int dw_agent_key_load(const struct dw_config *cfg, struct dw_age_identities **out,
-                      struct dw_error *err)
-{
-	return dw_keyfile_load(dw_config_key_file(cfg), out, err);
-}
-
 int dw_keyfile_format(struct dw_buf *out, const struct dw_secret *identity, const char *recipient)
 {
 	char created[64];
@@ -171,32 +165,6 @@ int dw_keyfile_format(struct dw_buf *out, const struct dw_secret *identity, cons
 	                     (const char *)dw_secret_data(identity));
 }
 
-/* Writes @len bytes to a new file at @path (mode 0600): temp, fsync, link (which
- * never overwrites), unlink the temp. */
-static int create_exclusive(const char *path, const void *data, size_t len, struct dw_error *err)
-{
-	char tmp[PATH_MAX];
-	int fd, r = 0;
-
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", path) >= sizeof(tmp))
-		return dw_error_at(err, -ENAMETOOLONG, DW_AREA_SYSTEM, path, 0, 0, "path too long");
-	fd = mkostemp(tmp, O_CLOEXEC); /* mode 0600 */
-	if (fd < 0)
-		return dw_error_at(err, -errno, DW_AREA_SYSTEM, path, 0, 0, "could not create: %s",
-		                   strerror(errno));
-	if (write(fd, data, len) != (ssize_t)len || fsync(fd) < 0)
-		r = dw_error_at(err, -EIO, DW_AREA_SYSTEM, tmp, 0, 0, "could not write: %s",
-		                strerror(errno));
-	if (close(fd) < 0 && r == 0)
-		r = dw_error_at(err, -EIO, DW_AREA_SYSTEM, tmp, 0, 0, "could not write");
-	if (r == 0 && link(tmp, path) < 0)
-		r = dw_error_at(err, -errno, DW_AREA_SYSTEM, path, 0, 0, "%s",
-		                errno == EEXIST ? "already exists; not overwriting it"
-		                                : strerror(errno));
-	unlink(tmp);
-	return r;
-}
-
 int dw_keyfile_create(const char *path, char recipient[DW_AGE_RECIPIENT_MAX], struct dw_error *err)
 {
 	struct dw_secret *identity = NULL;
@@ -210,7 +178,7 @@ int dw_keyfile_create(const char *path, char recipient[DW_AGE_RECIPIENT_MAX], st
 	if (r < 0)
 		dw_error_set(err, r, DW_AREA_CRYPTO, 0, "could not generate a key");
 	else
-		r = create_exclusive(path, text.ptr, text.len, err);
+		r = dw_file_write_atomic(path, 0600, DW_FILE_EXCLUSIVE, text.ptr, text.len, err);
 	dw_secret_free(identity);
 	dw_buf_release(&text);
 	return r;

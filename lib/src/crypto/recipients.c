@@ -13,6 +13,7 @@
 #include <openssl/crypto.h>
 
 #include "crypto/internal.h"
+#include "driftward/array.h"
 #include "driftward/base64.h"
 #include "driftward/crypto.h"
 
@@ -33,8 +34,8 @@ struct recipient {
 };
 
 struct dw_age_recipients {
-	struct recipient *items;
-	size_t count;
+	struct recipient *items; /* public keys only: realloc may move them */
+	size_t count, alloc;
 };
 
 struct identity {
@@ -80,13 +81,10 @@ size_t dw_age_recipients_count(const struct dw_age_recipients *r)
 
 static struct recipient *recipient_push(struct dw_age_recipients *r)
 {
-	struct recipient *items = realloc(r->items, (r->count + 1) * sizeof(*items));
-
-	if (!items)
+	if (DW_ARRAY_GROW(r->items, r->alloc, r->count + 1) < 0)
 		return NULL;
-	r->items = items;
-	memset(&items[r->count], 0, sizeof(*items));
-	return &items[r->count++];
+	memset(&r->items[r->count], 0, sizeof(*r->items));
+	return &r->items[r->count++];
 }
 
 int dw_age_recipients_add(struct dw_age_recipients *r, const char *recipient, struct dw_error *err)

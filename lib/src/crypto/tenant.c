@@ -5,15 +5,12 @@
  * whole, in memory that is wiped.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "crypto/internal.h"
+#include "driftward/file.h"
 #include "driftward/keyfile.h"
 #include "driftward/log.h"
 
@@ -79,82 +76,45 @@ int dw_tenant_secret_decrypt(const struct dw_tenant_config *tenant,
 	return r;
 }
 
-int dw_tenant_secret_load(const struct dw_config *cfg, const struct dw_tenant_config *tenant,
-                          struct dw_secret **out, struct dw_error *err)
-{
-	struct dw_age_identities *key = NULL;
-	int r = dw_agent_key_load(cfg, &key, err);
-
-	*out = NULL;
-	if (r == 0)
-		r = dw_tenant_secret_decrypt(tenant, key, out, err);
-	dw_age_identities_free(key);
-	return r;
-}
-
-/* Encrypts into a temporary file beside the secret file; its name goes to @tmp. */
+/* Encrypts into a temporary file beside the secret file, closed and waiting for its commit. */
 static int write_temp(const struct dw_tenant_config *tenant, const struct dw_age_recipients *r,
-                      const void *data, size_t len, char *tmp, size_t tmplen, struct dw_error *err)
+                      const void *data, size_t len, struct dw_atomic_file *f, struct dw_error *err)
 {
 	struct dw_buf enc;
-	int fd, rc;
+	int rc;
 
-	if ((size_t)snprintf(tmp, tmplen, "%s.tmp-XXXXXX", tenant->secret_file) >= tmplen)
-		return dw_error_at(err, -ENAMETOOLONG, DW_AREA_SYSTEM, tenant->secret_file, 0, 0,
-		                   "path too long");
 	dw_buf_init(&enc, SECRET_FILE_MAX);
 	rc = dw_age_encrypt_mem(r, 0, data, len, &enc, err);
-	if (rc < 0)
-		goto out;
-	fd = mkostemp(tmp, O_CLOEXEC); /* mode 0600 */
-	if (fd < 0) {
-		rc = dw_error_at(err, -errno, DW_AREA_SYSTEM, tmp, 0, 0, "could not create: %s",
-		                 strerror(errno));
-		goto out;
-	}
-	if (write(fd, enc.ptr, enc.len) != (ssize_t)enc.len || fsync(fd) < 0)
-		rc = dw_error_at(err, -EIO, DW_AREA_SYSTEM, tmp, 0, 0, "could not write: %s",
-		                 strerror(errno));
-	if (close(fd) < 0 && rc == 0)
-		rc = dw_error_at(err, -EIO, DW_AREA_SYSTEM, tmp, 0, 0, "could not write");
-	if (rc < 0)
-		unlink(tmp);
-out:
+	if (rc == 0)
+		rc = dw_atomic_file_begin(f, tenant->secret_file, 0600, 0, err);
+	if (rc == 0)
+		rc = dw_atomic_file_write(f, enc.ptr, enc.len, err);
+	if (rc == 0)
+		rc = dw_atomic_file_close(f, err);
 	dw_buf_release(&enc);
 	return rc;
-}
-
-static int rename_into_place(const char *tmp, const char *path, struct dw_error *err)
-{
-	int e;
-
-	if (rename(tmp, path) == 0)
-		return 0;
-	e = errno;
-	unlink(tmp);
-	return dw_error_at(err, -e, DW_AREA_SYSTEM, path, 0, 0, "could not replace: %s",
-	                   strerror(e));
 }
 
 int dw_tenant_secret_store(const struct dw_tenant_config *tenant, const struct dw_age_recipients *r,
                            const void *data, size_t len, struct dw_error *err)
 {
-	char tmp[PATH_MAX];
+	struct dw_atomic_file f = DW_ATOMIC_FILE_INIT;
 	int rc;
 
 	if (!tenant->secret_file)
 		return dw_error_set(err, -ENOENT, DW_AREA_CONFIG, 0, "tenant %s has no secret_file",
 		                    tenant->name);
-	rc = write_temp(tenant, r, data, len, tmp, sizeof(tmp), err);
+	rc = write_temp(tenant, r, data, len, &f, err);
 	if (rc == 0)
-		rc = rename_into_place(tmp, tenant->secret_file, err);
+		rc = dw_atomic_file_commit(&f, err);
+	dw_atomic_file_abort(&f);
 	return rc;
 }
 
 /* One tenant's re-encryption into a temporary file. */
 static int rekey_one(const struct dw_config *cfg, const struct dw_tenant_config *t,
                      const struct dw_age_identities *old_key,
-                     const struct dw_age_identities *new_key, char *tmp, size_t tmplen,
+                     const struct dw_age_identities *new_key, struct dw_atomic_file *f,
                      struct dw_error *err)
 {
 	struct dw_age_recipients *r = NULL;
@@ -164,8 +124,7 @@ static int rekey_one(const struct dw_config *cfg, const struct dw_tenant_config 
 	if (rc == 0)
 		rc = dw_tenant_recipients(cfg, t, new_key, &r, err);
 	if (rc == 0)
-		rc = write_temp(t, r, dw_secret_data(secret), dw_secret_len(secret), tmp, tmplen,
-		                err);
+		rc = write_temp(t, r, dw_secret_data(secret), dw_secret_len(secret), f, err);
 	if (rc < 0)
 		dw_error_prefix(err, "tenant %s: ", t->name);
 	dw_age_recipients_free(r);
@@ -176,29 +135,25 @@ static int rekey_one(const struct dw_config *cfg, const struct dw_tenant_config 
 int dw_tenant_secrets_rekey(const struct dw_config *cfg, const struct dw_age_identities *old_key,
                             const struct dw_age_identities *new_key, struct dw_error *err)
 {
-	char(*tmps)[PATH_MAX] = calloc(cfg->ntenants ? cfg->ntenants : 1, sizeof(*tmps));
-	size_t i, done = 0;
-	int rc = tmps ? 0 : -ENOMEM;
+	struct dw_atomic_file *files = calloc(cfg->ntenants ? cfg->ntenants : 1, sizeof(*files));
+	size_t i;
+	int rc = files ? 0 : -ENOMEM;
 
 	if (!new_key)
 		new_key = old_key;
-	for (i = 0; rc == 0 && i < cfg->ntenants; i++, done++)
-		rc = rekey_one(cfg, &cfg->tenants[i], old_key, new_key, tmps[i], PATH_MAX, err);
-	if (rc < 0) {
-		for (i = 0; i < done; i++)
-			unlink(tmps[i]);
-		goto out;
-	}
+	for (i = 0; files && i < cfg->ntenants; i++)
+		files[i] = (struct dw_atomic_file)DW_ATOMIC_FILE_INIT;
+	for (i = 0; rc == 0 && i < cfg->ntenants; i++)
+		rc = rekey_one(cfg, &cfg->tenants[i], old_key, new_key, &files[i], err);
 	/* every new file is on disk: only now replace the old ones */
-	for (i = 0; i < cfg->ntenants; i++) {
-		if (rc == 0)
-			rc = rename_into_place(tmps[i], cfg->tenants[i].secret_file, err);
-		else
-			unlink(tmps[i]);
+	for (i = 0; rc == 0 && i < cfg->ntenants; i++) {
+		rc = dw_atomic_file_commit(&files[i], err);
 		if (rc == 0)
 			dw_log_info("tenant %s: secret re-encrypted", cfg->tenants[i].name);
 	}
-out:
-	free(tmps);
+	/* what is left was not committed: its temporary file goes */
+	for (i = 0; files && i < cfg->ntenants; i++)
+		dw_atomic_file_abort(&files[i]);
+	free(files);
 	return rc;
 }

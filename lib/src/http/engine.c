@@ -14,33 +14,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#include "driftward/log.h"
 #include "http/internal.h"
-
-void dw_list_init(struct dw_link *head)
-{
-	head->prev = head->next = head;
-}
-
-void dw_list_add_tail(struct dw_link *head, struct dw_link *l)
-{
-	l->prev = head->prev;
-	l->next = head;
-	head->prev->next = l;
-	head->prev = l;
-}
-
-void dw_list_del(struct dw_link *l)
-{
-	l->prev->next = l->next;
-	l->next->prev = l->prev;
-	l->prev = l->next = l;
-}
-
-bool dw_list_empty(const struct dw_link *head)
-{
-	return head->next == head;
-}
 
 int64_t dw_http_now_ms(void)
 {
@@ -76,7 +50,7 @@ void dw_http_count_status(struct dw_graph *g, long status)
 	}
 }
 
-void dw_graph_options_init(struct dw_graph_options *o, const struct dw_agent_config *agent)
+void dw_graph_options_init(struct dw_graph_options *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->graph_url = "https://graph.microsoft.com";
@@ -91,16 +65,6 @@ void dw_graph_options_init(struct dw_graph_options *o, const struct dw_agent_con
 	o->max_retry_after = 300;
 	o->token_margin = 300;
 	o->max_pages = 100000;
-	if (!agent)
-		return;
-	o->graph_url = agent->graph_url ? agent->graph_url : o->graph_url;
-	o->login_url = agent->login_url ? agent->login_url : o->login_url;
-	o->ca_file = agent->ca_file;
-	o->concurrency = agent->concurrency ? agent->concurrency : o->concurrency;
-	o->tenant_concurrency =
-	        agent->tenant_concurrency ? agent->tenant_concurrency : o->tenant_concurrency;
-	o->request_timeout = agent->request_timeout ? agent->request_timeout : o->request_timeout;
-	o->max_retries = agent->max_retries;
 }
 
 /* A copy of @url without trailing slashes. */

@@ -18,27 +18,16 @@
 
 #include <curl/curl.h>
 
-#include "crypto/jwt.h"
+#include "driftward/jwt.h" /* certificate credentials sign with it */
 #include "driftward/buf.h"
 #include "driftward/graph.h"
+#include "driftward/list.h"
 
 #define DW_HTTP_MAX_BODY      (64u << 20) /* a larger answer is a bad response */
 #define DW_HTTP_MAX_URL       8192
 #define DW_HTTP_MAX_CA        (4u << 20)
 #define DW_HTTP_MAX_MESSAGE   320 /* of a Graph error message quoted in ours */
 #define DW_HTTP_MAX_SAME_LINK 5   /* nextLinks in a row that point to the page just read */
-
-/* Intrusive doubly linked list. */
-struct dw_link {
-	struct dw_link *prev, *next;
-};
-
-#define DW_CONTAINER(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
-
-void dw_list_init(struct dw_link *head);
-void dw_list_add_tail(struct dw_link *head, struct dw_link *l);
-void dw_list_del(struct dw_link *l);
-bool dw_list_empty(const struct dw_link *head);
 
 struct dw_graph {
 	struct dw_graph_options opt; /* strings owned below */
@@ -49,8 +38,9 @@ struct dw_graph {
 	int ca_fd;        /* a memfd holding it, -1 when none */
 	char ca_path[32]; /* "/proc/self/fd/N" of ca_fd; "" when none */
 	bool no_capath;   /* the bundle file has the system's CAs: no CA directory */
+	/* rotated each round: the dispatch starts with the first */
 	struct dw_link tenants;
-	struct dw_link xfers; /* in flight */ /* the tenant dispatch looks at first */
+	struct dw_link xfers; /* in flight */
 	unsigned inflight;
 	size_t active_ops; /* submitted and not finished */
 	uint64_t seq;      /* orders ops by when they became ready */

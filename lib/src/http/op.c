@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "driftward/array.h"
 #include "driftward/json.h"
 #include "driftward/log.h"
 #include "http/internal.h"
@@ -371,15 +372,8 @@ static int accept_next_link(struct dw_graph_op_state *st, char *next, struct dw_
 static int add_page(struct dw_graph_op *op, struct dw_graph_op_state *st,
                     const struct dw_graph_page *page)
 {
-	if (op->npages == st->pages_alloc) {
-		size_t n = st->pages_alloc ? 2 * st->pages_alloc : 4;
-		struct dw_graph_page *p = reallocarray(op->pages, n, sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		op->pages = p;
-		st->pages_alloc = n;
-	}
+	if (DW_ARRAY_GROW(op->pages, st->pages_alloc, op->npages + 1) < 0)
+		return -ENOMEM;
 	op->pages[op->npages++] = *page;
 	op->nobjects += page->count;
 	return 0;

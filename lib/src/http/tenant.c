@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "driftward/keyfile.h"
 #include "http/internal.h"
 
 static int take_credential(struct dw_graph_tenant *t, struct dw_graph_credential *cred,
@@ -94,24 +93,4 @@ void dw_graph_tenant_free(struct dw_graph_tenant *t)
 const struct dw_error *dw_graph_tenant_auth_error(const struct dw_graph_tenant *t)
 {
 	return t->auth_failed ? &t->auth_error : NULL;
-}
-
-int dw_graph_tenant_open(struct dw_graph *g, const struct dw_config *cfg,
-                         const struct dw_tenant_config *tc, struct dw_graph_tenant **out,
-                         struct dw_error *err)
-{
-	struct dw_graph_credential cred = {
-		.name = tc->name,
-		.tenant_id = tc->tenant_id,
-		.client_id = tc->client_id,
-		.certificate = tc->certificate,
-		.concurrency = tc->concurrency,
-	};
-	int r;
-
-	*out = NULL;
-	r = dw_tenant_secret_load(cfg, tc, &cred.secret, err);
-	if (r == 0)
-		r = dw_graph_tenant_new(g, &cred, out, err);
-	return r;
 }

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "driftward/array.h"
 #include "json/internal.h"
 
 struct pmember {
@@ -374,32 +375,24 @@ static struct dw_json *parse_number(struct parser *P)
 
 static struct dw_json *parse_value(struct parser *P);
 
+/* Room for one more on a stack: 256 entries at first, enough for most Graph pages. */
+static size_t stack_need(size_t n)
+{
+	return n < 256 ? 256 : n + 1;
+}
+
 static int push_item(struct parser *P, struct dw_json *v)
 {
-	if (P->nitems == P->capitems) {
-		size_t cap = P->capitems ? P->capitems * 2 : 256;
-		struct dw_json **items = realloc(P->items, cap * sizeof(*items));
-
-		if (!items)
-			return nomem(P);
-		P->items = items;
-		P->capitems = cap;
-	}
+	if (DW_ARRAY_GROW(P->items, P->capitems, stack_need(P->nitems)) < 0)
+		return nomem(P);
 	P->items[P->nitems++] = v;
 	return 0;
 }
 
 static int push_member(struct parser *P, const struct pmember *m)
 {
-	if (P->nmembers == P->capmembers) {
-		size_t cap = P->capmembers ? P->capmembers * 2 : 256;
-		struct pmember *members = realloc(P->members, cap * sizeof(*members));
-
-		if (!members)
-			return nomem(P);
-		P->members = members;
-		P->capmembers = cap;
-	}
+	if (DW_ARRAY_GROW(P->members, P->capmembers, stack_need(P->nmembers)) < 0)
+		return nomem(P);
 	P->members[P->nmembers++] = *m;
 	return 0;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "driftward/array.h"
 #include "json/internal.h"
 
 void dw_json_token_release(struct dw_json_token *t)
@@ -29,14 +30,8 @@ int dw_json_token_next(const char **pp, struct dw_json_token *tok, const char *p
 	if (!end)
 		end = p + strlen(p);
 	n = (size_t)(end - p);
-	if (n + 1 > tok->cap) {
-		char *s = realloc(tok->s, n + 1);
-
-		if (!s)
-			return dw_error_set(err, -ENOMEM, DW_AREA_JSON, ENOMEM, "out of memory");
-		tok->s = s;
-		tok->cap = n + 1;
-	}
+	if (DW_ARRAY_GROW(tok->s, tok->cap, n + 1) < 0)
+		return dw_error_set(err, -ENOMEM, DW_AREA_JSON, ENOMEM, "out of memory");
 	for (i = 0, tok->len = 0; i < n; i++) {
 		char c = p[i];
 

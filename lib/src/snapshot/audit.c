@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "driftward/array.h"
 #include "driftward/json.h"
 #include "driftward/log.h"
 #include "driftward/naming.h"
@@ -157,7 +158,6 @@ struct changed_by {
 static int add_line(struct changed_by *cb, const char *line)
 {
 	size_t i;
-	char **lines;
 
 	for (i = 0; i < cb->count; i++)
 		if (strcmp(cb->lines[i], line) == 0)
@@ -166,15 +166,8 @@ static int add_line(struct changed_by *cb, const char *line)
 		cb->dropped++;
 		return 0;
 	}
-	if (cb->count == cb->alloc) {
-		size_t alloc = cb->alloc ? 2 * cb->alloc : 8;
-
-		lines = realloc(cb->lines, alloc * sizeof(*lines));
-		if (!lines)
-			return -ENOMEM;
-		cb->lines = lines;
-		cb->alloc = alloc;
-	}
+	if (DW_ARRAY_GROW(cb->lines, cb->alloc, cb->count + 1) < 0)
+		return -ENOMEM;
 	cb->lines[cb->count] = strdup(line);
 	return cb->lines[cb->count] ? (cb->count++, 0) : -ENOMEM;
 }

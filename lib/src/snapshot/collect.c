@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "driftward/log.h"
+#include "driftward/array.h"
 #include "driftward/naming.h"
 #include "snapshot/encode.h"
 #include "snapshot/internal.h"
@@ -39,15 +39,8 @@ static int set_add(struct encoded_set *s, struct dw_buf *path, struct dw_buf *co
 {
 	struct encoded_file *f;
 
-	if (s->count == s->alloc) {
-		size_t alloc = s->alloc ? 2 * s->alloc : 64;
-
-		f = realloc(s->files, alloc * sizeof(*f));
-		if (!f)
-			return -ENOMEM;
-		s->files = f;
-		s->alloc = alloc;
-	}
+	if (DW_ARRAY_GROW(s->files, s->alloc, s->count + 1) < 0)
+		return -ENOMEM;
 	f = &s->files[s->count];
 	f->path = dw_buf_detach(path, NULL);
 	f->content = dw_buf_detach(content, &f->len);
@@ -88,15 +81,8 @@ static int index_add(const char *path, void *payload)
 	struct previous_index *ix = payload;
 	struct previous_entry *e;
 
-	if (ix->count == ix->alloc) {
-		size_t alloc = ix->alloc ? 2 * ix->alloc : 64;
-
-		e = realloc(ix->entries, alloc * sizeof(*e));
-		if (!e)
-			return -ENOMEM;
-		ix->entries = e;
-		ix->alloc = alloc;
-	}
+	if (DW_ARRAY_GROW(ix->entries, ix->alloc, ix->count + 1) < 0)
+		return -ENOMEM;
 	e = &ix->entries[ix->count];
 	e->path = strdup(path);
 	if (!e->path)

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "driftward/array.h"
 #include "driftward/base64.h"
 #include "driftward/naming.h"
 #include "driftward/secret.h"
@@ -70,7 +71,7 @@ struct known_secret {
 
 struct known_secrets {
 	struct known_secret *items;
-	size_t count;
+	size_t count, alloc;
 	const struct object_encoder *enc;
 	struct dw_json_doc *doc; /* the document being encoded */
 	struct dw_error *err;
@@ -87,6 +88,7 @@ static void known_release(struct known_secrets *k)
 	free(k->items);
 	k->items = NULL;
 	k->count = 0;
+	k->alloc = 0;
 }
 
 /* Decrypts "age:<base64>" (after its prefix) into a secret. */
@@ -116,7 +118,7 @@ static int open_stored(const struct object_encoder *enc, const char *b64, size_t
 static int remember_previous(struct dw_json *value, void *ctx)
 {
 	struct known_secrets *k = ctx;
-	struct known_secret *items, *item;
+	struct known_secret *item;
 	const char *s;
 	size_t len, plen;
 
@@ -130,11 +132,9 @@ static int remember_previous(struct dw_json *value, void *ctx)
 		plen = strlen(AGE_PREFIX);
 	else
 		return 0;
-	items = realloc(k->items, (k->count + 1) * sizeof(*items));
-	if (!items)
+	if (DW_ARRAY_GROW(k->items, k->alloc, k->count + 1) < 0)
 		return -ENOMEM;
-	k->items = items;
-	item = &items[k->count];
+	item = &k->items[k->count];
 	memset(item, 0, sizeof(*item));
 	/* a previous value we can't open is simply not reused */
 	if (open_stored(k->enc, s + plen, len - plen, &item->plain, NULL) < 0)

@@ -6,6 +6,7 @@
 
 #include "driftward/age.h"
 #include "driftward/graph.h"
+#include "driftward/session.h"
 #include "driftward/snapshot.h"
 #include "driftward/store.h"
 
@@ -26,25 +27,37 @@ struct audit_run {
 	bool submitted[AUDIT_SOURCES];
 };
 
-/* One tenant during a run. */
+/*
+ * One tenant during a run. The session owns the tenant's repository,
+ * transaction, Graph tenant and recipients; the fields below it are borrowed
+ * from the session (and its context) for the parts that use them.
+ */
 struct tenant_run {
-	const struct dw_config *cfg;
-	const struct dw_catalog *catalog;
-	const struct dw_age_identities *key;
+	const struct dw_session_context *ctx;
 	const char *run_id;
 	struct dw_snapshot_tenant *report;
-	struct dw_store *store;
+	struct dw_session *session;
+	const struct dw_catalog *catalog;
+	const struct dw_age_identities *key;
 	struct dw_store_tx *tx;
 	struct dw_graph_tenant *graph;
-	struct dw_age_recipients *recipients; /* for secret fields */
+	const struct dw_age_recipients *recipients; /* for secret fields */
 	struct collector_run *collectors;
 	size_t ncollectors;
 	struct audit_run audit;
 };
 
 /* status.c */
+/* The one mapping from how a read ended to whether the collector can be read. */
+enum dw_collector_status dw_snapshot__status_of(enum dw_graph_outcome outcome);
+/* The catalog's read permissions of @c, any one of which is enough: "A or B"; "" for none. */
+void dw_snapshot__permissions(const struct dw_collector *c, char *out, size_t outlen);
 void status_from_op(struct dw_snapshot_collector *sc, const struct dw_graph_op *op);
 int status_write(const struct dw_snapshot_tenant *t, struct dw_buf *out, struct dw_error *err);
+
+/* preflight.c: the row of check --online's table for a finished first-page read. */
+struct dw_preflight_row;
+void dw_snapshot__preflight_row(struct dw_preflight_row *row, const struct dw_graph_op *op);
 
 /* collect.c: turns a finished read into staged files, or keeps the previous ones. */
 int collect_stage(struct tenant_run *tr, struct collector_run *cr, struct dw_error *err);
@@ -55,7 +68,7 @@ int audit_trailers(struct tenant_run *tr, struct dw_trailer **out, size_t *n, ch
 void audit_release(struct audit_run *audit);
 
 /* tenant.c */
-int tenant_start(struct tenant_run *tr, struct dw_graph *graph, struct dw_error *err);
+int tenant_start(struct tenant_run *tr, struct dw_error *err);
 int tenant_finish(struct tenant_run *tr, bool push, struct dw_error *err);
 void tenant_release(struct tenant_run *tr);
 

@@ -9,7 +9,6 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "driftward/keyfile.h"
 #include "driftward/log.h"
 #include "snapshot/internal.h"
 
@@ -71,7 +70,7 @@ static void run_batch(struct tenant_run *runs, size_t n, struct dw_graph *graph,
 	int r;
 
 	for (i = 0; i < n; i++)
-		runs[i].report->rc = tenant_start(&runs[i], graph, &runs[i].report->err);
+		runs[i].report->rc = tenant_start(&runs[i], &runs[i].report->err);
 	dw_error_clear(&loop_err);
 	r = dw_graph_run(graph, &loop_err);
 	for (i = 0; i < n; i++) {
@@ -128,9 +127,7 @@ int dw_snapshot_run(const struct dw_config *cfg, const struct dw_catalog *catalo
 {
 	struct dw_snapshot_report *report = calloc(1, sizeof(*report));
 	const struct dw_tenant_config **tenants = NULL;
-	struct dw_age_identities *key = NULL;
-	struct dw_graph_options gopts;
-	struct dw_graph *graph = NULL;
+	struct dw_session_context ctx = { 0 };
 	struct tenant_run *runs = NULL;
 	size_t i, start, n, batch = batch_size(&cfg->agent);
 	int r = -ENOMEM;
@@ -139,9 +136,10 @@ int dw_snapshot_run(const struct dw_config *cfg, const struct dw_catalog *catalo
 	if (!report)
 		goto out;
 	r = prepare(cfg, opts, report, &tenants, err);
-	r = r ?: dw_agent_key_load(cfg, &key, err);
-	dw_graph_options_init(&gopts, &cfg->agent);
-	r = r ?: dw_graph_new(&gopts, &graph, err);
+	/* the key is read here, once, and every tenant's credential is decrypted with it */
+	if (r == 0)
+		r = dw_session_context_init(&ctx, cfg, catalog,
+		                            DW_SESSION_GRAPH | DW_SESSION_RECIPIENTS, err);
 	if (r < 0)
 		goto out;
 	runs = calloc(batch, sizeof(*runs));
@@ -152,19 +150,16 @@ int dw_snapshot_run(const struct dw_config *cfg, const struct dw_catalog *catalo
 	for (start = 0; start < report->ntenants; start += n) {
 		n = report->ntenants - start < batch ? report->ntenants - start : batch;
 		for (i = 0; i < n; i++)
-			runs[i] = (struct tenant_run){ .cfg = cfg,
-				                       .catalog = catalog,
-				                       .key = key,
+			runs[i] = (struct tenant_run){ .ctx = &ctx,
 				                       .run_id = report->run_id,
 				                       .report = &report->tenants[start + i] };
-		run_batch(runs, n, graph, opts->push);
+		run_batch(runs, n, ctx.graph, opts->push);
 	}
-	record_stats(graph, report);
+	record_stats(ctx.graph, report);
 	r = 0;
 out:
 	free(runs);
-	dw_graph_free(graph);
-	dw_age_identities_free(key);
+	dw_session_context_release(&ctx);
 	free(tenants);
 	return r;
 }

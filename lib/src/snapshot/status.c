@@ -10,20 +10,34 @@
 #include "driftward/json.h"
 #include "snapshot/internal.h"
 
+/*
+ * One answer to "can this collector be read?", for _status.json and for
+ * check --online alike. The name is what _status.json stores (stable: it is
+ * committed); the label is what a person reads in check's table.
+ */
+static const struct {
+	const char *name;
+	const char *label;
+} status_names[] = {
+	[DW_COLLECTOR_OK] = { "ok", "readable" },
+	[DW_COLLECTOR_UNLICENSED] = { "unlicensed", "not licensed" },
+	[DW_COLLECTOR_PARTIAL] = { "partial", "partial" },
+	[DW_COLLECTOR_FORBIDDEN] = { "forbidden", "forbidden" },
+	[DW_COLLECTOR_FAILED] = { "failed", "error" },
+};
+
 const char *dw_collector_status_name(enum dw_collector_status status)
 {
-	switch (status) {
-	case DW_COLLECTOR_OK:
-		return "ok";
-	case DW_COLLECTOR_UNLICENSED:
-		return "unlicensed";
-	case DW_COLLECTOR_PARTIAL:
-		return "partial";
-	case DW_COLLECTOR_FORBIDDEN:
-		return "forbidden";
-	default:
-		return "failed";
-	}
+	if ((size_t)status >= DW_ARRAY_SIZE(status_names))
+		status = DW_COLLECTOR_FAILED;
+	return status_names[status].name;
+}
+
+const char *dw_collector_status_label(enum dw_collector_status status)
+{
+	if ((size_t)status >= DW_ARRAY_SIZE(status_names))
+		status = DW_COLLECTOR_FAILED;
+	return status_names[status].label;
 }
 
 bool dw_collector_status_incomplete(enum dw_collector_status status)
@@ -32,36 +46,52 @@ bool dw_collector_status_incomplete(enum dw_collector_status status)
 	       status == DW_COLLECTOR_FAILED;
 }
 
-static void describe_permissions(const struct dw_collector *c, char *out, size_t outlen)
+enum dw_collector_status dw_snapshot__status_of(enum dw_graph_outcome outcome)
 {
-	size_t i, used;
+	switch (outcome) {
+	case DW_GRAPH_OK:
+		return DW_COLLECTOR_OK;
+	case DW_GRAPH_PERMISSION:
+		return DW_COLLECTOR_FORBIDDEN;
+	case DW_GRAPH_UNLICENSED:
+		return DW_COLLECTOR_UNLICENSED;
+	default:
+		return DW_COLLECTOR_FAILED;
+	}
+}
 
-	used = (size_t)snprintf(out, outlen, "the application needs ");
+void dw_snapshot__permissions(const struct dw_collector *c, char *out, size_t outlen)
+{
+	size_t i, used = 0;
+
+	out[0] = '\0';
 	for (i = 0; i < c->read_permissions.count && used < outlen; i++)
 		used += (size_t)snprintf(out + used, outlen - used, "%s%s", i ? " or " : "",
 		                         c->read_permissions.items[i]);
-	if (c->read_permissions.count == 0 && used < outlen)
-		snprintf(out + used, outlen - used, "a Graph permission");
 }
 
 void status_from_op(struct dw_snapshot_collector *sc, const struct dw_graph_op *op)
 {
 	const char *code = op->graph_code[0] ? op->graph_code : NULL;
+	size_t n;
 
 	sc->detail[0] = '\0';
-	switch (op->outcome) {
-	case DW_GRAPH_OK:
-		sc->status = op->truncated ? DW_COLLECTOR_PARTIAL : DW_COLLECTOR_OK;
-		if (op->truncated)
+	sc->status = dw_snapshot__status_of(op->outcome);
+	switch (sc->status) {
+	case DW_COLLECTOR_OK:
+		if (op->truncated) {
+			sc->status = DW_COLLECTOR_PARTIAL;
 			snprintf(sc->detail, sizeof(sc->detail), "stopped after %zu pages",
 			         op->npages);
+		}
 		return;
-	case DW_GRAPH_PERMISSION:
-		sc->status = DW_COLLECTOR_FORBIDDEN;
-		describe_permissions(sc->collector, sc->detail, sizeof(sc->detail));
+	case DW_COLLECTOR_FORBIDDEN:
+		n = (size_t)snprintf(sc->detail, sizeof(sc->detail), "the application needs ");
+		dw_snapshot__permissions(sc->collector, sc->detail + n, sizeof(sc->detail) - n);
+		if (!sc->detail[n])
+			snprintf(sc->detail + n, sizeof(sc->detail) - n, "a Graph permission");
 		return;
-	case DW_GRAPH_UNLICENSED:
-		sc->status = DW_COLLECTOR_UNLICENSED;
+	case DW_COLLECTOR_UNLICENSED:
 		snprintf(sc->detail, sizeof(sc->detail), "the tenant has no licence for it%s%s%s",
 		         code ? " (" : "", code ? code : "", code ? ")" : "");
 		return;

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "driftward/keyfile.h"
 #include "driftward/log.h"
 #include "snapshot/internal.h"
 
@@ -18,42 +17,37 @@ static int previous_time(const struct dw_store_commit *c, void *payload)
 	return 0; /* dw_store_log is asked for one commit only */
 }
 
-static int open_transaction(struct tenant_run *tr, struct dw_error *err)
+static int open_session(struct tenant_run *tr, struct dw_error *err)
 {
-	const struct dw_tenant_config *t = tr->report->tenant;
-	int r;
+	const unsigned need = DW_SESSION_STORE | DW_SESSION_RECIPIENTS | DW_SESSION_GRAPH;
+	int r = dw_session_open(tr->ctx, tr->report->tenant, need, &tr->session, err);
 
-	r = dw_store_open(tr->cfg->agent.state_repo, NULL, &tr->store, err);
-	return r ?: dw_store_tx_begin(tr->store, t->name, DW_STORE_TX_REPLACE, &tr->tx, err);
-}
-
-static int plan_collectors(struct tenant_run *tr, struct dw_error *err)
-{
-	const struct dw_collector **list = NULL;
-	struct dw_diags diags;
-	size_t i, n = 0;
-	int r;
-
-	dw_diags_init(&diags);
-	r = dw_catalog_select(tr->catalog, tr->report->tenant, &list, &n, &diags);
-	if (r < 0 && diags.count)
-		dw_error_set(err, r, DW_AREA_CONFIG, 0, "%s", diags.items[0].msg);
-	dw_diags_release(&diags);
 	if (r < 0)
 		return r;
+	tr->catalog = tr->ctx->catalog;
+	tr->key = tr->ctx->key;
+	tr->tx = dw_session_tx(tr->session);
+	tr->graph = dw_session_graph(tr->session);
+	tr->recipients = dw_session_recipients(tr->session);
+	return 0;
+}
+
+static int plan_collectors(struct tenant_run *tr)
+{
+	const struct dw_collector *const *list;
+	size_t i, n;
+
+	list = dw_session_collectors(tr->session, &n);
 	tr->collectors = calloc(n ? n : 1, sizeof(*tr->collectors));
 	tr->report->collectors = calloc(n ? n : 1, sizeof(*tr->report->collectors));
-	if (!tr->collectors || !tr->report->collectors) {
-		free(list);
+	if (!tr->collectors || !tr->report->collectors)
 		return -ENOMEM;
-	}
 	for (i = 0; i < n; i++) {
 		tr->collectors[i].collector = list[i];
 		tr->collectors[i].report = &tr->report->collectors[i];
 		tr->report->collectors[i].collector = list[i];
 	}
 	tr->ncollectors = tr->report->ncollectors = n;
-	free(list);
 	return 0;
 }
 
@@ -77,18 +71,17 @@ static int submit_reads(struct tenant_run *tr, struct dw_error *err)
 	return r;
 }
 
-int tenant_start(struct tenant_run *tr, struct dw_graph *graph, struct dw_error *err)
+int tenant_start(struct tenant_run *tr, struct dw_error *err)
 {
+	struct dw_store *store;
 	int64_t since = 0;
 	int r;
 
-	r = open_transaction(tr, err);
+	r = open_session(tr, err);
+	store = r == 0 ? dw_session_store(tr->session) : NULL;
 	if (r == 0 && *dw_store_tx_parent(tr->tx))
-		r = dw_store_log(tr->store, dw_store_tx_parent(tr->tx), 1, previous_time, &since,
-		                 err);
-	r = r ?: dw_tenant_recipients(tr->cfg, tr->report->tenant, tr->key, &tr->recipients, err);
-	r = r ?: dw_graph_tenant_open(graph, tr->cfg, tr->report->tenant, &tr->graph, err);
-	r = r ?: plan_collectors(tr, err);
+		r = dw_store_log(store, dw_store_tx_parent(tr->tx), 1, previous_time, &since, err);
+	r = r ?: plan_collectors(tr);
 	r = r ?: submit_reads(tr, err);
 	r = r ?: audit_submit(tr, since);
 	return r < 0 ? r : 0;
@@ -189,7 +182,9 @@ static int commit(struct tenant_run *tr, struct dw_error *err)
 		dw_log_warning("tenant %s: no Changed-By trailers this time (out of memory)",
 		               t->tenant->name);
 	r = r ?: compose_message(tr, changed_by, n, &msg, err);
-	r = r ?: dw_store_tx_commit(tr->tx, dw_buf_cstr(&msg), &result, err);
+	/* the lock goes as soon as the commit is made, before the network push */
+	r = r ?: dw_session_commit(tr->session, dw_buf_cstr(&msg), &result, err);
+	tr->tx = dw_session_tx(tr->session);
 	if (r == 0) {
 		t->committed = result.committed;
 		memcpy(t->commit, result.commit, sizeof(t->commit));
@@ -199,22 +194,6 @@ static int commit(struct tenant_run *tr, struct dw_error *err)
 	free(lines);
 	free(changed_by);
 	dw_buf_release(&msg);
-	return r;
-}
-
-static int push(struct tenant_run *tr, struct dw_error *err)
-{
-	const struct dw_agent_config *agent = &tr->cfg->agent;
-	struct dw_store_remote remote = { agent->remote, agent->remote_host_key,
-		                          agent->remote_ssh_key };
-	char ref[256];
-	const char *refs[1] = { ref };
-	int r;
-
-	r = dw_store_tenant_ref(tr->report->tenant->name, ref, sizeof(ref));
-	r = r ?: dw_store_push(tr->store, &remote, refs, 1, err);
-	if (r == 0)
-		tr->report->pushed = true;
 	return r;
 }
 
@@ -232,11 +211,10 @@ int tenant_finish(struct tenant_run *tr, bool do_push, struct dw_error *err)
 	}
 	r = r ?: stage_status(tr, err);
 	r = r ?: commit(tr, err);
-	/* the lock goes as soon as the commit is made, before the network push */
-	dw_store_tx_free(tr->tx);
-	tr->tx = NULL;
-	if (r == 0 && do_push && tr->cfg->agent.remote)
-		r = push(tr, err);
+	if (r == 0 && do_push && tr->ctx->cfg->agent.remote) {
+		r = dw_session_push(tr->session, err);
+		t->pushed = r == 0;
+	}
 	return r;
 }
 
@@ -250,12 +228,9 @@ void tenant_release(struct tenant_run *tr)
 	tr->collectors = NULL;
 	tr->ncollectors = 0;
 	audit_release(&tr->audit);
-	dw_graph_tenant_free(tr->graph);
-	dw_store_tx_free(tr->tx);
-	dw_store_free(tr->store);
-	dw_age_recipients_free(tr->recipients);
-	tr->graph = NULL;
+	dw_session_free(tr->session);
+	tr->session = NULL;
 	tr->tx = NULL;
-	tr->store = NULL;
+	tr->graph = NULL;
 	tr->recipients = NULL;
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "driftward/array.h"
 #include "store/internal.h"
 #include "store/tx.h"
 
@@ -22,15 +23,8 @@ struct id_list {
 
 static int id_push(struct id_list *l, const git_oid *id)
 {
-	if (l->n == l->alloc) {
-		size_t n = l->alloc ? l->alloc * 2 : 64;
-		git_oid *ids = realloc(l->ids, n * sizeof(*ids));
-
-		if (!ids)
-			return -ENOMEM;
-		l->ids = ids;
-		l->alloc = n;
-	}
+	if (DW_ARRAY_GROW(l->ids, l->alloc, l->n + 1) < 0)
+		return -ENOMEM;
 	git_oid_cpy(&l->ids[l->n++], id);
 	return 0;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "driftward/array.h"
 #include "store/internal.h"
 #include "store/tx.h"
 
@@ -213,7 +214,8 @@ static int collect_tenants(struct dw_store *store, struct tenant_ref **out, size
 {
 	git_reference_iterator *it = NULL;
 	git_reference *ref = NULL;
-	struct tenant_ref *list = NULL, *grown;
+	struct tenant_ref *list = NULL;
+	size_t alloc = 0;
 	int rc;
 
 	*n = 0;
@@ -224,14 +226,12 @@ static int collect_tenants(struct dw_store *store, struct tenant_ref **out, size
 		const git_oid *id = git_reference_target(ref);
 
 		if (id && !strchr(name, '/')) {
-			grown = realloc(list, (*n + 1) * sizeof(*list));
-			if (!grown || !(grown[*n].name = strdup(name))) {
-				list = grown ? grown : list;
+			if (DW_ARRAY_GROW(list, alloc, *n + 1) < 0 ||
+			    !(list[*n].name = strdup(name))) {
 				rc = GIT_ERROR;
 				git_reference_free(ref);
 				break;
 			}
-			list = grown;
 			git_oid_tostr(list[(*n)++].id, DW_STORE_ID_HEX, id);
 		}
 		git_reference_free(ref);

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "driftward/config.h"
+#include "driftward/names.h"
 #include "store/internal.h"
 
 /* Trees up to this size stay in libgit2's object cache (its default is 4 KiB). */

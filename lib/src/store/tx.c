@@ -12,8 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "driftward/config.h"
-#include "driftward/log.h"
+#include "driftward/array.h"
 #include "store/internal.h"
 #include "store/tx.h"
 
@@ -67,15 +66,8 @@ static struct tx_entry *append_entry(struct dw_store_tx *tx, char *path)
 {
 	struct tx_entry *e;
 
-	if (tx->nentries == tx->alloc) {
-		size_t n = tx->alloc ? tx->alloc * 2 : 256;
-
-		e = realloc(tx->entries, n * sizeof(*e));
-		if (!e)
-			return NULL;
-		tx->entries = e;
-		tx->alloc = n;
-	}
+	if (DW_ARRAY_GROW(tx->entries, tx->alloc, tx->nentries + 1) < 0)
+		return NULL;
 	e = &tx->entries[tx->nentries++];
 	memset(e, 0, sizeof(*e));
 	e->path = path;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "driftward/array.h"
 #include "driftward/buf.h"
 #include "driftward/diag.h"
 #include "driftward/redact.h"
@@ -27,22 +28,6 @@ void dw_diags_release(struct dw_diags *d)
 	dw_diags_init(d);
 }
 
-static int ensure_room(struct dw_diags *d)
-{
-	size_t alloc;
-	struct dw_diag *items;
-
-	if (d->count < d->alloc)
-		return 0;
-	alloc = d->alloc ? d->alloc * 2 : 8;
-	items = realloc(d->items, alloc * sizeof(*items));
-	if (!items)
-		return -ENOMEM;
-	d->items = items;
-	d->alloc = alloc;
-	return 0;
-}
-
 int dw_diags_add(struct dw_diags *d, enum dw_diag_severity sev, const char *file, unsigned line,
                  unsigned col, const char *fmt, ...)
 {
@@ -50,7 +35,7 @@ int dw_diags_add(struct dw_diags *d, enum dw_diag_severity sev, const char *file
 	struct dw_diag *item;
 	va_list ap;
 
-	if (ensure_room(d) < 0)
+	if (DW_ARRAY_GROW(d->items, d->alloc, d->count + 1) < 0)
 		return -ENOMEM;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);

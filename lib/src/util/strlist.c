@@ -2,17 +2,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "driftward/array.h"
 #include "driftward/strlist.h"
 
 int dw_strlist_add(struct dw_strlist *list, const char *s, size_t len)
 {
-	char **items = realloc(list->items, (list->count + 1) * sizeof(*items));
-
-	if (!items)
+	if (DW_ARRAY_GROW(list->items, list->alloc, list->count + 1) < 0)
 		return -ENOMEM;
-	list->items = items;
-	items[list->count] = strndup(s, len);
-	if (!items[list->count])
+	list->items[list->count] = strndup(s, len);
+	if (!list->items[list->count])
 		return -ENOMEM;
 	list->count++;
 	return 0;
@@ -27,4 +25,5 @@ void dw_strlist_release(struct dw_strlist *list)
 	free(list->items);
 	list->items = NULL;
 	list->count = 0;
+	list->alloc = 0;
 }

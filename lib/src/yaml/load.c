@@ -16,6 +16,7 @@
 
 #include <yaml.h>
 
+#include "driftward/array.h"
 #include "driftward/buf.h"
 #include "yaml/internal.h"
 
@@ -24,9 +25,9 @@
 /* A node and what only the loader needs to know about it. */
 struct ynode {
 	struct dw_yaml_node n;
-	size_t weight; /* nodes in this subtree, counting each alias expansion */
-	size_t alloc;  /* room in n.items (and n.keys) */
-	char *text;    /* owns n.text */
+	size_t weight;            /* nodes in this subtree, counting each alias expansion */
+	size_t alloc, keys_alloc; /* room in n.items and n.keys */
+	char *text;               /* owns n.text */
 };
 
 struct dw_yaml_doc {
@@ -148,15 +149,8 @@ static struct ynode *node_new(struct loader *l, enum dw_yaml_type type, yaml_mar
 	struct dw_yaml_doc *doc = l->doc;
 	struct ynode *y;
 
-	if (doc->nnodes == doc->anodes) {
-		size_t n = doc->anodes ? doc->anodes * 2 : 64;
-		struct ynode **nodes = realloc(doc->nodes, n * sizeof(*nodes));
-
-		if (!nodes)
-			return NULL;
-		doc->nodes = nodes;
-		doc->anodes = n;
-	}
+	if (DW_ARRAY_GROW(doc->nodes, doc->anodes, doc->nnodes + 1) < 0)
+		return NULL;
 	y = calloc(1, sizeof(*y));
 	if (!y)
 		return NULL;
@@ -195,22 +189,10 @@ static int append(struct ynode *parent, struct ynode *key, struct ynode *value)
 {
 	struct dw_yaml_node *p = &parent->n;
 
-	if (p->count == parent->alloc) {
-		size_t n = parent->alloc ? parent->alloc * 2 : 4;
-		struct dw_yaml_node **items = realloc(p->items, n * sizeof(*items));
-
-		if (!items)
-			return -ENOMEM;
-		p->items = items;
-		if (p->type == DW_YAML_MAP) {
-			struct dw_yaml_node **keys = realloc(p->keys, n * sizeof(*keys));
-
-			if (!keys)
-				return -ENOMEM;
-			p->keys = keys;
-		}
-		parent->alloc = n;
-	}
+	if (DW_ARRAY_GROW(p->items, parent->alloc, p->count + 1) < 0 ||
+	    (p->type == DW_YAML_MAP &&
+	     DW_ARRAY_GROW(p->keys, parent->keys_alloc, p->count + 1) < 0))
+		return -ENOMEM;
 	if (key)
 		p->keys[p->count] = &key->n;
 	p->items[p->count++] = &value->n;

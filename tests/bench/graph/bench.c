@@ -38,7 +38,7 @@ static int read_list(char paths[][256], char versions[][8], int singleton[], siz
 
 static void options(struct dw_graph_options *o, char **argv)
 {
-	dw_graph_options_init(o, NULL);
+	dw_graph_options_init(o);
 	o->graph_url = argv[1];
 	o->login_url = argv[1];
 	o->ca_file = argv[2];

@@ -5,8 +5,8 @@
  * nbf/exp, an RSA signature made with the private key that belongs to the
  * certificate.
  */
-#ifndef DW_CRYPTO_JWT_H
-#define DW_CRYPTO_JWT_H
+#ifndef DRIFTWARD_JWT_H
+#define DRIFTWARD_JWT_H
 
 #include <time.h>
 
