@@ -37,6 +37,7 @@ struct command {
 
 extern const struct command cmd_check;
 extern const struct command cmd_decrypt;
+extern const struct command cmd_drift;
 extern const struct command cmd_encrypt;
 extern const struct command cmd_init;
 extern const struct command cmd_keygen;

@@ -10,10 +10,12 @@
 #include <string.h>
 
 #include "agent.h"
+#include "driftward/baseline.h"
 #include "driftward/catalog.h"
 #include "driftward/config.h"
 #include "driftward/diag.h"
 #include "driftward/preflight.h"
+#include "driftward/store.h"
 
 /* "catalog: NAME (N collectors)" for each catalog file read, the built-in one first. */
 static void print_catalog_files(const struct dw_catalog *catalog)
@@ -68,6 +70,39 @@ static int check_repository_private(const struct dw_config *cfg)
 
 	dw_error_clear(&err);
 	return dw_store_check_private(cfg->agent.state_repo, &err) < 0 ? print_error(&err), -1 : 0;
+}
+
+/*
+ * The baselines, waivers and vars on the approved ref, each problem as
+ * file:line:col. No repository or no approved ref yet is nothing to check.
+ */
+static int check_baselines(const struct cli *cli, const struct dw_config *cfg)
+{
+	struct dw_store *store = NULL;
+	struct dw_bl_files *files = NULL;
+	struct dw_diags diags;
+	struct dw_error err;
+	int r;
+
+	dw_diags_init(&diags);
+	dw_error_clear(&err);
+	r = dw_store_open(cfg->agent.state_repo, NULL, &store, &err);
+	r = r ?: dw_bl_files_read(store, cfg->agent.approved_ref, &files, NULL, &err);
+	if (r == -ENOENT) {
+		r = 0; /* before driftward init */
+	} else if (r < 0) {
+		print_error(&err);
+	} else if ((r = dw_baseline_lint(files, &diags)) < 0) {
+		print_diags(&diags);
+		dw_log_print(DW_LOG_ERROR, "baselines on %s: %zu problem%s found", cfg->agent.approved_ref,
+		        diags.errors, diags.errors == 1 ? "" : "s");
+	} else if (cli->verbosity >= 0) {
+		printf("baselines on %s: ok\n", cfg->agent.approved_ref);
+	}
+	dw_bl_files_free(files);
+	dw_store_free(store);
+	dw_diags_release(&diags);
+	return r;
 }
 
 /* One tenant's preflight table; returns 1 when something must be fixed. */
@@ -161,6 +196,8 @@ static int run_check(struct cli *cli, int argc, char **argv)
 			       cfg->ntenants == 1 ? "" : "s");
 		status = EXIT_DONE;
 		if (check_catalog(cli, cfg, &catalog) < 0)
+			status = EXIT_ERROR;
+		if (check_baselines(cli, cfg) < 0)
 			status = EXIT_ERROR;
 		/* the key file (mode, contents) and every tenant's secret */
 		if (check_secrets(cfg, cli->verbosity < 0) < 0)

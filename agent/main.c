@@ -25,6 +25,7 @@
 static const struct command *const commands[] = {
 	&cmd_check,
 	&cmd_decrypt,
+	&cmd_drift,
 	&cmd_encrypt,
 	&cmd_init,
 	&cmd_json,

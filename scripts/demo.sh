@@ -68,3 +68,9 @@ step git -C state.git log --stat tenants/contoso
 git -C state.git --no-pager log --stat=100 tenants/contoso
 step git -C state.git show tenants/contoso
 git -C state.git --no-pager show --format= tenants/contoso
+
+say "drift: the shipped baselines judge the snapshot, offline (exit 2: drift found)"
+step "driftward drift -t contoso -o reports"
+"$bin" --config driftward.ini drift -t contoso -o reports || [ $? -eq 2 ]
+step "the legacy-authentication finding in reports/contoso/DRIFT.md"
+sed -n '/^### high: Legacy authentication/,/^\*\*Remediation/p' reports/contoso/DRIFT.md

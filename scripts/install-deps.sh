@@ -11,6 +11,8 @@ packages=(
 	libcurl4-openssl-dev libssl-dev libgit2-dev libyaml-dev libinih-dev
 	# tests: unit tests, sanitizers, fuzzing, and the real tools we check against
 	libcmocka-dev libclang-rt-14-dev age jq openssl python3 systemd strace
+	# tests: drift reports validated against their JSON Schemas (drift.json, SARIF 2.1.0)
+	python3-jsonschema
 )
 
 missing=()
@@ -20,7 +22,15 @@ for p in "${packages[@]}"; do
 done
 # python3 may come from elsewhere (pyenv); what matters is that one runs
 if command -v python3 >/dev/null 2>&1; then
-	missing=("${missing[@]/python3/}")
+	missing=("${missing[@]/#python3/}")
+fi
+# and jsonschema: what matters is that one python3 imports it, the one on PATH (pyenv,
+# pip) or Debian's (checked after python3's removal above, which leaves "-jsonschema")
+if python3 -c 'import jsonschema' >/dev/null 2>&1 ||
+	/usr/bin/python3 -c 'import jsonschema' >/dev/null 2>&1; then
+	missing=("${missing[@]/#-jsonschema/}")
+else
+	missing=("${missing[@]/#-jsonschema/python3-jsonschema}")
 fi
 read -r -a missing <<<"${missing[*]:-}"
 [ ${#missing[@]} -eq 0 ] && exit 0

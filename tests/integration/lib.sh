@@ -6,6 +6,9 @@ set -euo pipefail
 : "${DW_SOURCE_DIR:?DW_SOURCE_DIR must name the source tree}"
 # the vendored reference data (tests/vectors/README.md)
 DW_VECTORS=$DW_SOURCE_DIR/tests/vectors
+# a python3 that has jsonschema: the one on PATH (pip) or Debian's python3-jsonschema
+PY_SCHEMA=python3
+python3 -c 'import jsonschema' 2>/dev/null || PY_SCHEMA=/usr/bin/python3
 
 TEST_NAME=$(basename "$0" .sh)
 SCRATCH=$(mktemp -d "/tmp/dw-$TEST_NAME-XXXXXX")

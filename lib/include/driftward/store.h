@@ -239,6 +239,17 @@ int dw_store_list_files(struct dw_store *store, const char *rev, const char *dir
                         int (*cb)(const char *path, void *payload), void *payload,
                         struct dw_error *err);
 
+/*
+ * Calls @cb with the path and bytes of every file at or under @dir ("" for
+ * all) in commit @rev, in byte order of the path, walking the tree once (a
+ * dw_store_read_file per file looks the tree up again for each). The bytes
+ * are valid during the call only. A non-zero return from @cb stops the walk
+ * and is returned.
+ */
+int dw_store_read_files(struct dw_store *store, const char *rev, const char *dir,
+                        int (*cb)(const char *path, const void *data, size_t len, void *payload),
+                        void *payload, struct dw_error *err);
+
 struct dw_store_commit {
 	char id[DW_STORE_ID_HEX];
 	char tree[DW_STORE_ID_HEX];

@@ -78,9 +78,26 @@ out:
 struct walk_ctx {
 	const char *prefix;
 	int (*cb)(const char *path, void *payload);
+	/* dw_store_read_files: the callback that takes the bytes, and where they go */
+	int (*read_cb)(const char *path, const void *data, size_t len, void *payload);
+	git_repository *repo;
+	struct dw_buf buf;
+	struct dw_error *err;
 	void *payload;
 	int stopped;
 };
+
+static int visit(struct walk_ctx *ctx, const char *path, const git_oid *id)
+{
+	int r;
+
+	if (!ctx->read_cb)
+		return ctx->cb(path, ctx->payload);
+	dw_buf_reset(&ctx->buf);
+	if ((r = store_read_blob(ctx->repo, id, &ctx->buf, path, ctx->err)) < 0)
+		return r;
+	return ctx->read_cb(path, dw_buf_cstr(&ctx->buf), ctx->buf.len, ctx->payload);
+}
 
 static int walk_file(const char *root, const git_tree_entry *te, void *payload)
 {
@@ -91,7 +108,7 @@ static int walk_file(const char *root, const git_tree_entry *te, void *payload)
 	if (git_tree_entry_type(te) != GIT_OBJECT_BLOB)
 		return 0;
 	snprintf(path, sizeof(path), "%s%s%s", ctx->prefix, root, git_tree_entry_name(te));
-	r = ctx->cb(path, ctx->payload);
+	r = visit(ctx, path, git_tree_entry_id(te));
 	if (r != 0)
 		ctx->stopped = r;
 	return r != 0 ? -1 : 0;
@@ -123,18 +140,14 @@ static int subtree(git_tree *root, const char *dir, git_tree **out, git_tree_ent
 	return rc;
 }
 
-int dw_store_list_files(struct dw_store *store, const char *rev, const char *dir,
-                        int (*cb)(const char *path, void *payload), void *payload,
-                        struct dw_error *err)
+static int walk_files(struct dw_store *store, const char *rev, const char *dir,
+                      struct walk_ctx *ctx, struct dw_error *err)
 {
-	char prefix[4100];
-	struct walk_ctx ctx = { prefix, cb, payload, 0 };
 	git_commit *c = NULL;
 	git_tree *root = NULL, *tree = NULL;
 	git_tree_entry *file = NULL;
 	int r, rc;
 
-	snprintf(prefix, sizeof(prefix), "%s%s", dir, *dir ? "/" : "");
 	if ((r = lookup_commit(store, rev, &c, err)) < 0)
 		return r;
 	if ((rc = git_commit_tree(&root, c)) == 0)
@@ -144,17 +157,45 @@ int dw_store_list_files(struct dw_store *store, const char *rev, const char *dir
 	} else if (rc < 0) {
 		r = store_git_error(err, rc, "could not read '%s' in '%s'", dir, rev);
 	} else if (file) {
-		r = cb(dir, payload);
+		r = visit(ctx, dir, git_tree_entry_id(file));
 	} else {
-		rc = git_tree_walk(tree, GIT_TREEWALK_PRE, walk_file, &ctx);
-		r = ctx.stopped ? ctx.stopped
-		    : rc < 0    ? store_git_error(err, rc, "could not walk '%s'", rev)
-		                : 0;
+		rc = git_tree_walk(tree, GIT_TREEWALK_PRE, walk_file, ctx);
+		r = ctx->stopped ? ctx->stopped
+		    : rc < 0     ? store_git_error(err, rc, "could not walk '%s'", rev)
+		                 : 0;
 	}
 	git_tree_entry_free(file);
 	git_tree_free(tree);
 	git_tree_free(root);
 	git_commit_free(c);
+	return r;
+}
+
+int dw_store_list_files(struct dw_store *store, const char *rev, const char *dir,
+                        int (*cb)(const char *path, void *payload), void *payload,
+                        struct dw_error *err)
+{
+	char prefix[4100];
+	struct walk_ctx ctx = { .prefix = prefix, .cb = cb, .payload = payload };
+
+	snprintf(prefix, sizeof(prefix), "%s%s", dir, *dir ? "/" : "");
+	return walk_files(store, rev, dir, &ctx, err);
+}
+
+int dw_store_read_files(struct dw_store *store, const char *rev, const char *dir,
+                        int (*cb)(const char *path, const void *data, size_t len, void *payload),
+                        void *payload, struct dw_error *err)
+{
+	char prefix[4100];
+	struct walk_ctx ctx = {
+		.prefix = prefix, .read_cb = cb, .repo = store->repo, .err = err, .payload = payload
+	};
+	int r;
+
+	snprintf(prefix, sizeof(prefix), "%s%s", dir, *dir ? "/" : "");
+	dw_buf_init(&ctx.buf, DW_STORE_FILE_MAX);
+	r = walk_files(store, rev, dir, &ctx, err);
+	dw_buf_release(&ctx.buf);
 	return r;
 }
 

@@ -106,6 +106,18 @@ static void offset_position(const unsigned char *data, size_t len, size_t offset
 	}
 }
 
+/* Is the character at @mark (0-based line and column, in characters) a tab? */
+static bool tab_at(const struct loader *l, yaml_mark_t mark)
+{
+	size_t i = 0, line = 0, col = 0;
+
+	for (; i < l->len && line < mark.line; i++)
+		line += l->data[i] == '\n';
+	for (; i < l->len && col < mark.column; i++)
+		col += (l->data[i] & 0xC0) != 0x80;
+	return i < l->len && l->data[i] == '\t';
+}
+
 static int parser_error(struct loader *l)
 {
 	yaml_parser_t *p = &l->parser;
@@ -114,6 +126,10 @@ static int parser_error(struct loader *l)
 
 	if (p->error == YAML_MEMORY_ERROR)
 		return out_of_memory(l);
+	/* libyaml's "cannot start any token" says nothing of the usual cause */
+	if (p->error == YAML_SCANNER_ERROR && tab_at(l, p->problem_mark))
+		return fail_mark(l, -EINVAL, p->problem_mark,
+		                 "a tab character: YAML indents with spaces only");
 	if (p->error == YAML_READER_ERROR) {
 		offset_position(l->data, l->len, p->problem_offset, &line, &col);
 		if (p->problem_value != -1)

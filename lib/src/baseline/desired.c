@@ -1,0 +1,231 @@
+/*
+ * Desired state: desired/<tenant>/<collector>/<object>.json on the approved
+ * ref. Every difference between such a file and the snapshot's object (found
+ * by id, so a rename does not hide it) is drift, reported per JSON Pointer
+ * path with the desired and the actual value. A desired object the tenant
+ * lacks is drift; objects desired/ does not list are not judged here.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "baseline/internal.h"
+#include "driftward/naming.h"
+
+/* Differences reported per object; past it, one line says how many more there are. */
+#define MAX_DIFFS 100
+
+struct diff {
+	struct dw_drift *d;
+	struct dw_json *list; /* the failures, placed in the finding once it exists */
+	size_t count;
+	char path[4096];
+};
+
+static int diff_add(struct diff *D, const struct dw_json *want, const struct dw_json *have)
+{
+	struct dw_drift *d = D->d;
+	struct dw_json *f;
+	int r = 0;
+
+	if (D->count++ >= MAX_DIFFS)
+		return 0;
+	if (!D->list && !(D->list = dw_json_new_array(d->doc)))
+		return -ENOMEM;
+	f = dw_json_new_object(d->doc);
+	r = r ?: dw_json_object_set(d->doc, f, "path", dw_json_new_cstr(d->doc, D->path));
+	r = r ?: dw_json_object_set(d->doc, f, "operator", dw_json_new_cstr(d->doc, "equals"));
+	if (want)
+		r = r ?: dw_json_object_set(d->doc, f, "expected", dw_json_clone(d->doc, want));
+	else
+		r = r
+		            ?: dw_json_object_set(d->doc, f, "unexpected",
+		                                  dw_json_new_bool(d->doc, true));
+	if (have)
+		r = r ?: dw_json_object_set(d->doc, f, "actual", dw_json_clone(d->doc, have));
+	else
+		r = r ?: dw_json_object_set(d->doc, f, "missing", dw_json_new_bool(d->doc, true));
+	return r ?: dw_json_array_append(d->doc, D->list, f);
+}
+
+static int diff(struct diff *D, const struct dw_json *want, const struct dw_json *have);
+
+/* Appends "/<escaped key>" to D->path; returns the old length to restore. */
+static size_t push(struct diff *D, const char *key, size_t len)
+{
+	size_t at = strlen(D->path), n = at, i;
+
+	for (i = 0; i < len && n + 3 < sizeof(D->path); i++) {
+		if (i == 0)
+			D->path[n++] = '/';
+		if (key[i] == '~' || key[i] == '/') {
+			D->path[n++] = '~';
+			D->path[n++] = key[i] == '~' ? '0' : '1';
+		} else {
+			D->path[n++] = key[i];
+		}
+	}
+	if (len == 0 && n + 1 < sizeof(D->path))
+		D->path[n++] = '/';
+	D->path[n] = '\0';
+	return at;
+}
+
+static int diff_objects(struct diff *D, const struct dw_json *want, const struct dw_json *have)
+{
+	const char *key;
+	size_t i, keylen, at;
+	int r = 0;
+
+	for (i = 0; r == 0 && i < dw_json_count(want); i++) {
+		struct dw_json *w = dw_json_member(want, i, &key, &keylen);
+
+		at = push(D, key, keylen);
+		r = diff(D, w, dw_json_getn(have, key, keylen));
+		D->path[at] = '\0';
+	}
+	for (i = 0; r == 0 && i < dw_json_count(have); i++) {
+		struct dw_json *h = dw_json_member(have, i, &key, &keylen);
+
+		if (dw_json_getn(want, key, keylen))
+			continue;
+		at = push(D, key, keylen);
+		r = diff_add(D, NULL, h);
+		D->path[at] = '\0';
+	}
+	return r;
+}
+
+static int diff(struct diff *D, const struct dw_json *want, const struct dw_json *have)
+{
+	char idx[24];
+	size_t i, at;
+	int r = 0;
+
+	if (!have || dw_json_type(want) != dw_json_type(have))
+		return dw_json_compare(want, have ? have : want) == 0 && have
+		               ? 0
+		               : diff_add(D, want, have);
+	if (dw_json_type(want) == DW_JSON_OBJECT)
+		return diff_objects(D, want, have);
+	if (dw_json_type(want) != DW_JSON_ARRAY || dw_json_count(want) != dw_json_count(have))
+		return dw_json_compare(want, have) == 0 ? 0 : diff_add(D, want, have);
+	for (i = 0; r == 0 && i < dw_json_count(want); i++) {
+		snprintf(idx, sizeof(idx), "%zu", i);
+		at = push(D, idx, strlen(idx));
+		r = diff(D, dw_json_at(want, i), dw_json_at(have, i));
+		D->path[at] = '\0';
+	}
+	return r;
+}
+
+/* The snapshot's object with the id of desired file @rel ("<collector>/<file>.json"). */
+static const struct bl_object *find_object(const struct bl_collector *c, const char *rel)
+{
+	struct dw_buf id;
+	const char *escaped;
+	size_t i, len;
+	const struct bl_object *found = NULL;
+
+	dw_buf_init(&id, 4096);
+	if (dw_object_path_id(rel, &escaped, &len) == 0 && dw_unescape_id(&id, escaped, len) == 0)
+		for (i = 0; c && i < c->count && !found; i++)
+			if (!strcmp(c->objects[i].id, dw_buf_cstr(&id)))
+				found = &c->objects[i];
+	for (i = 0; c && i < c->count && !found; i++)
+		if (!strcmp(c->objects[i].path, rel))
+			found = &c->objects[i];
+	dw_buf_release(&id);
+	return found;
+}
+
+struct desired_walk {
+	struct dw_drift *d;
+	const struct dw_bl_snapshot *snap;
+	size_t prefix_len;
+};
+
+static int finding(struct desired_walk *W, const char *rel, const char *collector,
+                   enum dw_drift_status st, const struct bl_object *o, const char *why,
+                   const char *source, struct dw_json **out)
+{
+	char title[600], path[512];
+	/* a desired object the tenant lacks is known by its desired file */
+	struct bl_object named = { path, path, NULL, NULL };
+	struct bl_finding f = { "desired", "desired-state", title, "high", collector, source,
+		                st,        o ? o : &named,  true,  why };
+
+	snprintf(path, sizeof(path), "%s", rel);
+	snprintf(title, sizeof(title), "%s is as desired", rel);
+	return dw_baseline__finding(W->d, &f, out);
+}
+
+/* The status of desired file @rel and why; differences go to @D. */
+static int judge(struct desired_walk *W, const char *rel, const char *collector,
+                 const struct dw_json *want, const struct bl_object **o, struct diff *D,
+                 enum dw_drift_status *st, char *why, size_t len)
+{
+	const struct bl_collector *c = dw_baseline__collector(W->snap, collector);
+	int r;
+
+	*o = find_object(c, rel);
+	*st = DW_DRIFT_FAIL;
+	if (!c || !c->status || strcmp(c->status, "ok")) {
+		*st = DW_DRIFT_UNKNOWN;
+		snprintf(why, len, "collector %s was not read completely", collector);
+	} else if (!*o) {
+		snprintf(why, len, "the tenant has no such object");
+	} else if ((r = diff(D, want, dw_json_root((*o)->doc))) < 0) {
+		return r;
+	} else if (D->count) {
+		snprintf(why, len, "%zu difference%s from the desired state%s", D->count,
+		         D->count == 1 ? "" : "s",
+		         D->count > MAX_DIFFS ? " (the first 100 listed)" : "");
+	} else {
+		*st = DW_DRIFT_PASS;
+		snprintf(why, len, "the object is as desired");
+	}
+	return 0;
+}
+
+static int one_desired(const struct bl_file *file, void *payload)
+{
+	struct desired_walk *W = payload;
+	const char *rel = file->path + W->prefix_len, *slash = strchr(rel, '/');
+	char collector[128], why[DW_ERROR_MSG_MAX + 300];
+	const struct bl_object *o = NULL;
+	struct dw_json_doc *doc = NULL;
+	struct dw_json *f = NULL;
+	struct diff D = { W->d, NULL, 0, "" };
+	struct dw_error err;
+	enum dw_drift_status st = DW_DRIFT_ERROR;
+	int r = 0;
+
+	if (!slash || strchr(slash + 1, '/') || slash[1] == '_' ||
+	    (size_t)(slash - rel) >= sizeof(collector))
+		return 0; /* _complete and other markers are restore's */
+	memcpy(collector, rel, (size_t)(slash - rel));
+	collector[slash - rel] = '\0';
+	dw_error_clear(&err);
+	if (dw_json_parse(file->data, file->len, file->path, &doc, &err) < 0)
+		snprintf(why, sizeof(why), "%s:%u:%u: %s", file->path, err.line, err.col, err.msg);
+	else
+		r = judge(W, rel, collector, dw_json_root(doc), &o, &D, &st, why, sizeof(why));
+	r = r ?: finding(W, rel, collector, st, o, why, file->path, &f);
+	if (r == 0 && D.list)
+		r = dw_json_object_set(W->d->doc, f, "failures", D.list);
+	dw_json_doc_free(doc);
+	return r;
+}
+
+int dw_baseline__desired(struct dw_drift *d, const struct dw_bl_files *files,
+                         const struct dw_bl_snapshot *snap, const char *tenant)
+{
+	char prefix[300];
+	struct desired_walk W = { d, snap, 0 };
+
+	snprintf(prefix, sizeof(prefix), "desired/%s/", tenant);
+	W.prefix_len = strlen(prefix);
+	return dw_baseline__each_file(files, prefix, ".json", one_desired, &W);
+}
