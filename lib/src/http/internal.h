@@ -109,7 +109,9 @@ struct dw_xfer {
 	struct dw_buf response;
 	double retry_after; /* seconds; < 0 when absent */
 	char request_id[64];
-	unsigned token_gen; /* of the token the request carried */
+	unsigned token_gen;  /* of the token the request carried */
+	unsigned sends;      /* times the request went out: more than 1 is libcurl's own re-send */
+	bool resend_refused; /* libcurl wanted to send it again and was not let (see xfer.c) */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -123,6 +125,8 @@ int dw_xfer_new(struct dw_graph *g, struct dw_graph_tenant *t, const char *url,
                 struct dw_xfer **out);
 int dw_xfer_add_header(struct dw_xfer *x, const char *fmt, ...) DW_PRINTF(2, 3);
 int dw_xfer_start(struct dw_xfer *x);
+int dw_http__xfer_once(struct dw_xfer *x);
+CURLcode dw_http__xfer_result(struct dw_xfer *x, CURLcode rc);
 void dw_xfer_free(struct dw_xfer *x);
 
 /* op.c */
@@ -131,6 +135,7 @@ void dw_op_done(struct dw_xfer *x, CURLcode rc);
 void dw_op_fail(struct dw_graph_op_state *st, enum dw_graph_outcome outcome,
                 const struct dw_error *err, long status, const char *code);
 void dw_op_fail_all(struct dw_graph_tenant *t);
+bool dw_http__op_count_resend(struct dw_graph_op_state *st);
 
 /* token.c */
 bool dw_token_valid(const struct dw_graph_tenant *t, int64_t now);

@@ -180,13 +180,21 @@ static void fail_local(struct dw_graph_op_state *st, int r, const char *what)
 	dw_op_fail(st, DW_GRAPH_LOCAL, &err, 0, NULL);
 }
 
+/* A request that changes something on the server: sent at most once unless it surely failed. */
+static bool is_write(const struct dw_graph_op *op)
+{
+	return op->kind == DW_GRAPH_CALL && strcmp(op->method, "GET") != 0;
+}
+
 static int set_method(struct dw_xfer *x, const struct dw_graph_op *op)
 {
 	CURL *e = x->easy;
 	CURLcode rc = CURLE_OK;
 
-	if (op->kind != DW_GRAPH_CALL || strcmp(op->method, "GET") == 0)
+	if (!is_write(op))
 		return 0;
+	if (dw_http__xfer_once(x) < 0)
+		return -EINVAL;
 	if (op->body || strcmp(op->method, "DELETE") != 0) {
 		rc = curl_easy_setopt(e, CURLOPT_POSTFIELDS, op->body ? op->body : "");
 		rc = rc
@@ -305,14 +313,43 @@ static void fail_body(struct dw_xfer *x, struct dw_error *why, long status)
 	dw_op_fail(x->st, DW_GRAPH_BAD_RESPONSE, why, status, NULL);
 }
 
-/* A POST may have created something before the answer was lost: retried only
+/* A write may have changed something before the answer was lost: retried only
  * when the server surely did not act on it. */
 static bool may_retry(const struct dw_graph_op *op, long status, CURLcode rc)
 {
-	if (op->kind != DW_GRAPH_CALL || strcmp(op->method, "POST") != 0)
+	if (!is_write(op))
 		return true;
 	return status == 429 || status == 503 || rc == CURLE_COULDNT_CONNECT ||
 	       rc == CURLE_COULDNT_RESOLVE_HOST;
+}
+
+/* Takes one retry from the request's and the tenant's budgets; false when none is left. */
+static bool take_retry(struct dw_graph_op_state *st)
+{
+	struct dw_graph_tenant *t = st->t;
+
+	if (st->attempt >= t->g->opt.max_retries || t->retry_budget == 0)
+		return false;
+	st->attempt++;
+	t->retry_budget--;
+	st->op->retries++;
+	t->g->stats.retries++;
+	return true;
+}
+
+/*
+ * libcurl is about to send the request again because the reused connection
+ * it went out on died (xfer.c): allowed, as one of the request's retries,
+ * for a read that has retries left.
+ */
+bool dw_http__op_count_resend(struct dw_graph_op_state *st)
+{
+	if (is_write(st->op) || !take_retry(st))
+		return false;
+	st->op->requests++;
+	dw_log_info("tenant %s: %s%s: the connection died, retry %u at once", st->t->name,
+	            st->op->api_version, st->op->path, st->attempt);
+	return true;
 }
 
 /* Schedules a retry if the budgets allow; false when the op must fail now. */
@@ -323,18 +360,15 @@ static bool retry(struct dw_xfer *x, long status, CURLcode rc)
 	struct dw_graph *g = t->g;
 	unsigned wait;
 
-	if (st->attempt >= g->opt.max_retries || t->retry_budget == 0 ||
-	    x->retry_after > (double)g->opt.max_retry_after || !may_retry(st->op, status, rc))
+	if (x->retry_after > (double)g->opt.max_retry_after || !may_retry(st->op, status, rc))
 		return false;
 	if (x->retry_after >= 0)
 		wait = (unsigned)(x->retry_after * 1000.0 + 0.5);
 	else
 		wait = dw_http_backoff_ms(st->attempt, g->opt.backoff_base_ms,
 		                          g->opt.backoff_max_ms, dw_http_random(g));
-	st->attempt++;
-	t->retry_budget--;
-	st->op->retries++;
-	g->stats.retries++;
+	if (!take_retry(st))
+		return false;
 	dw_log_info("tenant %s: %s%s: %s, retry %u in %u ms", t->name, st->op->api_version,
 	            st->op->path,
 	            rc != CURLE_OK  ? dw_http_curl_outcome_text(rc)
@@ -449,6 +483,7 @@ void dw_op_done(struct dw_xfer *x, CURLcode rc)
 	enum dw_graph_outcome outcome;
 	long status = 0;
 
+	rc = dw_http__xfer_result(x, rc);
 	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
 	st->op->http_status = rc == CURLE_OK ? status : 0;
 	memset(&eb, 0, sizeof(eb));
