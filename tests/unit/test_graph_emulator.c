@@ -790,7 +790,7 @@ static void test_bad_responses(void **state)
 		{ "\"status\": 200, \"body\": {\"value\": {}}", "no \"value\" array" },
 		{ "\"status\": 200, \"body\": {\"value\": [], \"@odata.nextLink\": "
 		  "\"https://attacker.example/v1.0/steal\"}",
-		  "leaves https://127.0.0.1" },
+		  "another host (https://attacker.example), not to https://127.0.0.1" },
 		{ "\"status\": 200, \"body\": {\"value\": [], \"@odata.nextLink\": 7}",
 		  "not a string" },
 	};

@@ -169,6 +169,10 @@ struct dw_graph_op {
 	long http_status;      /* of the last answer; 0 when none came */
 	char graph_code[96];   /* Graph's (or the token service's) error code; "" none */
 	struct dw_error error; /* for a failure: what, where (the URL) and why */
+	/* for a failure: its class and why, without what changes from run to run
+	 * (request ids, timings, retry counts), for _status.json and commit bodies */
+	char detail[256];
+	size_t pages_read; /* LIST: pages read before a failure dropped them */
 	struct dw_graph_page *pages;
 	size_t npages;
 	size_t nobjects;   /* LIST: objects in all pages; SINGLETON: 1 */

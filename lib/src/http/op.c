@@ -7,6 +7,8 @@
  * mistaken for a complete one.
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +42,8 @@ static void free_pages(struct dw_graph_op *op)
 static void clear_results(struct dw_graph_op *op)
 {
 	free_pages(op);
+	op->detail[0] = '\0';
+	op->pages_read = 0;
 	op->outcome = DW_GRAPH_OK;
 	op->http_status = 0;
 	op->graph_code[0] = '\0';
@@ -144,11 +148,24 @@ static void finish(struct dw_graph_op_state *st)
 		op->done(op, op->arg);
 }
 
+/* Sets the op's stable failure detail (cut to fit: it is a summary, error has the rest). */
+static void set_detail(struct dw_graph_op *op, const char *fmt, ...) DW_PRINTF(2, 3);
+
+static void set_detail(struct dw_graph_op *op, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(op->detail, sizeof(op->detail), fmt, ap);
+	va_end(ap);
+}
+
 void dw_op_fail(struct dw_graph_op_state *st, enum dw_graph_outcome outcome,
                 const struct dw_error *err, long status, const char *code)
 {
 	struct dw_graph_op *op = st->op;
 
+	op->pages_read = op->npages;
 	free_pages(op); /* never a partial result */
 	op->truncated = false;
 	op->outcome = outcome;
@@ -156,9 +173,37 @@ void dw_op_fail(struct dw_graph_op_state *st, enum dw_graph_outcome outcome,
 		op->http_status = status;
 	snprintf(op->graph_code, sizeof(op->graph_code), "%s", code ? code : "");
 	op->error = *err;
-	dw_log_debug("%s %s/%s: %s", op->kind == DW_GRAPH_CALL ? op->method : "GET",
-	             op->api_version, op->path + 1, dw_graph_outcome_name(outcome));
+	if (!op->detail[0])
+		set_detail(op, "%s: %s", dw_graph_outcome_name(outcome), err->msg);
+	if (err != &st->t->auth_error) /* that one is the tenant's, said once */
+		dw_log_info("tenant %s: %s", st->t->name, err->msg);
 	finish(st);
+}
+
+/* Graph's message up to where it starts naming this very request (Intune's ids). */
+static void stable_message(const char *message, char *out, size_t outlen)
+{
+	static const char *const marks[] = { " - Operation ID", "Activity ID", "Trace ID",
+		                             "Correlation ID", "Timestamp:" };
+	size_t i, n = strlen(message);
+
+	for (i = 0; i < DW_ARRAY_SIZE(marks); i++) {
+		const char *m = strstr(message, marks[i]);
+
+		if (m && (size_t)(m - message) < n)
+			n = (size_t)(m - message);
+	}
+	while (n > 0 && (message[n - 1] == ' ' || message[n - 1] == '-'))
+		n--;
+	snprintf(out, outlen, "%.*s", (int)n, message);
+}
+
+/* " (page 3)" for the second and later pages of a collection. */
+static void page_text(const struct dw_graph_op *op, char *out, size_t outlen)
+{
+	out[0] = '\0';
+	if (op->npages > 0)
+		snprintf(out, outlen, " (page %zu)", op->npages + 1);
 }
 
 void dw_op_fail_all(struct dw_graph_tenant *t)
@@ -177,6 +222,7 @@ static void fail_local(struct dw_graph_op_state *st, int r, const char *what)
 
 	dw_error_clear(&err);
 	dw_error_set(&err, r, DW_AREA_HTTP, 0, "%s %s: %s", st->op->method, st->url, what);
+	set_detail(st->op, "local: %s", what);
 	dw_op_fail(st, DW_GRAPH_LOCAL, &err, 0, NULL);
 }
 
@@ -266,10 +312,15 @@ static void fail_http(struct dw_xfer *x, enum dw_graph_outcome outcome, long sta
 {
 	struct dw_graph_op_state *st = x->st;
 	struct dw_graph_op *op = st->op;
-	char what[256], perms[256], retries[48] = "";
+	char what[256], perms[256], retries[48] = "", page[32], message[DW_HTTP_MAX_MESSAGE];
 	struct dw_error err;
 
 	describe(op, what, sizeof(what));
+	page_text(op, page, sizeof(page));
+	stable_message(eb->message, message, sizeof(message));
+	set_detail(op, "%s: HTTP %ld %s: %s%s", dw_graph_outcome_name(outcome), status,
+	           eb->code[0] ? eb->code : "(no error code)",
+	           message[0] ? message : "(no message)", page);
 	permissions_text(op->permissions, perms, sizeof(perms));
 	if (st->attempt > 0)
 		snprintf(retries, sizeof(retries), " (after %u retr%s)", st->attempt,
@@ -292,10 +343,17 @@ static void fail_http(struct dw_xfer *x, enum dw_graph_outcome outcome, long sta
 static void fail_transport(struct dw_xfer *x, enum dw_graph_outcome outcome, CURLcode rc)
 {
 	struct dw_graph_op_state *st = x->st;
-	char what[256];
+	char what[256], page[32];
 	struct dw_error err;
 
 	describe(st->op, what, sizeof(what));
+	page_text(st->op, page, sizeof(page));
+	/* curl's own text says how many milliseconds it took: only TLS's is stable */
+	set_detail(st->op, "%s: %s%s%s%s%s", dw_graph_outcome_name(outcome),
+	           dw_http_curl_outcome_text(rc),
+	           outcome == DW_GRAPH_TLS && x->errbuf[0] ? " (" : "",
+	           outcome == DW_GRAPH_TLS ? x->errbuf : "",
+	           outcome == DW_GRAPH_TLS && x->errbuf[0] ? ")" : "", page);
 	dw_error_clear(&err);
 	dw_error_set(&err, -EIO, outcome == DW_GRAPH_TLS ? DW_AREA_TLS : DW_AREA_HTTP, rc,
 	             "%s: %s%s%s (after %u retr%s)", what, dw_http_curl_outcome_text(rc),
@@ -306,9 +364,11 @@ static void fail_transport(struct dw_xfer *x, enum dw_graph_outcome outcome, CUR
 
 static void fail_body(struct dw_xfer *x, struct dw_error *why, long status)
 {
-	char what[256];
+	char what[256], page[32];
 
 	describe(x->st->op, what, sizeof(what));
+	page_text(x->st->op, page, sizeof(page));
+	set_detail(x->st->op, "bad-response: %s%s", why->msg, page);
 	dw_error_prefix(why, "%s: ", what);
 	dw_op_fail(x->st, DW_GRAPH_BAD_RESPONSE, why, status, NULL);
 }
@@ -379,15 +439,33 @@ static bool retry(struct dw_xfer *x, long status, CURLcode rc)
 	return true;
 }
 
+/* "https://host:port" of @url, printable characters only, for a message. */
+static void origin_of(const char *url, char *out, size_t outlen)
+{
+	const char *host = strstr(url, "://");
+	size_t i, n = host ? (size_t)(host + 3 - url) + strcspn(host + 3, "/?#") : strlen(url);
+
+	if (n > outlen - 1)
+		n = outlen - 1;
+	for (i = 0; i < n; i++)
+		out[i] = url[i] > 0x20 && url[i] < 0x7f ? url[i] : '?';
+	out[n] = '\0';
+}
+
 /* The next page is @next: check it stays on Graph and moves on. */
 static int accept_next_link(struct dw_graph_op_state *st, char *next, struct dw_error *err)
 {
 	const char *base = st->t->g->graph_url;
 	size_t n = strlen(base);
+	char origin[128];
 
-	if (strncmp(next, base, n) != 0 || next[n] != '/')
+	if (strncmp(next, base, n) != 0 || next[n] != '/') {
+		origin_of(next, origin, sizeof(origin));
 		return dw_error_set(err, -EBADMSG, DW_AREA_GRAPH, 200,
-		                    "@odata.nextLink leaves %s; not followed", base);
+		                    "@odata.nextLink points to another host (%s), not to %s; "
+		                    "not followed",
+		                    origin, base);
+	}
 	/* an empty page may point at the same place again; endlessly, it is a loop */
 	st->same_link = strcmp(next, st->url) == 0 ? st->same_link + 1 : 0;
 	if (st->same_link > DW_HTTP_MAX_SAME_LINK)

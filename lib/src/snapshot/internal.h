@@ -49,6 +49,9 @@ int status_write(const struct dw_snapshot_tenant *t, struct dw_buf *out, struct 
 /* collect.c: turns a finished read into staged files, or keeps the previous ones. */
 int collect_stage(struct tenant_run *tr, struct collector_run *cr, struct dw_error *err);
 
+/* changes.c: the commit's added, changed (a rename is one) and removed objects into @t. */
+int dw_snapshot__count_changes(struct dw_store_tx *tx, struct dw_snapshot_tenant *t);
+
 /* audit.c */
 int audit_submit(struct tenant_run *tr, int64_t since);
 int audit_trailers(struct tenant_run *tr, struct dw_trailer **out, size_t *n, char ***strings);

@@ -121,21 +121,6 @@ static int stage_status(struct tenant_run *tr, struct dw_error *err)
 	return r;
 }
 
-static int count_object_change(const char *path, enum dw_store_change change, void *payload)
-{
-	struct dw_snapshot_tenant *t = payload;
-
-	if (strcmp(path, DW_STATUS_FILE) == 0)
-		return 0;
-	if (change == DW_STORE_ADDED)
-		t->added++;
-	else if (change == DW_STORE_CHANGED)
-		t->changed++;
-	else
-		t->removed++;
-	return 0;
-}
-
 /* The body lists what was not read completely; the subject says how much changed. */
 static int compose_message(struct tenant_run *tr, const struct dw_trailer *changed_by,
                            size_t nchanged_by, struct dw_buf *msg, struct dw_error *err)
@@ -183,7 +168,7 @@ static int commit(struct tenant_run *tr, struct dw_error *err)
 	int r;
 
 	dw_buf_init(&msg, 256 * 1024);
-	r = dw_store_tx_foreach_change(tr->tx, count_object_change, t);
+	r = dw_snapshot__count_changes(tr->tx, t);
 	/* who changed it is worth a trailer, never a lost snapshot */
 	if (r == 0 && audit_trailers(tr, &changed_by, &n, &lines) < 0)
 		dw_log_warning("tenant %s: no Changed-By trailers this time (out of memory)",
