@@ -64,6 +64,14 @@ static void test_licence_classes(void **state)
 	                                  "operation. Application must have one of the following "
 	                                  "scopes: DeviceManagementConfiguration.Read.All"),
 	                 DW_GRAPH_PERMISSION);
+	/* the error code decides before any wording: a denial that mentions a licence */
+	assert_int_equal(dw_http_classify(403, CURLE_OK, "Authorization_RequestDenied",
+	                                  "Insufficient privileges; a premium license is also "
+	                                  "required for some features."),
+	                 DW_GRAPH_PERMISSION);
+	assert_int_equal(dw_http_classify(403, CURLE_OK, "Forbidden",
+	                                  "Application is not authorized: check its license"),
+	                 DW_GRAPH_PERMISSION);
 }
 
 static void test_transport_classes(void **state)
@@ -79,6 +87,9 @@ static void test_transport_classes(void **state)
 	assert_int_equal(dw_http_classify(0, CURLE_PEER_FAILED_VERIFICATION, NULL, NULL),
 	                 DW_GRAPH_TLS);
 	assert_int_equal(dw_http_classify(0, CURLE_WRITE_ERROR, NULL, NULL), DW_GRAPH_BAD_RESPONSE);
+	/* an answer over the size limit, announced or not, is a bad response, not retried */
+	assert_int_equal(dw_http_classify(0, CURLE_FILESIZE_EXCEEDED, NULL, NULL),
+	                 DW_GRAPH_BAD_RESPONSE);
 	assert_true(dw_http_retryable(DW_GRAPH_THROTTLED));
 	assert_true(dw_http_retryable(DW_GRAPH_TRANSIENT));
 	assert_false(dw_http_retryable(DW_GRAPH_PERMISSION));
@@ -197,6 +208,32 @@ static void test_token_answers(void **state)
 	assert_null(tok);
 	assert_non_null(strstr(err.msg, "no access_token"));
 	assert_int_equal(parse_token_text(bad_type, &tok, &exp, NULL), -EBADMSG);
+	/* only RFC 6750 token characters: a CR LF would inject a header */
+	dw_error_clear(&err);
+	assert_int_equal(parse_token_text("{\"token_type\":\"Bearer\",\"expires_in\":9,"
+	                                  "\"access_token\":\"abc\\r\\nX-Injected: 1\"}",
+	                                  &tok, &exp, &err),
+	                 -EBADMSG);
+	assert_null(tok);
+	assert_non_null(strstr(err.msg, "RFC 6750"));
+	assert_null(strstr(err.msg, "Injected"));
+	assert_int_equal(
+	        parse_token_text("{\"expires_in\":9,\"access_token\":\"a b\"}", &tok, &exp, NULL),
+	        -EBADMSG);
+	assert_int_equal(
+	        parse_token_text("{\"expires_in\":9,\"access_token\":\"a=b\"}", &tok, &exp, NULL),
+	        -EBADMSG);
+	assert_int_equal(
+	        parse_token_text("{\"expires_in\":9,\"access_token\":\"==\"}", &tok, &exp, NULL),
+	        -EBADMSG);
+	assert_int_equal(parse_token_text("{\"expires_in\":9,\"access_token\":\"a\\u0000b\"}", &tok,
+	                                  &exp, NULL),
+	                 -EBADMSG);
+	assert_int_equal(parse_token_text("{\"expires_in\":9,\"access_token\":"
+	                                  "\"aZ09-._~+/b==\"}",
+	                                  &tok, &exp, NULL),
+	                 0);
+	dw_secret_free(tok);
 	assert_int_equal(parse_token_text("{", &tok, &exp, NULL), -EBADMSG);
 }
 

@@ -698,6 +698,24 @@ static void test_token_endpoint_throttled_then_ok(void **state)
 	dw_graph_op_release(&op);
 }
 
+/* A token with a CR LF in it is refused: it never becomes a header of a Graph request. */
+static void test_token_header_injection_refused(void **state)
+{
+	struct dw_graph_op op;
+
+	(void)state;
+	faults("{\"rules\": [{\"method\": \"POST\", \"path\": \"/*" TOKEN_URL
+	       "\", \"status\": 200, \"body\": {\"token_type\": \"Bearer\", \"expires_in\": 3599, "
+	       "\"access_token\": \"abc\\r\\nX-Injected: yes\"}}]}");
+	read_one(&op, CA_PATH, 2);
+	assert_int_equal(op.outcome, DW_GRAPH_BAD_RESPONSE);
+	assert_non_null(strstr(op.error.msg, "could not get a token"));
+	assert_non_null(strstr(op.error.msg, "RFC 6750"));
+	assert_int_equal(count_requests(TOKEN_URL, 0), 1);
+	assert_int_equal(count_requests(CA_PATH, 0), 0);
+	dw_graph_op_release(&op);
+}
+
 static void test_wrong_secret_is_auth(void **state)
 {
 	struct dw_graph *g = new_graph(4, 4, 2);
@@ -1132,6 +1150,7 @@ int main(void)
 		cmocka_unit_test_setup(test_token_refused_twice_is_auth, reset),
 		cmocka_unit_test_setup(test_token_renewed_before_expiry, reset),
 		cmocka_unit_test_setup(test_token_endpoint_throttled_then_ok, reset),
+		cmocka_unit_test_setup(test_token_header_injection_refused, reset),
 		cmocka_unit_test_setup(test_wrong_secret_is_auth, reset),
 		cmocka_unit_test_setup(test_failures_classified, reset),
 		cmocka_unit_test_setup(test_bad_responses, reset),
