@@ -834,6 +834,119 @@ static void test_bad_responses(void **state)
 	assert_int_equal(count_requests("/domains", 0), 1);
 }
 
+/* Reads /domains, served by an endless_pages rule, with the given budgets. */
+static void read_endless(struct dw_graph_op *op, const char *pages, unsigned mib, unsigned objects,
+                         struct dw_graph_stats *stats)
+{
+	struct dw_graph *g = new_graph(4, 4, 2);
+	struct dw_graph_tenant *t = secret_tenant(g, SAMPLE, SECRET);
+	char doc[256];
+
+	snprintf(doc, sizeof(doc),
+	         "{\"rules\": [{\"path\": \"/v1.0/domains\", \"endless_pages\": %s}]}", pages);
+	faults(doc);
+	g->opt.max_collection_mib = mib;
+	g->opt.max_collection_objects = objects;
+	dw_graph_op_init(op, DW_GRAPH_LIST, "v1.0", "/domains", NULL);
+	assert_int_equal(dw_graph_submit(t, op), 0);
+	run(g);
+	if (stats)
+		dw_graph_stats(g, stats);
+	dw_graph_free(g);
+}
+
+static void expect_bounded(struct dw_graph_op *op, const char *why, unsigned requests)
+{
+	if (op->outcome != DW_GRAPH_BAD_RESPONSE || !strstr(op->error.msg, why))
+		fail_msg("%s: %s", dw_graph_outcome_name(op->outcome), op->error.msg);
+	assert_non_null(strstr(op->detail, why));
+	assert_int_equal(op->npages, 0);
+	assert_int_equal(op->retries, 0);
+	assert_int_equal(op->requests, requests);
+	assert_int_equal(count_requests("/domains", 0), requests);
+	dw_graph_op_release(op);
+}
+
+/* Paging that goes round between two links ends at the first link seen again. */
+static void test_paging_loop_found(void **state)
+{
+	struct dw_graph_op op;
+
+	(void)state;
+	/* the first URL, then endless-1, endless-0 (new), endless-1 (seen before) */
+	read_endless(&op, "{\"links\": 2, \"bytes\": 2000}", 256, 100000, NULL);
+	expect_bounded(&op, "goes back to a page read before", 3);
+}
+
+/* Pages that never repeat end at the collection's memory budget... */
+static void test_paging_memory_budget(void **state)
+{
+	struct dw_graph_op op;
+
+	(void)state;
+	read_endless(&op, "{\"bytes\": 300000}", 1, 100000, NULL);
+	expect_bounded(&op, "more than max_collection_mib (1 MiB)", 4);
+}
+
+/* ...counting what a page takes parsed: dense small objects take more than their text. */
+static void test_paging_parsed_size_counts(void **state)
+{
+	struct dw_graph_op op;
+
+	(void)state;
+	read_endless(&op, "{\"bytes\": 0, \"objects\": 6000}", 1, 100000, NULL);
+	expect_bounded(&op, "more than max_collection_mib (1 MiB) after 1 page", 1);
+}
+
+/* ...or at its object budget. */
+static void test_paging_object_budget(void **state)
+{
+	struct dw_graph_op op;
+
+	(void)state;
+	read_endless(&op, "{\"bytes\": 2000, \"objects\": 4}", 256, 10, NULL);
+	expect_bounded(&op, "more than max_collection_objects (10)", 3);
+}
+
+/* A page larger than what is left of the budget is cut off as it arrives, not retried. */
+static void test_page_over_budget(void **state)
+{
+	struct dw_graph_op op;
+	struct dw_graph_stats stats;
+
+	(void)state;
+	read_endless(&op, "{\"bytes\": 3000000}", 2, 100000, &stats);
+	expect_bounded(&op, "more than max_collection_mib (2 MiB)", 1);
+	/* refused when its Content-Length was read: not a byte of its body was kept */
+	assert_true(stats.bytes_in < (2u << 20));
+}
+
+/* The run's deadline ends every op still running, whatever the server does. */
+static void test_run_deadline(void **state)
+{
+	struct dw_graph *g = new_graph(4, 4, 2);
+	struct dw_graph_tenant *t = secret_tenant(g, SAMPLE, SECRET);
+	struct dw_graph_op op;
+	struct timespec t0;
+	struct dw_error err;
+
+	(void)state;
+	faults("{\"rules\": [{\"path\": \"/v1.0/domains\", \"latency_ms\": 3000}]}");
+	g->opt.run_timeout = 1;
+	g->deadline = dw_http_now_ms() + 1000;
+	dw_graph_op_init(&op, DW_GRAPH_LIST, "v1.0", "/domains", NULL);
+	assert_int_equal(dw_graph_submit(t, &op), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	dw_error_clear(&err);
+	assert_int_equal(dw_graph_run(g, &err), -ETIMEDOUT);
+	assert_true(seconds_since(&t0) < 2.5);
+	assert_non_null(strstr(err.msg, "run_timeout (1 s)"));
+	assert_int_equal(op.outcome, DW_GRAPH_LOCAL);
+	assert_non_null(strstr(op.error.msg, "run_timeout"));
+	dw_graph_op_release(&op);
+	dw_graph_free(g);
+}
+
 static struct dw_graph_tenant *cert_tenant(struct dw_graph *g, const char *key_file,
                                            enum dw_graph_assertion_alg alg, struct dw_error *err,
                                            int *rc)
@@ -1154,6 +1267,12 @@ int main(void)
 		cmocka_unit_test_setup(test_wrong_secret_is_auth, reset),
 		cmocka_unit_test_setup(test_failures_classified, reset),
 		cmocka_unit_test_setup(test_bad_responses, reset),
+		cmocka_unit_test_setup(test_paging_loop_found, reset),
+		cmocka_unit_test_setup(test_paging_memory_budget, reset),
+		cmocka_unit_test_setup(test_paging_parsed_size_counts, reset),
+		cmocka_unit_test_setup(test_paging_object_budget, reset),
+		cmocka_unit_test_setup(test_page_over_budget, reset),
+		cmocka_unit_test_setup(test_run_deadline, reset),
 		cmocka_unit_test_setup(test_certificate_accepted, reset),
 		cmocka_unit_test_setup(test_wrong_key_refused, reset),
 		cmocka_unit_test_setup(test_unregistered_certificate_refused, reset),

@@ -139,6 +139,7 @@ static void finish(struct dw_graph_op_state *st)
 	struct dw_graph_tenant *t = st->t;
 
 	dw_list_del(&st->link);
+	dw_http__seen_release(&st->seen);
 	free(st->url);
 	free(st);
 	op->priv = NULL;
@@ -263,6 +264,8 @@ void dw_op_start_next(struct dw_graph_tenant *t, struct dw_graph_op_state *st)
 		x->token_gen = t->token_gen;
 		r = set_method(x, st->op);
 	}
+	if (r == 0)
+		r = dw_http__xfer_cap(x, dw_http__paging_room(st));
 	r = r
 	            ?: dw_xfer_add_header(x, "Authorization: Bearer %s",
 	                                  (const char *)dw_secret_data(t->token));
@@ -439,47 +442,6 @@ static bool retry(struct dw_xfer *x, long status, CURLcode rc)
 	return true;
 }
 
-/* "https://host:port" of @url, printable characters only, for a message. */
-static void origin_of(const char *url, char *out, size_t outlen)
-{
-	const char *host = strstr(url, "://");
-	size_t i, n = host ? (size_t)(host + 3 - url) + strcspn(host + 3, "/?#") : strlen(url);
-
-	if (n > outlen - 1)
-		n = outlen - 1;
-	for (i = 0; i < n; i++)
-		out[i] = url[i] > 0x20 && url[i] < 0x7f ? url[i] : '?';
-	out[n] = '\0';
-}
-
-/* The next page is @next: check it stays on Graph and moves on. */
-static int accept_next_link(struct dw_graph_op_state *st, char *next, struct dw_error *err)
-{
-	const char *base = st->t->g->graph_url;
-	size_t n = strlen(base);
-	char origin[128];
-
-	if (strncmp(next, base, n) != 0 || next[n] != '/') {
-		origin_of(next, origin, sizeof(origin));
-		return dw_error_set(err, -EBADMSG, DW_AREA_GRAPH, 200,
-		                    "@odata.nextLink points to another host (%s), not to %s; "
-		                    "not followed",
-		                    origin, base);
-	}
-	/* an empty page may point at the same place again; endlessly, it is a loop */
-	st->same_link = strcmp(next, st->url) == 0 ? st->same_link + 1 : 0;
-	if (st->same_link > DW_HTTP_MAX_SAME_LINK)
-		return dw_error_set(err, -EBADMSG, DW_AREA_GRAPH, 200,
-		                    "@odata.nextLink keeps pointing to the same page");
-	if (st->op->npages >= st->t->g->opt.max_pages)
-		return dw_error_set(err, -EBADMSG, DW_AREA_GRAPH, 200,
-		                    "more than %u pages: the paging does not end",
-		                    st->t->g->opt.max_pages);
-	free(st->url);
-	st->url = next;
-	return 0;
-}
-
 static int add_page(struct dw_graph_op *op, struct dw_graph_op_state *st,
                     const struct dw_graph_page *page)
 {
@@ -533,13 +495,18 @@ static void succeeded(struct dw_xfer *x, long status)
 	r = parse_body(x, &page, &next, &err);
 	if (r == 0 && (r = add_page(op, st, &page)) < 0)
 		dw_json_doc_free(page.doc);
+	r = r ?: dw_http__paging_add(st, &page, &err);
 	if (r == 0 && next && op->max_pages && op->npages >= op->max_pages) {
 		op->truncated = true;
 		free(next);
 		next = NULL;
 	}
-	if (r == 0 && next && (r = accept_next_link(st, next, &err)) < 0)
+	if (r == 0 && next)
+		r = dw_http__paging_next(st, next, &err); /* takes @next when it succeeds */
+	if (r < 0) {
 		free(next);
+		next = NULL;
+	}
 	if (r == -ENOMEM) {
 		fail_local(st, r, "out of memory");
 	} else if (r < 0) {
@@ -564,6 +531,17 @@ void dw_op_done(struct dw_xfer *x, CURLcode rc)
 	rc = dw_http__xfer_result(x, rc);
 	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
 	st->op->http_status = rc == CURLE_OK ? status : 0;
+	if ((rc == CURLE_WRITE_ERROR || rc == CURLE_FILESIZE_EXCEEDED) &&
+	    x->response.max < DW_HTTP_MAX_BODY) {
+		/* the page did not fit in what is left of the collection's budget */
+		struct dw_error err;
+
+		dw_error_clear(&err);
+		dw_http__paging_budget_error(st, &err);
+		fail_body(x, &err, status);
+		dw_xfer_free(x);
+		return;
+	}
 	memset(&eb, 0, sizeof(eb));
 	if (rc == CURLE_OK && status >= 300)
 		dw_http_parse_error(x->response.ptr, x->response.len, &eb);

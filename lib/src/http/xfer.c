@@ -259,6 +259,17 @@ int dw_http__xfer_once(struct dw_xfer *x)
 	return rc == CURLE_OK ? 0 : -EINVAL;
 }
 
+/* Lowers the largest answer this request may get to @max bytes (a collection's budget). */
+int dw_http__xfer_cap(struct dw_xfer *x, size_t max)
+{
+	if (max >= x->response.max)
+		return 0;
+	x->response.max = max;
+	return curl_easy_setopt(x->easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max) == CURLE_OK
+	               ? 0
+	               : -EINVAL;
+}
+
 /*
  * The transfer's result as the retry logic should see it: a re-send that
  * on_prereq refused is the dead connection it was meant to hide.

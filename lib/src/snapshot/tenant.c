@@ -94,11 +94,20 @@ int tenant_start(struct tenant_run *tr, struct dw_graph *graph, struct dw_error 
 	return r < 0 ? r : 0;
 }
 
-/* When no read got past signing in, the tenant failed: no commit of "all failed". */
+/*
+ * A tenant that could not get a token (refused, unreachable, TLS, 5xx, a
+ * redirect, garbage), or whose every read was refused, failed as a whole: no
+ * commit of collectors that were never read.
+ */
 static int all_auth_failures(const struct tenant_run *tr, struct dw_error *err)
 {
+	const struct dw_error *why = dw_graph_tenant_auth_error(tr->graph);
 	size_t i;
 
+	if (why) {
+		*err = *why;
+		return -EACCES;
+	}
 	if (tr->ncollectors == 0)
 		return 0;
 	for (i = 0; i < tr->ncollectors; i++)
