@@ -1214,6 +1214,35 @@ static void test_no_secret_in_logs(void **state)
 	dw_graph_free(g);
 }
 
+/* A Graph that refuses connections (signing in works): the detail says so, and no timing. */
+static void test_transport_details(void **state)
+{
+	struct dw_graph_options o;
+	struct dw_graph *g = NULL;
+	struct dw_graph_tenant *t;
+	struct dw_graph_op op;
+	char scope[96];
+
+	(void)state;
+	dw_graph_options_init(&o, NULL);
+	snprintf(scope, sizeof(scope), "%s/.default", env.base);
+	o.graph_url = "https://127.0.0.1:1";
+	o.login_url = env.base;
+	o.scope = scope;
+	o.ca_file = env.ca;
+	o.max_retries = 0;
+	assert_int_equal(dw_graph_new(&o, &g, NULL), 0);
+	t = secret_tenant(g, SAMPLE, SECRET);
+	dw_graph_op_init(&op, DW_GRAPH_LIST, "v1.0", CA_PATH, NULL);
+	assert_int_equal(dw_graph_submit(t, &op), 0);
+	run(g);
+	assert_int_equal(op.outcome, DW_GRAPH_TRANSIENT);
+	assert_string_equal(op.detail, "transient: could not connect");
+	assert_non_null(strstr(op.error.msg, "could not connect"));
+	dw_graph_op_release(&op);
+	dw_graph_free(g);
+}
+
 static void test_tls_verified(void **state)
 {
 	struct dw_graph_options o;
@@ -1235,6 +1264,9 @@ static void test_tls_verified(void **state)
 	run(g);
 	assert_int_equal(op.outcome, DW_GRAPH_TLS);
 	assert_non_null(strstr(op.error.msg, "certificate"));
+	/* the reason _status.json keeps says what to do */
+	assert_non_null(strstr(op.detail, "tls: "));
+	assert_non_null(strstr(op.detail, "add the issuing CA with ca_file"));
 	dw_graph_op_release(&op);
 	dw_graph_free(g);
 	/* a CA file without a certificate is refused when the client is made */
@@ -1280,6 +1312,7 @@ int main(void)
 		cmocka_unit_test_setup(test_global_limit_across_tenants, reset),
 		cmocka_unit_test_setup(test_calls, reset),
 		cmocka_unit_test_setup(test_no_secret_in_logs, reset),
+		cmocka_unit_test_setup(test_transport_details, reset),
 		cmocka_unit_test_setup(test_tls_verified, reset),
 	};
 
