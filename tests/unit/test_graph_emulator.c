@@ -921,6 +921,21 @@ static void test_page_over_budget(void **state)
 	assert_true(stats.bytes_in < (2u << 20));
 }
 
+/* One answer over the 64 MiB limit (announced by Content-Length) is a bad response, not retried. */
+static void test_oversized_answer_not_retried(void **state)
+{
+	struct dw_graph_op op;
+
+	(void)state;
+	read_endless(&op, "{\"bytes\": 67200000}", 1024, 100000, NULL);
+	if (op.outcome != DW_GRAPH_BAD_RESPONSE || !strstr(op.error.msg, "too large"))
+		fail_msg("%s: %s", dw_graph_outcome_name(op.outcome), op.error.msg);
+	assert_int_equal(op.requests, 1);
+	assert_int_equal(op.retries, 0);
+	assert_int_equal(count_requests("/domains", 0), 1);
+	dw_graph_op_release(&op);
+}
+
 /* The run's deadline ends every op still running, whatever the server does. */
 static void test_run_deadline(void **state)
 {
@@ -1304,6 +1319,7 @@ int main(void)
 		cmocka_unit_test_setup(test_paging_parsed_size_counts, reset),
 		cmocka_unit_test_setup(test_paging_object_budget, reset),
 		cmocka_unit_test_setup(test_page_over_budget, reset),
+		cmocka_unit_test_setup(test_oversized_answer_not_retried, reset),
 		cmocka_unit_test_setup(test_run_deadline, reset),
 		cmocka_unit_test_setup(test_certificate_accepted, reset),
 		cmocka_unit_test_setup(test_wrong_key_refused, reset),
