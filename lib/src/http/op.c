@@ -520,6 +520,22 @@ static void succeeded(struct dw_xfer *x, long status)
 	}
 }
 
+/* The answer did not fit in what was left of the collection's budget (dw_http__xfer_cap). */
+static bool over_budget(const struct dw_xfer *x, CURLcode rc)
+{
+	return (rc == CURLE_WRITE_ERROR || rc == CURLE_FILESIZE_EXCEEDED) &&
+	       x->response.max < DW_HTTP_MAX_BODY;
+}
+
+static void fail_budget(struct dw_xfer *x, long status)
+{
+	struct dw_error err;
+
+	dw_error_clear(&err);
+	dw_http__paging_budget_error(x->st, &err);
+	fail_body(x, &err, status);
+}
+
 void dw_op_done(struct dw_xfer *x, CURLcode rc)
 {
 	struct dw_graph_op_state *st = x->st;
@@ -531,22 +547,13 @@ void dw_op_done(struct dw_xfer *x, CURLcode rc)
 	rc = dw_http__xfer_result(x, rc);
 	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
 	st->op->http_status = rc == CURLE_OK ? status : 0;
-	if ((rc == CURLE_WRITE_ERROR || rc == CURLE_FILESIZE_EXCEEDED) &&
-	    x->response.max < DW_HTTP_MAX_BODY) {
-		/* the page did not fit in what is left of the collection's budget */
-		struct dw_error err;
-
-		dw_error_clear(&err);
-		dw_http__paging_budget_error(st, &err);
-		fail_body(x, &err, status);
-		dw_xfer_free(x);
-		return;
-	}
 	memset(&eb, 0, sizeof(eb));
 	if (rc == CURLE_OK && status >= 300)
 		dw_http_parse_error(x->response.ptr, x->response.len, &eb);
 	outcome = dw_http_classify(status, rc, eb.code, eb.message);
-	if (outcome == DW_GRAPH_OK) {
+	if (over_budget(x, rc)) {
+		fail_budget(x, status);
+	} else if (outcome == DW_GRAPH_OK) {
 		succeeded(x, status);
 	} else if (outcome == DW_GRAPH_AUTH && !st->auth_renewed) {
 		/* the token expired or was revoked early: renew it once and try again */
