@@ -23,15 +23,18 @@ struct dw_agent_config {
 	char *remote_ssh_key;  /* private key file for an ssh remote, NULL: none */
 	char *approved_ref;
 	bool require_signed;
-	char *allowed_signers;           /* NULL unless set */
-	char *metrics_dir;               /* NULL: no metrics */
-	unsigned concurrency;            /* requests in flight, all tenants together */
-	unsigned tenant_concurrency;     /* requests in flight per tenant */
-	unsigned request_timeout;        /* seconds */
-	unsigned max_retries;            /* per request */
-	unsigned max_collection_mib;     /* memory one collection's pages may take, parsed */
+	char *allowed_signers;       /* NULL unless set */
+	char *metrics_dir;           /* NULL: no metrics */
+	unsigned concurrency;        /* requests in flight, all tenants together */
+	unsigned tenant_concurrency; /* requests in flight per tenant */
+	unsigned request_timeout;    /* seconds */
+	unsigned max_retries;        /* per request */
+
+	/* bounds on what Graph can make a snapshot run take */
+	unsigned max_collection_mib;     /* MiB one collection's pages may take, parsed */
 	unsigned max_collection_objects; /* objects one collection may have */
 	unsigned run_timeout;            /* seconds a snapshot run may take */
+
 	char *graph_url;
 	char *login_url;
 	char *ca_file; /* extra CA bundle, NULL: the system's only */

@@ -50,9 +50,11 @@ struct dw_graph_options {
 	unsigned max_retry_after;    /* seconds: a longer Retry-After fails the request */
 	unsigned token_margin;       /* seconds before expiry that a token is renewed */
 	unsigned max_pages;          /* pages of one collection before it counts as looping */
-	unsigned max_collection_mib; /* memory one collection's pages may take, parsed; 0: none */
-	unsigned max_collection_objects; /* objects one collection may have; 0: no limit */
-	unsigned run_timeout; /* seconds from dw_graph_new until every op fails; 0: none */
+
+	/* bounds whatever the server answers (0: none) */
+	unsigned max_collection_mib;     /* MiB one collection's pages may take, parsed */
+	unsigned max_collection_objects; /* objects one collection may have */
+	unsigned run_timeout;            /* seconds from dw_graph_new until every op fails */
 };
 
 /* Fills @o with the defaults and, when @agent is not NULL, the configured values.
