@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 POLICY=1f76663f-8330-4f68-a52f-ec142d752a6a # "Block legacy authentication"
-CA=/v1.0/identity/conditionalAccess/policies
+CA=/beta/identity/conditionalAccess/policies # the collector reads beta
 BRANCH=tenants/contoso
 
 EMULATOR_OPTIONS=(--page-size 2)
