@@ -5,16 +5,23 @@
  * compare-and-swap.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "driftward/array.h"
 #include "store/internal.h"
+#include "store/pack.h"
 #include "store/tx.h"
 
-/* Fewer new objects than this are written loose, more as one pack (git's transfer.unpackLimit). */
-#define PACK_THRESHOLD 100
+/*
+ * A run's new objects always go to disk as one pack, never loose: loose
+ * objects are a file each, and hourly runs over many tenants would leave
+ * millions. From this many objects on (a first import) the pack is written
+ * directly, without libgit2's delta search (store/pack.c).
+ */
+#define PACK_DIRECT 1000
 
 struct id_list {
 	git_oid *ids;
@@ -65,34 +72,20 @@ static int collect_tree(struct dw_store *store, const git_oid *id, struct id_lis
 	return rc;
 }
 
-static int write_loose(struct dw_store *store, const struct id_list *l, struct dw_error *err)
-{
-	git_odb_object *obj = NULL;
-	git_oid written;
-	size_t i;
-	int rc = 0;
-
-	for (i = 0; i < l->n && rc == 0; i++) {
-		if ((rc = git_odb_read(&obj, store->odb, &l->ids[i])) < 0)
-			break;
-		rc = git_odb_write(&written, store->disk, git_odb_object_data(obj),
-		                   git_odb_object_size(obj), git_odb_object_type(obj));
-		git_odb_object_free(obj);
-	}
-	return rc < 0 ? store_git_error(err, rc, "could not write objects") : 0;
-}
-
-static int write_pack(struct dw_store *store, const struct id_list *l, struct dw_error *err)
+/*
+ * A run's few new objects (a handful of blobs, their trees, the commit) go
+ * through libgit2's pack builder, whose delta search over a dozen objects
+ * costs nothing and whose zlib keeps them small.
+ */
+static int write_pack_small(struct dw_store *store, const struct id_list *l, struct dw_error *err)
 {
 	git_packbuilder *pb = NULL;
-	git_buf objects = { 0 };
-	char dir[4200];
+	char dir[PATH_MAX];
 	size_t i;
 	int rc;
 
-	if ((rc = git_repository_item_path(&objects, store->repo, GIT_REPOSITORY_ITEM_OBJECTS)) < 0)
-		goto out;
-	snprintf(dir, sizeof(dir), "%spack", objects.ptr);
+	if ((rc = store_pack_dir(store, dir, sizeof(dir), err)) < 0)
+		return rc;
 	if ((rc = git_packbuilder_new(&pb, store->repo)) < 0)
 		goto out;
 	for (i = 0; i < l->n && rc == 0; i++)
@@ -101,7 +94,6 @@ static int write_pack(struct dw_store *store, const struct id_list *l, struct dw
 		rc = git_packbuilder_write(pb, dir, 0, NULL, NULL);
 out:
 	git_packbuilder_free(pb);
-	git_buf_dispose(&objects);
 	return rc < 0 ? store_git_error(err, rc, "could not write a pack") : 0;
 }
 
@@ -119,7 +111,8 @@ int store_persist(struct dw_store *store, const git_oid *commit_id, size_t *writ
 		r = store_git_error(err, rc, "could not list the new objects");
 		goto out;
 	}
-	r = l.n < PACK_THRESHOLD ? write_loose(store, &l, err) : write_pack(store, &l, err);
+	r = l.n < PACK_DIRECT ? write_pack_small(store, &l, err)
+	                      : store_pack_write_direct(store, l.ids, l.n, err);
 	if (r == 0)
 		*written = l.n;
 out:

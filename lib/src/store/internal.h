@@ -14,7 +14,7 @@ struct dw_store {
 	git_repository *repo;
 	git_odb *odb;             /* the repository's, with the mempack on top */
 	git_odb_backend *mempack; /* owned by odb: new objects wait here until commit */
-	git_odb *disk;            /* the objects directory alone, for loose writes */
+	git_odb *disk;            /* the objects directory alone, for the pack indexer */
 	char *path;
 	char *ident_name;
 	char *ident_email;
@@ -50,8 +50,8 @@ void store_clear_stale_ref_lock(const char *repo_path, const char *ref);
 
 /*
  * Writes the new objects reachable from @commit that are still in the
- * mempack to disk (children before parents, or as one pack when there are
- * many), fsynced; then empties the mempack. Returns the number written.
+ * mempack to disk as one pack (with its index, fsynced); then empties the
+ * mempack. Returns the number written.
  */
 int store_persist(struct dw_store *store, const git_oid *commit, size_t *written,
                   struct dw_error *err);
