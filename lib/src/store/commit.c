@@ -36,6 +36,23 @@ static int id_push(struct id_list *l, const git_oid *id)
 	return 0;
 }
 
+static int cmp_id(const void *a, const void *b)
+{
+	return git_oid_cmp(a, b);
+}
+
+/* The same blob under two paths, or the same subtree twice, is one object in a pack. */
+static void id_unique(struct id_list *l)
+{
+	size_t i, n = 0;
+
+	qsort(l->ids, l->n, sizeof(*l->ids), cmp_id);
+	for (i = 0; i < l->n; i++)
+		if (n == 0 || !git_oid_equal(&l->ids[n - 1], &l->ids[i]))
+			git_oid_cpy(&l->ids[n++], &l->ids[i]);
+	l->n = n;
+}
+
 static int in_mempack(struct dw_store *store, const git_oid *id)
 {
 	return store->mempack->exists(store->mempack, id);
@@ -111,6 +128,7 @@ int store_persist(struct dw_store *store, const git_oid *commit_id, size_t *writ
 		r = store_git_error(err, rc, "could not list the new objects");
 		goto out;
 	}
+	id_unique(&l);
 	r = l.n < PACK_DIRECT ? write_pack_small(store, &l, err)
 	                      : store_pack_write_direct(store, l.ids, l.n, err);
 	if (r == 0)

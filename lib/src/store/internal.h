@@ -45,6 +45,16 @@ int store_lock_acquire(const char *repo_path, const char *name, const char *what
                        struct store_lock *out, struct dw_error *err);
 void store_lock_release(struct store_lock *lock);
 
+/*
+ * The lock over the whole store: transactions take it shared (and wait for
+ * a gc to finish), gc exclusive (-EBUSY at once while a run holds it).
+ */
+int store_lock_store(const char *repo_path, int exclusive, struct store_lock *out,
+                     struct dw_error *err);
+
+/* The repository's directory without its trailing '/' into @out. */
+int store_repo_dir(const struct dw_store *store, char *out, size_t outlen);
+
 /* Removes a leftover "<ref>.lock" of libgit2/git, which only a killed writer leaves. */
 void store_clear_stale_ref_lock(const char *repo_path, const char *ref);
 

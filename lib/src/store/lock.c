@@ -166,6 +166,44 @@ fail:
 	return r;
 }
 
+/*
+ * The store-wide lock: shared by every transaction (waiting while a gc
+ * holds it), exclusive for gc (which gives up at once while a run is on).
+ * ".store" cannot be a branch's lock: no ref name component starts with '.'.
+ */
+int store_lock_store(const char *repo_path, int exclusive, struct store_lock *out,
+                     struct dw_error *err)
+{
+	int fd = -1, r;
+
+	out->fd = -1;
+	if ((r = lock_path(repo_path, ".store", &out->path)) < 0)
+		return dw_error_set(err, r, DW_AREA_SYSTEM, -r, "%s: bad lock path", repo_path);
+	if ((r = make_parents(out->path)) < 0 ||
+	    (fd = open(out->path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0664)) < 0) {
+		r = r < 0 ? r : -errno;
+		dw_error_set(err, r, DW_AREA_SYSTEM, -r, "could not open lock '%s': %s", out->path,
+		             strerror(-r));
+		goto fail;
+	}
+	while ((r = flock(fd, exclusive ? LOCK_EX | LOCK_NB : LOCK_SH)) < 0 && errno == EINTR)
+		;
+	if (r < 0) {
+		r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		dw_error_set(err, r, DW_AREA_SYSTEM, -r, "%s: %s", repo_path,
+		             r == -EBUSY ? "a run is using the state repository" : strerror(-r));
+		goto fail;
+	}
+	out->fd = fd;
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	free(out->path);
+	out->path = NULL;
+	return r;
+}
+
 void store_lock_release(struct store_lock *lock)
 {
 	if (lock->fd >= 0) {

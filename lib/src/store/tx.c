@@ -160,21 +160,33 @@ static int ref_valid(const char *ref)
 	       strlen(ref) < 1024;
 }
 
-/* The lock's name and the repository directory without its trailing '/'. */
+int store_repo_dir(const struct dw_store *store, char *out, size_t outlen)
+{
+	const char *gitdir = git_repository_path(store->repo);
+	size_t len = strlen(gitdir);
+
+	if (len >= outlen)
+		return -ENAMETOOLONG;
+	memcpy(out, gitdir, len + 1);
+	while (len > 1 && out[len - 1] == '/')
+		out[--len] = '\0';
+	return 0;
+}
+
+/* The store's lock (shared), then the branch's. */
 static int take_lock(struct dw_store_tx *tx, const char *what, struct dw_error *err)
 {
-	const char *gitdir = git_repository_path(tx->store->repo);
 	char dir[PATH_MAX];
-	size_t len = strlen(gitdir);
 	int r;
 
-	if (len >= sizeof(dir))
+	if (store_repo_dir(tx->store, dir, sizeof(dir)) < 0)
 		return dw_error_set(err, -ENAMETOOLONG, DW_AREA_SYSTEM, 0, "path too long");
-	memcpy(dir, gitdir, len + 1);
-	while (len > 1 && dir[len - 1] == '/')
-		dir[--len] = '\0';
-	if ((r = store_lock_acquire(dir, tx->ref + 11, what, &tx->lock, err)) < 0)
+	if ((r = store_lock_store(dir, 0, &tx->store_lock, err)) < 0)
 		return r;
+	if ((r = store_lock_acquire(dir, tx->ref + 11, what, &tx->lock, err)) < 0) {
+		store_lock_release(&tx->store_lock);
+		return r;
+	}
 	/* under our lock nobody else moves this ref: its .lock is a killed writer's */
 	store_clear_stale_ref_lock(dir, tx->ref);
 	return 0;
@@ -199,6 +211,7 @@ static int begin(struct dw_store *store, const char *ref, const char *what, unsi
 	if (!tx || !(tx->ref = strdup(ref)))
 		goto oom;
 	tx->lock.fd = -1;
+	tx->store_lock.fd = -1;
 	tx->store = store;
 	tx->flags = flags;
 	if ((r = take_lock(tx, what, err)) < 0)
@@ -251,8 +264,10 @@ void dw_store_tx_free(struct dw_store_tx *tx)
 		store_mempack_reset(tx->store);
 		tx->store->tx = NULL;
 	}
-	if (tx->locked)
+	if (tx->locked) {
 		store_lock_release(&tx->lock);
+		store_lock_release(&tx->store_lock);
+	}
 	for (i = 0; i < tx->nentries; i++)
 		free(tx->entries[i].path);
 	free(tx->entries);

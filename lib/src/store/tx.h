@@ -29,6 +29,7 @@ struct dw_store_tx {
 	char *ref;
 	unsigned flags;
 	struct store_lock lock;
+	struct store_lock store_lock; /* shared: no gc while the transaction is open */
 	unsigned locked : 1;
 	unsigned has_parent : 1;
 	unsigned done : 1; /* committed or failed to: no more changes */
