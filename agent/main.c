@@ -22,6 +22,7 @@ static const struct command *const commands[] = {
 	&cmd_check,
 	&cmd_decrypt,
 	&cmd_encrypt,
+	&cmd_gc,
 	&cmd_init,
 	&cmd_json,
 	&cmd_keygen,
