@@ -264,8 +264,9 @@ int dw_store_tx_commit(struct dw_store_tx *tx, const char *message,
 		goto out;
 	git_oid_tostr(out->tree, sizeof(out->tree), &tree_id);
 	if (tx->has_parent && git_oid_equal(&tree_id, git_tree_id(tx->prev_tree))) {
-		/* the same tree: no commit, and nothing to write */
+		/* the same tree: no commit, and nothing to write but what the cache learnt */
 		memcpy(out->commit, tx->parent_hex, sizeof(out->commit));
+		store_cache_save(tx);
 		goto out;
 	}
 	if ((r = make_commit(tx, &tree_id, message, &commit_id, err)) < 0 ||
@@ -275,6 +276,7 @@ int dw_store_tx_commit(struct dw_store_tx *tx, const char *message,
 	if ((r = move_ref(tx, &commit_id, err)) < 0)
 		goto out;
 	out->committed = 1;
+	store_cache_save(tx);
 out:
 	store_mempack_reset(tx->store);
 	return r;

@@ -18,7 +18,9 @@ struct dw_store {
 	char *path;
 	char *ident_name;
 	char *ident_email;
-	struct dw_store_tx *tx; /* the open transaction, at most one */
+	struct dw_store_tx *tx;      /* the open transaction, at most one */
+	unsigned char cache_key[16]; /* the digest cache's key (store/cache.c) */
+	int cache_key_state;         /* 0 not read yet, 1 read, -1 none: no digest cache */
 };
 
 /* A per-ref lock: an flock(2)ed file under <repo>/driftward-locks/. */
@@ -54,6 +56,9 @@ int store_lock_store(const char *repo_path, int exclusive, struct store_lock *ou
 
 /* The repository's directory without its trailing '/' into @out. */
 int store_repo_dir(const struct dw_store *store, char *out, size_t outlen);
+
+/* Creates every missing directory of @path up to its last '/'. */
+int store_make_parents(char *path);
 
 /* Removes a leftover "<ref>.lock" of libgit2/git, which only a killed writer leaves. */
 void store_clear_stale_ref_lock(const char *repo_path, const char *ref);

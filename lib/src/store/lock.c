@@ -24,8 +24,7 @@
 
 #define LOCK_DIR "driftward-locks"
 
-/* Creates every missing directory of @path up to its last '/'. */
-static int make_parents(char *path)
+int store_make_parents(char *path)
 {
 	char *p;
 
@@ -131,7 +130,7 @@ int store_lock_acquire(const char *repo_path, const char *name, const char *what
 	out->fd = -1;
 	if ((r = lock_path(repo_path, name, &out->path)) < 0)
 		return dw_error_set(err, r, DW_AREA_SYSTEM, -r, "%s: bad lock path", what);
-	if ((r = make_parents(out->path)) < 0 ||
+	if ((r = store_make_parents(out->path)) < 0 ||
 	    (fd = open(out->path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0664)) < 0) {
 		r = r < 0 ? r : -errno;
 		dw_error_set(err, r, DW_AREA_SYSTEM, -r, "could not open lock '%s': %s", out->path,
@@ -179,7 +178,7 @@ int store_lock_store(const char *repo_path, int exclusive, struct store_lock *ou
 	out->fd = -1;
 	if ((r = lock_path(repo_path, ".store", &out->path)) < 0)
 		return dw_error_set(err, r, DW_AREA_SYSTEM, -r, "%s: bad lock path", repo_path);
-	if ((r = make_parents(out->path)) < 0 ||
+	if ((r = store_make_parents(out->path)) < 0 ||
 	    (fd = open(out->path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0664)) < 0) {
 		r = r < 0 ? r : -errno;
 		dw_error_set(err, r, DW_AREA_SYSTEM, -r, "could not open lock '%s': %s", out->path,
