@@ -89,9 +89,10 @@ enum dw_store_tx_flags {
 };
 
 /*
- * Starts a transaction on refs/heads/tenants/@tenant: takes the tenant's lock
- * (-EBUSY: "tenant T is locked by pid N on HOST since TIME"), clears a stale
- * lock left by a killed run with a warning, and reads the previous commit.
+ * Starts a transaction on refs/heads/tenants/@tenant: takes the store's lock
+ * shared (waiting while a gc holds it), then the tenant's lock (-EBUSY:
+ * "tenant T is locked by pid N on HOST since TIME"), clears a stale lock left
+ * by a killed run with a warning, and reads the previous commit.
  */
 int dw_store_tx_begin(struct dw_store *store, const char *tenant, unsigned flags,
                       struct dw_store_tx **out, struct dw_error *err);
