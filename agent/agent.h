@@ -39,6 +39,7 @@ extern const struct command cmd_check;
 extern const struct command cmd_decrypt;
 extern const struct command cmd_drift;
 extern const struct command cmd_encrypt;
+extern const struct command cmd_gc;
 extern const struct command cmd_init;
 extern const struct command cmd_keygen;
 extern const struct command cmd_secret;

@@ -27,6 +27,7 @@ static const struct command *const commands[] = {
 	&cmd_decrypt,
 	&cmd_drift,
 	&cmd_encrypt,
+	&cmd_gc,
 	&cmd_init,
 	&cmd_json,
 	&cmd_keygen,

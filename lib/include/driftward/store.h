@@ -103,9 +103,10 @@ enum dw_store_tx_flags {
 };
 
 /*
- * Starts a transaction on refs/heads/tenants/@tenant: takes the tenant's lock
- * (-EBUSY: "tenant T is locked by pid N on HOST since TIME"), clears a stale
- * lock left by a killed run with a warning, and reads the previous commit.
+ * Starts a transaction on refs/heads/tenants/@tenant: takes the store's lock
+ * shared (waiting while a gc holds it), then the tenant's lock (-EBUSY:
+ * "tenant T is locked by pid N on HOST since TIME"), clears a stale lock left
+ * by a killed run with a warning, and reads the previous commit.
  */
 int dw_store_tx_begin(struct dw_store *store, const char *tenant, unsigned flags,
                       struct dw_store_tx **out, struct dw_error *err);
@@ -196,6 +197,46 @@ int dw_store_tx_commit(struct dw_store_tx *tx, const char *message,
 
 /* Ends the transaction, dropping whatever was not committed, and releases the lock. */
 void dw_store_tx_free(struct dw_store_tx *tx);
+
+/* --- Keeping the repository compact (driftward gc) --- */
+
+#define DW_STORE_PRUNE_NOW (-1)
+
+struct dw_store_gc_options {
+	/*
+	 * Unreachable objects older than this many seconds are dropped; 0: two
+	 * weeks (git's gc.pruneExpire); DW_STORE_PRUNE_NOW: all of them.
+	 */
+	long long prune_expire;
+	unsigned pack_limit;  /* dw_store_gc_auto: more packs than this (0: 50) */
+	unsigned loose_limit; /* dw_store_gc_auto: more loose objects than this (0: 6700) */
+};
+
+struct dw_store_gc_result {
+	int ran; /* 0: dw_store_gc_auto found nothing to do, or a run held the store */
+	size_t packs_before, packs_after;
+	size_t loose_before, loose_after;
+	size_t objects; /* reachable objects, all in the new pack */
+	size_t pruned;  /* unreachable objects dropped */
+};
+
+/*
+ * Repacks every object a ref or reflog reaches into one pack and removes the
+ * packs and loose objects that made redundant, and unreachable objects older
+ * than the grace period. Takes the store's lock exclusively: -EBUSY while a
+ * transaction (in any process) is open. A SIGKILL at any moment leaves a
+ * repository git reads, with every reachable object.
+ */
+int dw_store_gc(struct dw_store *store, const struct dw_store_gc_options *opts,
+                struct dw_store_gc_result *out, struct dw_error *err);
+
+/*
+ * dw_store_gc when there are more packs or loose objects than the limits
+ * (git's gc.auto): called after a commit. When a run holds the store it does
+ * nothing (out->ran 0) and returns 0; the next commit tries again.
+ */
+int dw_store_gc_auto(struct dw_store *store, const struct dw_store_gc_options *opts,
+                     struct dw_store_gc_result *out, struct dw_error *err);
 
 /* --- Commit messages --- */
 

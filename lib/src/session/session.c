@@ -11,6 +11,7 @@
 
 #include "driftward/diag.h"
 #include "driftward/keyfile.h"
+#include "driftward/log.h"
 #include "driftward/session.h"
 
 struct dw_session {
@@ -178,6 +179,21 @@ const struct dw_age_recipients *dw_session_recipients(const struct dw_session *s
 	return s->recipients;
 }
 
+/* Each commit adds a pack: past git's gc.auto limits, repack (a failure costs the run nothing). */
+static void auto_gc(struct dw_session *s)
+{
+	struct dw_store_gc_result res;
+	struct dw_error err;
+
+	dw_error_clear(&err);
+	if (dw_store_gc_auto(s->store, NULL, &res, &err) < 0)
+		dw_log_warning("%s: gc: %s", dw_store_path(s->store), err.msg);
+	else if (res.ran)
+		dw_log_info("%s: gc: packs %zu -> %zu, loose objects %zu -> %zu",
+		            dw_store_path(s->store), res.packs_before, res.packs_after,
+		            res.loose_before, res.loose_after);
+}
+
 int dw_session_commit(struct dw_session *s, const char *message, struct dw_store_commit_result *out,
                       struct dw_error *err)
 {
@@ -188,6 +204,8 @@ int dw_session_commit(struct dw_session *s, const char *message, struct dw_store
 	r = dw_store_tx_commit(s->tx, message, out, err);
 	dw_store_tx_free(s->tx);
 	s->tx = NULL;
+	if (r == 0 && out->committed)
+		auto_gc(s);
 	return r;
 }
 

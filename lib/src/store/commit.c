@@ -5,16 +5,23 @@
  * compare-and-swap.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "driftward/array.h"
 #include "store/internal.h"
+#include "store/pack.h"
 #include "store/tx.h"
 
-/* Fewer new objects than this are written loose, more as one pack (git's transfer.unpackLimit). */
-#define PACK_THRESHOLD 100
+/*
+ * A run's new objects always go to disk as one pack, never loose: loose
+ * objects are a file each, and hourly runs over many tenants would leave
+ * millions. From this many objects on (a first import) the pack is written
+ * directly, without libgit2's delta search (store/pack.c).
+ */
+#define PACK_DIRECT 1000
 
 struct id_list {
 	git_oid *ids;
@@ -27,6 +34,23 @@ static int id_push(struct id_list *l, const git_oid *id)
 		return -ENOMEM;
 	git_oid_cpy(&l->ids[l->n++], id);
 	return 0;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	return git_oid_cmp(a, b);
+}
+
+/* The same blob under two paths, or the same subtree twice, is one object in a pack. */
+static void id_unique(struct id_list *l)
+{
+	size_t i, n = 0;
+
+	qsort(l->ids, l->n, sizeof(*l->ids), cmp_id);
+	for (i = 0; i < l->n; i++)
+		if (n == 0 || !git_oid_equal(&l->ids[n - 1], &l->ids[i]))
+			git_oid_cpy(&l->ids[n++], &l->ids[i]);
+	l->n = n;
 }
 
 static int in_mempack(struct dw_store *store, const git_oid *id)
@@ -65,34 +89,20 @@ static int collect_tree(struct dw_store *store, const git_oid *id, struct id_lis
 	return rc;
 }
 
-static int write_loose(struct dw_store *store, const struct id_list *l, struct dw_error *err)
-{
-	git_odb_object *obj = NULL;
-	git_oid written;
-	size_t i;
-	int rc = 0;
-
-	for (i = 0; i < l->n && rc == 0; i++) {
-		if ((rc = git_odb_read(&obj, store->odb, &l->ids[i])) < 0)
-			break;
-		rc = git_odb_write(&written, store->disk, git_odb_object_data(obj),
-		                   git_odb_object_size(obj), git_odb_object_type(obj));
-		git_odb_object_free(obj);
-	}
-	return rc < 0 ? store_git_error(err, rc, "could not write objects") : 0;
-}
-
-static int write_pack(struct dw_store *store, const struct id_list *l, struct dw_error *err)
+/*
+ * A run's few new objects (a handful of blobs, their trees, the commit) go
+ * through libgit2's pack builder, whose delta search over a dozen objects
+ * costs nothing and whose zlib keeps them small.
+ */
+static int write_pack_small(struct dw_store *store, const struct id_list *l, struct dw_error *err)
 {
 	git_packbuilder *pb = NULL;
-	git_buf objects = { 0 };
-	char dir[4200];
+	char dir[PATH_MAX];
 	size_t i;
 	int rc;
 
-	if ((rc = git_repository_item_path(&objects, store->repo, GIT_REPOSITORY_ITEM_OBJECTS)) < 0)
-		goto out;
-	snprintf(dir, sizeof(dir), "%spack", objects.ptr);
+	if ((rc = store_pack_dir(store, dir, sizeof(dir), err)) < 0)
+		return rc;
 	if ((rc = git_packbuilder_new(&pb, store->repo)) < 0)
 		goto out;
 	for (i = 0; i < l->n && rc == 0; i++)
@@ -101,7 +111,6 @@ static int write_pack(struct dw_store *store, const struct id_list *l, struct dw
 		rc = git_packbuilder_write(pb, dir, 0, NULL, NULL);
 out:
 	git_packbuilder_free(pb);
-	git_buf_dispose(&objects);
 	return rc < 0 ? store_git_error(err, rc, "could not write a pack") : 0;
 }
 
@@ -119,7 +128,9 @@ int store_persist(struct dw_store *store, const git_oid *commit_id, size_t *writ
 		r = store_git_error(err, rc, "could not list the new objects");
 		goto out;
 	}
-	r = l.n < PACK_THRESHOLD ? write_loose(store, &l, err) : write_pack(store, &l, err);
+	id_unique(&l);
+	r = l.n < PACK_DIRECT ? write_pack_small(store, &l, err)
+	                      : store_pack_write_direct(store, l.ids, l.n, err);
 	if (r == 0)
 		*written = l.n;
 out:
@@ -253,8 +264,9 @@ int dw_store_tx_commit(struct dw_store_tx *tx, const char *message,
 		goto out;
 	git_oid_tostr(out->tree, sizeof(out->tree), &tree_id);
 	if (tx->has_parent && git_oid_equal(&tree_id, git_tree_id(tx->prev_tree))) {
-		/* the same tree: no commit, and nothing to write */
+		/* the same tree: no commit, and nothing to write but what the cache learnt */
 		memcpy(out->commit, tx->parent_hex, sizeof(out->commit));
+		store_cache_save(tx);
 		goto out;
 	}
 	if ((r = make_commit(tx, &tree_id, message, &commit_id, err)) < 0 ||
@@ -264,6 +276,7 @@ int dw_store_tx_commit(struct dw_store_tx *tx, const char *message,
 	if ((r = move_ref(tx, &commit_id, err)) < 0)
 		goto out;
 	out->committed = 1;
+	store_cache_save(tx);
 out:
 	store_mempack_reset(tx->store);
 	return r;

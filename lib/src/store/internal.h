@@ -14,11 +14,13 @@ struct dw_store {
 	git_repository *repo;
 	git_odb *odb;             /* the repository's, with the mempack on top */
 	git_odb_backend *mempack; /* owned by odb: new objects wait here until commit */
-	git_odb *disk;            /* the objects directory alone, for loose writes */
+	git_odb *disk;            /* the objects directory alone, for the pack indexer */
 	char *path;
 	char *ident_name;
 	char *ident_email;
-	struct dw_store_tx *tx; /* the open transaction, at most one */
+	struct dw_store_tx *tx;      /* the open transaction, at most one */
+	unsigned char cache_key[16]; /* the digest cache's key (store/cache.c) */
+	int cache_key_state;         /* 0 not read yet, 1 read, -1 none: no digest cache */
 };
 
 /* A per-ref lock: an flock(2)ed file under <repo>/driftward-locks/. */
@@ -48,13 +50,26 @@ int store_lock_acquire(const char *repo_path, const char *name, const char *what
                        struct store_lock *out, struct dw_error *err);
 void store_lock_release(struct store_lock *lock);
 
+/*
+ * The lock over the whole store: transactions take it shared (and wait for
+ * a gc to finish), gc exclusive (-EBUSY at once while a run holds it).
+ */
+int store_lock_store(const char *repo_path, int exclusive, struct store_lock *out,
+                     struct dw_error *err);
+
+/* The repository's directory without its trailing '/' into @out. */
+int store_repo_dir(const struct dw_store *store, char *out, size_t outlen);
+
+/* Creates every missing directory of @path up to its last '/'. */
+int store_make_parents(char *path);
+
 /* Removes a leftover "<ref>.lock" of libgit2/git, which only a killed writer leaves. */
 void store_clear_stale_ref_lock(const char *repo_path, const char *ref);
 
 /*
  * Writes the new objects reachable from @commit that are still in the
- * mempack to disk (children before parents, or as one pack when there are
- * many), fsynced; then empties the mempack. Returns the number written.
+ * mempack to disk as one pack (with its index, fsynced); then empties the
+ * mempack. Returns the number written.
  */
 int store_persist(struct dw_store *store, const git_oid *commit, size_t *written,
                   struct dw_error *err);

@@ -24,8 +24,7 @@
 
 #define LOCK_DIR "driftward-locks"
 
-/* Creates every missing directory of @path up to its last '/'. */
-static int make_parents(char *path)
+int store_make_parents(char *path)
 {
 	char *p;
 
@@ -131,7 +130,7 @@ int store_lock_acquire(const char *repo_path, const char *name, const char *what
 	out->fd = -1;
 	if ((r = lock_path(repo_path, name, &out->path)) < 0)
 		return dw_error_set(err, r, DW_AREA_SYSTEM, -r, "%s: bad lock path", what);
-	if ((r = make_parents(out->path)) < 0 ||
+	if ((r = store_make_parents(out->path)) < 0 ||
 	    (fd = open(out->path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0664)) < 0) {
 		r = r < 0 ? r : -errno;
 		dw_error_set(err, r, DW_AREA_SYSTEM, -r, "could not open lock '%s': %s", out->path,
@@ -154,6 +153,44 @@ int store_lock_acquire(const char *repo_path, const char *name, const char *what
 	if ((r = write_record(fd)) < 0) {
 		dw_error_set(err, r, DW_AREA_SYSTEM, -r, "could not write lock '%s': %s", out->path,
 		             strerror(-r));
+		goto fail;
+	}
+	out->fd = fd;
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	free(out->path);
+	out->path = NULL;
+	return r;
+}
+
+/*
+ * The store-wide lock: shared by every transaction (waiting while a gc
+ * holds it), exclusive for gc (which gives up at once while a run is on).
+ * ".store" cannot be a branch's lock: no ref name component starts with '.'.
+ */
+int store_lock_store(const char *repo_path, int exclusive, struct store_lock *out,
+                     struct dw_error *err)
+{
+	int fd = -1, r;
+
+	out->fd = -1;
+	if ((r = lock_path(repo_path, ".store", &out->path)) < 0)
+		return dw_error_set(err, r, DW_AREA_SYSTEM, -r, "%s: bad lock path", repo_path);
+	if ((r = store_make_parents(out->path)) < 0 ||
+	    (fd = open(out->path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0664)) < 0) {
+		r = r < 0 ? r : -errno;
+		dw_error_set(err, r, DW_AREA_SYSTEM, -r, "could not open lock '%s': %s", out->path,
+		             strerror(-r));
+		goto fail;
+	}
+	while ((r = flock(fd, exclusive ? LOCK_EX | LOCK_NB : LOCK_SH)) < 0 && errno == EINTR)
+		;
+	if (r < 0) {
+		r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		dw_error_set(err, r, DW_AREA_SYSTEM, -r, "%s: %s", repo_path,
+		             r == -EBUSY ? "a run is using the state repository" : strerror(-r));
 		goto fail;
 	}
 	out->fd = fd;

@@ -160,21 +160,33 @@ static int ref_valid(const char *ref)
 	       strlen(ref) < 1024;
 }
 
-/* The lock's name and the repository directory without its trailing '/'. */
+int store_repo_dir(const struct dw_store *store, char *out, size_t outlen)
+{
+	const char *gitdir = git_repository_path(store->repo);
+	size_t len = strlen(gitdir);
+
+	if (len >= outlen)
+		return -ENAMETOOLONG;
+	memcpy(out, gitdir, len + 1);
+	while (len > 1 && out[len - 1] == '/')
+		out[--len] = '\0';
+	return 0;
+}
+
+/* The store's lock (shared), then the branch's. */
 static int take_lock(struct dw_store_tx *tx, const char *what, struct dw_error *err)
 {
-	const char *gitdir = git_repository_path(tx->store->repo);
 	char dir[PATH_MAX];
-	size_t len = strlen(gitdir);
 	int r;
 
-	if (len >= sizeof(dir))
+	if (store_repo_dir(tx->store, dir, sizeof(dir)) < 0)
 		return dw_error_set(err, -ENAMETOOLONG, DW_AREA_SYSTEM, 0, "path too long");
-	memcpy(dir, gitdir, len + 1);
-	while (len > 1 && dir[len - 1] == '/')
-		dir[--len] = '\0';
-	if ((r = store_lock_acquire(dir, tx->ref + 11, what, &tx->lock, err)) < 0)
+	if ((r = store_lock_store(dir, 0, &tx->store_lock, err)) < 0)
 		return r;
+	if ((r = store_lock_acquire(dir, tx->ref + 11, what, &tx->lock, err)) < 0) {
+		store_lock_release(&tx->store_lock);
+		return r;
+	}
 	/* under our lock nobody else moves this ref: its .lock is a killed writer's */
 	store_clear_stale_ref_lock(dir, tx->ref);
 	return 0;
@@ -199,6 +211,7 @@ static int begin(struct dw_store *store, const char *ref, const char *what, unsi
 	if (!tx || !(tx->ref = strdup(ref)))
 		goto oom;
 	tx->lock.fd = -1;
+	tx->store_lock.fd = -1;
 	tx->store = store;
 	tx->flags = flags;
 	if ((r = take_lock(tx, what, err)) < 0)
@@ -207,6 +220,7 @@ static int begin(struct dw_store *store, const char *ref, const char *what, unsi
 	store->tx = tx;
 	if ((r = resolve_parent(tx, err)) < 0)
 		goto fail;
+	store_cache_load(tx);
 	*out = tx;
 	return 0;
 oom:
@@ -251,12 +265,15 @@ void dw_store_tx_free(struct dw_store_tx *tx)
 		store_mempack_reset(tx->store);
 		tx->store->tx = NULL;
 	}
-	if (tx->locked)
+	if (tx->locked) {
 		store_lock_release(&tx->lock);
+		store_lock_release(&tx->store_lock);
+	}
 	for (i = 0; i < tx->nentries; i++)
 		free(tx->entries[i].path);
 	free(tx->entries);
 	free(tx->slots);
+	free(tx->cache_data);
 	git_tree_free(tx->prev_tree);
 	free(tx->ref);
 	free(tx);
@@ -410,26 +427,55 @@ static int store_blob(struct dw_store *store, const git_oid *id, const void *dat
 	return store->mempack->write(store->mempack, id, data, len, GIT_OBJECT_BLOB);
 }
 
+/*
+ * The blob id of @data at @e's path: the previous one without hashing when
+ * the digest cache knows the previous blob's digest and it is this one's;
+ * otherwise hashed (and the blob stored unless the repository has it).
+ */
+static int stage_id(struct dw_store_tx *tx, struct tx_entry *e, const void *data, size_t len,
+                    unsigned char *digest, git_oid *id)
+{
+	unsigned char known[STORE_DIGEST_LEN];
+	int rc;
+
+	if (tx->digests) {
+		store_siphash(tx->store->cache_key, data, len, STORE_DIGEST_LEN, digest);
+		if (e && e->has_prev && store_cache_find(tx, &e->prev, known) &&
+		    memcmp(known, digest, STORE_DIGEST_LEN) == 0) {
+			git_oid_cpy(id, &e->prev);
+			return 0;
+		}
+		tx->cache_dirty = 1;
+	}
+	if ((rc = git_odb_hash(id, data, len, GIT_OBJECT_BLOB)) < 0)
+		return rc;
+	/* an unchanged file costs a hash, not a write */
+	if (e && e->has_prev && git_oid_equal(id, &e->prev))
+		return 0;
+	return store_blob(tx->store, id, data, len);
+}
+
 int dw_store_tx_stage(struct dw_store_tx *tx, const char *path, const void *data, size_t len,
                       struct dw_error *err)
 {
+	unsigned char digest[STORE_DIGEST_LEN];
 	struct tx_entry *e;
 	git_oid id;
 	int r, rc;
 
 	if ((r = check_open(tx, path, err)) < 0)
 		return r;
-	if ((rc = git_odb_hash(&id, data, len, GIT_OBJECT_BLOB)) < 0)
-		return store_git_error(err, rc, "could not hash '%s'", path);
 	e = tx_find(tx, path);
-	/* an unchanged file costs a hash, not a write */
-	if (!(e && e->has_prev && git_oid_equal(&id, &e->prev)) &&
-	    (rc = store_blob(tx->store, &id, data, len)) < 0)
+	if ((rc = stage_id(tx, e, data, len, digest, &id)) < 0)
 		return store_git_error(err, rc, "could not store '%s'", path);
 	if (!e && !(e = entry_for(tx, path)))
 		return dw_error_set(err, -ENOMEM, DW_AREA_SYSTEM, ENOMEM, "out of memory");
 	git_oid_cpy(&e->cur, &id);
 	e->state = TX_STAGED;
+	if (tx->digests) {
+		memcpy(e->digest, digest, sizeof(digest));
+		e->has_digest = 1;
+	}
 	return 0;
 }
 

@@ -8,6 +8,9 @@
  *
  *   driver store REPO N DIRS K V     prints "store_s=<seconds> committed=<0|1> objects=<n>"
  *   driver files DIR N DIRS K V [changed-only]
+ *   driver sim REPO N DIRS K RUNS    RUNS runs, the K files at version <run> in each, each
+ *                                    commit followed by dw_store_gc_auto (what a run does)
+ *   driver gc REPO                   dw_store_gc with the default grace period
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -67,32 +70,66 @@ static size_t content(const struct spec *s, long i, char *out, size_t len)
 	return n;
 }
 
+/* The tenant's files, made before the clock starts: the store's time is its own. */
+struct tenant {
+	char (*paths)[96];
+	char *data;
+	size_t *off, *len;
+};
+
+static int make_tenant(const struct spec *s, struct tenant *t)
+{
+	char buf[4096];
+	size_t used = 0;
+	long i;
+
+	t->paths = calloc((size_t)s->n, sizeof(*t->paths));
+	t->off = calloc((size_t)s->n, sizeof(*t->off));
+	t->len = calloc((size_t)s->n, sizeof(*t->len));
+	t->data = malloc((size_t)s->n * sizeof(buf));
+	if (!t->paths || !t->off || !t->len || !t->data)
+		return -1;
+	for (i = 0; i < s->n; i++) {
+		path_of(s, i, t->paths[i], sizeof(t->paths[i]));
+		t->len[i] = content(s, i, buf, sizeof(buf));
+		t->off[i] = used;
+		memcpy(t->data + used, buf, t->len[i]);
+		used += t->len[i];
+	}
+	return 0;
+}
+
 static int run_store(const char *repo, const struct spec *s)
 {
 	struct dw_store_commit_result res;
 	struct dw_store *store = NULL;
 	struct dw_store_tx *tx = NULL;
 	struct dw_error err = { 0 };
-	char path[256], data[4096], msg[256];
-	double t0 = now(), t1;
+	struct tenant t = { 0 };
+	char msg[256];
+	double t0, tb, t1;
 	long i;
 
+	if (make_tenant(s, &t) < 0) {
+		fprintf(stderr, "driver: out of memory\n");
+		return 1;
+	}
+	t0 = now();
 	if (dw_store_open(repo, NULL, &store, &err) < 0 ||
 	    dw_store_tx_begin(store, "bench", DW_STORE_TX_REPLACE, &tx, &err) < 0)
 		goto fail;
-	for (i = 0; i < s->n; i++) {
-		path_of(s, i, path, sizeof(path));
-		if (dw_store_tx_stage(tx, path, data, content(s, i, data, sizeof(data)), &err) < 0)
+	tb = now();
+	for (i = 0; i < s->n; i++)
+		if (dw_store_tx_stage(tx, t.paths[i], t.data + t.off[i], t.len[i], &err) < 0)
 			goto fail;
-	}
 	t1 = now();
 	snprintf(msg, sizeof(msg), "bench: %ld files, %ld at version %ld\n", s->n, s->k, s->v);
 	if (dw_store_tx_commit(tx, msg, &res, &err) < 0)
 		goto fail;
 	dw_store_tx_free(tx);
 	dw_store_free(store);
-	printf("store_s=%.3f (begin+stage %.3f, commit %.3f) committed=%d objects=%zu\n",
-	       now() - t0, t1 - t0, now() - t1, res.committed, res.objects_written);
+	printf("store_s=%.3f (begin %.3f, stage %.3f, commit %.3f) committed=%d objects=%zu\n",
+	       now() - t0, tb - t0, t1 - tb, now() - t1, res.committed, res.objects_written);
 	return 0;
 fail:
 	fprintf(stderr, "driver: %s\n", err.msg);
@@ -134,12 +171,75 @@ static int run_files(const char *dir, const struct spec *s, int changed_only)
 	return 0;
 }
 
+/* RUNS hourly runs of one tenant, each committed and followed by the automatic gc. */
+static int run_sim(const char *repo, struct spec *s, long runs)
+{
+	struct dw_store_commit_result res;
+	struct dw_store_gc_result gc;
+	struct dw_store *store = NULL;
+	struct dw_store_tx *tx = NULL;
+	struct dw_error err = { 0 };
+	struct tenant t = { 0 };
+	double t0 = now();
+	long run, i, gcs = 0;
+
+	if (dw_store_open(repo, NULL, &store, &err) < 0)
+		goto fail;
+	for (run = 1; run <= runs; run++) {
+		s->v = run;
+		if (make_tenant(s, &t) < 0 ||
+		    dw_store_tx_begin(store, "bench", DW_STORE_TX_REPLACE, &tx, &err) < 0)
+			goto fail;
+		for (i = 0; i < s->n; i++)
+			if (dw_store_tx_stage(tx, t.paths[i], t.data + t.off[i], t.len[i], &err) <
+			    0)
+				goto fail;
+		if (dw_store_tx_commit(tx, "bench: a run\n", &res, &err) < 0)
+			goto fail;
+		dw_store_tx_free(tx);
+		tx = NULL;
+		free(t.paths), free(t.data), free(t.off), free(t.len);
+		if (dw_store_gc_auto(store, NULL, &gc, &err) < 0)
+			goto fail;
+		gcs += gc.ran;
+	}
+	dw_store_free(store);
+	printf("sim_s=%.3f runs=%ld auto_gcs=%ld\n", now() - t0, runs, gcs);
+	return 0;
+fail:
+	fprintf(stderr, "driver: %s\n", err.msg);
+	return 1;
+}
+
+static int run_gc(const char *repo)
+{
+	struct dw_store_gc_result gc;
+	struct dw_store *store = NULL;
+	struct dw_error err = { 0 };
+	double t0 = now();
+
+	if (dw_store_open(repo, NULL, &store, &err) < 0 ||
+	    dw_store_gc(store, NULL, &gc, &err) < 0) {
+		fprintf(stderr, "driver: %s\n", err.msg);
+		return 1;
+	}
+	dw_store_free(store);
+	printf("gc_s=%.3f objects=%zu packs=%zu->%zu loose=%zu->%zu\n", now() - t0, gc.objects,
+	       gc.packs_before, gc.packs_after, gc.loose_before, gc.loose_after);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct spec s;
 
+	if (argc == 3 && !strcmp(argv[1], "gc"))
+		return run_gc(argv[2]);
+
 	if (argc < 7) {
-		fprintf(stderr, "usage: driver store|files PATH N DIRS K V [changed-only]\n");
+		fprintf(stderr,
+		        "usage: driver store|files|sim PATH N DIRS K V|RUNS [changed-only]\n"
+		        "       driver gc REPO\n");
 		return 2;
 	}
 	s.n = strtol(argv[3], NULL, 10);
@@ -150,5 +250,7 @@ int main(int argc, char **argv)
 		return 2;
 	if (!strcmp(argv[1], "store"))
 		return run_store(argv[2], &s);
+	if (!strcmp(argv[1], "sim"))
+		return run_sim(argv[2], &s, s.v);
 	return run_files(argv[2], &s, argc > 7);
 }

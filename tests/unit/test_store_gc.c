@@ -1,0 +1,406 @@
+/*
+ * A store that stays compact: every run's new objects land in one pack (a
+ * first import written directly, without delta search), never loose; gc
+ * repacks into one pack, drops unreachable objects after the grace period,
+ * refuses to run beside a transaction, and survives SIGKILL at random
+ * moments with git fsck --strict clean. The git command line is the judge.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <git2.h>
+
+#include "driftward/log.h"
+#include "driftward/store.h"
+#include "store/pack.h"
+#include "test_store_helpers.h"
+
+#define FILES 100
+#define RUNS  200
+#define KILLS 20
+
+/* The number a shell command (printf-style) prints, -1 when it fails. */
+static long count(const char *fmt, ...) DW_PRINTF(1, 2);
+
+static long count(const char *fmt, ...)
+{
+	struct dw_buf out;
+	char cmd[4096];
+	va_list ap;
+	long n = -1;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	dw_buf_init(&out, 256);
+	if (sh(&out, "%s", cmd) == 0)
+		n = strtol(dw_buf_cstr(&out), NULL, 10);
+	dw_buf_release(&out);
+	return n;
+}
+
+static long loose_count(const char *repo)
+{
+	return count("find '%s/objects' -path '*/pack' -prune -o -type f -name '??????*' -print"
+	             " | grep -v '/info/' | wc -l",
+	             repo);
+}
+
+static long pack_count(const char *repo)
+{
+	return count("ls '%s/objects/pack' | grep -c '\\.idx$'", repo);
+}
+
+/* Run @run of a tenant of FILES files: 5 of them change each run, spread out. */
+static int commit_run(struct dw_store *store, long run, struct dw_error *err)
+{
+	struct dw_store_commit_result res;
+	struct dw_store_tx *tx = NULL;
+	char path[64], data[512];
+	int i, r;
+
+	if ((r = dw_store_tx_begin(store, "gc", DW_STORE_TX_REPLACE, &tx, err)) < 0)
+		return r;
+	for (i = 0; i < FILES && r >= 0; i++) {
+		long v = (i % 20 == run % 20) ? run : 0;
+
+		snprintf(path, sizeof(path), "c%d/obj-%03d.json", i % 7, i);
+		snprintf(data, sizeof(data),
+		         "{\n  \"n\": %d,\n  \"v\": %ld,\n  \"pad\": \"%0200d\"\n}\n", i, v, i);
+		r = dw_store_tx_stage(tx, path, data, strlen(data), err);
+	}
+	snprintf(data, sizeof(data), "%ld\n", run);
+	if (r >= 0)
+		r = dw_store_tx_stage(tx, "_run", data, strlen(data), err);
+	if (r >= 0)
+		r = dw_store_tx_commit(tx, "gc: a run", &res, err);
+	dw_store_tx_free(tx);
+	return r;
+}
+
+static void sha1_matches_libgit2(void **state)
+{
+	static const char abc_hex[] = "a9993e364706816aba3e25717850c26c9cd0d89d";
+	unsigned char data[300], digest[20];
+	char hex[41], head[32];
+	struct store_sha1 s;
+	git_oid want, got;
+	size_t len, i;
+	int n;
+
+	(void)state;
+	store_sha1_init(&s);
+	store_sha1_update(&s, "abc", 3);
+	store_sha1_final(&s, digest);
+	git_oid_fromraw(&got, digest);
+	assert_string_equal(git_oid_tostr(hex, sizeof(hex), &got), abc_hex);
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (unsigned char)(i * 37 + 11);
+	/* every length around the block and padding boundaries, fed in two pieces */
+	for (len = 0; len < sizeof(data); len++) {
+		n = snprintf(head, sizeof(head), "blob %zu", len) + 1;
+		store_sha1_init(&s);
+		store_sha1_update(&s, head, (size_t)n);
+		store_sha1_update(&s, data, len / 3);
+		store_sha1_update(&s, data + len / 3, len - len / 3);
+		store_sha1_final(&s, digest);
+		git_oid_fromraw(&got, digest);
+		assert_int_equal(git_odb_hash(&want, data, len, GIT_OBJECT_BLOB), 0);
+		assert_true(git_oid_equal(&want, &got));
+	}
+}
+
+struct fixture {
+	struct scratch s;
+	struct dw_store *store;
+	struct dw_error err;
+};
+
+static int setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+
+	if (!fx || scratch_make(&fx->s, 1) < 0 ||
+	    dw_store_open(fx->s.repo, NULL, &fx->store, &fx->err) < 0)
+		return -1;
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	dw_store_free(fx->store);
+	scratch_remove(&fx->s);
+	free(fx);
+	return 0;
+}
+
+/* 3,000 new files: over the direct writer's threshold; git reads every byte back. */
+static void first_import_is_one_pack_git_reads(void **state)
+{
+	struct fixture *fx = *state;
+	struct dw_store_commit_result res;
+	struct dw_store_tx *tx = NULL;
+	char path[64], data[8192];
+	struct dw_buf out;
+	int i;
+
+	assert_int_equal(dw_store_tx_begin(fx->store, "big", 0, &tx, &fx->err), 0);
+	for (i = 0; i < 3000; i++) {
+		snprintf(path, sizeof(path), "c%d/obj-%04d.json", i % 9, i);
+		/* sizes up to 7 KiB, one past a stored block's 64 KiB limit below */
+		memset(data, 'a' + i % 26, sizeof(data));
+		assert_int_equal(
+		        dw_store_tx_stage(tx, path, data, (size_t)(i * 7) % 7000, &fx->err), 0);
+	}
+	{
+		static char big[70000];
+
+		memset(big, 'z', sizeof(big));
+		assert_int_equal(dw_store_tx_stage(tx, "big.bin", big, sizeof(big), &fx->err), 0);
+	}
+	if (dw_store_tx_commit(tx, "test: import", &res, &fx->err) < 0)
+		fail_msg("%s", fx->err.msg);
+	dw_store_tx_free(tx);
+	assert_true(res.objects_written > 3000);
+	assert_int_equal(loose_count(fx->s.repo), 0);
+	assert_int_equal(pack_count(fx->s.repo), 1);
+	assert_int_equal(fsck_clean(fx->s.repo), 0);
+	dw_buf_init(&out, 1 << 16);
+	assert_int_equal(sh(&out, "git --git-dir='%s' show tenants/big:c5/obj-0014.json | wc -c",
+	                    fx->s.repo),
+	                 0);
+	assert_int_equal(strtol(dw_buf_cstr(&out), NULL, 10), 98);
+	dw_buf_reset(&out);
+	assert_int_equal(sh(&out, "git --git-dir='%s' cat-file -s tenants/big:big.bin", fx->s.repo),
+	                 0);
+	assert_int_equal(strtol(dw_buf_cstr(&out), NULL, 10), 70000);
+	dw_buf_release(&out);
+}
+
+/* Unreachable objects, one fresh and one three weeks old, loose and packed. */
+static void add_unreachable(const char *repo)
+{
+	assert_int_equal(sh(NULL,
+	                    "cd '%s' && a=$(echo fresh-loose | git hash-object -w --stdin) && "
+	                    "b=$(echo old-loose | git hash-object -w --stdin) && "
+	                    "touch -d '3 weeks ago' objects/${b%%${b#??}}/${b#??} && "
+	                    "c=$(echo fresh-packed | git hash-object -w --stdin) && "
+	                    "d=$(echo old-packed | git hash-object -w --stdin) && "
+	                    "p=$(echo $c | git pack-objects -q objects/pack/pack) && "
+	                    "q=$(echo $d | git pack-objects -q objects/pack/pack) && "
+	                    "touch -d '3 weeks ago' objects/pack/pack-$q.* && "
+	                    "rm objects/${c%%${c#??}}/${c#??} objects/${d%%${d#??}}/${d#??}",
+	                    repo),
+	                 0);
+}
+
+static int has_object(const char *repo, const char *text)
+{
+	return sh(NULL, "cd '%s' && git cat-file -e $(echo %s | git hash-object --stdin)", repo,
+	          text) == 0;
+}
+
+static void runs_stay_packed_and_gc_compacts(void **state)
+{
+	struct fixture *fx = *state;
+	struct dw_store_gc_result gc;
+	long run, packs_max = 0;
+
+	for (run = 0; run < RUNS; run++) {
+		assert_int_equal(commit_run(fx->store, run, &fx->err), 0);
+		assert_int_equal(dw_store_gc_auto(fx->store, NULL, &gc, &fx->err), 0);
+		if (pack_count(fx->s.repo) > packs_max)
+			packs_max = pack_count(fx->s.repo);
+	}
+	print_message("200 runs: at most %ld packs, now %ld packs and %ld loose\n", packs_max,
+	              pack_count(fx->s.repo), loose_count(fx->s.repo));
+	assert_true(loose_count(fx->s.repo) <= 300);
+	assert_true(packs_max <= 51); /* the auto trigger fires past 50 */
+	assert_int_equal(fsck_clean(fx->s.repo), 0);
+	add_unreachable(fx->s.repo);
+	assert_int_equal(dw_store_gc(fx->store, NULL, &gc, &fx->err), 0);
+	print_message("gc: packs %zu -> %zu, loose %zu -> %zu, %zu objects, %zu pruned\n",
+	              gc.packs_before, gc.packs_after, gc.loose_before, gc.loose_after, gc.objects,
+	              gc.pruned);
+	assert_true(gc.ran);
+	/* the new pack and the fresh unreachable pack, kept for its grace period */
+	assert_int_equal(pack_count(fx->s.repo), 2);
+	assert_int_equal(loose_count(fx->s.repo), 1);
+	assert_int_equal(gc.pruned, 2);
+	assert_true(has_object(fx->s.repo, "fresh-loose") &&
+	            has_object(fx->s.repo, "fresh-packed"));
+	assert_false(has_object(fx->s.repo, "old-loose") || has_object(fx->s.repo, "old-packed"));
+	assert_int_equal(fsck_clean(fx->s.repo), 0);
+	assert_int_equal(count("git --git-dir='%s' rev-list --count tenants/gc", fx->s.repo), RUNS);
+	/* with no grace period every unreachable object goes */
+	{
+		struct dw_store_gc_options now = { .prune_expire = DW_STORE_PRUNE_NOW };
+
+		assert_int_equal(dw_store_gc(fx->store, &now, &gc, &fx->err), 0);
+	}
+	assert_int_equal(pack_count(fx->s.repo), 1);
+	assert_int_equal(loose_count(fx->s.repo), 0);
+	assert_false(has_object(fx->s.repo, "fresh-loose") ||
+	             has_object(fx->s.repo, "fresh-packed"));
+	assert_int_equal(fsck_clean(fx->s.repo), 0);
+}
+
+static void gc_gives_way_to_a_run(void **state)
+{
+	struct fixture *fx = *state;
+	struct dw_store_gc_options eager = { .pack_limit = 1 };
+	struct dw_store_gc_result gc;
+	struct dw_store *other = NULL;
+	struct dw_store_tx *tx = NULL;
+
+	assert_int_equal(commit_run(fx->store, 0, &fx->err), 0);
+	assert_int_equal(commit_run(fx->store, 1, &fx->err), 0);
+	assert_int_equal(dw_store_open(fx->s.repo, NULL, &other, &fx->err), 0);
+	assert_int_equal(dw_store_tx_begin(other, "other", 0, &tx, &fx->err), 0);
+	assert_int_equal(dw_store_gc(fx->store, NULL, &gc, &fx->err), -EBUSY);
+	assert_non_null(strstr(fx->err.msg, "a run is using the state repository"));
+	/* the automatic one leaves it to the next commit */
+	assert_int_equal(dw_store_gc_auto(fx->store, &eager, &gc, &fx->err), 0);
+	assert_false(gc.ran);
+	assert_int_equal(pack_count(fx->s.repo), 2);
+	dw_store_tx_free(tx);
+	assert_int_equal(dw_store_gc_auto(fx->store, &eager, &gc, &fx->err), 0);
+	assert_true(gc.ran);
+	assert_int_equal(pack_count(fx->s.repo), 1);
+	dw_store_free(other);
+	assert_int_equal(fsck_clean(fx->s.repo), 0);
+}
+
+/* The child: commits and gcs in a loop until killed. */
+static int gc_writer(const char *repo)
+{
+	struct dw_store_gc_options now = { .prune_expire = DW_STORE_PRUNE_NOW };
+	struct dw_store_gc_result gc;
+	struct dw_store *store = NULL;
+	struct dw_error err;
+	char text[1024];
+	long run = count("git --git-dir='%s' show tenants/gc:_run 2>/dev/null", repo) + 1;
+
+	dw_error_clear(&err);
+	dw_log_setup(DW_LOG_WARNING, DW_LOG_FORMAT_TEXT, NULL);
+	if (dw_store_open(repo, NULL, &store, &err) < 0)
+		goto fail;
+	for (;; run++)
+		if (commit_run(store, run, &err) < 0 || dw_store_gc(store, &now, &gc, &err) < 0)
+			goto fail;
+fail:
+	fprintf(stderr, "gc writer: %s\n", dw_error_format(&err, text, sizeof(text)));
+	return 2;
+}
+
+static pid_t start_writer(const char *repo, const char *log)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		if (!freopen(log, "a", stderr))
+			_exit(127);
+		execl("/proc/self/exe", "test_store_gc", "writer", repo, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Every file of the branch's last run reads as that run wrote it. */
+static void check_branch(const char *repo)
+{
+	long run = count("git --git-dir='%s' show tenants/gc:_run", repo);
+
+	assert_true(run >= 0);
+	assert_int_equal(count("git --git-dir='%s' ls-tree -r tenants/gc | wc -l", repo),
+	                 FILES + 1);
+	/* every object of every commit is there (fsck checks connectivity; this reads them) */
+	assert_int_equal(sh(NULL,
+	                    "git --git-dir='%s' rev-list --objects tenants/gc | cut -c1-40 | "
+	                    "git --git-dir='%s' cat-file --batch-check | grep -q missing",
+	                    repo, repo),
+	                 1);
+}
+
+static void killed_gc_loses_nothing(void **state)
+{
+	struct fixture *fx = *state;
+	unsigned seed = (unsigned)time(NULL) ^ (unsigned)getpid();
+	struct timespec tick = { 0, 10 * 1000000L };
+	long start, window;
+	char log[160];
+	int k, status;
+	pid_t pid;
+
+	printf("seed %u\n", seed);
+	srand(seed);
+	snprintf(log, sizeof(log), "%s/writer.log", fx->s.dir);
+	assert_int_equal(commit_run(fx->store, 0, &fx->err), 0);
+	/* the time a writer takes for two commit+gc rounds: kills fall within it */
+	start = now_ms();
+	pid = start_writer(fx->s.repo, log);
+	while (count("git --git-dir='%s' show tenants/gc:_run", fx->s.repo) < 2 &&
+	       now_ms() - start < 60000)
+		nanosleep(&tick, NULL);
+	window = now_ms() - start;
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	printf("kills within %ld ms of a start\n", window);
+	for (k = 0; k < KILLS; k++) {
+		long ms = rand() % window + 1;
+		struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+		pid = start_writer(fx->s.repo, log);
+		assert_true(pid > 0);
+		nanosleep(&ts, NULL);
+		kill(pid, SIGKILL);
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		if (!WIFSIGNALED(status)) {
+			sh(NULL, "cat '%s' >&2", log);
+			fail_msg("the writer ended on its own (status %d)", WEXITSTATUS(status));
+		}
+		assert_int_equal(fsck_clean(fx->s.repo), 0);
+		check_branch(fx->s.repo);
+	}
+	printf("runs committed: %ld, packs %ld, loose %ld\n",
+	       count("git --git-dir='%s' show tenants/gc:_run", fx->s.repo), pack_count(fx->s.repo),
+	       loose_count(fx->s.repo));
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(sha1_matches_libgit2),
+		cmocka_unit_test_setup_teardown(first_import_is_one_pack_git_reads, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(runs_stay_packed_and_gc_compacts, setup, teardown),
+		cmocka_unit_test_setup_teardown(gc_gives_way_to_a_run, setup, teardown),
+		cmocka_unit_test_setup_teardown(killed_gc_loses_nothing, setup, teardown),
+	};
+
+	if (argc == 3 && strcmp(argv[1], "writer") == 0)
+		return gc_writer(argv[2]);
+	git_libgit2_init();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
