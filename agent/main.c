@@ -27,6 +27,7 @@ static const struct command *const commands[] = {
 	&cmd_keygen,
 	&cmd_secret,
 	&cmd_snapshot,
+	&cmd_verify,
 };
 /* clang-format on */
 
