@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "approval/internal.h"
 #include "driftward/approval.h"
@@ -72,6 +73,29 @@ static int same_key(const struct approval_signer *s, const struct dw_sshsig *sig
 	return s->keylen == len && dw_crypto_memcmp(s->key, key, len) == 0;
 }
 
+static void utc(int64_t t, char out[32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!gmtime_r(&tt, &tm) || !strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(out, 32, "@%lld", (long long)t);
+}
+
+/* The key's validity does not cover @when, the committer date git judges it at. */
+static void expired(struct dw_approval *out, const struct approval_signer *s, int64_t when,
+                    const char *path)
+{
+	char at[32], limit[32];
+	int early = when < s->valid_after;
+
+	utc(when, at);
+	utc(early ? s->valid_after : s->valid_before, limit);
+	judge(out, DW_APPROVAL_EXPIRED_KEY, "%s:%u: %s: committer date %s %s %s %s", path, s->line,
+	      early ? "the key is not yet valid" : "the key has expired", at, early ? "<" : ">",
+	      early ? "valid-after" : "valid-before", limit);
+}
+
 /*
  * The allowed signer for @sig's key at time @when, as ssh-keygen looks it up:
  * the first line with the key that is valid then, lets "git" in and has a
@@ -91,9 +115,7 @@ static const struct approval_signer *find_signer(const struct dw_approval__signe
 		if (!same_key(s, sig))
 			continue;
 		if (when < s->valid_after || when > s->valid_before) {
-			judge(out, DW_APPROVAL_EXPIRED_KEY,
-			      "%s:%u: the key is not valid at the commit's time (committer date)",
-			      path, s->line);
+			expired(out, s, when, path);
 		} else if (s->namespaces && dw_approval__match_list("git", s->namespaces) != 1) {
 			judge(out, DW_APPROVAL_WRONG_NAMESPACE,
 			      "%s:%u: the key is not allowed to sign in namespace \"git\"", path,
