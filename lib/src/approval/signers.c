@@ -130,17 +130,17 @@ static int parse_options(const struct line_ctx *c, char *opts, struct approval_s
 	int quoted = 0, r;
 
 	for (;; p++) {
-		if (*p == '"')
+		char sep = *p;
+
+		if (sep == '"')
 			quoted = !quoted;
-		if (*p && (quoted || *p != ','))
+		if (sep && (quoted || sep != ','))
 			continue;
 		if (p == start)
 			return line_error(c, "an empty option");
-		if ((r = one_option(c, start, s)) < 0)
-			return r;
-		if (!*p)
-			return 0;
 		*p = '\0';
+		if ((r = one_option(c, start, s)) < 0 || !sep)
+			return r;
 		start = p + 1;
 	}
 }
