@@ -218,6 +218,12 @@ run 0 "$DW_BIN" --config d.ini verify "$unmerged"
 contains "$out" "$unmerged approved: good"
 run 0 "$DW_BIN" --config d.ini verify
 contains "$out" "$($W rev-parse HEAD) approved: good"
+# the fetch left the forge's main in a ref of driftward's own, its objects on disk,
+# and the local main as it was
+[ "$(git --git-dir=state.git rev-parse refs/driftward/approved)" = "$($W rev-parse HEAD)" ] ||
+	fail "refs/driftward/approved is not the forge's main"
+[ "$(git --git-dir=state.git rev-parse main)" = "$unmerged" ] || fail "the local main moved"
+git --git-dir=state.git fsck --no-progress >/dev/null 2>&1 || fail "fsck after the fetch"
 # the forge's main moved back (a force push): the fetched ref follows it
 $W push -q -f "$SCRATCH/forge.git" "$good:refs/heads/main"
 run 1 "$DW_BIN" --config d.ini verify "$unmerged"

@@ -395,6 +395,8 @@ static void keys_must_be_minimal_and_uncompressed(void **state)
 
 static void broken_armor_is_refused(void **state)
 {
+	static const char pgp[] = "-----BEGIN PGP SIGNATURE-----\n\nwsBcBAABCAAQBQJ\n"
+	                          "-----END PGP SIGNATURE-----\n";
 	char buf[4096];
 	struct dw_sshsig *sig = NULL;
 	struct dw_error err = { 0 };
@@ -416,6 +418,10 @@ static void broken_armor_is_refused(void **state)
 	memset(&err, 0, sizeof(err));
 	assert_int_equal(dw_sshsig_parse(buf, n, &sig, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "base64"));
+	/* a forge's OpenPGP signature is named as such */
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(dw_sshsig_parse(pgp, strlen(pgp), &sig, &err), -ENOTSUP);
+	assert_non_null(strstr(err.msg, "an OpenPGP signature"));
 	/* an empty line inside */
 	memcpy(buf, sig_ed25519, 30); /* the BEGIN line and its newline */
 	buf[30] = '\n';

@@ -22,6 +22,7 @@
 #define MAGIC_LEN   6
 #define ARMOR_BEGIN "-----BEGIN SSH SIGNATURE-----\n"
 #define ARMOR_END   "-----END SSH SIGNATURE-----"
+#define PGP_BEGIN   "-----BEGIN PGP SIGNATURE-----"
 #define NAME_MAX_   256 /* a namespace or type longer than this is no real one */
 
 struct dw_sshsig {
@@ -195,6 +196,11 @@ static int dearmor(const char *text, size_t len, struct dw_buf *b64, struct dw_e
 
 	if (len > 0 && text[len - 1] == '\n')
 		len--;
+	if (len >= strlen(PGP_BEGIN) && memcmp(text, PGP_BEGIN, strlen(PGP_BEGIN)) == 0)
+		return dw_error_set(
+		        err, -ENOTSUP, DW_AREA_CRYPTO, 0,
+		        "an OpenPGP signature (GitHub signs its web-UI merges so): only "
+		        "SSH signatures (gpg.format=ssh) are verified");
 	if (len < blen + elen || memcmp(text, ARMOR_BEGIN, blen) != 0)
 		return malformed(err, "no -----BEGIN SSH SIGNATURE----- line");
 	if (memcmp(text + len - elen, ARMOR_END, elen) != 0 || text[len - elen - 1] != '\n')
