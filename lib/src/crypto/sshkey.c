@@ -37,7 +37,7 @@ static int check_ed25519(struct sshwire *w, struct dw_error *err)
 {
 	struct sshwire pk;
 
-	if (sshwire_string(w, &pk) < 0 || pk.n != ED25519_KEY_LEN)
+	if (dw_crypto__ssh_string(w, &pk) < 0 || pk.n != ED25519_KEY_LEN)
 		return bad(err, "an ed25519 key is 32 bytes");
 	return end_of(w, err, "bytes after the ed25519 key");
 }
@@ -46,9 +46,9 @@ static int check_p256(struct sshwire *w, struct dw_error *err)
 {
 	struct sshwire q;
 
-	if (sshwire_expect(w, "nistp256") < 0)
+	if (dw_crypto__ssh_expect(w, "nistp256") < 0)
 		return bad(err, "the ECDSA key's curve is not nistp256");
-	if (sshwire_string(w, &q) < 0 || q.n != P256_POINT_LEN || q.p[0] != 0x04)
+	if (dw_crypto__ssh_string(w, &q) < 0 || q.n != P256_POINT_LEN || q.p[0] != 0x04)
 		return bad(err, "the ECDSA key is not an uncompressed P-256 point");
 	return end_of(w, err, "bytes after the ECDSA key");
 }
@@ -69,7 +69,7 @@ static int check_rsa(struct sshwire *w, struct dw_error *err)
 	struct sshwire e, n;
 	int bits;
 
-	if (sshwire_mpint(w, &e) < 0 || sshwire_mpint(w, &n) < 0)
+	if (dw_crypto__ssh_mpint(w, &e) < 0 || dw_crypto__ssh_mpint(w, &n) < 0)
 		return bad(err, "the RSA key's exponent or modulus");
 	if (end_of(w, err, "bytes after the RSA key") < 0)
 		return -EINVAL;
@@ -81,33 +81,33 @@ static int check_rsa(struct sshwire *w, struct dw_error *err)
 	return 0;
 }
 
-int sshkey_check(const struct sshwire *key, const struct sshwire *sigtype, enum sshkey_kind *kind,
-                 struct dw_error *err)
+int dw_crypto__sshkey_check(const struct sshwire *key, const struct sshwire *sigtype,
+                            enum sshkey_kind *kind, struct dw_error *err)
 {
 	struct sshwire w = *key, type;
 
-	if (sshwire_string(&w, &type) < 0)
+	if (dw_crypto__ssh_string(&w, &type) < 0)
 		return bad(err, "the key has no type");
-	if (sshwire_eq(&type, "ssh-ed25519") && sshwire_eq(sigtype, "ssh-ed25519")) {
+	if (dw_crypto__ssh_eq(&type, "ssh-ed25519") && dw_crypto__ssh_eq(sigtype, "ssh-ed25519")) {
 		*kind = SSHKEY_ED25519;
 		return check_ed25519(&w, err);
 	}
-	if (sshwire_eq(&type, "ecdsa-sha2-nistp256") &&
-	    sshwire_eq(sigtype, "ecdsa-sha2-nistp256")) {
+	if (dw_crypto__ssh_eq(&type, "ecdsa-sha2-nistp256") &&
+	    dw_crypto__ssh_eq(sigtype, "ecdsa-sha2-nistp256")) {
 		*kind = SSHKEY_ECDSA_P256;
 		return check_p256(&w, err);
 	}
-	if (sshwire_eq(&type, "ssh-rsa") && sshwire_eq(sigtype, "ssh-rsa"))
+	if (dw_crypto__ssh_eq(&type, "ssh-rsa") && dw_crypto__ssh_eq(sigtype, "ssh-rsa"))
 		return dw_error_set(err, -ENOTSUP, DW_AREA_CRYPTO, 0,
 		                    "an ssh-rsa (SHA-1) signature: only rsa-sha2-256 and "
 		                    "rsa-sha2-512 are accepted");
-	if (sshwire_eq(&type, "ssh-rsa") &&
-	    (sshwire_eq(sigtype, "rsa-sha2-256") || sshwire_eq(sigtype, "rsa-sha2-512"))) {
+	if (dw_crypto__ssh_eq(&type, "ssh-rsa") && (dw_crypto__ssh_eq(sigtype, "rsa-sha2-256") ||
+	                                            dw_crypto__ssh_eq(sigtype, "rsa-sha2-512"))) {
 		*kind = SSHKEY_RSA;
 		return check_rsa(&w, err);
 	}
-	if (sshwire_eq(&type, "ssh-ed25519") || sshwire_eq(&type, "ecdsa-sha2-nistp256") ||
-	    sshwire_eq(&type, "ssh-rsa"))
+	if (dw_crypto__ssh_eq(&type, "ssh-ed25519") ||
+	    dw_crypto__ssh_eq(&type, "ecdsa-sha2-nistp256") || dw_crypto__ssh_eq(&type, "ssh-rsa"))
 		return bad(err, "the signature's type does not belong to its key");
 	return dw_error_set(err, -ENOTSUP, DW_AREA_CRYPTO, 0,
 	                    "a key type this verifier does not take (ed25519, ecdsa-sha2-nistp256 "
@@ -132,8 +132,8 @@ static EVP_PKEY *pkey_p256(struct sshwire *w)
 	struct sshwire q;
 	OSSL_PARAM params[3];
 
-	sshwire_string(w, &q); /* the curve name, checked */
-	sshwire_string(w, &q);
+	dw_crypto__ssh_string(w, &q); /* the curve name, checked */
+	dw_crypto__ssh_string(w, &q);
 	memcpy(point, q.p, sizeof(point));
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0);
 	params[1] =
@@ -150,8 +150,8 @@ static EVP_PKEY *pkey_rsa(struct sshwire *w)
 	BIGNUM *be = NULL, *bn = NULL;
 	EVP_PKEY *pkey = NULL;
 
-	sshwire_mpint(w, &e);
-	sshwire_mpint(w, &n);
+	dw_crypto__ssh_mpint(w, &e);
+	dw_crypto__ssh_mpint(w, &n);
 	be = BN_bin2bn(e.p, (int)e.n, NULL);
 	bn = BN_bin2bn(n.p, (int)n.n, NULL);
 	if (bld && be && bn && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn) == 1 &&
@@ -170,9 +170,9 @@ static EVP_PKEY *pkey_from_blob(const struct sshwire *key, enum sshkey_kind kind
 {
 	struct sshwire w = *key, field;
 
-	sshwire_string(&w, &field); /* the type */
+	dw_crypto__ssh_string(&w, &field); /* the type */
 	if (kind == SSHKEY_ED25519) {
-		sshwire_string(&w, &field);
+		dw_crypto__ssh_string(&w, &field);
 		return EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, field.p, field.n);
 	}
 	return kind == SSHKEY_ECDSA_P256 ? pkey_p256(&w) : pkey_rsa(&w);
@@ -186,8 +186,8 @@ static int ecdsa_der(const struct sshwire *raw, unsigned char **der, size_t *len
 	BIGNUM *br = NULL, *bs = NULL;
 	int n, ret = -EINVAL;
 
-	if (sshwire_mpint(&w, &r) < 0 || sshwire_mpint(&w, &s) < 0 || w.n != 0 || r.n > 32 ||
-	    s.n > 32)
+	if (dw_crypto__ssh_mpint(&w, &r) < 0 || dw_crypto__ssh_mpint(&w, &s) < 0 || w.n != 0 ||
+	    r.n > 32 || s.n > 32)
 		return -EINVAL;
 	br = BN_bin2bn(r.p, (int)r.n, NULL);
 	bs = BN_bin2bn(s.p, (int)s.n, NULL);
@@ -222,7 +222,7 @@ static const EVP_MD *digest_for(enum sshkey_kind kind, const struct sshwire *typ
 {
 	if (kind == SSHKEY_ED25519)
 		return NULL; /* Ed25519 hashes internally: one-shot with no digest */
-	if (kind == SSHKEY_ECDSA_P256 || sshwire_eq(type, "rsa-sha2-256"))
+	if (kind == SSHKEY_ECDSA_P256 || dw_crypto__ssh_eq(type, "rsa-sha2-256"))
 		return EVP_sha256();
 	return EVP_sha512();
 }
@@ -261,8 +261,9 @@ static int verify_with(EVP_PKEY *pkey, const EVP_MD *md, const unsigned char *si
 	                    "the signature does not match the signed content");
 }
 
-int sshkey_verify(const struct sshwire *key, enum sshkey_kind kind, const struct sshwire *sig,
-                  const unsigned char *data, size_t len, struct dw_error *err)
+int dw_crypto__sshkey_verify(const struct sshwire *key, enum sshkey_kind kind,
+                             const struct sshwire *sig, const unsigned char *data, size_t len,
+                             struct dw_error *err)
 {
 	struct sshwire w = *sig, type, raw;
 	unsigned char *owned = NULL;
@@ -271,7 +272,7 @@ int sshkey_verify(const struct sshwire *key, enum sshkey_kind kind, const struct
 	EVP_PKEY *pkey = NULL;
 	int r;
 
-	if (sshwire_string(&w, &type) < 0 || sshwire_string(&w, &raw) < 0 || w.n != 0)
+	if (dw_crypto__ssh_string(&w, &type) < 0 || dw_crypto__ssh_string(&w, &raw) < 0 || w.n != 0)
 		return bad(err, "the signature's type and bytes");
 	if (!(pkey = pkey_from_blob(key, kind))) {
 		ERR_clear_error();

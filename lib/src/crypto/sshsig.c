@@ -35,7 +35,7 @@ struct dw_sshsig {
 	char key_type[32];
 };
 
-int sshwire_u32(struct sshwire *w, uint32_t *out)
+int dw_crypto__ssh_u32(struct sshwire *w, uint32_t *out)
 {
 	if (w->n < 4)
 		return -EINVAL;
@@ -46,12 +46,12 @@ int sshwire_u32(struct sshwire *w, uint32_t *out)
 	return 0;
 }
 
-int sshwire_string(struct sshwire *w, struct sshwire *out)
+int dw_crypto__ssh_string(struct sshwire *w, struct sshwire *out)
 {
 	struct sshwire t = *w;
 	uint32_t len;
 
-	if (sshwire_u32(&t, &len) < 0 || len > t.n)
+	if (dw_crypto__ssh_u32(&t, &len) < 0 || len > t.n)
 		return -EINVAL;
 	out->p = t.p;
 	out->n = len;
@@ -60,27 +60,27 @@ int sshwire_string(struct sshwire *w, struct sshwire *out)
 	return 0;
 }
 
-int sshwire_eq(const struct sshwire *s, const char *want)
+int dw_crypto__ssh_eq(const struct sshwire *s, const char *want)
 {
 	size_t n = strlen(want);
 
 	return s->n == n && memcmp(s->p, want, n) == 0;
 }
 
-int sshwire_expect(struct sshwire *w, const char *want)
+int dw_crypto__ssh_expect(struct sshwire *w, const char *want)
 {
 	struct sshwire s;
 
-	if (sshwire_string(w, &s) < 0 || !sshwire_eq(&s, want))
+	if (dw_crypto__ssh_string(w, &s) < 0 || !dw_crypto__ssh_eq(&s, want))
 		return -EINVAL;
 	return 0;
 }
 
-int sshwire_mpint(struct sshwire *w, struct sshwire *out)
+int dw_crypto__ssh_mpint(struct sshwire *w, struct sshwire *out)
 {
 	struct sshwire s;
 
-	if (sshwire_string(w, &s) < 0)
+	if (dw_crypto__ssh_string(w, &s) < 0)
 		return -EINVAL;
 	if (s.n > 0 && (s.p[0] & 0x80))
 		return -EINVAL; /* negative */
@@ -123,7 +123,7 @@ static int read_header(struct sshwire *w, struct dw_error *err)
 		return malformed(err, "it does not start with SSHSIG");
 	w->p += MAGIC_LEN;
 	w->n -= MAGIC_LEN;
-	if (sshwire_u32(w, &version) < 0)
+	if (dw_crypto__ssh_u32(w, &version) < 0)
 		return malformed(err, "truncated before the version");
 	if (version != 1)
 		return dw_error_set(err, -ENOTSUP, DW_AREA_CRYPTO, 0,
@@ -135,19 +135,20 @@ static int read_fields(struct dw_sshsig *sig, struct sshwire *w, struct dw_error
 {
 	struct sshwire rest, type;
 
-	if (sshwire_string(w, &sig->key) < 0 || sshwire_string(w, &sig->ns) < 0 ||
-	    sshwire_string(w, &sig->reserved) < 0 || sshwire_string(w, &sig->hash) < 0 ||
-	    sshwire_string(w, &sig->signature) < 0)
+	if (dw_crypto__ssh_string(w, &sig->key) < 0 || dw_crypto__ssh_string(w, &sig->ns) < 0 ||
+	    dw_crypto__ssh_string(w, &sig->reserved) < 0 ||
+	    dw_crypto__ssh_string(w, &sig->hash) < 0 ||
+	    dw_crypto__ssh_string(w, &sig->signature) < 0)
 		return malformed(err, "a length runs past the end");
 	if (w->n != 0)
 		return malformed(err, "bytes after the signature");
 	rest = sig->key;
-	if (sshwire_string(&rest, &type) < 0 ||
+	if (dw_crypto__ssh_string(&rest, &type) < 0 ||
 	    copy_name(&type, sig->key_type, sizeof(sig->key_type)) < 0)
 		return malformed(err, "the key type");
 	if (copy_name(&sig->ns, sig->namespace_, sizeof(sig->namespace_)) < 0)
 		return malformed(err, "the namespace is empty, too long or not printable");
-	if (!sshwire_eq(&sig->hash, "sha512") && !sshwire_eq(&sig->hash, "sha256"))
+	if (!dw_crypto__ssh_eq(&sig->hash, "sha512") && !dw_crypto__ssh_eq(&sig->hash, "sha256"))
 		return dw_error_set(err, -ENOTSUP, DW_AREA_CRYPTO, 0,
 		                    "SSH signature hash is not sha512 or sha256");
 	memcpy(sig->hash_name, sig->hash.p, sig->hash.n);
@@ -159,9 +160,9 @@ static int check_key(struct dw_sshsig *sig, struct dw_error *err)
 {
 	struct sshwire w = sig->signature, sigtype;
 
-	if (sshwire_string(&w, &sigtype) < 0)
+	if (dw_crypto__ssh_string(&w, &sigtype) < 0)
 		return malformed(err, "the signature has no type");
-	return sshkey_check(&sig->key, &sigtype, &sig->kind, err);
+	return dw_crypto__sshkey_check(&sig->key, &sigtype, &sig->kind, err);
 }
 
 int dw_sshsig_parse_blob(const unsigned char *blob, size_t len, struct dw_sshsig **out,
@@ -301,7 +302,7 @@ static int put_string(struct dw_buf *b, const void *p, size_t n)
 /* What the key signed: the magic, the namespace, reserved, the hash name and H(message). */
 static int signed_data(const struct dw_sshsig *sig, const void *msg, size_t len, struct dw_buf *out)
 {
-	const EVP_MD *md = sshwire_eq(&sig->hash, "sha512") ? EVP_sha512() : EVP_sha256();
+	const EVP_MD *md = dw_crypto__ssh_eq(&sig->hash, "sha512") ? EVP_sha512() : EVP_sha256();
 	unsigned char h[EVP_MAX_MD_SIZE];
 	unsigned int hlen = 0;
 
@@ -324,8 +325,8 @@ int dw_sshsig_verify(const struct dw_sshsig *sig, const void *msg, size_t len, s
 		r = dw_error_set(err, r, DW_AREA_CRYPTO, 0, "could not hash the signed content");
 		goto out;
 	}
-	r = sshkey_verify(&sig->key, sig->kind, &sig->signature, (const unsigned char *)data.ptr,
-	                  data.len, err);
+	r = dw_crypto__sshkey_verify(&sig->key, sig->kind, &sig->signature,
+	                             (const unsigned char *)data.ptr, data.len, err);
 out:
 	dw_buf_release(&data);
 	return r;

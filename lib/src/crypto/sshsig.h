@@ -18,15 +18,15 @@ struct sshwire {
 };
 
 /* -EINVAL when fewer than four bytes are left. */
-int sshwire_u32(struct sshwire *w, uint32_t *out);
+int dw_crypto__ssh_u32(struct sshwire *w, uint32_t *out);
 /* A uint32 length and that many bytes, as a view into the same memory. */
-int sshwire_string(struct sshwire *w, struct sshwire *out);
+int dw_crypto__ssh_string(struct sshwire *w, struct sshwire *out);
 /* A string that must equal @want. */
-int sshwire_expect(struct sshwire *w, const char *want);
+int dw_crypto__ssh_expect(struct sshwire *w, const char *want);
 /* An mpint that must be positive and minimally encoded; its magnitude without a leading 0. */
-int sshwire_mpint(struct sshwire *w, struct sshwire *out);
+int dw_crypto__ssh_mpint(struct sshwire *w, struct sshwire *out);
 /* 1 when @s holds exactly the characters of @want. */
-int sshwire_eq(const struct sshwire *s, const char *want);
+int dw_crypto__ssh_eq(const struct sshwire *s, const char *want);
 
 enum sshkey_kind {
 	SSHKEY_ED25519,
@@ -38,11 +38,12 @@ enum sshkey_kind {
  * Checks a public key blob (the type is known to the caller from the blob's
  * first string) and that @sigtype may sign with it. @kind is set.
  */
-int sshkey_check(const struct sshwire *key, const struct sshwire *sigtype, enum sshkey_kind *kind,
-                 struct dw_error *err);
+int dw_crypto__sshkey_check(const struct sshwire *key, const struct sshwire *sigtype,
+                            enum sshkey_kind *kind, struct dw_error *err);
 
 /* Verifies the signature blob @sig (string type, string bytes) by @key over @data. */
-int sshkey_verify(const struct sshwire *key, enum sshkey_kind kind, const struct sshwire *sig,
-                  const unsigned char *data, size_t len, struct dw_error *err);
+int dw_crypto__sshkey_verify(const struct sshwire *key, enum sshkey_kind kind,
+                             const struct sshwire *sig, const unsigned char *data, size_t len,
+                             struct dw_error *err);
 
 #endif
