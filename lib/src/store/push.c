@@ -138,7 +138,6 @@ static int check_args(const struct dw_store_remote *remote, const char *const *r
                       struct dw_error *err)
 {
 	size_t i;
-
 	int r;
 
 	if ((r = dw_store__remote_check(remote, "push to", err)) < 0)
