@@ -228,6 +228,13 @@ git --git-dir=state.git fsck --no-progress >/dev/null 2>&1 || fail "fsck after t
 $W push -q -f "$SCRATCH/forge.git" "$good:refs/heads/main"
 run 1 "$DW_BIN" --config d.ini verify "$unmerged"
 contains "$out" "unmerged"
+# a remote that lacks the approved ref approves nothing, and the ref fetched
+# before does not stand in for it
+sed 's|^allowed_signers = |approved_ref = refs/heads/gone\nallowed_signers = |' d.ini >gone.ini
+run 1 "$DW_BIN" --config gone.ini verify "$good"
+contains "$err" "has no refs/heads/gone"
+! git --git-dir=state.git rev-parse -q --verify refs/driftward/approved >/dev/null ||
+	fail "a stale refs/driftward/approved survived a failed fetch"
 sed -i '/^remote = /d' d.ini
 
 # 9. without require_signed only reachability counts
