@@ -34,6 +34,7 @@ static const struct command *const commands[] = {
 	&cmd_run,
 	&cmd_secret,
 	&cmd_snapshot,
+	&cmd_verify,
 };
 /* clang-format on */
 

@@ -312,6 +312,44 @@ int dw_store_log(struct dw_store *store, const char *rev, size_t max,
                  int (*cb)(const struct dw_store_commit *c, void *payload), void *payload,
                  struct dw_error *err);
 
+/* --- Approval: signatures, reachability, the approved ref fetched fresh --- */
+
+struct dw_store_signed {
+	char id[DW_STORE_ID_HEX];
+	int64_t committer_time;  /* seconds since the epoch: what git judges key validity at */
+	struct dw_buf signature; /* the gpgsig header's value (armored), empty when unsigned */
+	struct dw_buf payload;   /* the raw commit without its gpgsig header: what was signed */
+};
+
+/* Empties @s (the buffers' maximum is DW_STORE_FILE_MAX). */
+void dw_store_signed_init(struct dw_store_signed *s);
+void dw_store_signed_release(struct dw_store_signed *s);
+
+/*
+ * Reads commit @rev's signature and signed content into @out, as git
+ * verify-commit sees them. An unsigned commit is no error: its signature is
+ * empty. -ENOENT when @rev names no commit.
+ */
+int dw_store_commit_signed(struct dw_store *store, const char *rev, struct dw_store_signed *out,
+                           struct dw_error *err);
+
+/*
+ * Sets *@reachable to 1 when commit @id is @ref's tip or one of its ancestors
+ * (any parent, not only the first), else 0. -ENOENT when @ref does not exist.
+ */
+int dw_store_reachable(struct dw_store *store, const char *id, const char *ref, int *reachable,
+                       struct dw_error *err);
+
+struct dw_store_remote;
+
+/*
+ * Fetches @ref (a full name) from @remote and sets @local (a full name
+ * outside refs/heads/, e.g. "refs/driftward/approved") to it, whatever it
+ * was before: the remote decides. Fails when the remote has no @ref.
+ */
+int dw_store_fetch(struct dw_store *store, const struct dw_store_remote *remote, const char *ref,
+                   const char *local, struct dw_error *err);
+
 /* --- Pushing --- */
 
 struct dw_store_remote {

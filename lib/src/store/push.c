@@ -13,14 +13,7 @@
 #include "store/internal.h"
 #include "driftward/base64.h"
 #include "store/push.h"
-
-struct push_ctx {
-	const struct dw_store_remote *remote;
-	struct dw_error *err;
-	int credential_tries;
-	int host_key_refused;
-	char rejected[512]; /* the first rejected ref and its reason */
-};
+#include "store/remote.h"
 
 /* "SHA256:" + unpadded base64 of @sha256, as ssh-keygen -l prints it. */
 void store_ssh_fingerprint(const unsigned char sha256[32], char out[STORE_FINGERPRINT_MAX])
@@ -44,9 +37,9 @@ int store_host_key_matches(const unsigned char sha256[32], const char *pinned)
 	return len == strlen(fp) && memcmp(fp, pinned, len) == 0;
 }
 
-static int check_certificate(git_cert *cert, int valid, const char *host, void *payload)
+int dw_store__remote_certificate(git_cert *cert, int valid, const char *host, void *payload)
 {
-	struct push_ctx *ctx = payload;
+	struct store_remote_ctx *ctx = payload;
 	git_cert_hostkey *hk;
 	char seen[STORE_FINGERPRINT_MAX] = "(no SHA-256 fingerprint)";
 
@@ -65,10 +58,10 @@ static int check_certificate(git_cert *cert, int valid, const char *host, void *
 	return GIT_ECERTIFICATE;
 }
 
-static int credentials(git_credential **out, const char *url, const char *user_from_url,
-                       unsigned int allowed, void *payload)
+int dw_store__remote_credentials(git_credential **out, const char *url, const char *user_from_url,
+                                 unsigned int allowed, void *payload)
 {
-	struct push_ctx *ctx = payload;
+	struct store_remote_ctx *ctx = payload;
 
 	(void)url;
 	/* libgit2 asks again after a refusal: one try, then fail */
@@ -81,7 +74,7 @@ static int credentials(git_credential **out, const char *url, const char *user_f
 
 static int update_reference(const char *refname, const char *status, void *payload)
 {
-	struct push_ctx *ctx = payload;
+	struct store_remote_ctx *ctx = payload;
 
 	if (status && !ctx->rejected[0])
 		snprintf(ctx->rejected, sizeof(ctx->rejected), "%s (%s)", refname, status);
@@ -128,18 +121,27 @@ static void free_refspecs(git_strarray *a)
 	free(a->strings);
 }
 
-static int check_args(const struct dw_store_remote *remote, const char *const *refs, size_t n,
-                      struct dw_error *err)
+int dw_store__remote_check(const struct dw_store_remote *remote, const char *what,
+                           struct dw_error *err)
 {
-	size_t i;
-
 	if (!remote->url || !*remote->url)
-		return dw_error_set(err, -EINVAL, DW_AREA_USAGE, 0, "no remote to push to");
+		return dw_error_set(err, -EINVAL, DW_AREA_USAGE, 0, "no remote to %s", what);
 	if (is_ssh(remote->url) && (!remote->host_key || strncmp(remote->host_key, "SHA256:", 7)))
 		return dw_error_set(err, -EINVAL, DW_AREA_USAGE, 0,
 		                    "%s: an ssh remote needs remote_host_key (SHA256:..., as "
 		                    "ssh-keygen -lf prints it)",
 		                    remote->url);
+	return 0;
+}
+
+static int check_args(const struct dw_store_remote *remote, const char *const *refs, size_t n,
+                      struct dw_error *err)
+{
+	size_t i;
+	int r;
+
+	if ((r = dw_store__remote_check(remote, "push to", err)) < 0)
+		return r;
 	for (i = 0; i < n; i++)
 		if (strncmp(refs[i], "refs/heads/", 11) || !git_reference_is_valid_name(refs[i]))
 			return dw_error_set(err, -EINVAL, DW_AREA_USAGE, 0,
@@ -151,9 +153,9 @@ static int check_args(const struct dw_store_remote *remote, const char *const *r
  * The remote exactly as configured: no url.<base>.insteadOf rewriting from
  * the repository's config (we never write one, and the lookup leaks pcre2
  * match data in Debian's libgit2 1.5, which ASan rightly reports), and no
- * default fetch refspec (we only push).
+ * default fetch refspec (pushes and fetches name their refspecs).
  */
-static int create_remote(git_remote **out, git_repository *repo, const char *url)
+int dw_store__remote_create(git_remote **out, git_repository *repo, const char *url)
 {
 	git_remote_create_options opts = GIT_REMOTE_CREATE_OPTIONS_INIT;
 
@@ -165,7 +167,7 @@ int dw_store_push(struct dw_store *store, const struct dw_store_remote *remote,
                   const char *const *refs, size_t nrefs, struct dw_error *err)
 {
 	git_push_options opts = GIT_PUSH_OPTIONS_INIT;
-	struct push_ctx ctx = { .remote = remote, .err = err };
+	struct store_remote_ctx ctx = { .remote = remote, .err = err };
 	git_strarray specs = { 0 };
 	git_remote *r = NULL;
 	int rc, ret;
@@ -176,11 +178,11 @@ int dw_store_push(struct dw_store *store, const struct dw_store_remote *remote,
 		ret = dw_error_set(err, -ENOMEM, DW_AREA_SYSTEM, ENOMEM, "out of memory");
 		goto out;
 	}
-	opts.callbacks.certificate_check = check_certificate;
-	opts.callbacks.credentials = credentials;
+	opts.callbacks.certificate_check = dw_store__remote_certificate;
+	opts.callbacks.credentials = dw_store__remote_credentials;
 	opts.callbacks.push_update_reference = update_reference;
 	opts.callbacks.payload = &ctx;
-	if ((rc = create_remote(&r, store->repo, remote->url)) < 0 ||
+	if ((rc = dw_store__remote_create(&r, store->repo, remote->url)) < 0 ||
 	    (rc = git_remote_push(r, &specs, &opts)) < 0) {
 		ret = ctx.host_key_refused
 		              ? -EPERM

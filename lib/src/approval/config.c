@@ -1,0 +1,23 @@
+/* Approval as driftward.ini configures it: the [agent] keys mapped onto the options. */
+#include "driftward/approval.h"
+#include "driftward/config.h"
+
+int dw_approval_check(const struct dw_config *cfg, const char *rev, struct dw_approval *out,
+                      struct dw_error *err)
+{
+	const struct dw_agent_config *a = &cfg->agent;
+	struct dw_store_remote remote = { a->remote, a->remote_host_key, a->remote_ssh_key };
+	struct dw_approval_options opts = {
+		.approved_ref = a->approved_ref,
+		.remote = a->remote ? &remote : NULL,
+		.require_signed = a->require_signed,
+		.allowed_signers = a->allowed_signers,
+	};
+	struct dw_store *store = NULL;
+	int r;
+
+	if ((r = dw_store_open(a->state_repo, NULL, &store, err)) == 0)
+		r = dw_approval_verify(store, &opts, rev, out, err);
+	dw_store_free(store);
+	return r;
+}
