@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "driftward/array.h"
+#include "driftward/strlist.h"
 #include "driftward/buf.h"
 #include "driftward/diag.h"
 #include "driftward/error.h"
@@ -426,6 +427,22 @@ static void control_characters_are_escaped(void **state)
 	dw_buf_release(&b);
 }
 
+static void strlists_join_with_a_separator_and_fit(void **state)
+{
+	char a[] = "Policy.Read.All", b[] = "Directory.Read.All";
+	char *items[] = { a, b };
+	struct dw_strlist l = { .items = items, .count = 2 };
+	char out[64], small[10];
+
+	(void)state;
+	dw_strlist_join(&l, " or ", out, sizeof(out));
+	assert_string_equal(out, "Policy.Read.All or Directory.Read.All");
+	dw_strlist_join(&l, " or ", small, sizeof(small));
+	assert_string_equal(small, "Policy.Re"); /* cut, and terminated */
+	dw_strlist_join(NULL, " or ", out, sizeof(out));
+	assert_string_equal(out, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -443,6 +460,7 @@ int main(void)
 		cmocka_unit_test(error_messages_are_redacted),
 		cmocka_unit_test(error_prefix_truncates_the_message_not_the_context),
 		cmocka_unit_test(diags_collect_every_problem),
+		cmocka_unit_test(strlists_join_with_a_separator_and_fit),
 		cmocka_unit_test(array_grows_and_keeps_its_contents),
 		cmocka_unit_test(array_growth_is_amortised),
 		cmocka_unit_test(array_refuses_an_overflowing_size),

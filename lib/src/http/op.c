@@ -15,6 +15,7 @@
 #include "driftward/array.h"
 #include "driftward/json.h"
 #include "driftward/log.h"
+#include "driftward/strlist.h"
 #include "http/internal.h"
 
 void dw_graph_op_init(struct dw_graph_op *op, enum dw_graph_kind kind, const char *api_version,
@@ -300,17 +301,6 @@ static void describe(const struct dw_graph_op *op, char *out, size_t outlen)
 		         op->api_version, op->path);
 }
 
-/* The permissions the catalog names, joined for a message. */
-static void permissions_text(const struct dw_strlist *p, char *out, size_t outlen)
-{
-	size_t i, used = 0;
-
-	out[0] = '\0';
-	for (i = 0; p && i < p->count && used < outlen; i++)
-		used += (size_t)snprintf(out + used, outlen - used, "%s%s", i ? " or " : "",
-		                         p->items[i]);
-}
-
 static void fail_http(struct dw_xfer *x, enum dw_graph_outcome outcome, long status,
                       const struct dw_http_error_body *eb)
 {
@@ -325,7 +315,7 @@ static void fail_http(struct dw_xfer *x, enum dw_graph_outcome outcome, long sta
 	set_detail(op, "%s: HTTP %ld %s: %s%s", dw_graph_outcome_name(outcome), status,
 	           eb->code[0] ? eb->code : "(no error code)",
 	           message[0] ? message : "(no message)", page);
-	permissions_text(op->permissions, perms, sizeof(perms));
+	dw_strlist_join(op->permissions, " or ", perms, sizeof(perms));
 	if (st->attempt > 0)
 		snprintf(retries, sizeof(retries), " (after %u retr%s)", st->attempt,
 		         st->attempt == 1 ? "y" : "ies");

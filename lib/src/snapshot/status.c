@@ -62,12 +62,7 @@ enum dw_collector_status dw_snapshot__status_of(enum dw_graph_outcome outcome)
 
 void dw_snapshot__permissions(const struct dw_collector *c, char *out, size_t outlen)
 {
-	size_t i, used = 0;
-
-	out[0] = '\0';
-	for (i = 0; i < c->read_permissions.count && used < outlen; i++)
-		used += (size_t)snprintf(out + used, outlen - used, "%s%s", i ? " or " : "",
-		                         c->read_permissions.items[i]);
+	dw_strlist_join(&c->read_permissions, " or ", out, outlen);
 }
 
 void status_from_op(struct dw_snapshot_collector *sc, const struct dw_graph_op *op)

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,4 +27,20 @@ void dw_strlist_release(struct dw_strlist *list)
 	list->items = NULL;
 	list->count = 0;
 	list->alloc = 0;
+}
+
+void dw_strlist_join(const struct dw_strlist *list, const char *sep, char *out, size_t outlen)
+{
+	size_t i, used = 0;
+	int n;
+
+	if (outlen == 0)
+		return;
+	out[0] = '\0';
+	for (i = 0; list && i < list->count && used < outlen; i++) {
+		n = snprintf(out + used, outlen - used, "%s%s", i ? sep : "", list->items[i]);
+		if (n < 0)
+			break;
+		used += (size_t)n; /* past outlen when cut: the loop ends */
+	}
 }
