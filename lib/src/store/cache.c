@@ -268,7 +268,7 @@ void store_cache_save(struct dw_store_tx *tx)
 	buf[5] = (unsigned char)(n >> 16);
 	buf[6] = (unsigned char)(n >> 8);
 	buf[7] = (unsigned char)n;
-	if (dw_file_write_atomic(path, 0644, 0, buf, 8 + n * ENTRY_SIZE, NULL) < 0)
+	if (dw_file_write_atomic(path, 0600, 0, buf, 8 + n * ENTRY_SIZE, NULL) < 0)
 		dw_log_warning("could not write the digest cache '%s'", path);
 	free(buf);
 }
