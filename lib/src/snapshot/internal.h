@@ -65,6 +65,11 @@ int collect_stage(struct tenant_run *tr, struct collector_run *cr, struct dw_err
 /* names.c: _names.json from this run's objects (or the previous one, kept). */
 int names_stage(struct tenant_run *tr, struct dw_error *err);
 
+/* drift.c: evaluates drift over the staged files and stages drift.json and DRIFT.md. */
+int dw_snapshot__drift_stage(struct tenant_run *tr, struct dw_error *err);
+/* Is @path one of the reports drift_stage writes? */
+bool dw_snapshot__is_report(const char *path);
+
 /* audit.c */
 int audit_submit(struct tenant_run *tr, int64_t since);
 int audit_trailers(struct tenant_run *tr, struct dw_trailer **out, size_t *n, char ***strings);

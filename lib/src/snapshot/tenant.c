@@ -118,7 +118,8 @@ static int count_object_change(const char *path, enum dw_store_change change, vo
 {
 	struct dw_snapshot_tenant *t = payload;
 
-	if (strcmp(path, DW_STATUS_FILE) == 0 || strcmp(path, DW_NAMES_FILE) == 0)
+	if (strcmp(path, DW_STATUS_FILE) == 0 || strcmp(path, DW_NAMES_FILE) == 0 ||
+	    dw_snapshot__is_report(path))
 		return 0;
 	if (change == DW_STORE_ADDED)
 		t->added++;
@@ -134,8 +135,9 @@ static int compose_message(struct tenant_run *tr, const struct dw_trailer *chang
                            size_t nchanged_by, struct dw_buf *msg, struct dw_error *err)
 {
 	struct dw_snapshot_tenant *t = tr->report;
-	struct dw_trailer trailers[2 + 101];
+	struct dw_trailer trailers[3 + 101];
 	struct dw_buf subject, body;
+	char drift_count[24];
 	size_t i, n = 0;
 	int r;
 
@@ -146,6 +148,9 @@ static int compose_message(struct tenant_run *tr, const struct dw_trailer *chang
 	if (r == 0 && t->incomplete)
 		r = dw_buf_printf(&subject, "; %zu collector%s incomplete", t->incomplete,
 		                  t->incomplete == 1 ? "" : "s");
+	if (r == 0 && t->drift_evaluated)
+		r = dw_buf_printf(&subject, "; drift %zu (%zu high)", t->drift.status[DW_DRIFT_FAIL],
+		                  t->drift.fail_by_severity[0] + t->drift.fail_by_severity[1]);
 	for (i = 0; r == 0 && i < t->ncollectors; i++) {
 		const struct dw_snapshot_collector *sc = &t->collectors[i];
 
@@ -155,6 +160,10 @@ static int compose_message(struct tenant_run *tr, const struct dw_trailer *chang
 	}
 	trailers[n++] = (struct dw_trailer){ "Tenant-Id", t->tenant->tenant_id };
 	trailers[n++] = (struct dw_trailer){ "Run-Id", tr->run_id };
+	if (t->drift_evaluated) {
+		snprintf(drift_count, sizeof(drift_count), "%zu", t->drift.status[DW_DRIFT_FAIL]);
+		trailers[n++] = (struct dw_trailer){ "Drift-Count", drift_count };
+	}
 	for (i = 0; i < nchanged_by && n < DW_ARRAY_SIZE(trailers); i++)
 		trailers[n++] = changed_by[i];
 	r = r
@@ -211,6 +220,7 @@ int tenant_finish(struct tenant_run *tr, bool do_push, struct dw_error *err)
 	}
 	r = r ?: names_stage(tr, err);
 	r = r ?: stage_status(tr, err);
+	r = r ?: dw_snapshot__drift_stage(tr, err);
 	r = r ?: commit(tr, err);
 	if (r == 0 && do_push && tr->ctx->cfg->agent.remote) {
 		r = dw_session_push(tr->session, err);
