@@ -52,6 +52,8 @@ contains "$(git_ log -1 --format=%s "$BRANCH")" "; drift 0 (0 high)"
 [ "$(python3 -c 'import json; print(json.load(open("first.json"))["commitTime"])')" = \
 	"$(TZ=UTC git_ log -1 --date=format-local:%Y-%m-%dT%H:%M:%SZ --format=%cd "$BRANCH")" ] ||
 	fail "commitTime is not the commit's time"
+# DRIFT.md dates the snapshot; it can't name the commit it is part of
+contains "$(committed DRIFT.md)" "Snapshot of $(python3 -c 'import json; print(json.load(open("first.json"))["commitTime"])'); rules from \`refs/heads/main\`"
 run 0 "$DW_BIN" --config driftward.ini drift -o reports
 cmp -s reports/contoso/drift.json first.json || fail "drift disagrees with the committed report"
 
