@@ -287,8 +287,10 @@ static void print_summary(const struct dw_snapshot_tenant *t, const struct run_t
 		fprintf(stderr, "driftward: tenant %s: no drift report: %s\n", t->tenant->name,
 		        dw_error_format(&t->drift_err, msg, sizeof(msg)));
 	else if (rt->drift_failed)
-		fprintf(stderr, "driftward: tenant %s: %zu rules could not be evaluated (see its "
-		        "DRIFT.md)\n", t->tenant->name, t->drift.status[DW_DRIFT_ERROR]);
+		fprintf(stderr,
+		        "driftward: tenant %s: %zu rules could not be evaluated (see its "
+		        "DRIFT.md)\n",
+		        t->tenant->name, t->drift.status[DW_DRIFT_ERROR]);
 	print_incomplete(t);
 	if (verbosity < 0)
 		return;

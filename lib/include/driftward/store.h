@@ -159,8 +159,7 @@ int dw_store_tx_keep(struct dw_store_tx *tx, const char *path, struct dw_error *
  * call only. A non-zero return from @cb stops the walk and is returned.
  */
 int dw_store_tx_read_files(struct dw_store_tx *tx,
-                           int (*cb)(const char *path, const void *data, size_t len,
-                                     void *payload),
+                           int (*cb)(const char *path, const void *data, size_t len, void *payload),
                            void *payload, struct dw_error *err);
 
 /*

@@ -38,8 +38,7 @@ static int add_file(const char *path, const void *data, size_t len, void *payloa
 }
 
 /* The snapshot as the commit will hold it. */
-static int staged_snapshot(struct tenant_run *tr, struct dw_bl_snapshot **out,
-                           struct dw_error *err)
+static int staged_snapshot(struct tenant_run *tr, struct dw_bl_snapshot **out, struct dw_error *err)
 {
 	void *p[2] = { NULL, err };
 	int r;
@@ -67,8 +66,8 @@ static int rules_failed(const struct tenant_run *tr, const struct dw_diags *diag
 	                    diags->count > 1 ? " (and more)" : "");
 }
 
-static int evaluate(struct tenant_run *tr, const struct dw_drift_context *dc,
-                    struct dw_drift **out, struct dw_error *err)
+static int evaluate(struct tenant_run *tr, const struct dw_drift_context *dc, struct dw_drift **out,
+                    struct dw_error *err)
 {
 	const char *tenant = tr->report->tenant->name;
 	struct dw_bl_files *files = NULL;
@@ -141,8 +140,9 @@ static int stage_reports(struct tenant_run *tr, const struct dw_drift *d, struct
 	for (i = 0; r == 0 && i < DW_ARRAY_SIZE(report_formats); i++) {
 		dw_buf_reset(&out);
 		r = dw_drift_write(d, report_formats[i], &out, err);
-		r = r ?: dw_store_tx_stage(tr->tx, dw_drift_format_file(report_formats[i]),
-		                           out.ptr, out.len, err);
+		r = r
+		            ?: dw_store_tx_stage(tr->tx, dw_drift_format_file(report_formats[i]),
+		                                 out.ptr, out.len, err);
 	}
 	dw_buf_release(&out);
 	return r;

@@ -149,7 +149,8 @@ static int compose_message(struct tenant_run *tr, const struct dw_trailer *chang
 		r = dw_buf_printf(&subject, "; %zu collector%s incomplete", t->incomplete,
 		                  t->incomplete == 1 ? "" : "s");
 	if (r == 0 && t->drift_evaluated)
-		r = dw_buf_printf(&subject, "; drift %zu (%zu high)", t->drift.status[DW_DRIFT_FAIL],
+		r = dw_buf_printf(&subject, "; drift %zu (%zu high)",
+		                  t->drift.status[DW_DRIFT_FAIL],
 		                  t->drift.fail_by_severity[0] + t->drift.fail_by_severity[1]);
 	for (i = 0; r == 0 && i < t->ncollectors; i++) {
 		const struct dw_snapshot_collector *sc = &t->collectors[i];

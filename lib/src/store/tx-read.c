@@ -30,8 +30,7 @@ static int cmp_path(const void *a, const void *b)
 }
 
 int dw_store_tx_read_files(struct dw_store_tx *tx,
-                           int (*cb)(const char *path, const void *data, size_t len,
-                                     void *payload),
+                           int (*cb)(const char *path, const void *data, size_t len, void *payload),
                            void *payload, struct dw_error *err)
 {
 	const struct tx_entry **order = calloc(tx->nentries ? tx->nentries : 1, sizeof(*order));
