@@ -26,7 +26,8 @@ import time
 
 from emu_graph import Resp, dumps, error_resp
 
-ACTIONS = ("status", "reset", "truncate", "drip", "expire_token", "empty_page")
+ACTIONS = ("status", "reset", "truncate", "drip", "expire_token", "empty_page", "raw_body",
+           "endless_pages")
 
 
 class FaultError(Exception):
@@ -38,7 +39,8 @@ class Rule:
         unknown = set(spec) - {
             "method", "path", "path_regex", "tenant", "status", "retry_after", "body", "code",
             "message", "latency_ms", "reset", "truncate", "drip", "expire_token", "empty_page",
-            "times", "every", "probability", "after", "name", "headers"}
+            "times", "every", "probability", "after", "name", "headers", "raw_body",
+            "endless_pages"}
         if unknown:
             raise FaultError("unknown fault rule keys: %s" % ", ".join(sorted(unknown)))
         self.spec = spec
@@ -210,6 +212,10 @@ def fault_response(spec, req):
     if spec.get("retry_after") is not None:
         headers["Retry-After"] = str(spec["retry_after"])
     headers.update(spec.get("headers") or {})
+    if "raw_body" in spec:
+        # sent byte for byte: code points up to U+00FF are the bytes (invalid UTF-8 too)
+        headers.setdefault("Content-Type", "application/json")
+        return Resp(status, spec["raw_body"].encode("latin-1"), headers)
     if "body" in spec:
         return Resp(status, dumps(spec["body"]), headers)
     code, message = DEFAULT_FAULT_BODIES.get(status, ("UnknownError", ""))
@@ -221,3 +227,29 @@ def fault_response(spec, req):
                                            "status": "429"})
         resp.raw = dumps(doc)
     return resp
+
+
+ENDLESS_TOKEN = "endless-"
+
+
+def endless_page(spec, base_url, path, query):
+    """A collection page that never ends: {"links": N, "bytes": B, "objects": K}.
+
+    Each page has K objects (unique ids per page position) padded to about B
+    bytes in all, and a nextLink to page position i + 1; with "links": N > 0
+    the positions go round modulo N (1: the same link again, 2: two links in
+    turn), with 0 they never repeat."""
+    opts = spec["endless_pages"]
+    links = int(opts.get("links", 0))
+    count = max(1, int(opts.get("objects", 1)))
+    pad = "x" * max(0, int(opts.get("bytes", 1024)) // count - 100)
+    token = query.get("$skiptoken", "")
+    here = int(token[len(ENDLESS_TOKEN):]) if token.startswith(ENDLESS_TOKEN) else 0
+    after = here + 1
+    if links > 0:
+        after %= links
+    value = [{"id": "%08x-0000-4000-8000-%012x" % (here, i), "displayName": "endless %d/%d" % (here, i),
+              "padding": pad} for i in range(count)]
+    doc = {"@odata.context": base_url + "/v1.0/$metadata#endless", "value": value,
+           "@odata.nextLink": "%s%s?$skiptoken=%s%d" % (base_url, path, ENDLESS_TOKEN, after)}
+    return Resp(200, dumps(doc), {"Content-Type": "application/json"})

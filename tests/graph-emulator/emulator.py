@@ -36,7 +36,7 @@ import emu_batch  # noqa: E402
 import emu_discovery  # noqa: E402
 import emu_tls  # noqa: E402
 from emu_audit import AuditWriter  # noqa: E402
-from emu_faults import FaultError, Faults, fault_response  # noqa: E402
+from emu_faults import FaultError, Faults, endless_page, fault_response  # noqa: E402
 from emu_log import RequestLog, Unparsed, mask, mask_headers, parse_body  # noqa: E402
 from emu_graph import GRAPH_CT, GraphApi, Req, Resp, dumps, error_resp, now_iso  # noqa: E402
 from emu_state import RouteTable, State, StateError  # noqa: E402
@@ -118,7 +118,7 @@ class Emulator:
         if latency > 0:
             time.sleep(latency)
         if rule is not None:
-            early = self._early_fault(rule, headers, rid, crid, path)
+            early = self._early_fault(rule, headers, rid, crid, path, query)
             if early is not None:
                 return early, rule
         if meta:
@@ -139,11 +139,13 @@ class Emulator:
             return None
         return self.tokens.tokens.get(auth[7:].strip())
 
-    def _early_fault(self, rule, headers, rid, crid, path):
+    def _early_fault(self, rule, headers, rid, crid, path, query):
         """Faults that replace the response; None lets the request through."""
         spec = rule.spec
         if spec.get("reset"):
             raise Abort()
+        if "endless_pages" in spec:
+            return endless_page(spec, self.base_url, path, query)
         if spec.get("expire_token"):
             auth = headers.get("authorization", "")
             self.tokens.expire(auth[7:].strip())

@@ -650,6 +650,35 @@ class FaultTests(EmulatorTestCase):
         items, pages = self.collect(CA_POLICIES)
         self.assertEqual((len(items), pages), (11, 7))
 
+    def test_endless_pages(self):
+        self.set_faults({"rules": [{"path": "/v1.0/domains",
+                                    "endless_pages": {"links": 2, "bytes": 5000, "objects": 2}}]})
+        token = self.token()
+        status, _, first = self.graph("GET", "/v1.0/domains", token=token)
+        self.assertEqual(status, 200)
+        self.assertEqual(len(first["value"]), 2)
+        self.assertGreater(len(json.dumps(first)), 4000)
+        self.assertTrue(first["@odata.nextLink"].endswith("$skiptoken=endless-1"))
+        _, _, second = self.graph("GET", first["@odata.nextLink"], token=token)
+        self.assertTrue(second["@odata.nextLink"].endswith("$skiptoken=endless-0"))
+        self.assertNotEqual(first["value"][0]["id"], second["value"][0]["id"])
+        self.set_faults({"rules": [{"path": "/v1.0/domains", "endless_pages": {}}]})
+        _, _, page = self.graph("GET", first["@odata.nextLink"], token=token)
+        self.assertTrue(page["@odata.nextLink"].endswith("$skiptoken=endless-2"))
+
+    def test_raw_body_is_sent_byte_for_byte(self):
+        self.set_faults({"rules": [{"path": "/v1.0/domains", "status": 200,
+                                    "raw_body": '{"value": ["\u00ff"]}'}]})
+        conn = self.connect()
+        try:
+            conn.request("GET", "/v1.0/domains", None,
+                         {"Authorization": "Bearer " + self.token()})
+            resp = conn.getresponse()
+            payload = resp.read()
+        finally:
+            conn.close()
+        self.assertEqual((resp.status, payload), (200, b'{"value": ["\xff"]}'))
+
     def test_expire_token_mid_run(self):
         token = self.token()
         self.assertEqual(self.graph("GET", CA_POLICIES, token=token)[0], 200)

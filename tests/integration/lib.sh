@@ -74,6 +74,7 @@ SAMPLE_WRITER_SECRET=demo-writer-secret-not-real
 
 # start_emulator STATE-DIR [options...]: starts it in the background, waits for
 # its port, and sets EMU_PORT, EMU_URL, EMU_CA and EMU_LOG. Stopped at exit.
+EMULATOR_OPTIONS=()
 start_emulator() {
 	local state=$1 i
 	shift
@@ -128,10 +129,11 @@ sample_state() {
 # sample_deployment [AGENT-LINES]: the sample tenant in an emulator, and beside
 # it driftward.ini, a key, contoso's encrypted secret and an initialised state
 # repository, as an admin would have them after the install guide.
-# The emulator's state is copied to ./state first unless the test made it already.
+# The emulator's state is copied to ./state first unless the test made it already;
+# EMULATOR_OPTIONS (an array) adds emulator options, e.g. (--page-size 2).
 sample_deployment() {
 	[ -d state ] || sample_state
-	start_emulator state
+	start_emulator state "${EMULATOR_OPTIONS[@]}"
 	cat >driftward.ini <<INI
 [agent]
 state_repo = state.git

@@ -16,8 +16,7 @@ MAX_EXPOSURE=2.0
 prefix=$SCRATCH/prefix
 run 0 cmake --install "$DW_BUILD_DIR" --prefix "$prefix"
 units=$prefix/lib/systemd/system
-for f in bin/driftward etc/driftward/driftward.ini share/driftward/collectors.yaml \
-	share/driftward/baselines share/doc/driftward/install.md \
+for f in bin/driftward etc/driftward/driftward.ini share/doc/driftward/install.md \
 	share/doc/driftward/operating.md share/doc/driftward/examples/driftward.ini \
 	lib/sysusers.d/driftward.conf lib/systemd/system/driftward.service \
 	lib/systemd/system/driftward.timer lib/systemd/system/driftward@.service \
@@ -25,6 +24,8 @@ for f in bin/driftward etc/driftward/driftward.ini share/driftward/collectors.ya
 	[ -e "$prefix/$f" ] || fail "cmake --install did not write $f"
 done
 [ -e "$prefix/share/doc/driftward/hacking.md" ] && fail "developer docs were installed"
+# the catalog and the baselines are compiled into the binary, not installed beside it
+[ -e "$prefix/share/driftward" ] && fail "data files installed: the binary embeds them"
 # an install over an earlier one keeps the admin's configuration
 echo "; the admin's own" >>"$prefix/etc/driftward/driftward.ini"
 run 0 cmake --install "$DW_BUILD_DIR" --prefix "$prefix"

@@ -123,6 +123,9 @@ static void a_valid_file_is_read_with_types_and_defaults(void **state)
 	assert_int_equal(fx->cfg->agent.concurrency, 8);
 	assert_int_equal(fx->cfg->agent.tenant_concurrency, 2);
 	assert_int_equal(fx->cfg->agent.request_timeout, 60);
+	assert_int_equal(fx->cfg->agent.max_collection_mib, 256);
+	assert_int_equal(fx->cfg->agent.max_collection_objects, 100000);
+	assert_int_equal(fx->cfg->agent.run_timeout, 14400);
 	assert_null(fx->cfg->agent.ca_file);
 	assert_null(fx->cfg->agent.remote);
 	assert_int_equal(fx->cfg->agent.extra_recipients.count, 3);
@@ -183,7 +186,8 @@ static void values_are_checked_by_type(void **state)
 	                      "log_level = loud\n"
 	                      "extra_recipients = age1ok, AGE-SECRET-KEY-1X\n"
 	                      "metrics_dir = key.txt\n"
-	                      "max_retries = 99999999999999999999\n",
+	                      "max_retries = 99999999999999999999\n"
+	                      "run_timeout = 10\n",
 	                      0),
 	                 -EINVAL);
 	expect_diag(fx, 0, 3, "0 is out of range (1 to 256)");
@@ -194,7 +198,8 @@ static void values_are_checked_by_type(void **state)
 	expect_diag(fx, 5, 8, "is not an age recipient");
 	expect_diag(fx, 6, 9, "is not a directory");
 	expect_diag(fx, 7, 10, "is not a number");
-	assert_int_equal(fx->diags.errors, 8);
+	expect_diag(fx, 8, 11, "10 is out of range (60 to 604800)");
+	assert_int_equal(fx->diags.errors, 9);
 }
 
 static void reset(struct fixture *fx)

@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -61,6 +64,14 @@ static void test_licence_classes(void **state)
 	                                  "operation. Application must have one of the following "
 	                                  "scopes: DeviceManagementConfiguration.Read.All"),
 	                 DW_GRAPH_PERMISSION);
+	/* the error code decides before any wording: a denial that mentions a licence */
+	assert_int_equal(dw_http_classify(403, CURLE_OK, "Authorization_RequestDenied",
+	                                  "Insufficient privileges; a premium license is also "
+	                                  "required for some features."),
+	                 DW_GRAPH_PERMISSION);
+	assert_int_equal(dw_http_classify(403, CURLE_OK, "Forbidden",
+	                                  "Application is not authorized: check its license"),
+	                 DW_GRAPH_PERMISSION);
 }
 
 static void test_transport_classes(void **state)
@@ -76,6 +87,9 @@ static void test_transport_classes(void **state)
 	assert_int_equal(dw_http_classify(0, CURLE_PEER_FAILED_VERIFICATION, NULL, NULL),
 	                 DW_GRAPH_TLS);
 	assert_int_equal(dw_http_classify(0, CURLE_WRITE_ERROR, NULL, NULL), DW_GRAPH_BAD_RESPONSE);
+	/* an answer over the size limit, announced or not, is a bad response, not retried */
+	assert_int_equal(dw_http_classify(0, CURLE_FILESIZE_EXCEEDED, NULL, NULL),
+	                 DW_GRAPH_BAD_RESPONSE);
 	assert_true(dw_http_retryable(DW_GRAPH_THROTTLED));
 	assert_true(dw_http_retryable(DW_GRAPH_TRANSIENT));
 	assert_false(dw_http_retryable(DW_GRAPH_PERMISSION));
@@ -194,16 +208,118 @@ static void test_token_answers(void **state)
 	assert_null(tok);
 	assert_non_null(strstr(err.msg, "no access_token"));
 	assert_int_equal(parse_token_text(bad_type, &tok, &exp, NULL), -EBADMSG);
+	/* only RFC 6750 token characters: a CR LF would inject a header */
+	dw_error_clear(&err);
+	assert_int_equal(parse_token_text("{\"token_type\":\"Bearer\",\"expires_in\":9,"
+	                                  "\"access_token\":\"abc\\r\\nX-Injected: 1\"}",
+	                                  &tok, &exp, &err),
+	                 -EBADMSG);
+	assert_null(tok);
+	assert_non_null(strstr(err.msg, "RFC 6750"));
+	assert_null(strstr(err.msg, "Injected"));
+	assert_int_equal(
+	        parse_token_text("{\"expires_in\":9,\"access_token\":\"a b\"}", &tok, &exp, NULL),
+	        -EBADMSG);
+	assert_int_equal(
+	        parse_token_text("{\"expires_in\":9,\"access_token\":\"a=b\"}", &tok, &exp, NULL),
+	        -EBADMSG);
+	assert_int_equal(
+	        parse_token_text("{\"expires_in\":9,\"access_token\":\"==\"}", &tok, &exp, NULL),
+	        -EBADMSG);
+	assert_int_equal(parse_token_text("{\"expires_in\":9,\"access_token\":\"a\\u0000b\"}", &tok,
+	                                  &exp, NULL),
+	                 -EBADMSG);
+	assert_int_equal(parse_token_text("{\"expires_in\":9,\"access_token\":"
+	                                  "\"aZ09-._~+/b==\"}",
+	                                  &tok, &exp, NULL),
+	                 0);
+	dw_secret_free(tok);
 	assert_int_equal(parse_token_text("{", &tok, &exp, NULL), -EBADMSG);
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+
+/* The data segment the process has now, in bytes (VmData of /proc/self/status). */
+static size_t data_size(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+	size_t kb = 0;
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmData: %zu kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb * 1024;
+}
+
+/* In a child with little memory left: the page's parse must fail with -ENOMEM. */
+static int parse_page_short_of_memory(void)
+{
+	struct dw_graph_page page;
+	struct rlimit lim;
+	struct dw_error err;
+	struct dw_buf body;
+	char *next = NULL;
+	size_t i;
+	int r;
+
+	dw_buf_init(&body, 64u << 20);
+	r = dw_buf_puts(&body, "{\"value\":[0");
+	for (i = 0; r == 0 && i < 2000000; i++)
+		r = dw_buf_puts(&body, ",0");
+	r = r ?: dw_buf_puts(&body, "]}");
+	if (r < 0)
+		return 2;
+	/* the text is there; the values' 32 MB can't be had */
+	lim.rlim_cur = lim.rlim_max = data_size() + (8u << 20);
+	if (setrlimit(RLIMIT_DATA, &lim) < 0)
+		return 3;
+	memset(&page, 0, sizeof(page));
+	dw_error_clear(&err);
+	r = dw_http_parse_page(&body, &page, &next, &err);
+	if (r != -ENOMEM || !strstr(err.msg, "out of memory"))
+		return 1;
+	return 0;
+}
+
+/* Running out of memory while parsing a page is said as such, not as a bad response. */
+static void test_page_out_of_memory(void **state)
+{
+	int status = 0;
+	pid_t pid;
+
+	(void)state;
+#ifdef UNDER_ASAN
+	skip(); /* ASan's allocator reserves far more than any data limit */
+#endif
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(parse_page_short_of_memory());
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_status_classes),      cmocka_unit_test(test_licence_classes),
-		cmocka_unit_test(test_transport_classes),   cmocka_unit_test(test_retry_after),
-		cmocka_unit_test(test_backoff_full_jitter), cmocka_unit_test(test_error_bodies),
+		cmocka_unit_test(test_status_classes),
+		cmocka_unit_test(test_licence_classes),
+		cmocka_unit_test(test_transport_classes),
+		cmocka_unit_test(test_retry_after),
+		cmocka_unit_test(test_backoff_full_jitter),
+		cmocka_unit_test(test_error_bodies),
 		cmocka_unit_test(test_token_answers),
+		cmocka_unit_test(test_page_out_of_memory),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -29,6 +29,12 @@ struct dw_agent_config {
 	unsigned tenant_concurrency; /* requests in flight per tenant */
 	unsigned request_timeout;    /* seconds */
 	unsigned max_retries;        /* per request */
+
+	/* bounds on what Graph can make a snapshot run take */
+	unsigned max_collection_mib;     /* MiB one collection's pages may take, parsed */
+	unsigned max_collection_objects; /* objects one collection may have */
+	unsigned run_timeout;            /* seconds a snapshot run may take */
+
 	char *graph_url;
 	char *login_url;
 	char *ca_file; /* extra CA bundle, NULL: the system's only */

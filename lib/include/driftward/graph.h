@@ -49,6 +49,11 @@ struct dw_graph_options {
 	unsigned max_retry_after;    /* seconds: a longer Retry-After fails the request */
 	unsigned token_margin;       /* seconds before expiry that a token is renewed */
 	unsigned max_pages;          /* pages of one collection before it counts as looping */
+
+	/* bounds whatever the server answers (0: none) */
+	unsigned max_collection_mib;     /* MiB one collection's pages may take, parsed */
+	unsigned max_collection_objects; /* objects one collection may have */
+	unsigned run_timeout;            /* seconds from dw_graph_new until every op fails */
 };
 
 /* Fills @o with the defaults. Mapping a configuration onto them is the
@@ -159,6 +164,10 @@ struct dw_graph_op {
 	long http_status;      /* of the last answer; 0 when none came */
 	char graph_code[96];   /* Graph's (or the token service's) error code; "" none */
 	struct dw_error error; /* for a failure: what, where (the URL) and why */
+	/* for a failure: its class and why, without what changes from run to run
+	 * (request ids, timings, retry counts), for _status.json and commit bodies */
+	char detail[256];
+	size_t pages_read; /* LIST: pages read before a failure dropped them */
 	struct dw_graph_page *pages;
 	size_t npages;
 	size_t nobjects;   /* LIST: objects in all pages; SINGLETON: 1 */

@@ -83,6 +83,9 @@ struct dw_json *dw_json_root(const struct dw_json_doc *doc);
 /* Frees the document and every value in it. Accepts NULL. */
 void dw_json_doc_free(struct dw_json_doc *doc);
 
+/* The memory @doc holds: its text and its values (for budgets). */
+size_t dw_json_doc_size(const struct dw_json_doc *doc);
+
 /* Inspecting --------------------------------------------------------------- */
 
 enum dw_json_type dw_json_type(const struct dw_json *v);

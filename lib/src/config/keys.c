@@ -65,6 +65,9 @@ static const struct key_spec agent_keys[] = {
 	AGENT(tenant_concurrency, KEY_UINT, 1, 64),
 	AGENT(request_timeout, KEY_UINT, 1, 3600),
 	AGENT(max_retries, KEY_UINT, 0, 20),
+	AGENT(max_collection_mib, KEY_UINT, 1, 65536),
+	AGENT(max_collection_objects, KEY_UINT, 1, 100000000),
+	AGENT(run_timeout, KEY_UINT, 60, 7 * 86400),
 	AGENT(graph_url, KEY_HTTPS_URL),
 	AGENT(login_url, KEY_HTTPS_URL),
 	AGENT(ca_file, KEY_FILE),
@@ -449,6 +452,9 @@ void keys_agent_defaults(struct dw_agent_config *agent)
 	agent->tenant_concurrency = 4;
 	agent->request_timeout = 60;
 	agent->max_retries = 5;
+	agent->max_collection_mib = 256;
+	agent->max_collection_objects = 100000;
+	agent->run_timeout = 4 * 3600;
 	agent->log_level = DW_LOG_NOTICE;
 }
 

@@ -3,6 +3,7 @@
  * pages ("value" and "@odata.nextLink"), single objects, Graph and token
  * service error bodies, and token answers.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,6 +166,24 @@ static long expires_in_of(const struct dw_json *v)
 	return *s && !*end && n > 0 && n < 86400 * 30 ? (long)n : -1;
 }
 
+/*
+ * RFC 6750's b64token: 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" )
+ * *"=". The token goes into a header line: anything else (a CR LF most of
+ * all) would let the token service write headers of its own.
+ */
+static bool is_b64token(const char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && (isalnum((unsigned char)s[i]) || strchr("-._~+/", s[i])) && s[i])
+		i++;
+	if (i == 0)
+		return false;
+	while (i < len && s[i] == '=')
+		i++;
+	return i == len;
+}
+
 int dw_http_parse_token(struct dw_buf *body, struct dw_secret **token, long *expires_in,
                         struct dw_error *err)
 {
@@ -186,6 +205,10 @@ int dw_http_parse_token(struct dw_buf *body, struct dw_secret **token, long *exp
 		s = dw_json_string(at, &slen);
 	if (!s || slen == 0)
 		dw_error_set(err, r, DW_AREA_GRAPH, 200, "the token answer has no access_token");
+	else if (!is_b64token(s, slen))
+		dw_error_set(err, r, DW_AREA_GRAPH, 200,
+		             "the access_token holds characters a bearer token can't have "
+		             "(RFC 6750): refused");
 	else if (type && strcasecmp(type, "Bearer") != 0)
 		dw_error_set(err, r, DW_AREA_GRAPH, 200, "the token is not a Bearer token");
 	else if (*expires_in < 0)

@@ -4,7 +4,10 @@
  * Entra premium features answer 403 Authentication_RequestFromNonPremiumTenant
  * OrB2CTenant ("Neither tenant is B2C or tenant doesn't have premium
  * license"); Intune answers 400 BadRequest "Request not applicable to target
- * tenant."; other services say "license" in the message.
+ * tenant."; other services say "license" in the message. The code decides
+ * first: a code that means "denied" is a missing permission whatever its
+ * message mentions (a denial classed as unlicensed would leave files stale
+ * with exit 0), and only a code that decides nothing lets the wording speak.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -40,10 +43,24 @@ static bool contains_nocase(const char *s, const char *word)
 	return s && strcasestr(s, word) != NULL;
 }
 
+/* Codes that say "you may not", from Entra (directory) and Intune. */
+static bool is_denial_code(const char *code)
+{
+	static const char *const codes[] = { "Authorization_RequestDenied", "Forbidden" };
+	size_t i;
+
+	for (i = 0; code && i < DW_ARRAY_SIZE(codes); i++)
+		if (strcmp(code, codes[i]) == 0)
+			return true;
+	return false;
+}
+
 static bool is_licence_error(const char *code, const char *message)
 {
 	if (code && strcmp(code, "Authentication_RequestFromNonPremiumTenantOrB2CTenant") == 0)
 		return true;
+	if (is_denial_code(code))
+		return false;
 	return contains_nocase(message, "not applicable to target tenant") ||
 	       contains_nocase(message, "licen") || contains_nocase(code, "licen") ||
 	       contains_nocase(message, "premium");
@@ -64,7 +81,8 @@ static enum dw_graph_outcome classify_transport(CURLcode rc)
 	case CURLE_URL_MALFORMAT:
 	case CURLE_UNSUPPORTED_PROTOCOL:
 		return DW_GRAPH_LOCAL;
-	case CURLE_WRITE_ERROR: /* our body limit */
+	case CURLE_WRITE_ERROR:       /* our body limit */
+	case CURLE_FILESIZE_EXCEEDED: /* the same, announced by Content-Length */
 	case CURLE_TOO_MANY_REDIRECTS:
 	case CURLE_WEIRD_SERVER_REPLY:
 		return DW_GRAPH_BAD_RESPONSE;
@@ -172,6 +190,7 @@ const char *dw_http_curl_outcome_text(CURLcode rc)
 		return "the server's certificate did not verify (TLS verification is always on; "
 		       "add the issuing CA with ca_file)";
 	case CURLE_WRITE_ERROR:
+	case CURLE_FILESIZE_EXCEEDED:
 		return "the answer is too large";
 	default:
 		return curl_easy_strerror(rc);

@@ -65,6 +65,9 @@ void dw_graph_options_init(struct dw_graph_options *o)
 	o->max_retry_after = 300;
 	o->token_margin = 300;
 	o->max_pages = 100000;
+	o->max_collection_mib = 256;
+	o->max_collection_objects = 100000;
+	o->run_timeout = 4 * 3600;
 }
 
 /* A copy of @url without trailing slashes. */
@@ -130,6 +133,8 @@ int dw_graph_new(const struct dw_graph_options *o, struct dw_graph **out, struct
 	g->opt.scope = g->scope;
 	if (getrandom(&g->rng, sizeof(g->rng), 0) != sizeof(g->rng) || g->rng == 0)
 		g->rng = (uint64_t)dw_http_now_ms() | 1;
+	if (g->opt.run_timeout)
+		g->deadline = dw_http_now_ms() + (int64_t)g->opt.run_timeout * 1000;
 	r = make_handles(g, err);
 	if (r == 0)
 		r = dw_http_load_ca(g, err);
@@ -339,6 +344,8 @@ int dw_graph_run(struct dw_graph *g, struct dw_error *err)
 	CURLMcode mc;
 
 	while (busy(g)) {
+		if (g->deadline && dw_http_now_ms() >= g->deadline)
+			goto late;
 		mc = curl_multi_poll(g->multi, NULL, 0, poll_timeout(dispatch(g)), NULL);
 		if (mc == CURLM_OK)
 			mc = curl_multi_perform(g->multi, &running);
@@ -347,6 +354,15 @@ int dw_graph_run(struct dw_graph *g, struct dw_error *err)
 		drain(g);
 	}
 	return 0;
+late:
+	/* a bound on the whole run, whatever a server does to each request */
+	dw_error_clear(&why);
+	dw_error_set(&why, -ETIMEDOUT, DW_AREA_HTTP, 0,
+	             "the run took longer than run_timeout (%u s): stopped", g->opt.run_timeout);
+	abandon(g, &why);
+	if (err)
+		*err = why;
+	return -ETIMEDOUT;
 broken:
 	dw_error_clear(&why);
 	dw_error_set(&why, -EIO, DW_AREA_HTTP, (long)mc, "the HTTP loop failed: %s",

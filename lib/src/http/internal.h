@@ -5,6 +5,7 @@
  *   op.c       operations: submit, pages, retries, the final outcome
  *   token.c    the token endpoint: client secret or JWT assertion, renewal
  *   tenant.c   a tenant's credential and limits
+ *   paging.c   nextLink checks (host, loops) and a collection's budgets
  *   classify.c status + Graph error -> outcome, Retry-After, backoff
  *   body.c     what is read out of JSON bodies (pages, errors, tokens)
  *   ca.c       the CA bundle: the system's plus the configured extra file
@@ -45,6 +46,7 @@ struct dw_graph {
 	size_t active_ops; /* submitted and not finished */
 	uint64_t seq;      /* orders ops by when they became ready */
 	uint64_t rng;
+	int64_t deadline; /* CLOCK_MONOTONIC ms when the run must end; 0: none */
 	struct dw_graph_stats stats;
 };
 
@@ -74,6 +76,12 @@ struct dw_graph_tenant {
 	long auth_status;
 };
 
+/* Hashes of the links a collection has read (open addressing, 0 is free). */
+struct dw_http_seen {
+	uint64_t *slots;
+	size_t n, cap;
+};
+
 struct dw_graph_op_state {
 	struct dw_link link; /* in t->waiting while not in flight */
 	struct dw_graph_tenant *t;
@@ -85,6 +93,8 @@ struct dw_graph_op_state {
 	bool auth_renewed;  /* a 401 already made us renew the token once */
 	unsigned same_link; /* nextLinks in a row equal to the page's own URL */
 	size_t pages_alloc;
+	size_t bytes;             /* LIST: memory its pages take, parsed (the budget's count) */
+	struct dw_http_seen seen; /* LIST: the links it read, to find a loop */
 };
 
 /* One HTTP attempt in flight. */
@@ -99,7 +109,9 @@ struct dw_xfer {
 	struct dw_buf response;
 	double retry_after; /* seconds; < 0 when absent */
 	char request_id[64];
-	unsigned token_gen; /* of the token the request carried */
+	unsigned token_gen;  /* of the token the request carried */
+	unsigned sends;      /* times the request went out: more than 1 is libcurl's own re-send */
+	bool resend_refused; /* libcurl wanted to send it again and was not let (see xfer.c) */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -113,6 +125,9 @@ int dw_xfer_new(struct dw_graph *g, struct dw_graph_tenant *t, const char *url,
                 struct dw_xfer **out);
 int dw_xfer_add_header(struct dw_xfer *x, const char *fmt, ...) DW_PRINTF(2, 3);
 int dw_xfer_start(struct dw_xfer *x);
+int dw_http__xfer_once(struct dw_xfer *x);
+int dw_http__xfer_cap(struct dw_xfer *x, size_t max);
+CURLcode dw_http__xfer_result(struct dw_xfer *x, CURLcode rc);
 void dw_xfer_free(struct dw_xfer *x);
 
 /* op.c */
@@ -121,6 +136,15 @@ void dw_op_done(struct dw_xfer *x, CURLcode rc);
 void dw_op_fail(struct dw_graph_op_state *st, enum dw_graph_outcome outcome,
                 const struct dw_error *err, long status, const char *code);
 void dw_op_fail_all(struct dw_graph_tenant *t);
+bool dw_http__op_count_resend(struct dw_graph_op_state *st);
+
+/* paging.c */
+int dw_http__paging_next(struct dw_graph_op_state *st, char *next, struct dw_error *err);
+int dw_http__paging_add(struct dw_graph_op_state *st, const struct dw_graph_page *page,
+                        struct dw_error *err);
+size_t dw_http__paging_room(const struct dw_graph_op_state *st);
+int dw_http__paging_budget_error(const struct dw_graph_op_state *st, struct dw_error *err);
+void dw_http__seen_release(struct dw_http_seen *set);
 
 /* token.c */
 bool dw_token_valid(const struct dw_graph_tenant *t, int64_t now);

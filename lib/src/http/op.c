@@ -7,6 +7,8 @@
  * mistaken for a complete one.
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +43,8 @@ static void free_pages(struct dw_graph_op *op)
 static void clear_results(struct dw_graph_op *op)
 {
 	free_pages(op);
+	op->detail[0] = '\0';
+	op->pages_read = 0;
 	op->outcome = DW_GRAPH_OK;
 	op->http_status = 0;
 	op->graph_code[0] = '\0';
@@ -136,6 +140,7 @@ static void finish(struct dw_graph_op_state *st)
 	struct dw_graph_tenant *t = st->t;
 
 	dw_list_del(&st->link);
+	dw_http__seen_release(&st->seen);
 	free(st->url);
 	free(st);
 	op->priv = NULL;
@@ -145,11 +150,24 @@ static void finish(struct dw_graph_op_state *st)
 		op->done(op, op->arg);
 }
 
+/* Sets the op's stable failure detail (cut to fit: it is a summary, error has the rest). */
+static void set_detail(struct dw_graph_op *op, const char *fmt, ...) DW_PRINTF(2, 3);
+
+static void set_detail(struct dw_graph_op *op, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(op->detail, sizeof(op->detail), fmt, ap);
+	va_end(ap);
+}
+
 void dw_op_fail(struct dw_graph_op_state *st, enum dw_graph_outcome outcome,
                 const struct dw_error *err, long status, const char *code)
 {
 	struct dw_graph_op *op = st->op;
 
+	op->pages_read = op->npages;
 	free_pages(op); /* never a partial result */
 	op->truncated = false;
 	op->outcome = outcome;
@@ -157,9 +175,37 @@ void dw_op_fail(struct dw_graph_op_state *st, enum dw_graph_outcome outcome,
 		op->http_status = status;
 	snprintf(op->graph_code, sizeof(op->graph_code), "%s", code ? code : "");
 	op->error = *err;
-	dw_log_debug("%s %s/%s: %s", op->kind == DW_GRAPH_CALL ? op->method : "GET",
-	             op->api_version, op->path + 1, dw_graph_outcome_name(outcome));
+	if (!op->detail[0])
+		set_detail(op, "%s: %s", dw_graph_outcome_name(outcome), err->msg);
+	if (err != &st->t->auth_error) /* that one is the tenant's, said once */
+		dw_log_info("tenant %s: %s", st->t->name, err->msg);
 	finish(st);
+}
+
+/* Graph's message up to where it starts naming this very request (Intune's ids). */
+static void stable_message(const char *message, char *out, size_t outlen)
+{
+	static const char *const marks[] = { " - Operation ID", "Activity ID", "Trace ID",
+		                             "Correlation ID", "Timestamp:" };
+	size_t i, n = strlen(message);
+
+	for (i = 0; i < DW_ARRAY_SIZE(marks); i++) {
+		const char *m = strstr(message, marks[i]);
+
+		if (m && (size_t)(m - message) < n)
+			n = (size_t)(m - message);
+	}
+	while (n > 0 && (message[n - 1] == ' ' || message[n - 1] == '-'))
+		n--;
+	snprintf(out, outlen, "%.*s", (int)n, message);
+}
+
+/* " (page 3)" for the second and later pages of a collection. */
+static void page_text(const struct dw_graph_op *op, char *out, size_t outlen)
+{
+	out[0] = '\0';
+	if (op->npages > 0)
+		snprintf(out, outlen, " (page %zu)", op->npages + 1);
 }
 
 void dw_op_fail_all(struct dw_graph_tenant *t)
@@ -178,7 +224,14 @@ static void fail_local(struct dw_graph_op_state *st, int r, const char *what)
 
 	dw_error_clear(&err);
 	dw_error_set(&err, r, DW_AREA_HTTP, 0, "%s %s: %s", st->op->method, st->url, what);
+	set_detail(st->op, "local: %s", what);
 	dw_op_fail(st, DW_GRAPH_LOCAL, &err, 0, NULL);
+}
+
+/* A request that changes something on the server: sent at most once unless it surely failed. */
+static bool is_write(const struct dw_graph_op *op)
+{
+	return op->kind == DW_GRAPH_CALL && strcmp(op->method, "GET") != 0;
 }
 
 static int set_method(struct dw_xfer *x, const struct dw_graph_op *op)
@@ -186,8 +239,10 @@ static int set_method(struct dw_xfer *x, const struct dw_graph_op *op)
 	CURL *e = x->easy;
 	CURLcode rc = CURLE_OK;
 
-	if (op->kind != DW_GRAPH_CALL || strcmp(op->method, "GET") == 0)
+	if (!is_write(op))
 		return 0;
+	if (dw_http__xfer_once(x) < 0)
+		return -EINVAL;
 	if (op->body || strcmp(op->method, "DELETE") != 0) {
 		rc = curl_easy_setopt(e, CURLOPT_POSTFIELDS, op->body ? op->body : "");
 		rc = rc
@@ -210,6 +265,8 @@ void dw_op_start_next(struct dw_graph_tenant *t, struct dw_graph_op_state *st)
 		x->token_gen = t->token_gen;
 		r = set_method(x, st->op);
 	}
+	if (r == 0)
+		r = dw_http__xfer_cap(x, dw_http__paging_room(st));
 	r = r
 	            ?: dw_xfer_add_header(x, "Authorization: Bearer %s",
 	                                  (const char *)dw_secret_data(t->token));
@@ -259,10 +316,15 @@ static void fail_http(struct dw_xfer *x, enum dw_graph_outcome outcome, long sta
 {
 	struct dw_graph_op_state *st = x->st;
 	struct dw_graph_op *op = st->op;
-	char what[256], perms[256], retries[48] = "";
+	char what[256], perms[256], retries[48] = "", page[32], message[DW_HTTP_MAX_MESSAGE];
 	struct dw_error err;
 
 	describe(op, what, sizeof(what));
+	page_text(op, page, sizeof(page));
+	stable_message(eb->message, message, sizeof(message));
+	set_detail(op, "%s: HTTP %ld %s: %s%s", dw_graph_outcome_name(outcome), status,
+	           eb->code[0] ? eb->code : "(no error code)",
+	           message[0] ? message : "(no message)", page);
 	permissions_text(op->permissions, perms, sizeof(perms));
 	if (st->attempt > 0)
 		snprintf(retries, sizeof(retries), " (after %u retr%s)", st->attempt,
@@ -285,10 +347,17 @@ static void fail_http(struct dw_xfer *x, enum dw_graph_outcome outcome, long sta
 static void fail_transport(struct dw_xfer *x, enum dw_graph_outcome outcome, CURLcode rc)
 {
 	struct dw_graph_op_state *st = x->st;
-	char what[256];
+	char what[256], page[32];
 	struct dw_error err;
 
 	describe(st->op, what, sizeof(what));
+	page_text(st->op, page, sizeof(page));
+	/* curl's own text says how many milliseconds it took: only TLS's is stable */
+	set_detail(st->op, "%s: %s%s%s%s%s", dw_graph_outcome_name(outcome),
+	           dw_http_curl_outcome_text(rc),
+	           outcome == DW_GRAPH_TLS && x->errbuf[0] ? " (" : "",
+	           outcome == DW_GRAPH_TLS ? x->errbuf : "",
+	           outcome == DW_GRAPH_TLS && x->errbuf[0] ? ")" : "", page);
 	dw_error_clear(&err);
 	dw_error_set(&err, -EIO, outcome == DW_GRAPH_TLS ? DW_AREA_TLS : DW_AREA_HTTP, rc,
 	             "%s: %s%s%s (after %u retr%s)", what, dw_http_curl_outcome_text(rc),
@@ -299,21 +368,52 @@ static void fail_transport(struct dw_xfer *x, enum dw_graph_outcome outcome, CUR
 
 static void fail_body(struct dw_xfer *x, struct dw_error *why, long status)
 {
-	char what[256];
+	char what[256], page[32];
 
 	describe(x->st->op, what, sizeof(what));
+	page_text(x->st->op, page, sizeof(page));
+	set_detail(x->st->op, "bad-response: %s%s", why->msg, page);
 	dw_error_prefix(why, "%s: ", what);
 	dw_op_fail(x->st, DW_GRAPH_BAD_RESPONSE, why, status, NULL);
 }
 
-/* A POST may have created something before the answer was lost: retried only
+/* A write may have changed something before the answer was lost: retried only
  * when the server surely did not act on it. */
 static bool may_retry(const struct dw_graph_op *op, long status, CURLcode rc)
 {
-	if (op->kind != DW_GRAPH_CALL || strcmp(op->method, "POST") != 0)
+	if (!is_write(op))
 		return true;
 	return status == 429 || status == 503 || rc == CURLE_COULDNT_CONNECT ||
 	       rc == CURLE_COULDNT_RESOLVE_HOST;
+}
+
+/* Takes one retry from the request's and the tenant's budgets; false when none is left. */
+static bool take_retry(struct dw_graph_op_state *st)
+{
+	struct dw_graph_tenant *t = st->t;
+
+	if (st->attempt >= t->g->opt.max_retries || t->retry_budget == 0)
+		return false;
+	st->attempt++;
+	t->retry_budget--;
+	st->op->retries++;
+	t->g->stats.retries++;
+	return true;
+}
+
+/*
+ * libcurl is about to send the request again because the reused connection
+ * it went out on died (xfer.c): allowed, as one of the request's retries,
+ * for a read that has retries left.
+ */
+bool dw_http__op_count_resend(struct dw_graph_op_state *st)
+{
+	if (is_write(st->op) || !take_retry(st))
+		return false;
+	st->op->requests++;
+	dw_log_info("tenant %s: %s%s: the connection died, retry %u at once", st->t->name,
+	            st->op->api_version, st->op->path, st->attempt);
+	return true;
 }
 
 /* Schedules a retry if the budgets allow; false when the op must fail now. */
@@ -324,18 +424,15 @@ static bool retry(struct dw_xfer *x, long status, CURLcode rc)
 	struct dw_graph *g = t->g;
 	unsigned wait;
 
-	if (st->attempt >= g->opt.max_retries || t->retry_budget == 0 ||
-	    x->retry_after > (double)g->opt.max_retry_after || !may_retry(st->op, status, rc))
+	if (x->retry_after > (double)g->opt.max_retry_after || !may_retry(st->op, status, rc))
 		return false;
 	if (x->retry_after >= 0)
 		wait = (unsigned)(x->retry_after * 1000.0 + 0.5);
 	else
 		wait = dw_http_backoff_ms(st->attempt, g->opt.backoff_base_ms,
 		                          g->opt.backoff_max_ms, dw_http_random(g));
-	st->attempt++;
-	t->retry_budget--;
-	st->op->retries++;
-	g->stats.retries++;
+	if (!take_retry(st))
+		return false;
 	dw_log_info("tenant %s: %s%s: %s, retry %u in %u ms", t->name, st->op->api_version,
 	            st->op->path,
 	            rc != CURLE_OK  ? dw_http_curl_outcome_text(rc)
@@ -344,29 +441,6 @@ static bool retry(struct dw_xfer *x, long status, CURLcode rc)
 	            st->attempt, wait);
 	requeue(st, dw_http_now_ms() + wait);
 	return true;
-}
-
-/* The next page is @next: check it stays on Graph and moves on. */
-static int accept_next_link(struct dw_graph_op_state *st, char *next, struct dw_error *err)
-{
-	const char *base = st->t->g->graph_url;
-	size_t n = strlen(base);
-
-	if (strncmp(next, base, n) != 0 || next[n] != '/')
-		return dw_error_set(err, -EBADMSG, DW_AREA_GRAPH, 200,
-		                    "@odata.nextLink leaves %s; not followed", base);
-	/* an empty page may point at the same place again; endlessly, it is a loop */
-	st->same_link = strcmp(next, st->url) == 0 ? st->same_link + 1 : 0;
-	if (st->same_link > DW_HTTP_MAX_SAME_LINK)
-		return dw_error_set(err, -EBADMSG, DW_AREA_GRAPH, 200,
-		                    "@odata.nextLink keeps pointing to the same page");
-	if (st->op->npages >= st->t->g->opt.max_pages)
-		return dw_error_set(err, -EBADMSG, DW_AREA_GRAPH, 200,
-		                    "more than %u pages: the paging does not end",
-		                    st->t->g->opt.max_pages);
-	free(st->url);
-	st->url = next;
-	return 0;
 }
 
 static int add_page(struct dw_graph_op *op, struct dw_graph_op_state *st,
@@ -415,13 +489,18 @@ static void succeeded(struct dw_xfer *x, long status)
 	r = parse_body(x, &page, &next, &err);
 	if (r == 0 && (r = add_page(op, st, &page)) < 0)
 		dw_json_doc_free(page.doc);
+	r = r ?: dw_http__paging_add(st, &page, &err);
 	if (r == 0 && next && op->max_pages && op->npages >= op->max_pages) {
 		op->truncated = true;
 		free(next);
 		next = NULL;
 	}
-	if (r == 0 && next && (r = accept_next_link(st, next, &err)) < 0)
+	if (r == 0 && next)
+		r = dw_http__paging_next(st, next, &err); /* takes @next when it succeeds */
+	if (r < 0) {
 		free(next);
+		next = NULL;
+	}
 	if (r == -ENOMEM) {
 		fail_local(st, r, "out of memory");
 	} else if (r < 0) {
@@ -435,6 +514,22 @@ static void succeeded(struct dw_xfer *x, long status)
 	}
 }
 
+/* The answer did not fit in what was left of the collection's budget (dw_http__xfer_cap). */
+static bool over_budget(const struct dw_xfer *x, CURLcode rc)
+{
+	return (rc == CURLE_WRITE_ERROR || rc == CURLE_FILESIZE_EXCEEDED) &&
+	       x->response.max < DW_HTTP_MAX_BODY;
+}
+
+static void fail_budget(struct dw_xfer *x, long status)
+{
+	struct dw_error err;
+
+	dw_error_clear(&err);
+	dw_http__paging_budget_error(x->st, &err);
+	fail_body(x, &err, status);
+}
+
 void dw_op_done(struct dw_xfer *x, CURLcode rc)
 {
 	struct dw_graph_op_state *st = x->st;
@@ -443,13 +538,16 @@ void dw_op_done(struct dw_xfer *x, CURLcode rc)
 	enum dw_graph_outcome outcome;
 	long status = 0;
 
+	rc = dw_http__xfer_result(x, rc);
 	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
 	st->op->http_status = rc == CURLE_OK ? status : 0;
 	memset(&eb, 0, sizeof(eb));
 	if (rc == CURLE_OK && status >= 300)
 		dw_http_parse_error(x->response.ptr, x->response.len, &eb);
 	outcome = dw_http_classify(status, rc, eb.code, eb.message);
-	if (outcome == DW_GRAPH_OK) {
+	if (over_budget(x, rc)) {
+		fail_budget(x, status);
+	} else if (outcome == DW_GRAPH_OK) {
 		succeeded(x, status);
 	} else if (outcome == DW_GRAPH_AUTH && !st->auth_renewed) {
 		/* the token expired or was revoked early: renew it once and try again */

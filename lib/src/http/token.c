@@ -100,7 +100,10 @@ int dw_token_start(struct dw_graph_tenant *t)
 		goto out;
 	}
 	x->response.secret = 1; /* the answer will hold the token */
-	r = build_form(t, &x->request, &err);
+	r = dw_http__xfer_once(x);
+	if (r < 0)
+		dw_error_set(&err, r, DW_AREA_HTTP, 0, "could not set up the request");
+	r = r ?: build_form(t, &x->request, &err);
 	if (r == 0 && (curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, x->request.ptr) != CURLE_OK ||
 	               curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE_LARGE,
 	                                (curl_off_t)x->request.len) != CURLE_OK))
@@ -190,6 +193,7 @@ void dw_token_done(struct dw_xfer *x, CURLcode rc)
 	struct dw_error err;
 
 	t->token_fetching = false;
+	rc = dw_http__xfer_result(x, rc);
 	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
 	if (rc != CURLE_OK || status != 200) {
 		token_failed(x, rc, status);

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -103,6 +104,34 @@ static int on_debug(CURL *easy, curl_infotype type, char *data, size_t size, voi
 	return 0;
 }
 
+/*
+ * Called each time the request is about to go out on a connection. On a
+ * reused connection that turns out dead before any answer (or an HTTP/2
+ * stream the server refused), libcurl sends the request again by itself, on
+ * another connection, up to five times and outside our retry count: every
+ * call after the first is such a re-send. It is counted as one of the
+ * request's retries, and refused when they are used up or when the request
+ * is a write (or the token request), which may have reached the server the
+ * first time.
+ */
+static int on_prereq(void *arg, char *remote_ip, char *local_ip, int remote_port, int local_port)
+{
+	struct dw_xfer *x = arg;
+
+	(void)remote_ip;
+	(void)local_ip;
+	(void)remote_port;
+	(void)local_port;
+	if (x->sends++ == 0)
+		return CURL_PREREQFUNC_OK;
+	if (!x->st || !dw_http__op_count_resend(x->st)) {
+		x->resend_refused = true;
+		return CURL_PREREQFUNC_ABORT;
+	}
+	x->g->stats.requests++;
+	return CURL_PREREQFUNC_OK;
+}
+
 static CURLcode set_common(struct dw_xfer *x, const char *url)
 {
 	const struct dw_graph *g = x->g;
@@ -140,6 +169,8 @@ static CURLcode set_common(struct dw_xfer *x, const char *url)
 	rc = rc ?: curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
 	rc = rc ?: curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
 	rc = rc ?: curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+	rc = rc ?: curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
+	rc = rc ?: curl_easy_setopt(e, CURLOPT_PREREQDATA, x);
 	if (dw_log_enabled(DW_LOG_DEBUG)) {
 		rc = rc ?: curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, on_debug);
 		rc = rc ?: curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
@@ -213,6 +244,44 @@ int dw_xfer_start(struct dw_xfer *x)
 	x->g->inflight++;
 	x->t->inflight++;
 	return 0;
+}
+
+/*
+ * A request that must reach the server at most once (a write, the token
+ * request) goes on a connection of its own, never reused: libcurl's re-send
+ * on a dead reused connection can't happen to it then.
+ */
+int dw_http__xfer_once(struct dw_xfer *x)
+{
+	CURLcode rc = curl_easy_setopt(x->easy, CURLOPT_FRESH_CONNECT, 1L);
+
+	rc = rc ?: curl_easy_setopt(x->easy, CURLOPT_FORBID_REUSE, 1L);
+	return rc == CURLE_OK ? 0 : -EINVAL;
+}
+
+/* Lowers the largest answer this request may get to @max bytes (a collection's budget). */
+int dw_http__xfer_cap(struct dw_xfer *x, size_t max)
+{
+	if (max >= x->response.max)
+		return 0;
+	x->response.max = max;
+	return curl_easy_setopt(x->easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max) == CURLE_OK
+	               ? 0
+	               : -EINVAL;
+}
+
+/*
+ * The transfer's result as the retry logic should see it: a re-send that
+ * on_prereq refused is the dead connection it was meant to hide.
+ */
+CURLcode dw_http__xfer_result(struct dw_xfer *x, CURLcode rc)
+{
+	if (!x->resend_refused || rc != CURLE_ABORTED_BY_CALLBACK)
+		return rc;
+	snprintf(x->errbuf, sizeof(x->errbuf), "%s",
+	         "the connection died before an answer came, and the request was not sent "
+	         "again");
+	return CURLE_GOT_NOTHING;
 }
 
 static void wipe_headers(struct curl_slist *l)

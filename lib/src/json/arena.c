@@ -54,6 +54,7 @@ static int arena_grow(struct dw_arena *a, size_t size)
 		return -1;
 	b->prev = a->head;
 	b->size = want;
+	a->bytes += sizeof(*b) + want;
 	a->head = b;
 	a->next = b->data;
 	a->end = b->data + want;

@@ -71,7 +71,8 @@ struct dw_arena {
 	struct dw_arena_block *head;
 	char *next, *end;
 	size_t next_size;
-	bool wipe; /* wipe every block (and the input) on release: it held secrets */
+	size_t bytes; /* in all blocks together */
+	bool wipe;    /* wipe every block (and the input) on release: it held secrets */
 };
 
 struct dw_json_doc {

@@ -31,6 +31,7 @@ struct parser {
 	const char *name;
 	struct dw_json_doc *doc;
 	struct dw_error *err;
+	int rc; /* the first failure's code: values come back as NULL, which can't say */
 	int depth;
 	struct pmember *members;
 	size_t nmembers, capmembers;
@@ -72,11 +73,15 @@ static int fail(struct parser *P, const char *at, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	dw_text_position(P->text, (size_t)(P->end - P->text), (size_t)(at - P->text), &line, &col);
+	if (!P->rc)
+		P->rc = -EINVAL;
 	return dw_error_at(P->err, -EINVAL, DW_AREA_JSON, P->name, line, col, "%s", msg);
 }
 
 static int nomem(struct parser *P)
 {
+	if (!P->rc)
+		P->rc = -ENOMEM;
 	return dw_error_set(P->err, -ENOMEM, DW_AREA_JSON, ENOMEM, "out of memory");
 }
 
@@ -650,7 +655,7 @@ static int parse_text(struct parser *P)
 	if (P->p >= P->end)
 		return fail(P, P->p, "empty input: expected a JSON value");
 	if (!(root = parse_value(P)))
-		return -EINVAL;
+		return P->rc ? P->rc : -EINVAL;
 	skip_ws(P);
 	if (P->p < P->end)
 		return fail(P, P->p, "unexpected data after the JSON value");

@@ -33,6 +33,11 @@ void dw_json_doc_free(struct dw_json_doc *doc)
 	free(doc);
 }
 
+size_t dw_json_doc_size(const struct dw_json_doc *doc)
+{
+	return doc ? sizeof(*doc) + doc->input_len + doc->arena.bytes : 0;
+}
+
 struct dw_json *dw_json_root(const struct dw_json_doc *doc)
 {
 	return doc ? doc->root : NULL;

@@ -35,6 +35,9 @@ void dw_session_graph_options(struct dw_graph_options *o, const struct dw_agent_
 	        agent->tenant_concurrency ? agent->tenant_concurrency : o->tenant_concurrency;
 	o->request_timeout = agent->request_timeout ? agent->request_timeout : o->request_timeout;
 	o->max_retries = agent->max_retries;
+	o->max_collection_mib = agent->max_collection_mib;
+	o->max_collection_objects = agent->max_collection_objects;
+	o->run_timeout = agent->run_timeout;
 }
 
 int dw_session_context_init(struct dw_session_context *ctx, const struct dw_config *cfg,

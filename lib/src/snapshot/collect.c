@@ -3,12 +3,14 @@
  * and staged only when every object encoded: a collector is either complete
  * in the new tree or keeps its previous files, never half of each.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "driftward/array.h"
 #include "driftward/naming.h"
+#include "driftward/names.h"
 #include "snapshot/encode.h"
 #include "snapshot/internal.h"
 
@@ -195,6 +197,74 @@ static int encode_page(struct object_encoder *enc, const struct dw_graph_page *p
 	return r;
 }
 
+/* An object's id as its file name holds it; a GUID compares without case, as Graph's do. */
+struct file_id {
+	const char *id;
+	size_t len;
+	bool guid;
+	const char *path;
+};
+
+static bool guid_shaped(const char *id, size_t len)
+{
+	char copy[40];
+
+	if (len != 36)
+		return false;
+	memcpy(copy, id, len);
+	copy[len] = '\0';
+	return dw_is_guid(copy);
+}
+
+static int by_folded_id(const void *a, const void *b)
+{
+	const struct file_id *x = a, *y = b;
+	size_t i, n = x->len < y->len ? x->len : y->len;
+
+	for (i = 0; i < n; i++) {
+		int cx = x->guid ? tolower((unsigned char)x->id[i]) : (unsigned char)x->id[i];
+		int cy = y->guid ? tolower((unsigned char)y->id[i]) : (unsigned char)y->id[i];
+
+		if (cx != cy)
+			return cx - cy;
+	}
+	return (x->len > y->len) - (x->len < y->len);
+}
+
+/*
+ * One object, one file: an id read twice (Graph pages an object renamed
+ * meanwhile twice, or sends a GUID in two letter cases) fails the collector
+ * rather than storing two files for one object.
+ */
+static int check_ids(const struct encoded_set *set, struct dw_error *err)
+{
+	struct file_id *ids = calloc(set->count ? set->count : 1, sizeof(*ids));
+	size_t i, n = 0;
+	int r = 0;
+
+	if (!ids)
+		return -ENOMEM;
+	for (i = 0; i < set->count; i++) {
+		struct file_id *f = &ids[n];
+
+		f->path = set->files[i].path;
+		if (dw_object_path_id(f->path, &f->id, &f->len) == 0) {
+			f->guid = guid_shaped(f->id, f->len);
+			n++;
+		}
+	}
+	qsort(ids, n, sizeof(*ids), by_folded_id);
+	for (i = 1; r == 0 && i < n; i++)
+		if (by_folded_id(&ids[i - 1], &ids[i]) == 0)
+			r = dw_error_set(err, -EBADMSG, DW_AREA_GRAPH, 0,
+			                 "one object twice in the collection: %s and %s have the "
+			                 "same id%s",
+			                 ids[i - 1].path, ids[i].path,
+			                 ids[i].guid ? " (GUIDs compare without case)" : "");
+	free(ids);
+	return r;
+}
+
 static int encode_all(struct tenant_run *tr, struct collector_run *cr, struct encoded_set *set,
                       struct dw_error *err)
 {
@@ -221,7 +291,7 @@ static int encode_all(struct tenant_run *tr, struct collector_run *cr, struct en
 			return dw_error_set(err, -EBADMSG, DW_AREA_GRAPH, 0,
 			                    "two objects share the file name %s",
 			                    set->files[i].path);
-	return 0;
+	return check_ids(set, err);
 }
 
 /* An incomplete collector keeps what the previous snapshot had. */
@@ -250,7 +320,7 @@ int collect_stage(struct tenant_run *tr, struct collector_run *cr, struct dw_err
 	if (r == -EBADMSG || r == -EINVAL) {
 		/* Graph sent something we can't store: a failure, not an empty collector */
 		cr->report->status = DW_COLLECTOR_FAILED;
-		snprintf(cr->report->detail, sizeof(cr->report->detail), "bad response: %.200s",
+		snprintf(cr->report->detail, sizeof(cr->report->detail), "bad-response: %.230s",
 		         why.msg);
 		set_release(&set);
 		return keep_previous(tr, cr, err);

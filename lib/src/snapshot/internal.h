@@ -64,6 +64,8 @@ int collect_stage(struct tenant_run *tr, struct collector_run *cr, struct dw_err
 
 /* names.c: _names.json from this run's objects (or the previous one, kept). */
 int names_stage(struct tenant_run *tr, struct dw_error *err);
+/* changes.c: the commit's added, changed (a rename is one) and removed objects into @t. */
+int dw_snapshot__count_changes(struct dw_store_tx *tx, struct dw_snapshot_tenant *t);
 
 /* drift.c: evaluates drift over the staged files and stages drift.json and DRIFT.md. */
 int dw_snapshot__drift_stage(struct tenant_run *tr, struct dw_error *err);

@@ -96,14 +96,16 @@ void status_from_op(struct dw_snapshot_collector *sc, const struct dw_graph_op *
 		         code ? " (" : "", code ? code : "", code ? ")" : "");
 		return;
 	default:
-		sc->status = DW_COLLECTOR_FAILED;
-		if (op->http_status)
-			snprintf(sc->detail, sizeof(sc->detail), "%s: HTTP %ld%s%s",
-			         dw_graph_outcome_name(op->outcome), op->http_status,
-			         code ? " " : "", code ? code : "");
+		/* cut short after some pages; a collection served wrong is failed whole */
+		sc->status = op->pages_read && op->outcome != DW_GRAPH_BAD_RESPONSE
+		                     ? DW_COLLECTOR_PARTIAL
+		                     : DW_COLLECTOR_FAILED;
+		if (sc->status == DW_COLLECTOR_PARTIAL)
+			snprintf(sc->detail, sizeof(sc->detail), "%zu page%s read, then %.200s",
+			         op->pages_read, op->pages_read == 1 ? "" : "s", op->detail);
 		else
 			snprintf(sc->detail, sizeof(sc->detail), "%s",
-			         dw_graph_outcome_name(op->outcome));
+			         op->detail[0] ? op->detail : dw_graph_outcome_name(op->outcome));
 	}
 }
 

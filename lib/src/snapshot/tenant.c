@@ -87,11 +87,20 @@ int tenant_start(struct tenant_run *tr, struct dw_error *err)
 	return r < 0 ? r : 0;
 }
 
-/* When no read got past signing in, the tenant failed: no commit of "all failed". */
+/*
+ * A tenant that could not get a token (refused, unreachable, TLS, 5xx, a
+ * redirect, garbage), or whose every read was refused, failed as a whole: no
+ * commit of collectors that were never read.
+ */
 static int all_auth_failures(const struct tenant_run *tr, struct dw_error *err)
 {
+	const struct dw_error *why = dw_graph_tenant_auth_error(tr->graph);
 	size_t i;
 
+	if (why) {
+		*err = *why;
+		return -EACCES;
+	}
 	if (tr->ncollectors == 0)
 		return 0;
 	for (i = 0; i < tr->ncollectors; i++)
@@ -112,22 +121,6 @@ static int stage_status(struct tenant_run *tr, struct dw_error *err)
 	r = r ?: dw_store_tx_stage(tr->tx, DW_STATUS_FILE, status.ptr, status.len, err);
 	dw_buf_release(&status);
 	return r;
-}
-
-static int count_object_change(const char *path, enum dw_store_change change, void *payload)
-{
-	struct dw_snapshot_tenant *t = payload;
-
-	if (strcmp(path, DW_STATUS_FILE) == 0 || strcmp(path, DW_NAMES_FILE) == 0 ||
-	    dw_snapshot__is_report(path))
-		return 0;
-	if (change == DW_STORE_ADDED)
-		t->added++;
-	else if (change == DW_STORE_CHANGED)
-		t->changed++;
-	else
-		t->removed++;
-	return 0;
 }
 
 /* The body lists what was not read completely; the subject says how much changed. */
@@ -186,7 +179,7 @@ static int commit(struct tenant_run *tr, struct dw_error *err)
 	int r;
 
 	dw_buf_init(&msg, 256 * 1024);
-	r = dw_store_tx_foreach_change(tr->tx, count_object_change, t);
+	r = dw_snapshot__count_changes(tr->tx, t);
 	/* who changed it is worth a trailer, never a lost snapshot */
 	if (r == 0 && audit_trailers(tr, &changed_by, &n, &lines) < 0)
 		dw_log_warning("tenant %s: no Changed-By trailers this time (out of memory)",
