@@ -1,6 +1,6 @@
 /*
- * driftward run: what the timer starts. Snapshots the tenants (commit and
- * push), then writes the metrics, prints one summary line per tenant and
+ * driftward run: what the timer starts. Snapshots the tenants (commit, with
+ * their drift reports, and push), then writes the metrics, prints one summary line per tenant and
  * exits with the worst status over them (DESIGN.md section 8).
  *
  * A tenant whose lock is held by a run still going (flock: the holder is
@@ -37,7 +37,8 @@ struct run_args {
 struct run_tenant {
 	enum dw_metrics_result result;
 	bool drift_evaluated;
-	bool drift_found; /* a finding failed (not waived) */
+	bool drift_found;  /* a finding failed (not waived) */
+	bool drift_failed; /* no report (the rules do not compile), or a rule in error */
 	unsigned long findings[DW_METRICS_SEVERITIES][DW_METRICS_FINDINGS];
 };
 
@@ -106,7 +107,7 @@ static enum dw_metrics_result tenant_result(const struct dw_snapshot_tenant *t,
 {
 	if (locked_by_other_run(t))
 		return DW_METRICS_SKIPPED;
-	if (t->rc < 0)
+	if (t->rc < 0 || rt->drift_failed)
 		return DW_METRICS_ERROR;
 	if (rt->drift_found)
 		return DW_METRICS_DRIFT;
@@ -278,10 +279,18 @@ static void print_summary(const struct dw_snapshot_tenant *t, const struct run_t
 	char msg[DW_ERROR_MSG_MAX + DW_ERROR_FILE_MAX + 32];
 	const char *holder;
 
-	if (rt->result == DW_METRICS_ERROR) {
+	if (rt->result == DW_METRICS_ERROR && t->rc < 0) {
 		fprintf(stderr, "driftward: %s\n", dw_error_format(&t->err, msg, sizeof(msg)));
 		return;
 	}
+	if (t->drift_rc < 0)
+		fprintf(stderr, "driftward: tenant %s: no drift report: %s\n", t->tenant->name,
+		        dw_error_format(&t->drift_err, msg, sizeof(msg)));
+	else if (rt->drift_failed)
+		fprintf(stderr,
+		        "driftward: tenant %s: %zu rules could not be evaluated (see its "
+		        "DRIFT.md)\n",
+		        t->tenant->name, t->drift.status[DW_DRIFT_ERROR]);
 	print_incomplete(t);
 	if (verbosity < 0)
 		return;
@@ -297,16 +306,37 @@ static void print_summary(const struct dw_snapshot_tenant *t, const struct run_t
 	       t->changed, t->added, t->removed);
 	if (t->incomplete)
 		printf("; %zu of %zu collectors incomplete", t->incomplete, t->ncollectors);
+	if (t->drift_evaluated)
+		printf("; drift %zu (%zu high)", t->drift.status[DW_DRIFT_FAIL],
+		       t->drift.fail_by_severity[0] + t->drift.fail_by_severity[1]);
 	printf("%s\n", t->pushed ? "; pushed" : "");
 }
 
 /*
- * Drift (issue 11) plugs in here, per tenant and after its snapshot: evaluate
- * the approved baselines against the snapshot just committed, set
- * rt->drift_evaluated, rt->findings (by severity and status) and
- * rt->drift_found, and the result, summary, metrics and exit status follow.
- * Until then no tenant claims an evaluation: drift_evaluated stays false.
+ * The snapshot evaluated each tenant's drift over the files it committed
+ * (lib/src/snapshot/drift.c); its findings by severity and status go to the
+ * metrics, and drift decides the result and the exit status.
  */
+static void take_drift(const struct dw_snapshot_tenant *t, struct run_tenant *rt)
+{
+	static const enum dw_drift_status to_drift[DW_METRICS_FINDINGS] = {
+		[DW_METRICS_FAIL] = DW_DRIFT_FAIL,
+		[DW_METRICS_WAIVED] = DW_DRIFT_WAIVED,
+		[DW_METRICS_UNKNOWN] = DW_DRIFT_UNKNOWN,
+		[DW_METRICS_FINDING_ERROR] = DW_DRIFT_ERROR,
+	};
+	size_t s, f;
+
+	rt->drift_failed = t->rc == 0 && (t->drift_rc < 0 || t->drift.status[DW_DRIFT_ERROR]);
+	rt->drift_evaluated = t->rc == 0 && t->drift_evaluated;
+	if (!rt->drift_evaluated)
+		return;
+	rt->drift_found = t->drift.status[DW_DRIFT_FAIL] > 0;
+	for (s = 0; s < DW_METRICS_SEVERITIES; s++)
+		for (f = 0; f < DW_METRICS_FINDINGS; f++)
+			rt->findings[s][f] = t->drift.by_severity[s][to_drift[f]];
+}
+
 static void judge_tenants(const struct dw_snapshot_report *report, struct run_tenant *rts,
                           size_t *skipped)
 {
@@ -314,6 +344,7 @@ static void judge_tenants(const struct dw_snapshot_report *report, struct run_te
 
 	*skipped = 0;
 	for (i = 0; i < report->ntenants; i++) {
+		take_drift(&report->tenants[i], &rts[i]);
 		rts[i].result = tenant_result(&report->tenants[i], &rts[i]);
 		if (rts[i].result == DW_METRICS_SKIPPED)
 			++*skipped;
@@ -442,7 +473,7 @@ const struct command cmd_run = {
 	         "  -t, --tenant NAME  only this tenant (repeatable)\n"
 	         "  --shard I/N        only the tenants of shard I of N (I from 0 to N-1)\n"
 	         "  --no-push          do not push to the configured remote\n\n"
-	         "Exit status, the worst over the tenants: 1 a tenant failed (or the metrics\n"
-	         "could not be written); 2 drift found; 3 some collector was incomplete; 0\n"
-	         "done (a skipped tenant counts as done).\n",
+	         "Exit status, the worst over the tenants: 1 a tenant failed, its drift could\n"
+	         "not be evaluated, or the metrics could not be written; 2 drift found; 3 some\n"
+	         "collector was incomplete; 0 done (a skipped tenant counts as done).\n",
 };

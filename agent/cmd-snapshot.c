@@ -1,6 +1,7 @@
 /*
  * driftward snapshot: reads every configured collector of each tenant and
- * commits the result to the tenant's branch of the state repository.
+ * commits the result, with its drift reports, to the tenant's branch of the
+ * state repository.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -98,6 +99,9 @@ static void print_tenant(const struct dw_snapshot_tenant *t, int verbosity)
 			             t->tenant->name, sc->collector->name,
 			             dw_collector_status_name(sc->status), sc->detail);
 	}
+	if (t->drift_rc < 0)
+		dw_log_print(DW_LOG_ERROR, "driftward: tenant %s: no drift report: %s",
+		             t->tenant->name, dw_error_format(&t->drift_err, msg, sizeof(msg)));
 	if (verbosity < 0)
 		return;
 	printf("%s: %s %.12s: %zu changed, %zu added, %zu removed", t->tenant->name,
@@ -105,22 +109,40 @@ static void print_tenant(const struct dw_snapshot_tenant *t, int verbosity)
 	       t->removed);
 	if (t->incomplete)
 		printf("; %zu of %zu collectors incomplete", t->incomplete, t->ncollectors);
+	if (t->drift_evaluated)
+		printf("; drift %zu (%zu high)", t->drift.status[DW_DRIFT_FAIL],
+		       t->drift.fail_by_severity[0] + t->drift.fail_by_severity[1]);
 	if (t->changed_by)
 		printf("; %zu Changed-By", t->changed_by);
 	printf("%s\n", t->pushed ? "; pushed" : "");
 }
 
-/* 1 when a tenant failed, else 3 when a collector was incomplete, else 0. */
+/*
+ * One tenant's status: 1 it failed, or its drift could not be evaluated (or
+ * a rule could not be); 2 drift found; 3 a collector was incomplete; 0 done.
+ */
+static int tenant_status(const struct dw_snapshot_tenant *t)
+{
+	if (t->rc < 0 || t->drift_rc < 0 || t->drift.status[DW_DRIFT_ERROR])
+		return EXIT_ERROR;
+	if (t->drift.status[DW_DRIFT_FAIL])
+		return EXIT_DRIFT;
+	return t->incomplete ? EXIT_INCOMPLETE : EXIT_DONE;
+}
+
+/* The worst over the tenants, ranked as driftward run ranks them: 1, then 2, then 3, then 0. */
 static int exit_status(const struct dw_snapshot_report *report)
 {
-	int status = EXIT_DONE;
+	static const int rank[] = {
+		[EXIT_DONE] = 0, [EXIT_INCOMPLETE] = 1, [EXIT_DRIFT] = 2, [EXIT_ERROR] = 3
+	};
+	int status = EXIT_DONE, st;
 	size_t i;
 
 	for (i = 0; i < report->ntenants; i++) {
-		if (report->tenants[i].rc < 0)
-			return EXIT_ERROR;
-		if (report->tenants[i].incomplete)
-			status = EXIT_INCOMPLETE;
+		st = tenant_status(&report->tenants[i]);
+		if (rank[st] > rank[status])
+			status = st;
 	}
 	return status;
 }
@@ -173,5 +195,8 @@ const struct command cmd_snapshot = {
 	         "  --shard I/N        only the tenants of shard I of N (I from 0 to N-1), by a\n"
 	         "                     stable hash of the tenant id\n"
 	         "  --no-push          do not push to the configured remote\n\n"
-	         "Exit status: 0 done; 1 a tenant failed; 3 some collector was incomplete.\n",
+	         "Each snapshot is judged by the baselines of the approved ref; drift.json and\n"
+	         "DRIFT.md are committed with it.\n\n"
+	         "Exit status, the worst over the tenants: 1 a tenant failed (or its drift could\n"
+	         "not be evaluated); 2 drift found; 3 some collector was incomplete; 0 done.\n",
 };

@@ -75,13 +75,31 @@ def unwrap(doc):
 
 # --- Entra ---------------------------------------------------------------------
 
+# The eight roles ScubaGear's MS.AAD.3.6v1 calls privileged (baselines/_vars.yaml, privilegedRoles).
+PRIVILEGED_ROLES = [
+    "62e90394-69f5-4237-9190-012177145e10", "e8611ab8-c189-46e8-94e1-60213ab1f814",
+    "fe930be7-5e62-47db-91af-98c3a49a38b1", "f28a1f50-f6e7-4571-818b-6a12f2af6b6c",
+    "29232cdf-9323-42fd-ade2-1d097af3e4de", "8ac3fc64-6eca-42ea-9e69-59f4c7b60eb2",
+    "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3", "158c047a-c907-4556-b7ef-446551a6b5f7"]
+PHISHING_RESISTANT = ["windowsHelloForBusiness", "fido2", "x509CertificateMultiFactor"]
+
+
+def phishing_resistant_strength():
+    """The built-in strength as Graph shows it inside a policy's grantControls."""
+    return {"id": "00000000-0000-0000-0000-000000000004", "displayName": "Phishing-resistant MFA",
+            "policyType": "builtIn", "requirementsSatisfied": "mfa",
+            "allowedCombinations": PHISHING_RESISTANT}
+
+
 def ca_policies(td):
+    """Conditional Access as a tenant that meets every shipped rule has it: each
+    enforced policy covers all apps, excludes no app, role or account (the shipped
+    vars allow no exclusion), and the SCuBA controls each have their policy."""
     base = load(td, "conditionalAccessPolicy.json")
     variants = [
-        ("Require MFA for administrators", "enabled", ["mfa"], {"includeRoles": [
-            "62e90394-69f5-4237-9190-012177145e10", "194ae4cb-b126-40b2-bd5b-6091b380977d"]}),
+        ("Require MFA for administrators", "enabled", [], {"includeRoles": PRIVILEGED_ROLES}),
         ("Block legacy authentication", "enabled", ["block"], {"includeUsers": ["All"]}),
-        ("Require compliant device for Office 365", "enabledForReportingButNotEnforced",
+        ("Require compliant device for Office 365", "enabled",
          ["compliantDevice", "domainJoinedDevice"], {"includeUsers": ["All"]}),
         ("Require MFA for guests", "enabled", ["mfa"], {"includeUsers": ["GuestsOrExternalUsers"]}),
         ("Block access from untrusted countries", "disabled", ["block"], {"includeUsers": ["All"]}),
@@ -98,12 +116,49 @@ def ca_policies(td):
         u = p["conditions"]["users"]
         u.update({"includeUsers": [], "includeRoles": [], "excludeUsers": [], "excludeRoles": []})
         u.update(users)
-        u["excludeUsers"] = ["d3b3f2a7-2a0e-4c1f-9a6b-1e5c7d9f0a11"]   # break-glass account
+        p["conditions"]["applications"]["excludeApplications"] = []
+        if i == 0:
+            p["grantControls"]["authenticationStrength"] = phishing_resistant_strength()
         if i == 1:
             p["conditions"]["clientAppTypes"] = ["exchangeActiveSync", "other"]
             p["sessionControls"] = None
         out.append(p)
-    return out
+    return out + ca_more(base)
+
+
+def ca_more(base):
+    """The policies the SCuBA controls ask for beyond the ones above. Their ids
+    come from their names (not the seeded generator, whose sequence the rest of
+    the sample depends on), their dates are fixed."""
+    def pol(name, controls, conditions, strength=None):
+        p = copy.deepcopy(base)
+        p.update(id=str(uuid.uuid5(uuid.NAMESPACE_URL, "driftward-sample/ca/" + name)),
+                 displayName=name, state="enabled", templateId=None,
+                 createdDateTime="2025-06-02T08:00:00Z", modifiedDateTime="2025-06-02T08:30:00Z",
+                 sessionControls=None)
+        p["grantControls"].update(builtInControls=controls, operator="OR", termsOfUse=[])
+        if strength:
+            p["grantControls"]["authenticationStrength"] = strength
+        c = p["conditions"]
+        c["users"] = {"includeUsers": ["All"], "excludeUsers": [], "includeGroups": [],
+                      "excludeGroups": [], "includeRoles": [], "excludeRoles": []}
+        c["applications"] = {"includeApplications": ["All"], "excludeApplications": [],
+                             "includeUserActions": []}
+        c.update(signInRiskLevels=[], clientAppTypes=["all"], platforms=None, locations=None)
+        c.update(conditions)
+        return p
+    return [
+        pol("Require phishing-resistant MFA for all users", [], {},
+            phishing_resistant_strength()),
+        pol("Block high sign-in risk", ["block"], {"signInRiskLevels": ["high"]}),
+        pol("Block high user risk", ["block"], {"userRiskLevels": ["high"]}),
+        pol("Block device code flow", ["block"],
+            {"authenticationFlows": {"transferMethods": "deviceCodeFlow"}}),
+        pol("Register security info from a managed device",
+            ["compliantDevice", "domainJoinedDevice"],
+            {"applications": {"includeApplications": [], "excludeApplications": [],
+                              "includeUserActions": ["urn:user:registersecurityinfo"]}}),
+    ]
 
 
 def named_locations(td):
@@ -151,6 +206,9 @@ def auth_contexts():
 def auth_methods(td):
     policy = load(td, "authenticationMethodsPolicy.json")
     configs = policy.pop("authenticationMethodConfigurations")
+    for c in configs:   # SMS and e-mail codes are phishable: off (MS.AAD.3.5v1)
+        if c["id"] in ("Sms", "Email"):
+            c["state"] = "disabled"
     configs += [
         {"@odata.type": "#microsoft.graph.softwareOathAuthenticationMethodConfiguration",
          "id": "SoftwareOath", "state": "disabled", "excludeTargets": [], "includeTargets": []},
@@ -278,6 +336,11 @@ def entra(td, put):
     put("v1.0", "policies/authenticationMethodsPolicy/authenticationMethodConfigurations", configs)
     authz = load(td, "authorizationPolicy.json")
     authz["guestUserRoleId"] = "10dae51f-b6af-4016-8d66-8c2a99b929b3"
+    # who may invite guests, sign up and create apps, as the shipped rules ask
+    authz.update(allowInvitesFrom="adminsAndGuestInviters",
+                 allowedToSignUpEmailBasedSubscriptions=False,
+                 allowEmailVerifiedUsersToJoinOrganization=False)
+    authz["defaultUserRolePermissions"]["allowedToCreateApps"] = False
     put("v1.0", "policies/authorizationPolicy", authz)
     sd = load(td, "identitySecurityDefaultsEnforcementPolicy.json")
     sd["isEnabled"] = False           # a tenant with Conditional Access has them off
@@ -289,7 +352,9 @@ def entra(td, put):
     default["automaticUserConsentSettings"] = {"inboundAllowed": False, "outboundAllowed": False}
     put("v1.0", "policies/crossTenantAccessPolicy/default", default)
     put("v1.0", "policies/crossTenantAccessPolicy/partners", cross_tenant_partners(default))
-    put("v1.0", "policies/adminConsentRequestPolicy", load(td, "adminConsentRequestPolicy.json"))
+    consent = load(td, "adminConsentRequestPolicy.json")
+    consent.update(notifyReviewers=True, remindersEnabled=True)
+    put("v1.0", "policies/adminConsentRequestPolicy", consent)
     put("v1.0", "policies/authenticationFlowsPolicy", {
         "id": "authenticationFlowsPolicy", "displayName": "Authentication flows policy",
         "description": "Authentication flows policy allows modification of settings related to "
@@ -549,6 +614,7 @@ def sharepoint(td, put):
     sp = unwrap(load(td, "sharepointSettings.json"))
     sp["allowedDomainGuidsForSyncApp"] = ["bdd1ab9b-3fd0-4def-a761-ec8d7471732c", gid()]
     sp["sharingBlockedDomainList"] = ["example.net"]
+    sp["sharingCapability"] = "existingExternalUserSharingOnly"   # MS.SHAREPOINT.1.1v1
     put("v1.0", "admin/sharepoint/settings", sp)
 
 

@@ -333,9 +333,9 @@ class ReadTests(EmulatorTestCase):
         items, pages = self.collect(CA_POLICIES)
         want = [p["id"] for p in self.sample("v1.0", "identity/conditionalAccess/policies")["value"]]
         self.assertEqual([i["id"] for i in items], want)
-        self.assertEqual(pages, 3)                       # --page-size 2, six policies
+        self.assertEqual(pages, 6)                       # --page-size 2, eleven policies
         items, pages = self.collect(CA_POLICIES + "?$top=1")
-        self.assertEqual((len(items), pages), (6, 6))
+        self.assertEqual((len(items), pages), (11, 11))
 
     def test_headers_and_context(self):
         status, headers, doc = self.graph("GET", CA_POLICIES, headers={"client-request-id": "abc-1"})
@@ -648,7 +648,7 @@ class FaultTests(EmulatorTestCase):
         self.assertIn("@odata.nextLink", empty)
         self.set_faults({"rules": [{"path": CA_POLICIES, "empty_page": True, "times": 1}]})
         items, pages = self.collect(CA_POLICIES)
-        self.assertEqual((len(items), pages), (6, 4))
+        self.assertEqual((len(items), pages), (11, 7))
 
     def test_endless_pages(self):
         self.set_faults({"rules": [{"path": "/v1.0/domains",

@@ -45,6 +45,29 @@ awk -v t="$first" -v b="$before" 'BEGIN { exit !(t >= b && t <= b + 600) }' ||
 	fail "push should be disabled without a remote"
 [ "$(stat -c %a "$prom")" = 644 ] || fail "node_exporter cannot read $prom"
 lacks "$err" "reading tenant" # no terminal, no progress line
+# the sample meets every shipped rule: evaluated, nothing fails
+[ "$(value driftward_drift_evaluated '{tenant="contoso"}')" = 1 ] || fail "drift not evaluated"
+contains "$out" "; drift 0 (0 high)"
+[ "$(awk '$1 ~ /^driftward_drift_findings\{tenant="contoso"/ && $1 ~ /status="fail"/ { n += $2 } END { print n + 0 }' "$prom")" = 0 ] ||
+	fail "the sample should have no failing finding: $(grep 'status="fail"' "$prom")"
+
+# Drift: the admin lets everyone invite guests. Exit 2, the result, and the
+# finding by its severity and status in the metrics; a fix puts it back to 0.
+graph_write PATCH /v1.0/policies/authorizationPolicy '{"allowInvitesFrom":"everyone"}'
+dwrun 2
+contains "$out" "contoso: drift found; committed"
+contains "$out" "; drift 1 (0 high)"
+check_metrics
+[ "$(value driftward_tenant_result '{tenant="contoso",result="drift"}')" = 1 ] || fail "result not drift"
+[ "$(value driftward_drift_findings '{tenant="contoso",severity="medium",status="fail"}')" = 1 ] ||
+	fail "the medium finding is not counted: $(grep 'status="fail"' "$prom")"
+[ "$(value driftward_drift_findings '{tenant="contoso",severity="high",status="fail"}')" = 0 ] ||
+	fail "a high finding is counted"
+contains "$(git -C state.git show tenants/contoso:DRIFT.md)" "/allowInvitesFrom"
+graph_write PATCH /v1.0/policies/authorizationPolicy '{"allowInvitesFrom":"adminsAndGuestInviters"}'
+dwrun 0
+[ "$(value driftward_drift_findings '{tenant="contoso",severity="medium",status="fail"}')" = 0 ] ||
+	fail "the fixed finding is still counted"
 
 # On a terminal, a progress line that is erased at the end.
 run 0 python3 "$DW_SOURCE_DIR/tests/integration/pty_run.py" - "$DW_BIN" --config driftward.ini run

@@ -19,7 +19,8 @@ sample_deployment
 run 0 "$DW_BIN" --config driftward.ini snapshot
 
 graph_write PATCH "/v1.0/identity/conditionalAccess/policies/$POLICY" '{"state":"disabled"}'
-run 0 "$DW_BIN" --config driftward.ini snapshot
+# legacy authentication no longer blocked: drift (exit 2)
+run 2 "$DW_BIN" --config driftward.ini snapshot
 contains "$out" "contoso: committed"
 contains "$out" "1 Changed-By"
 trailers=$(git -C state.git log -1 --format='%(trailers:key=Tenant-Id,valueonly)' tenants/contoso)

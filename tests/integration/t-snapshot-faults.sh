@@ -75,7 +75,8 @@ check_bad() { # check_bad COLLECTOR PATH FAULT-ACTION EXPECTED-DETAIL
 	contains "$(body)" "$1: failed (bad-response: $4"
 }
 set_faults '{"rules":[]}'
-graph_write PATCH "$CA/$POLICY" '{"state":"disabled"}'
+# a change that is no drift (disabling the policy would be: exit 2 before 3)
+graph_write PATCH "$CA/$POLICY" '{"displayName":"Block legacy authentication"}'
 check_bad domains /v1.0/domains '"status":200,"body":{"value":[],"@odata.nextLink":"https://attacker.example/v1.0/steal"}' \
 	"@odata.nextLink points to another host (https://attacker.example)"
 check_bad groupSettings /v1.0/groupSettings '"status":200,"body":{"value":{"id":"x"}}' \

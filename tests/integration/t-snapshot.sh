@@ -51,15 +51,19 @@ graph_write PATCH "$CA/$POLICY" '{"conditions":{"clientAppTypes":["other","excha
 snapshot 0
 [ "$(commits)" -eq 1 ] || fail "noise made a commit: $(git_ log -1 --stat "$BRANCH")"
 
-# One changed policy: one commit naming exactly that file, and who changed it.
+# One changed policy: one commit naming exactly that file (and the drift
+# reports it makes: legacy authentication is no longer blocked, exit 2), and
+# who changed it.
 graph_write PATCH "$CA/$POLICY" '{"state":"enabledForReportingButNotEnforced"}'
-snapshot 0
+snapshot 2
 [ "$(commits)" -eq 2 ] || fail "expected a second commit"
 stat=$(git_ show --stat=1000 --format= "$BRANCH")
 contains "$stat" "conditionalAccessPolicies/block-legacy-authentication--$POLICY.json"
-[ "$(grep -c '|' <<<"$stat")" -eq 1 ] || fail "the commit touches more than one file: $stat"
+[ "$(grep '|' <<<"$stat" | grep -cv 'drift.json\|DRIFT.md')" -eq 1 ] ||
+	fail "the commit touches more than one file: $stat"
 msg=$(git_ log -1 --format=%B "$BRANCH")
-contains "$msg" "contoso: 1 changed, 0 added, 0 removed"
+contains "$msg" "contoso: 1 changed, 0 added, 0 removed; drift 1 (1 high)"
+contains "$msg" "Drift-Count: 1"
 contains "$msg" "Changed-By: "
 contains "$msg" "conditionalAccessPolicies/block-legacy-authentication--$POLICY.json"
 [ "$(git_ log -1 --format='%(trailers:key=Changed-By,valueonly)' "$BRANCH" | grep -c .)" -ge 1 ] ||
@@ -67,7 +71,7 @@ contains "$msg" "conditionalAccessPolicies/block-legacy-authentication--$POLICY.
 
 # A rename is a rename: git log --follow tracks the file through it.
 graph_write PATCH "$CA/$POLICY" '{"displayName":"Block legacy auth (all users)"}'
-snapshot 0
+snapshot 2
 new=conditionalAccessPolicies/block-legacy-auth-all-users--$POLICY.json
 renames=$(git_ show -M --format= --name-status "$BRANCH")
 contains "$renames" "R"

@@ -323,7 +323,12 @@ static const char ca_ids[] = "f5057fee-4c3e-4459-82dd-21250b729601,"
                              "d20b52cf-d8aa-41f6-92b6-c1ba5e97f5f8,"
                              "a557ce75-03c8-496e-be77-367b54dc7651,"
                              "c8395aad-5fac-4dba-b813-4e77a4c9027d,"
-                             "b9f16842-93d5-44be-aeee-73556f021483";
+                             "b9f16842-93d5-44be-aeee-73556f021483,"
+                             "5c424c7c-9d99-5ef2-8649-8888f5981073,"
+                             "feb0f11a-db96-5bc9-8565-ae5ae2762fb8,"
+                             "c9f2f1fa-c3e5-5b0a-9c01-437d66b3dc98,"
+                             "415ca93f-f790-5f0c-afbd-b60bcf9dcb30,"
+                             "1a712012-b0fe-5ada-ae6b-dbeb669291ae";
 
 static void test_pages_in_order(void **state)
 {
@@ -333,12 +338,12 @@ static void test_pages_in_order(void **state)
 	(void)state;
 	read_one(&op, CA_PATH, 3);
 	assert_int_equal(op.outcome, DW_GRAPH_OK);
-	assert_int_equal(op.npages, 3);
-	assert_int_equal(op.nobjects, 6);
+	assert_int_equal(op.npages, 6);
+	assert_int_equal(op.nobjects, 11);
 	assert_false(op.truncated);
 	ids_of(&op, ids, sizeof(ids));
 	assert_string_equal(ids, ca_ids);
-	assert_int_equal(count_requests(CA_PATH, 200), 3);
+	assert_int_equal(count_requests(CA_PATH, 200), 6);
 	assert_int_equal(count_requests(TOKEN_URL, 200), 1);
 	dw_graph_op_release(&op);
 }
@@ -353,7 +358,7 @@ static void test_empty_page_with_next_link(void **state)
 	       "\"times\": 1}]}");
 	read_one(&op, CA_PATH, 3);
 	assert_int_equal(op.outcome, DW_GRAPH_OK);
-	assert_int_equal(op.npages, 4);
+	assert_int_equal(op.npages, 7);
 	assert_int_equal(op.pages[1].count, 0);
 	ids_of(&op, ids, sizeof(ids));
 	assert_string_equal(ids, ca_ids);
@@ -397,7 +402,7 @@ static void test_429_without_retry_after_backs_off(void **state)
 	faults("{\"rules\": [{\"path\": \"/v1.0" CA_PATH "\", \"status\": 429, \"times\": 3}]}");
 	read_one(&op, CA_PATH, 3);
 	assert_int_equal(op.outcome, DW_GRAPH_OK);
-	assert_int_equal(op.nobjects, 6);
+	assert_int_equal(op.nobjects, 11);
 	assert_int_equal(op.retries, 3);
 	dw_graph_op_release(&op);
 }
@@ -1006,7 +1011,7 @@ static void test_certificate_accepted(void **state)
 		run(g);
 		if (op.outcome != DW_GRAPH_OK)
 			fail_msg("%s", op.error.msg);
-		assert_int_equal(op.nobjects, 6);
+		assert_int_equal(op.nobjects, 11);
 		dw_graph_op_release(&op);
 		dw_graph_free(g);
 	}

@@ -198,6 +198,48 @@ static void replace_mode_removes_what_was_not_staged_or_kept(void **state)
 	assert_int_equal(fsck_clean(fx->s.repo), 0);
 }
 
+static int collect_file(const char *path, const void *data, size_t len, void *payload)
+{
+	return dw_buf_printf(payload, "%s=%.*s;", path, (int)len, (const char *)data);
+}
+
+/*
+ * A report staged in a commit is made from the files that commit will hold,
+ * and dated with the commit's time: the tree as staged (kept files in,
+ * unstaged ones out under REPLACE, new ones in path order) is readable
+ * before the commit, and the commit takes the time it was given.
+ */
+static void staged_tree_is_read_before_commit_and_commit_takes_its_time(void **state)
+{
+	struct fixture *fx = *state;
+	struct dw_store_commit_result res;
+	struct dw_store_tx *tx = NULL;
+	struct dw_buf files;
+
+	snapshot(fx, "contoso", DW_STORE_TX_REPLACE, base, DW_ARRAY_SIZE(base));
+	assert_int_equal(
+	        dw_store_tx_begin(fx->store, "contoso", DW_STORE_TX_REPLACE, &tx, &fx->err), 0);
+	assert_int_equal(dw_store_tx_keep(tx, "conditionalAccessPolicies", &fx->err), 2);
+	assert_int_equal(dw_store_tx_stage(tx, "_status.json", "new", 3, &fx->err), 0);
+	assert_int_equal(dw_store_tx_stage(tx, "a-new/x.json", "x", 1, &fx->err), 0);
+	dw_buf_init(&files, 1 << 16);
+	assert_int_equal(dw_store_tx_read_files(tx, collect_file, &files, &fx->err), 0);
+	assert_string_equal(dw_buf_cstr(&files),
+	                    "_status.json=new;a-new/x.json=x;"
+	                    "conditionalAccessPolicies/block-legacy--11111111.json={\n"
+	                    "  \"state\": \"enabled\"\n}\n;"
+	                    "conditionalAccessPolicies/require-mfa--22222222.json={\n"
+	                    "  \"state\": \"enabled\"\n}\n;");
+	dw_buf_release(&files);
+	dw_store_tx_set_time(tx, 1000000000);
+	assert_int_equal(dw_store_tx_commit(tx, "test: dated", &res, &fx->err), 0);
+	dw_store_tx_free(tx);
+	assert_true(res.committed);
+	assert_int_equal(git(fx, "log -1 --format=%%ct/%%at tenants/contoso"), 0);
+	assert_string_equal(dw_buf_cstr(&fx->out), "1000000000/1000000000\n");
+	assert_int_equal(fsck_clean(fx->s.repo), 0);
+}
+
 static void incremental_mode_keeps_and_removes_explicitly(void **state)
 {
 	struct fixture *fx = *state;
@@ -738,6 +780,7 @@ int main(void)
 		T(renamed_object_is_followed_by_git_log),
 		T(replace_mode_removes_what_was_not_staged_or_kept),
 		T(incremental_mode_keeps_and_removes_explicitly),
+		T(staged_tree_is_read_before_commit_and_commit_takes_its_time),
 		T(previous_files_can_be_read_and_listed),
 		T(bad_paths_are_refused),
 		T(trailers_are_what_git_interpret_trailers_parses),

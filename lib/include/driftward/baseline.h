@@ -133,7 +133,8 @@ const char *dw_drift_status_name(enum dw_drift_status s);
 
 struct dw_drift_summary {
 	size_t status[DW_DRIFT_NSTATUS];
-	size_t fail_by_severity[5]; /* critical, high, medium, low, info */
+	size_t fail_by_severity[5];              /* critical, high, medium, low, info */
+	size_t by_severity[5][DW_DRIFT_NSTATUS]; /* every status, by severity (metrics) */
 };
 void dw_drift_summary(const struct dw_drift *d, struct dw_drift_summary *out);
 

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "driftward/baseline.h"
 #include "driftward/catalog.h"
 #include "driftward/config.h"
 #include "driftward/error.h"
@@ -72,6 +73,17 @@ struct dw_snapshot_tenant {
 	size_t ncollectors;
 	size_t incomplete; /* collectors not read completely */
 	bool pushed;
+	/*
+	 * Drift (docs/drift-format.md), evaluated over the files the commit
+	 * holds: when drift_evaluated, drift counts its findings; otherwise,
+	 * when the snapshot itself was done, drift_rc and drift_err say why not
+	 * (the rules on the approved ref do not compile, say). The snapshot is
+	 * committed either way.
+	 */
+	bool drift_evaluated;
+	struct dw_drift_summary drift;
+	int drift_rc;
+	struct dw_error drift_err;
 };
 
 struct dw_snapshot_report {

@@ -153,6 +153,22 @@ int dw_store_tx_remove(struct dw_store_tx *tx, const char *path, struct dw_error
  */
 int dw_store_tx_keep(struct dw_store_tx *tx, const char *path, struct dw_error *err);
 
+/*
+ * Calls @cb with the path and bytes of every file the commit's tree would
+ * hold, as staged so far, in byte order of the path (the order
+ * dw_store_read_files walks a commit in). The bytes are valid during the
+ * call only. A non-zero return from @cb stops the walk and is returned.
+ */
+int dw_store_tx_read_files(struct dw_store_tx *tx,
+                           int (*cb)(const char *path, const void *data, size_t len, void *payload),
+                           void *payload, struct dw_error *err);
+
+/*
+ * Fixes the commit's author and committer time (seconds since the epoch)
+ * instead of the clock at commit, for files staged in it that name that time.
+ */
+void dw_store_tx_set_time(struct dw_store_tx *tx, int64_t time);
+
 struct dw_store_changes {
 	size_t added, changed, removed;
 };

@@ -191,8 +191,11 @@ void dw_drift_summary(const struct dw_drift *d, struct dw_drift_summary *out)
 		const char *st = dw_json_cstr(dw_json_get(f, "status"));
 
 		for (k = 0; k < DW_DRIFT_NSTATUS; k++)
-			if (st && !strcmp(st, dw_drift_status_name((enum dw_drift_status)k)))
+			if (st && !strcmp(st, dw_drift_status_name((enum dw_drift_status)k))) {
 				out->status[k]++;
+				out->by_severity[severity_index(
+				        dw_json_cstr(dw_json_get(f, "severity")))][k]++;
+			}
 		if (st && !strcmp(st, "fail"))
 			out->fail_by_severity[severity_index(
 			        dw_json_cstr(dw_json_get(f, "severity")))]++;

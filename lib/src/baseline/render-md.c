@@ -193,9 +193,10 @@ int dw_baseline__render_md(const struct dw_drift *d, struct dw_buf *out)
 	int r;
 
 	r = dw_buf_printf(out, "# Drift report: %s\n\n", d->tenant);
+	/* no commit id: the report is committed with the snapshot it is about */
 	r = r
-	            ?: dw_buf_printf(out, "Snapshot `%.12s` of %s; rules from `%s` at `%.12s`.\n\n",
-	                             render_str(root, "commit"), render_str(root, "commitTime"),
+	            ?: dw_buf_printf(out, "Snapshot of %s; rules from `%s` at `%.12s`.\n\n",
+	                             render_str(root, "commitTime"),
 	                             render_str(root, "approvedRef"),
 	                             render_str(root, "approvedCommit"));
 	r = r ?: summary(out, d);

@@ -72,7 +72,8 @@ static int collect(const char *path, enum dw_store_change change, void *payload)
 {
 	struct change_count *c = payload;
 
-	if (strcmp(path, DW_STATUS_FILE) == 0 || strcmp(path, DW_NAMES_FILE) == 0)
+	if (strcmp(path, DW_STATUS_FILE) == 0 || strcmp(path, DW_NAMES_FILE) == 0 ||
+	    dw_snapshot__is_report(path))
 		return 0;
 	if (change == DW_STORE_ADDED)
 		return list_add(&c->added, path);

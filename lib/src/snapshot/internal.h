@@ -67,6 +67,11 @@ int names_stage(struct tenant_run *tr, struct dw_error *err);
 /* changes.c: the commit's added, changed (a rename is one) and removed objects into @t. */
 int dw_snapshot__count_changes(struct dw_store_tx *tx, struct dw_snapshot_tenant *t);
 
+/* drift.c: evaluates drift over the staged files and stages drift.json and DRIFT.md. */
+int dw_snapshot__drift_stage(struct tenant_run *tr, struct dw_error *err);
+/* Is @path one of the reports drift_stage writes? */
+bool dw_snapshot__is_report(const char *path);
+
 /* audit.c */
 int audit_submit(struct tenant_run *tr, int64_t since);
 int audit_trailers(struct tenant_run *tr, struct dw_trailer **out, size_t *n, char ***strings);

@@ -128,8 +128,9 @@ static int compose_message(struct tenant_run *tr, const struct dw_trailer *chang
                            size_t nchanged_by, struct dw_buf *msg, struct dw_error *err)
 {
 	struct dw_snapshot_tenant *t = tr->report;
-	struct dw_trailer trailers[2 + 101];
+	struct dw_trailer trailers[3 + 101];
 	struct dw_buf subject, body;
+	char drift_count[24];
 	size_t i, n = 0;
 	int r;
 
@@ -140,6 +141,10 @@ static int compose_message(struct tenant_run *tr, const struct dw_trailer *chang
 	if (r == 0 && t->incomplete)
 		r = dw_buf_printf(&subject, "; %zu collector%s incomplete", t->incomplete,
 		                  t->incomplete == 1 ? "" : "s");
+	if (r == 0 && t->drift_evaluated)
+		r = dw_buf_printf(&subject, "; drift %zu (%zu high)",
+		                  t->drift.status[DW_DRIFT_FAIL],
+		                  t->drift.fail_by_severity[0] + t->drift.fail_by_severity[1]);
 	for (i = 0; r == 0 && i < t->ncollectors; i++) {
 		const struct dw_snapshot_collector *sc = &t->collectors[i];
 
@@ -149,6 +154,10 @@ static int compose_message(struct tenant_run *tr, const struct dw_trailer *chang
 	}
 	trailers[n++] = (struct dw_trailer){ "Tenant-Id", t->tenant->tenant_id };
 	trailers[n++] = (struct dw_trailer){ "Run-Id", tr->run_id };
+	if (t->drift_evaluated) {
+		snprintf(drift_count, sizeof(drift_count), "%zu", t->drift.status[DW_DRIFT_FAIL]);
+		trailers[n++] = (struct dw_trailer){ "Drift-Count", drift_count };
+	}
 	for (i = 0; i < nchanged_by && n < DW_ARRAY_SIZE(trailers); i++)
 		trailers[n++] = changed_by[i];
 	r = r
@@ -205,6 +214,7 @@ int tenant_finish(struct tenant_run *tr, bool do_push, struct dw_error *err)
 	}
 	r = r ?: names_stage(tr, err);
 	r = r ?: stage_status(tr, err);
+	r = r ?: dw_snapshot__drift_stage(tr, err);
 	r = r ?: commit(tr, err);
 	if (r == 0 && do_push && tr->ctx->cfg->agent.remote) {
 		r = dw_session_push(tr->session, err);

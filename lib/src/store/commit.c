@@ -208,6 +208,9 @@ static int make_commit(struct dw_store_tx *tx, const git_oid *tree_id, const cha
 		memcpy(msg + len, "\n", 2);
 	if ((r = store_signature(tx->store, &sig, err)) < 0)
 		goto out;
+	/* a report staged in this commit already names its time: the commit must agree */
+	if (tx->time)
+		sig->when.time = tx->time;
 	if ((rc = git_tree_lookup(&tree, tx->store->repo, tree_id)) < 0 ||
 	    (tx->has_parent && (rc = git_commit_lookup(&parent, tx->store->repo, &tx->parent)) < 0))
 		goto fail;

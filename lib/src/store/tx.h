@@ -38,6 +38,7 @@ struct dw_store_tx {
 	unsigned locked : 1;
 	unsigned has_parent : 1;
 	unsigned done : 1; /* committed or failed to: no more changes */
+	int64_t time;      /* the commit's time when set (dw_store_tx_set_time); 0: the clock */
 	git_oid parent;
 	char parent_hex[DW_STORE_ID_HEX];
 	git_tree *prev_tree;
