@@ -246,6 +246,13 @@ int dw_store_log(struct dw_store *store, const char *rev, size_t max,
                  int (*cb)(const struct dw_store_commit *c, void *payload), void *payload,
                  struct dw_error *err);
 
+/*
+ * 1 when @commit is @from or one of its ancestors, 0 when not, or a negative
+ * errno. Both are full commit ids (dw_store_resolve gives them).
+ */
+int dw_store_reachable(struct dw_store *store, const char *commit, const char *from,
+                       struct dw_error *err);
+
 /* --- Pushing --- */
 
 struct dw_store_remote {

@@ -210,6 +210,9 @@ int tenant_finish(struct tenant_run *tr, bool do_push, struct dw_error *err)
 			t->incomplete++;
 	}
 	r = r ?: names_stage(tr, err);
+	/* the last restore's record is not read from Graph: a snapshot keeps it */
+	if (r == 0 && (r = dw_store_tx_keep(tr->tx, DW_RESTORE_AUDIT_FILE, err)) > 0)
+		r = 0;
 	r = r ?: stage_status(tr, err);
 	r = r ?: commit(tr, err);
 	if (r == 0 && do_push && tr->ctx->cfg->agent.remote) {

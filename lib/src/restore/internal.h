@@ -1,0 +1,40 @@
+/* Shared by the parts of restore. */
+#ifndef DW_RESTORE_INTERNAL_H
+#define DW_RESTORE_INTERNAL_H
+
+#include "driftward/age.h"
+#include "driftward/restore.h"
+
+/* What a secret field of a body becomes. */
+enum dw_restore__secret_form {
+	DW_RESTORE__PLAIN, /* decrypted: the body sent */
+	DW_RESTORE__MASK,  /* DW_RESTORE_MASK: plan files, diffs, audit records */
+	DW_RESTORE__HASH,  /* "sha256:<hex>" of the plaintext: compared with the tenant's */
+};
+
+/* body.c */
+int dw_restore__normalise(const struct dw_catalog *catalog, const struct dw_collector *c,
+                          struct dw_json_doc *doc, struct dw_json *obj, struct dw_error *err);
+/* Rewrites @c's secret fields of @doc to @form; @key opens sealed ("age:") values, NULL
+ * when they are plaintext already (what the tenant answered). */
+int dw_restore__secrets(const struct dw_collector *c, const struct dw_age_identities *key,
+                        enum dw_restore__secret_form form, struct dw_json_doc *doc,
+                        struct dw_error *err);
+int dw_restore__hash(const void *data, size_t len, char out[DW_RESTORE_HASH_HEX]);
+
+/* plan.c: the members of @intent (compact JSON) that @live (compact JSON) lacks or has
+ * otherwise; with @diff, one "    name: old -> new" line each (values from the masked forms). */
+int dw_restore__differs(const char *intent, const char *live, const char *masked_new,
+                        const char *masked_old, struct dw_buf *diff, size_t *ndiff,
+                        struct dw_error *err);
+
+/* planfile.c: the plan's canonical content without its hash, compact. */
+int dw_restore__canonical(const struct dw_restore_plan *plan, struct dw_buf *out,
+                          struct dw_error *err);
+int dw_restore__request_add(struct dw_restore_plan *plan, struct dw_restore_request **out);
+
+/* audit.c: commits @rep's outcome to the tenant's branch (DW_RESTORE_AUDIT_FILE). */
+int dw_restore__audit(struct dw_session *s, const struct dw_restore_plan *plan,
+                      struct dw_restore_report *rep, const char *who, struct dw_error *err);
+
+#endif
