@@ -19,12 +19,14 @@
 /* One row a command, in the order of --help; kept one a line so additions merge cleanly. */
 /* clang-format off */
 static const struct command *const commands[] = {
+	&cmd_apply,
 	&cmd_check,
 	&cmd_decrypt,
 	&cmd_encrypt,
 	&cmd_init,
 	&cmd_json,
 	&cmd_keygen,
+	&cmd_plan,
 	&cmd_secret,
 	&cmd_snapshot,
 };

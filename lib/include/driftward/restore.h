@@ -37,8 +37,8 @@
 #define DW_RESTORE_HASH_HEX 65
 
 enum dw_restore_flags {
-	DW_RESTORE_ALLOW_CREATE = 1 << 0,   /* POST objects desired state has and the tenant lacks */
-	DW_RESTORE_ALLOW_DELETE = 1 << 1,   /* DELETE what a collector with _complete does not list */
+	DW_RESTORE_ALLOW_CREATE = 1 << 0, /* POST objects desired state has and the tenant lacks */
+	DW_RESTORE_ALLOW_DELETE = 1 << 1, /* DELETE what a collector with _complete does not list */
 	DW_RESTORE_CA_REPORT_ONLY = 1 << 2, /* restored CA policies: enabledForReporting... */
 };
 
@@ -57,22 +57,22 @@ struct dw_restore_request {
 	enum dw_restore_action action; /* what it does */
 	const char *method;            /* "PATCH", "PUT", "POST", "DELETE" (static) */
 	char *api_version;
-	char *path;      /* the URL path below the version, from the restore_path template */
-	char *body;      /* canonical JSON with secrets masked; NULL for a delete */
-	char *old;       /* the tenant's value now, masked; NULL for a create */
+	char *path;         /* the URL path below the version, from the restore_path template */
+	char *body;         /* canonical JSON with secrets masked; NULL for a delete */
+	char *old;          /* the tenant's value now, masked; NULL for a create */
 	struct dw_buf send; /* the body sent, secrets in plaintext (wiping buffer); empty when
 	                     * the plan was read from a file */
-	char *intent;    /* canonical JSON the object must read back as after the write (with
-	                  * secrets as their sha256), for the re-read; NULL for a delete */
+	char *intent;       /* canonical JSON the object must read back as after the write (with
+	                     * secrets as their sha256), for the re-read; NULL for a delete */
 	size_t diff_lines;
 };
 
 struct dw_restore_plan {
 	char *tenant;
-	char commit[DW_STORE_ID_HEX];            /* the approved commit it was made from */
-	char tenant_state[DW_RESTORE_HASH_HEX];  /* what the tenant looked like, hashed */
-	char hash[DW_RESTORE_HASH_HEX];          /* over the plan's canonical content */
-	unsigned flags;                          /* enum dw_restore_flags */
+	char commit[DW_STORE_ID_HEX];           /* the approved commit it was made from */
+	char tenant_state[DW_RESTORE_HASH_HEX]; /* what the tenant looked like, hashed */
+	char hash[DW_RESTORE_HASH_HEX];         /* over the plan's canonical content */
+	unsigned flags;                         /* enum dw_restore_flags */
 	struct dw_restore_request *requests;
 	size_t count, alloc;
 	size_t skipped_create, skipped_delete; /* what the flags kept out */
@@ -97,9 +97,8 @@ int dw_restore_expand(const char *tmpl, const char *path, const char *id, struct
  * DW_RESTORE_CA_REPORT_ONLY a Conditional Access policy's state set to
  * enabledForReportingButNotEnforced.
  */
-int dw_restore_body(const struct dw_catalog *catalog, const struct dw_collector *c,
-                    unsigned flags, struct dw_json_doc *doc, struct dw_json *obj,
-                    struct dw_error *err);
+int dw_restore_body(const struct dw_catalog *catalog, const struct dw_collector *c, unsigned flags,
+                    struct dw_json_doc *doc, struct dw_json *obj, struct dw_error *err);
 
 /* The order collectors are written in: each after those its restore_after names. */
 int dw_restore_order(const struct dw_collector **collectors, size_t n, struct dw_error *err);
@@ -115,8 +114,9 @@ struct dw_restore_options {
  * the agent key (secret fields are decrypted in memory). Runs the context's
  * Graph loop.
  */
-int dw_restore_plan_make(const struct dw_session_context *ctx, struct dw_session *s, const struct dw_restore_options *o,
-                         struct dw_restore_plan **out, struct dw_error *err);
+int dw_restore_plan_make(const struct dw_session_context *ctx, struct dw_session *s,
+                         const struct dw_restore_options *o, struct dw_restore_plan **out,
+                         struct dw_error *err);
 
 /* The plan file: canonical JSON, secrets masked, with its own hash. */
 int dw_restore_plan_write(const struct dw_restore_plan *plan, struct dw_buf *out,
@@ -170,7 +170,8 @@ void dw_restore_report_free(struct dw_restore_report *report);
  * request applied, -EIO when one failed (*@out says which), another negative
  * code when it refused or broke.
  */
-int dw_restore_apply(const struct dw_session_context *ctx, struct dw_session *s, const struct dw_restore_plan *plan, bool keep_going,
-                     const char *who, struct dw_restore_report **out, struct dw_error *err);
+int dw_restore_apply(const struct dw_session_context *ctx, struct dw_session *s,
+                     const struct dw_restore_plan *plan, bool keep_going, const char *who,
+                     struct dw_restore_report **out, struct dw_error *err);
 
 #endif

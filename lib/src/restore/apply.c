@@ -32,13 +32,15 @@ static int refuse(const struct dw_restore_plan *plan, const struct dw_restore_pl
                   struct dw_error *err)
 {
 	if (strcmp(fresh->tenant_state, plan->tenant_state) != 0)
-		return dw_error_set(err, -ESTALE, DW_AREA_USAGE, 0,
-		                    "the tenant changed since the plan was made (stale): make a new "
-		                    "plan");
+		return dw_error_set(
+		        err, -ESTALE, DW_AREA_USAGE, 0,
+		        "the tenant changed since the plan was made (stale): make a new "
+		        "plan");
 	if (strcmp(fresh->hash, plan->hash) != 0 || fresh->count != plan->count)
-		return dw_error_set(err, -ESTALE, DW_AREA_USAGE, 0,
-		                    "commit %.12s no longer gives this plan (stale): make a new plan",
-		                    plan->commit);
+		return dw_error_set(
+		        err, -ESTALE, DW_AREA_USAGE, 0,
+		        "commit %.12s no longer gives this plan (stale): make a new plan",
+		        plan->commit);
 	return 0;
 }
 
@@ -70,9 +72,8 @@ static void failed(struct dw_restore_result *res, const char *why, const struct 
 }
 
 /* Compares what the tenant reads back as with the request's intent. */
-static int judge(struct sender *x, const struct dw_collector *c,
-                 const struct dw_restore_request *q, const struct dw_json *obj,
-                 struct dw_restore_result *res)
+static int judge(struct sender *x, const struct dw_collector *c, const struct dw_restore_request *q,
+                 const struct dw_json *obj, struct dw_restore_result *res)
 {
 	struct dw_buf cmp, masked;
 	size_t n = 0;
@@ -82,8 +83,9 @@ static int judge(struct sender *x, const struct dw_collector *c,
 	dw_buf_init(&masked, DW_RESTORE_PLAN_MAX);
 	r = dw_restore__form(x->ctx->catalog, c, x->flags, obj, NULL, DW_RESTORE__HASH, true, &cmp,
 	                     x->err);
-	r = r ?: dw_restore__form(x->ctx->catalog, c, x->flags, obj, NULL, DW_RESTORE__MASK, false,
-	                          &masked, x->err);
+	r = r
+	            ?: dw_restore__form(x->ctx->catalog, c, x->flags, obj, NULL, DW_RESTORE__MASK,
+	                                false, &masked, x->err);
 	r = r ?: dw_restore__differs(q->intent, dw_buf_cstr(&cmp), NULL, NULL, NULL, &n, x->err);
 	if (r == 0 && !(res->new_value = dw_buf_detach(&masked, NULL)))
 		r = -ENOMEM;
@@ -133,8 +135,8 @@ static int created_path(const struct dw_collector *c, const struct dw_restore_re
 	int r;
 
 	if (!op->npages || !op->pages[0].value)
-		return dw_error_set(err, -EBADMSG, DW_AREA_GRAPH, 0, "%s: a create answered no object",
-		                    q->path);
+		return dw_error_set(err, -EBADMSG, DW_AREA_GRAPH, 0,
+		                    "%s: a create answered no object", q->path);
 	dw_buf_init(&id, 4096);
 	r = dw_restore__object_id(c, op->pages[0].value, &id, err);
 	r = r ?: dw_restore_expand(c->restore_path, c->graph_path, dw_buf_cstr(&id), path, err);
@@ -167,7 +169,8 @@ static int send_one(struct sender *x, const struct dw_restore_request *q,
 	if (r == 0 && op.outcome != DW_GRAPH_OK)
 		failed(res, "Graph refused the write", &op);
 	else if (r == 0 && q->action == DW_RESTORE_CREATE)
-		r = created_path(c, q, &op, &path, x->err) ?: read_back(x, c, q, dw_buf_cstr(&path), res);
+		r = created_path(c, q, &op, &path, x->err)
+		            ?: read_back(x, c, q, dw_buf_cstr(&path), res);
 	else if (r == 0)
 		r = read_back(x, c, q, q->path, res);
 	dw_graph_op_release(&op);

@@ -19,8 +19,8 @@ static int set_str(struct dw_json_doc *doc, struct dw_json *o, const char *key, 
 	return v ? dw_json_object_set(doc, o, key, v) : -ENOMEM;
 }
 
-static int set_parsed(struct dw_json_doc *doc, struct dw_json *o, const char *key,
-                      const char *json, struct dw_error *err)
+static int set_parsed(struct dw_json_doc *doc, struct dw_json *o, const char *key, const char *json,
+                      struct dw_error *err)
 {
 	struct dw_json_doc *tmp = NULL;
 	struct dw_json *v;
@@ -51,8 +51,9 @@ static int request_record(struct dw_json_doc *doc, struct dw_json *array,
 	r = r ?: set_parsed(doc, o, "old", q->old, err);
 	r = r ?: set_parsed(doc, o, "new", res->new_value, err);
 	r = r ?: set_str(doc, o, "status", status_names[res->status]);
-	r = r ?: dw_json_object_set(doc, o, "httpStatus",
-	                            dw_json_new_int64(doc, (int64_t)res->http_status));
+	r = r
+	            ?: dw_json_object_set(doc, o, "httpStatus",
+	                                  dw_json_new_int64(doc, (int64_t)res->http_status));
 	r = r ?: set_str(doc, o, "detail", res->detail[0] ? res->detail : NULL);
 	return r ?: dw_json_array_append(doc, array, o);
 }

@@ -57,9 +57,8 @@ int dw_restore__normalise(const struct dw_catalog *catalog, const struct dw_coll
 	return r;
 }
 
-int dw_restore_body(const struct dw_catalog *catalog, const struct dw_collector *c,
-                    unsigned flags, struct dw_json_doc *doc, struct dw_json *obj,
-                    struct dw_error *err)
+int dw_restore_body(const struct dw_catalog *catalog, const struct dw_collector *c, unsigned flags,
+                    struct dw_json_doc *doc, struct dw_json *obj, struct dw_error *err)
 {
 	struct dw_json *state;
 	size_t i;
@@ -113,7 +112,8 @@ static int open_sealed(const struct secret_walk *w, const char *s, size_t len,
 	char *raw;
 	int r;
 
-	if (len > strlen(AGE_JSON_PREFIX) && memcmp(s, AGE_JSON_PREFIX, strlen(AGE_JSON_PREFIX)) == 0)
+	if (len > strlen(AGE_JSON_PREFIX) &&
+	    memcmp(s, AGE_JSON_PREFIX, strlen(AGE_JSON_PREFIX)) == 0)
 		return dw_error_set(w->err, -ENOTSUP, DW_AREA_CRYPTO, 0,
 		                    "collector %s: a secret that is not a string can't be restored",
 		                    w->collector);
@@ -129,8 +129,8 @@ static int open_sealed(const struct secret_walk *w, const char *s, size_t len,
 		return -ENOMEM;
 	r = dw_base64_decode(s, len, DW_BASE64_PAD, raw, cap, &n);
 	if (r < 0)
-		dw_error_set(w->err, r, DW_AREA_CRYPTO, 0, "collector %s: a sealed secret is not base64",
-		             w->collector);
+		dw_error_set(w->err, r, DW_AREA_CRYPTO, 0,
+		             "collector %s: a sealed secret is not base64", w->collector);
 	r = r ?: dw_age_decrypt_mem(w->key, raw, n, SECRET_MAX, out, w->err);
 	free(raw);
 	return r;
@@ -176,6 +176,7 @@ int dw_restore__secrets(const struct dw_collector *c, const struct dw_age_identi
 	int r = 0;
 
 	for (i = 0; r == 0 && i < c->secrets.count; i++)
-		r = dw_json_pointer_each(dw_json_root(doc), c->secrets.items[i], secret_value, &w, err);
+		r = dw_json_pointer_each(dw_json_root(doc), c->secrets.items[i], secret_value, &w,
+		                         err);
 	return r;
 }

@@ -70,8 +70,8 @@ int dw_restore__differs(const char *intent, const char *live, const char *masked
 			continue;
 		++*ndiff;
 		if (diff && mnew)
-			r = diff_line(diff, key, mold ? dw_json_root(mold) : NULL, dw_json_root(mnew),
-			              err);
+			r = diff_line(diff, key, mold ? dw_json_root(mold) : NULL,
+			              dw_json_root(mnew), err);
 	}
 	dw_json_doc_free(want);
 	dw_json_doc_free(have);
@@ -87,8 +87,8 @@ static int masked_live(struct planner *p, struct coll_plan *cp, const struct liv
 	int r;
 
 	dw_buf_init(&b, DW_RESTORE_PLAN_MAX);
-	r = dw_restore__form(p->ctx->catalog, cp->c, p->plan->flags, l->src, NULL,
-	                     DW_RESTORE__MASK, false, &b, p->err);
+	r = dw_restore__form(p->ctx->catalog, cp->c, p->plan->flags, l->src, NULL, DW_RESTORE__MASK,
+	                     false, &b, p->err);
 	if (r == 0 && !(*out = dw_buf_detach(&b, NULL)))
 		r = -ENOMEM;
 	dw_buf_release(&b);
@@ -115,10 +115,12 @@ static int desired_load(struct planner *p, struct coll_plan *cp, const char *pat
 	if (r == 0 && dw_json_type(dw_json_root(d->doc)) != DW_JSON_OBJECT)
 		r = dw_error_set(p->err, -EBADMSG, DW_AREA_JSON, 0, "%s: not a JSON object", path);
 	r = r ?: dw_restore__object_id(cp->c, dw_json_root(d->doc), &d->id, p->err);
-	r = r ?: dw_restore__form(cat, cp->c, flags, dw_json_root(d->doc), p->ctx->key,
-	                          DW_RESTORE__HASH, true, &d->intent, p->err);
-	r = r ?: dw_restore__form(cat, cp->c, flags, dw_json_root(d->doc), NULL, DW_RESTORE__MASK,
-	                          true, &d->masked, p->err);
+	r = r
+	            ?: dw_restore__form(cat, cp->c, flags, dw_json_root(d->doc), p->ctx->key,
+	                                DW_RESTORE__HASH, true, &d->intent, p->err);
+	r = r
+	            ?: dw_restore__form(cat, cp->c, flags, dw_json_root(d->doc), NULL,
+	                                DW_RESTORE__MASK, true, &d->masked, p->err);
 	if (r < 0 && r != -ENOMEM)
 		dw_error_prefix(p->err, "%s", path);
 	dw_buf_release(&raw);
@@ -161,22 +163,22 @@ static int fill_request(struct planner *p, struct coll_plan *cp, struct desired 
 		q->body = strdup(dw_buf_cstr(&d->masked));
 		q->intent = strdup(dw_buf_cstr(&d->intent));
 		r = q->body && q->intent ? 0 : -ENOMEM;
-		r = r ?: dw_restore__form(p->ctx->catalog, c, p->plan->flags, dw_json_root(d->doc),
-		                          p->ctx->key, DW_RESTORE__PLAIN, true, &q->send, p->err);
+		r = r
+		            ?: dw_restore__form(p->ctx->catalog, c, p->plan->flags,
+		                                dw_json_root(d->doc), p->ctx->key,
+		                                DW_RESTORE__PLAIN, true, &q->send, p->err);
 	}
 	dw_buf_release(&url);
 	return r;
 }
 
-static int header(struct planner *p, char sign, const struct dw_restore_request *q,
-                  size_t n)
+static int header(struct planner *p, char sign, const struct dw_restore_request *q, size_t n)
 {
 	return dw_buf_printf(&p->plan->diff, "%c %s/%s: %s /%s%s (%zu properties)\n", sign,
 	                     q->collector, q->id, q->method, q->api_version, q->path, n);
 }
 
-static int plan_update(struct planner *p, struct coll_plan *cp, struct desired *d,
-                       struct live *l)
+static int plan_update(struct planner *p, struct coll_plan *cp, struct desired *d, struct live *l)
 {
 	struct dw_restore_request *q;
 	struct dw_buf lines;
@@ -198,8 +200,7 @@ static int plan_update(struct planner *p, struct coll_plan *cp, struct desired *
 	return r;
 }
 
-static int plan_create(struct planner *p, struct coll_plan *cp, struct desired *d,
-                       const char *path)
+static int plan_create(struct planner *p, struct coll_plan *cp, struct desired *d, const char *path)
 {
 	struct dw_restore_request *q;
 	int r;

@@ -12,7 +12,7 @@
 #include "restore/internal.h"
 #include "restore/plan.h"
 
-#define COMPLETE_FILE "_complete"
+#define COMPLETE_FILE  "_complete"
 #define DIFF_VALUE_MAX 160
 
 static int compare_live(const void *a, const void *b)
@@ -156,8 +156,9 @@ static int submit_reads(struct planner *p)
 			continue;
 		if (op->outcome != DW_GRAPH_OK || op->truncated) {
 			*p->err = op->error;
-			dw_error_prefix(p->err, "collector %s could not be read (%s); no plan without "
-			                        "the whole tenant",
+			dw_error_prefix(p->err,
+			                "collector %s could not be read (%s); no plan without "
+			                "the whole tenant",
 			                p->colls[i].name, dw_graph_outcome_name(op->outcome));
 			r = -EIO;
 		}
@@ -189,8 +190,8 @@ int dw_restore__object_id(const struct dw_collector *c, const struct dw_json *ob
  * plaintext (@key opens sealed ones; NULL: the tenant's, in plaintext),
  * masked, or in plaintext. Compact JSON into @out.
  */
-int dw_restore__form(const struct dw_catalog *catalog, const struct dw_collector *c,
-                     unsigned flags, const struct dw_json *src, const struct dw_age_identities *key,
+int dw_restore__form(const struct dw_catalog *catalog, const struct dw_collector *c, unsigned flags,
+                     const struct dw_json *src, const struct dw_age_identities *key,
                      enum dw_restore__secret_form form, bool body, struct dw_buf *out,
                      struct dw_error *err)
 {
@@ -220,8 +221,9 @@ static int add_live(struct planner *p, struct coll_plan *cp, const struct dw_jso
 	dw_buf_init(&cmp, DW_RESTORE_PLAN_MAX);
 	r = dw_restore__object_id(cp->c, obj, &id, p->err);
 	/* compared as a body: what a write could change, secrets hashed */
-	r = r ?: dw_restore__form(p->ctx->catalog, cp->c, p->plan->flags, obj, NULL,
-	                          DW_RESTORE__HASH, true, &cmp, p->err);
+	r = r
+	            ?: dw_restore__form(p->ctx->catalog, cp->c, p->plan->flags, obj, NULL,
+	                                DW_RESTORE__HASH, true, &cmp, p->err);
 	if (r == 0) {
 		l = &cp->live[cp->nlive];
 		memset(l, 0, sizeof(*l));
@@ -346,8 +348,9 @@ static int planner_run(const struct dw_session_context *ctx, struct dw_session *
 
 	p.store = dw_session_store(s);
 	if (!p.store || !dw_session_graph(s) || !ctx->key)
-		return dw_error_set(err, -EINVAL, DW_AREA_USAGE, 0,
-		                    "restore needs the tenant's repository, Graph and the agent key");
+		return dw_error_set(
+		        err, -EINVAL, DW_AREA_USAGE, 0,
+		        "restore needs the tenant's repository, Graph and the agent key");
 	r = make(&p);
 	planner_release(&p);
 	return r;

@@ -9,9 +9,9 @@
 /* One object the tenant has now. */
 struct live {
 	char *id;
-	char *cmp;                /* compact JSON as compared (body form, secrets hashed) */
+	char *cmp;                 /* compact JSON as compared (body form, secrets hashed) */
 	const struct dw_json *src; /* as read, in the collector's read op */
-	bool matched;             /* desired state lists it */
+	bool matched;              /* desired state lists it */
 };
 
 /* One collector that desired state names. */
@@ -44,8 +44,8 @@ struct planner {
 struct live *dw_restore__live_find(struct coll_plan *cp, const char *id);
 int dw_restore__object_id(const struct dw_collector *c, const struct dw_json *obj,
                           struct dw_buf *out, struct dw_error *err);
-int dw_restore__form(const struct dw_catalog *catalog, const struct dw_collector *c,
-                     unsigned flags, const struct dw_json *src, const struct dw_age_identities *key,
+int dw_restore__form(const struct dw_catalog *catalog, const struct dw_collector *c, unsigned flags,
+                     const struct dw_json *src, const struct dw_age_identities *key,
                      enum dw_restore__secret_form form, bool body, struct dw_buf *out,
                      struct dw_error *err);
 

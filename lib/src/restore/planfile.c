@@ -64,8 +64,8 @@ int dw_restore__request_add(struct dw_restore_plan *plan, struct dw_restore_requ
 }
 
 /* Sets @key of @obj to the JSON text @json, parsed (NULL: JSON null). */
-static int set_json(struct dw_json_doc *doc, struct dw_json *obj, const char *key,
-                    const char *json, struct dw_error *err)
+static int set_json(struct dw_json_doc *doc, struct dw_json *obj, const char *key, const char *json,
+                    struct dw_error *err)
 {
 	struct dw_json_doc *tmp = NULL;
 	struct dw_json *v;
@@ -75,8 +75,9 @@ static int set_json(struct dw_json_doc *doc, struct dw_json *obj, const char *ke
 		return dw_json_object_set(doc, obj, key, dw_json_new_null(doc));
 	r = dw_json_parse(json, strlen(json), key, &tmp, err);
 	if (r == 0)
-		r = (v = dw_json_clone(doc, dw_json_root(tmp))) ? dw_json_object_set(doc, obj, key, v)
-		                                                : -ENOMEM;
+		r = (v = dw_json_clone(doc, dw_json_root(tmp)))
+		            ? dw_json_object_set(doc, obj, key, v)
+		            : -ENOMEM;
 	dw_json_doc_free(tmp);
 	return r;
 }
@@ -116,12 +117,18 @@ static int plan_json(const struct dw_restore_plan *plan, struct dw_json_doc *doc
 	r = r ?: set_str(doc, root, "tenant", plan->tenant);
 	r = r ?: set_str(doc, root, "commit", plan->commit);
 	r = r ?: set_str(doc, root, "tenantState", plan->tenant_state);
-	r = r ?: dw_json_object_set(doc, opts, "allowCreate",
-	                            dw_json_new_bool(doc, plan->flags & DW_RESTORE_ALLOW_CREATE));
-	r = r ?: dw_json_object_set(doc, opts, "allowDelete",
-	                            dw_json_new_bool(doc, plan->flags & DW_RESTORE_ALLOW_DELETE));
-	r = r ?: dw_json_object_set(doc, opts, "caReportOnly",
-	                            dw_json_new_bool(doc, plan->flags & DW_RESTORE_CA_REPORT_ONLY));
+	r = r
+	            ?: dw_json_object_set(
+	                       doc, opts, "allowCreate",
+	                       dw_json_new_bool(doc, plan->flags & DW_RESTORE_ALLOW_CREATE));
+	r = r
+	            ?: dw_json_object_set(
+	                       doc, opts, "allowDelete",
+	                       dw_json_new_bool(doc, plan->flags & DW_RESTORE_ALLOW_DELETE));
+	r = r
+	            ?: dw_json_object_set(
+	                       doc, opts, "caReportOnly",
+	                       dw_json_new_bool(doc, plan->flags & DW_RESTORE_CA_REPORT_ONLY));
 	r = r ?: dw_json_object_set(doc, root, "options", opts);
 	for (i = 0; r == 0 && i < plan->count; i++)
 		r = request_json(doc, reqs, &plan->requests[i], err);
@@ -177,8 +184,8 @@ static int copy_fixed(const struct dw_json *obj, const char *key, char *out, siz
 	const char *s = dw_json_cstr(dw_json_get(obj, key));
 
 	if (!s || strlen(s) >= outlen)
-		return dw_error_set(err, -EBADMSG, DW_AREA_JSON, 0, "plan: '%s' is missing or wrong",
-		                    key);
+		return dw_error_set(err, -EBADMSG, DW_AREA_JSON, 0,
+		                    "plan: '%s' is missing or wrong", key);
 	memcpy(out, s, strlen(s) + 1);
 	return 0;
 }
@@ -222,8 +229,7 @@ static int read_method(const struct dw_json *o, struct dw_restore_request *q, st
 	return 0;
 }
 
-static int read_request(struct dw_restore_plan *plan, const struct dw_json *o,
-                        struct dw_error *err)
+static int read_request(struct dw_restore_plan *plan, const struct dw_json *o, struct dw_error *err)
 {
 	struct dw_restore_request *q;
 	int r;
@@ -263,8 +269,7 @@ static int read_flags(struct dw_restore_plan *plan, const struct dw_json *opts,
 	return 0;
 }
 
-static int read_plan(struct dw_restore_plan *plan, const struct dw_json *root,
-                     struct dw_error *err)
+static int read_plan(struct dw_restore_plan *plan, const struct dw_json *root, struct dw_error *err)
 {
 	const struct dw_json *reqs = dw_json_get(root, "requests");
 	const char *format = dw_json_cstr(dw_json_get(root, "format"));
@@ -277,8 +282,9 @@ static int read_plan(struct dw_restore_plan *plan, const struct dw_json *root,
 		return bad(err, "'requests' is missing");
 	r = r ?: copy_str(root, "tenant", &plan->tenant, err);
 	r = r ?: copy_fixed(root, "commit", plan->commit, sizeof(plan->commit), err);
-	r = r ?: copy_fixed(root, "tenantState", plan->tenant_state, sizeof(plan->tenant_state),
-	                    err);
+	r = r
+	            ?: copy_fixed(root, "tenantState", plan->tenant_state,
+	                          sizeof(plan->tenant_state), err);
 	r = r ?: read_flags(plan, dw_json_get(root, "options"), err);
 	for (i = 0; r == 0 && i < dw_json_count(reqs); i++)
 		r = read_request(plan, dw_json_at(reqs, i), err);

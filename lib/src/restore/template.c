@@ -41,8 +41,8 @@ int dw_restore_expand(const char *tmpl, const char *path, const char *id, struct
 			p += 3;
 		} else if (*p == '{' || *p == '}') {
 			return dw_error_set(err, -EINVAL, DW_AREA_CONFIG, 0,
-			                    "restore path '%s': unknown placeholder at '%.16s'", tmpl,
-			                    p);
+			                    "restore path '%s': unknown placeholder at '%.16s'",
+			                    tmpl, p);
 		} else {
 			r = dw_buf_putc(out, *p);
 		}

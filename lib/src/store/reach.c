@@ -16,8 +16,8 @@ int dw_store_reachable(struct dw_store *store, const char *commit, const char *f
 	int rc;
 
 	if (git_oid_fromstr(&a, commit) < 0 || git_oid_fromstr(&b, from) < 0)
-		return dw_error_set(err, -EINVAL, DW_AREA_GIT, 0, "'%.64s' or '%.64s' is not a commit id",
-		                    commit, from);
+		return dw_error_set(err, -EINVAL, DW_AREA_GIT, 0,
+		                    "'%.64s' or '%.64s' is not a commit id", commit, from);
 	if (git_oid_equal(&a, &b))
 		return 1;
 	rc = git_graph_descendant_of(store->repo, &b, &a);

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# driftward plan and apply against the Graph emulator: an admin's change is
+# put back from desired state in main and the next snapshot shows it back;
+# a plan made before the tenant changed is refused as stale, an edited plan
+# by its hash, a read_only tenant sends no write, a silently ignored PATCH is
+# a failure, nothing is created or deleted without the flags, and the audit
+# commit holds no plaintext secret.
+. "$(dirname "$0")/lib.sh"
+
+POLICY=1f76663f-8330-4f68-a52f-ec142d752a6a # "Block legacy authentication"
+CA=/beta/identity/conditionalAccess/policies
+BRANCH=tenants/contoso
+
+sample_deployment
+git_() { git -C state.git "$@"; }
+dw() { run "$1" "$DW_BIN" --config driftward.ini "${@:2}"; }
+writes() { # writes: the PATCH/PUT/POST/DELETE requests the emulator logged
+	python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r.get("method") in ("PATCH", "PUT", "POST", "DELETE") and "/oauth2/" not in r.get("path", ""):
+        print(r["method"], r["path"])' "$EMU_LOG"
+}
+
+# The writer application, and a tenant that may be written.
+sed -i "s/^client_id = .*/client_id = $SAMPLE_WRITER/" driftward.ini
+printf '%s' "$SAMPLE_WRITER_SECRET" | "$DW_BIN" --config driftward.ini secret set contoso \
+	>/dev/null 2>&1 || fail "secret set failed"
+printf 'read_only = false\n' >>driftward.ini
+
+# desired_from_snapshot COLLECTOR...: main's desired/contoso/ gets those
+# collectors as the last snapshot has them (what propose --restore-to does).
+desired_from_snapshot() {
+	rm -rf work
+	git clone -q state.git work
+	local c
+	for c in "$@"; do
+		mkdir -p "work/desired/contoso/$c"
+		git_ archive "$BRANCH" "$c" | tar -x -C "work/desired/contoso"
+	done
+	git -C work add -A
+	git -C work -c user.name=admin -c user.email=admin@example.com commit -qm "desired state"
+	git -C work push -q origin HEAD:main
+}
+
+dw 0 snapshot
+desired_from_snapshot conditionalAccessPolicies namedLocations
+
+# Nothing drifted: an empty plan.
+dw 0 plan -t contoso -o plan0.json
+contains "$out" "contoso: 0 requests"
+
+# An admin turns the policy off; the plan puts it back, apply sends it.
+graph_write PATCH "/v1.0/identity/conditionalAccess/policies/$POLICY" '{"state":"disabled"}'
+dw 0 snapshot # the drift, as the timer would record it
+dw 0 plan -t contoso -o plan.json
+contains "$out" "~ conditionalAccessPolicies/$POLICY: PATCH $CA/$POLICY (1 properties)"
+contains "$out" 'state: "disabled" -> "enabled"'
+contains "$out" "contoso: 1 request from"
+: >"$EMU_LOG"
+dw 0 apply plan.json
+contains "$out" "PATCH conditionalAccessPolicies/$POLICY: applied"
+[ "$(writes)" = "PATCH /beta/identity/conditionalAccess/policies/$POLICY" ] ||
+	fail "expected exactly one PATCH, the emulator logged: $(writes)"
+# the audit commit, then the snapshot that shows the policy back as desired
+git_ show "$BRANCH~1:_restore.json" >/dev/null || fail "no audit commit before the snapshot"
+msg=$(git_ log -1 --format=%B "$BRANCH~1")
+contains "$msg" "Approved-Commit: $(git_ rev-parse main)"
+contains "$msg" "Plan-Hash: "
+contains "$msg" "Applied-By: "
+contains "$(git_ log -1 --format=%s "$BRANCH")" "contoso: 1 changed"
+[ "$(git_ show "$BRANCH:conditionalAccessPolicies/block-legacy-authentication--$POLICY.json")" = \
+	"$(git_ show "main:desired/contoso/conditionalAccessPolicies/block-legacy-authentication--$POLICY.json")" ] ||
+	fail "the snapshot after apply does not show the policy as desired"
+git_ fsck --strict --no-dangling >/dev/null 2>&1 || fail "git fsck --strict failed"
+
+finish
