@@ -26,7 +26,8 @@ import time
 
 from emu_graph import Resp, dumps, error_resp
 
-ACTIONS = ("status", "reset", "truncate", "drip", "expire_token", "empty_page")
+ACTIONS = ("status", "reset", "truncate", "drip", "expire_token", "empty_page", "ignore_write",
+           "after_write")
 
 
 class FaultError(Exception):
@@ -38,7 +39,8 @@ class Rule:
         unknown = set(spec) - {
             "method", "path", "path_regex", "tenant", "status", "retry_after", "body", "code",
             "message", "latency_ms", "reset", "truncate", "drip", "expire_token", "empty_page",
-            "times", "every", "probability", "after", "name", "headers"}
+            "times", "every", "probability", "after", "name", "headers", "ignore_write",
+            "after_write"}
         if unknown:
             raise FaultError("unknown fault rule keys: %s" % ", ".join(sorted(unknown)))
         self.spec = spec
