@@ -97,86 +97,205 @@ int dw_restore__hash(const void *data, size_t len, char out[DW_RESTORE_HASH_HEX]
 	return hex_sha256(data, len, out);
 }
 
+/*
+ * A secret that was not a string ("age-json:") goes into the body as JSON:
+ * the walk leaves a placeholder string, named after the ciphertext, which
+ * dw_restore__form swaps for the plaintext in the body's text.
+ */
+struct json_secret {
+	char placeholder[48];
+	struct dw_secret *plain;
+};
+
 struct secret_walk {
-	const struct dw_age_identities *key; /* decrypt "age:" values; NULL: they are plaintext */
+	const struct dw_age_identities *key; /* decrypt sealed values; NULL: they are plaintext */
 	enum dw_restore__secret_form form;
 	struct dw_json_doc *doc;
 	const char *collector;
+	struct json_secret *json; /* PLAIN: the non-string secrets to swap in */
+	size_t njson, ajson;
 	struct dw_error *err;
 };
 
-static int open_sealed(const struct secret_walk *w, const char *s, size_t len,
+static bool has_prefix(const char *s, size_t len, const char *prefix)
+{
+	return len > strlen(prefix) && memcmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* Opens a sealed value's base64 (after its prefix). */
+static int open_sealed(const struct secret_walk *w, const char *b64, size_t len,
                        struct dw_secret **out)
 {
-	size_t n, cap;
-	char *raw;
+	size_t n, cap = dw_base64_decoded_max(len);
+	char *raw = malloc(cap ? cap : 1);
 	int r;
 
-	if (len > strlen(AGE_JSON_PREFIX) &&
-	    memcmp(s, AGE_JSON_PREFIX, strlen(AGE_JSON_PREFIX)) == 0)
-		return dw_error_set(w->err, -ENOTSUP, DW_AREA_CRYPTO, 0,
-		                    "collector %s: a secret that is not a string can't be restored",
-		                    w->collector);
-	if (len <= strlen(AGE_PREFIX) || memcmp(s, AGE_PREFIX, strlen(AGE_PREFIX)) != 0)
+	if (!raw)
+		return -ENOMEM;
+	r = dw_base64_decode(b64, len, DW_BASE64_PAD, raw, cap, &n);
+	if (r < 0)
+		dw_error_set(w->err, r, DW_AREA_CRYPTO, 0, "collector %s: a sealed secret is not base64",
+		             w->collector);
+	r = r ?: dw_age_decrypt_mem(w->key, raw, n, SECRET_MAX, out, w->err);
+	free(raw);
+	return r;
+}
+
+/*
+ * The plaintext of a secret value into *@plain, and whether it is JSON text
+ * (a secret that was not a string). Desired state's values are sealed; the
+ * tenant's (no key) are plaintext: a string as it is, anything else as JSON.
+ */
+static int plaintext(struct secret_walk *w, const struct dw_json *v, struct dw_secret **plain,
+                     bool *is_json)
+{
+	struct dw_buf b;
+	const char *s;
+	size_t len;
+	int r;
+
+	s = dw_json_string(v, &len);
+	if (w->key && s && has_prefix(s, len, AGE_JSON_PREFIX)) {
+		*is_json = true;
+		return open_sealed(w, s + strlen(AGE_JSON_PREFIX), len - strlen(AGE_JSON_PREFIX), plain);
+	}
+	if (w->key && s && has_prefix(s, len, AGE_PREFIX))
+		return open_sealed(w, s + strlen(AGE_PREFIX), len - strlen(AGE_PREFIX), plain);
+	if (w->key)
 		return dw_error_set(w->err, -EBADMSG, DW_AREA_CRYPTO, 0,
 		                    "collector %s: a secret field of desired state is not sealed "
 		                    "(age:...): plaintext secrets are refused",
 		                    w->collector);
-	s += strlen(AGE_PREFIX);
-	len -= strlen(AGE_PREFIX);
-	cap = dw_base64_decoded_max(len);
-	if (!(raw = malloc(cap ? cap : 1)))
-		return -ENOMEM;
-	r = dw_base64_decode(s, len, DW_BASE64_PAD, raw, cap, &n);
-	if (r < 0)
-		dw_error_set(w->err, r, DW_AREA_CRYPTO, 0,
-		             "collector %s: a sealed secret is not base64", w->collector);
-	r = r ?: dw_age_decrypt_mem(w->key, raw, n, SECRET_MAX, out, w->err);
-	free(raw);
+	if (s)
+		return dw_secret_new(plain, s, len);
+	*is_json = true;
+	dw_buf_init_secret(&b, SECRET_MAX);
+	r = dw_json_write(v, DW_JSON_COMPACT, &b, w->err);
+	r = r ?: dw_secret_new(plain, b.ptr, b.len);
+	dw_buf_release(&b);
 	return r;
+}
+
+/* Compared as the hash of the plaintext, typed, so "1" and 1 differ as they do in Graph. */
+static int set_hash(struct secret_walk *w, struct dw_json *v, const struct dw_secret *plain,
+                    bool is_json)
+{
+	char hex[DW_RESTORE_HASH_HEX + 16];
+	struct dw_buf b;
+	int r;
+
+	dw_buf_init_secret(&b, SECRET_MAX + 2);
+	r = dw_buf_puts(&b, is_json ? "j:" : "s:");
+	r = r ?: dw_buf_put(&b, dw_secret_data(plain), dw_secret_len(plain));
+	snprintf(hex, sizeof(hex), "sha256:");
+	r = r ?: hex_sha256(b.ptr, b.len, hex + 7);
+	r = r ?: dw_json_set_string(w->doc, v, hex, strlen(hex));
+	dw_buf_release(&b);
+	return r;
+}
+
+static int set_plain(struct secret_walk *w, struct dw_json *v, struct dw_secret **plain,
+                     bool is_json)
+{
+	struct json_secret *js;
+	char hex[DW_RESTORE_HASH_HEX];
+	const char *s;
+	size_t len;
+	int r;
+
+	if (!is_json)
+		return dw_json_set_string(w->doc, v, (const char *)dw_secret_data(*plain),
+		                          dw_secret_len(*plain));
+	if (DW_ARRAY_GROW(w->json, w->ajson, w->njson + 1) < 0)
+		return -ENOMEM;
+	s = dw_json_string(v, &len);
+	r = hex_sha256(s, len, hex);
+	js = &w->json[w->njson++];
+	snprintf(js->placeholder, sizeof(js->placeholder), "dw-secret-json:%.32s", hex);
+	js->plain = *plain;
+	*plain = NULL;
+	return r ?: dw_json_set_string(w->doc, v, js->placeholder, strlen(js->placeholder));
 }
 
 static int secret_value(struct dw_json *v, void *ctx)
 {
 	struct secret_walk *w = ctx;
 	struct dw_secret *plain = NULL;
-	char hex[DW_RESTORE_HASH_HEX + 7] = "sha256:";
-	const char *s;
-	size_t len;
-	int r = 0;
+	bool is_json = false;
+	int r;
 
 	if (dw_json_type(v) == DW_JSON_NULL)
 		return 0;
 	if (w->form == DW_RESTORE__MASK)
 		return dw_json_set_string(w->doc, v, DW_RESTORE_MASK, strlen(DW_RESTORE_MASK));
-	if (!(s = dw_json_string(v, &len)))
-		return dw_error_set(w->err, -ENOTSUP, DW_AREA_JSON, 0,
-		                    "collector %s: a secret that is not a string can't be compared",
-		                    w->collector);
-	if (w->key && (r = open_sealed(w, s, len, &plain)) < 0)
-		return r;
-	if (plain) {
-		s = (const char *)dw_secret_data(plain);
-		len = dw_secret_len(plain);
-	}
-	if (w->form == DW_RESTORE__HASH)
-		r = hex_sha256(s, len, hex + 7) ?: dw_json_set_string(w->doc, v, hex, strlen(hex));
-	else
-		r = dw_json_set_string(w->doc, v, s, len);
+	r = plaintext(w, v, &plain, &is_json);
+	if (r == 0 && w->form == DW_RESTORE__HASH)
+		r = set_hash(w, v, plain, is_json);
+	else if (r == 0)
+		r = set_plain(w, v, &plain, is_json);
 	dw_secret_free(plain);
 	return r;
 }
 
-int dw_restore__secrets(const struct dw_collector *c, const struct dw_age_identities *key,
-                        enum dw_restore__secret_form form, struct dw_json_doc *doc,
-                        struct dw_error *err)
+static void walk_release(struct secret_walk *w)
 {
-	struct secret_walk w = { key, form, doc, c->name, err };
 	size_t i;
+
+	for (i = 0; i < w->njson; i++)
+		dw_secret_free(w->json[i].plain);
+	free(w->json);
+}
+
+/* The body's text with each placeholder string replaced by its secret's JSON. */
+static int swap_in(const struct secret_walk *w, struct dw_buf *out, size_t from)
+{
+	struct dw_buf tmp;
+	size_t i, pos;
 	int r = 0;
 
+	for (i = 0; r == 0 && i < w->njson; i++) {
+		const struct json_secret *js = &w->json[i];
+		size_t plen = strlen(js->placeholder) + 2;
+		const char *hit;
+
+		dw_buf_init_secret(&tmp, out->len + dw_secret_len(js->plain) + 1);
+		for (pos = from; r == 0 && (hit = strstr(dw_buf_cstr(out) + pos, js->placeholder));) {
+			size_t at = (size_t)(hit - out->ptr) - 1; /* the opening quote */
+
+			r = dw_buf_put(&tmp, out->ptr + pos, at - pos);
+			r = r ?: dw_buf_put(&tmp, dw_secret_data(js->plain), dw_secret_len(js->plain));
+			pos = at + plen;
+		}
+		r = r ?: dw_buf_put(&tmp, out->ptr + pos, out->len - pos);
+		if (r == 0) {
+			dw_buf_truncate(out, from);
+			r = dw_buf_put(out, tmp.ptr, tmp.len);
+		}
+		dw_buf_release(&tmp);
+	}
+	return r;
+}
+
+int dw_restore__form(const struct dw_catalog *catalog, const struct dw_collector *c,
+                     unsigned flags, const struct dw_json *src, const struct dw_age_identities *key,
+                     enum dw_restore__secret_form form, bool body, struct dw_buf *out,
+                     struct dw_error *err)
+{
+	struct dw_json_doc *doc = dw_json_doc_new();
+	struct dw_json *v = doc ? dw_json_clone(doc, src) : NULL;
+	struct secret_walk w = { key, form, doc, c->name, NULL, 0, 0, err };
+	size_t i, from = out->len;
+	int r = v ? dw_json_set_root(doc, v) : -ENOMEM;
+
+	if (r == 0 && body)
+		r = dw_restore_body(catalog, c, flags, doc, v, err);
+	else if (r == 0)
+		r = dw_restore__normalise(catalog, c, doc, v, err);
 	for (i = 0; r == 0 && i < c->secrets.count; i++)
-		r = dw_json_pointer_each(dw_json_root(doc), c->secrets.items[i], secret_value, &w,
-		                         err);
+		r = dw_json_pointer_each(v, c->secrets.items[i], secret_value, &w, err);
+	r = r ?: dw_json_write(v, DW_JSON_COMPACT, out, err);
+	r = r ?: swap_in(&w, out, from);
+	walk_release(&w);
+	dw_json_doc_free(doc);
 	return r;
 }

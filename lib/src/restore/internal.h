@@ -15,11 +15,16 @@ enum dw_restore__secret_form {
 /* body.c */
 int dw_restore__normalise(const struct dw_catalog *catalog, const struct dw_collector *c,
                           struct dw_json_doc *doc, struct dw_json *obj, struct dw_error *err);
-/* Rewrites @c's secret fields of @doc to @form; @key opens sealed ("age:") values, NULL
- * when they are plaintext already (what the tenant answered). */
-int dw_restore__secrets(const struct dw_collector *c, const struct dw_age_identities *key,
-                        enum dw_restore__secret_form form, struct dw_json_doc *doc,
-                        struct dw_error *err);
+/*
+ * One object as it is compared, shown or sent: normalised (with @body, as a
+ * write would send it: read-only properties left out), secret fields in
+ * @form (@key opens desired state's sealed values; NULL: the tenant's,
+ * plaintext). Compact JSON appended to @out.
+ */
+int dw_restore__form(const struct dw_catalog *catalog, const struct dw_collector *c,
+                     unsigned flags, const struct dw_json *src, const struct dw_age_identities *key,
+                     enum dw_restore__secret_form form, bool body, struct dw_buf *out,
+                     struct dw_error *err);
 int dw_restore__hash(const void *data, size_t len, char out[DW_RESTORE_HASH_HEX]);
 
 /* plan.c: the members of @intent (compact JSON) that @live (compact JSON) lacks or has

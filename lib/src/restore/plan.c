@@ -184,31 +184,6 @@ int dw_restore__object_id(const struct dw_collector *c, const struct dw_json *ob
 	                    "collector %s: an object has no usable '%s' member", c->name, c->key);
 }
 
-/*
- * One object as it is compared: normalised (with @body, as a write would
- * send it: read-only properties left out), secrets as the hash of their
- * plaintext (@key opens sealed ones; NULL: the tenant's, in plaintext),
- * masked, or in plaintext. Compact JSON into @out.
- */
-int dw_restore__form(const struct dw_catalog *catalog, const struct dw_collector *c, unsigned flags,
-                     const struct dw_json *src, const struct dw_age_identities *key,
-                     enum dw_restore__secret_form form, bool body, struct dw_buf *out,
-                     struct dw_error *err)
-{
-	struct dw_json_doc *doc = dw_json_doc_new();
-	struct dw_json *v = doc ? dw_json_clone(doc, src) : NULL;
-	int r = v ? dw_json_set_root(doc, v) : -ENOMEM;
-
-	if (r == 0 && body)
-		r = dw_restore_body(catalog, c, flags, doc, v, err);
-	else if (r == 0)
-		r = dw_restore__normalise(catalog, c, doc, v, err);
-	r = r ?: dw_restore__secrets(c, key, form, doc, err);
-	r = r ?: dw_json_write(dw_json_root(doc), DW_JSON_COMPACT, out, err);
-	dw_json_doc_free(doc);
-	return r;
-}
-
 static int add_live(struct planner *p, struct coll_plan *cp, const struct dw_json *obj)
 {
 	struct dw_buf id, cmp;

@@ -44,10 +44,6 @@ struct planner {
 struct live *dw_restore__live_find(struct coll_plan *cp, const char *id);
 int dw_restore__object_id(const struct dw_collector *c, const struct dw_json *obj,
                           struct dw_buf *out, struct dw_error *err);
-int dw_restore__form(const struct dw_catalog *catalog, const struct dw_collector *c, unsigned flags,
-                     const struct dw_json *src, const struct dw_age_identities *key,
-                     enum dw_restore__secret_form form, bool body, struct dw_buf *out,
-                     struct dw_error *err);
 
 /* objects.c: the requests for one collector's desired files, and its deletes. */
 int dw_restore__plan_collector(struct planner *p, struct coll_plan *cp);
