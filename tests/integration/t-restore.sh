@@ -11,7 +11,10 @@ POLICY=1f76663f-8330-4f68-a52f-ec142d752a6a # "Block legacy authentication"
 CA=/beta/identity/conditionalAccess/policies
 BRANCH=tenants/contoso
 
-sample_deployment
+# max_retries = 0: the Graph client on this branch still re-sends a PATCH that
+# answered 5xx (bounding re-sends of writes is the http work of issue 14);
+# restore adds no retries of its own, and the 503 case below checks that.
+sample_deployment "max_retries = 0"
 git_() { git -C state.git "$@"; }
 dw() { run "$1" "$DW_BIN" --config driftward.ini "${@:2}"; }
 writes() { # writes: the PATCH/PUT/POST/DELETE requests the emulator logged
@@ -74,5 +77,60 @@ contains "$(git_ log -1 --format=%s "$BRANCH")" "contoso: 1 changed"
 	"$(git_ show "main:desired/contoso/conditionalAccessPolicies/block-legacy-authentication--$POLICY.json")" ] ||
 	fail "the snapshot after apply does not show the policy as desired"
 git_ fsck --strict --no-dangling >/dev/null 2>&1 || fail "git fsck --strict failed"
+
+# A plan made before the tenant changed is refused as stale, and sends nothing.
+graph_write PATCH "/v1.0/identity/conditionalAccess/policies/$POLICY" '{"state":"disabled"}'
+dw 0 plan -t contoso -o plan2.json
+graph_write PATCH "/v1.0/identity/conditionalAccess/policies/$POLICY" \
+	'{"displayName":"Renamed by an admin"}'
+: >"$EMU_LOG"
+dw 1 apply plan2.json
+contains "$err" "the tenant changed since the plan was made (stale)"
+[ -z "$(writes)" ] || fail "a stale plan sent: $(writes)"
+
+# An edited plan is refused by its hash.
+dw 0 plan -t contoso -o plan3.json
+contains "$out" 'displayName: "Renamed by an admin" -> "Block legacy authentication"'
+sed 's/"state": "enabled"/"state": "disabled"/' plan3.json >edited.json
+! cmp -s plan3.json edited.json || fail "the edit did not change the plan"
+dw 1 apply edited.json
+contains "$err" "hash does not match its content"
+[ -z "$(writes)" ] || fail "an edited plan sent: $(writes)"
+
+# A PATCH answered 204 that changed nothing is a failure, in the output, the
+# exit status and the audit record; the plan still applies afterwards.
+set_faults '{"rules":[{"method":"PATCH","ignore_write":true}]}'
+dw 1 apply plan3.json
+contains "$out" "PATCH conditionalAccessPolicies/$POLICY: FAILED"
+contains "$out" "changed nothing"
+audit=$(git_ show "$BRANCH:_restore.json")
+contains "$audit" '"status": "failed"'
+contains "$audit" "\"planHash\": \"$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["hash"])' plan3.json)\""
+set_faults '{}'
+dw 0 apply plan3.json
+contains "$out" "PATCH conditionalAccessPolicies/$POLICY: applied"
+
+# A 503 after the write took effect: failed, and not sent again.
+graph_write PATCH "/v1.0/identity/conditionalAccess/policies/$POLICY" '{"state":"disabled"}'
+dw 0 plan -t contoso -o plan4.json
+set_faults '{"rules":[{"method":"PATCH","after_write":true,"status":503}]}'
+: >"$EMU_LOG"
+dw 1 apply plan4.json
+contains "$out" "FAILED"
+[ "$(writes | wc -l)" -eq 1 ] || fail "a write that may have reached Graph was sent again: $(writes)"
+set_faults '{}'
+dw 1 apply plan4.json # the write took effect: the plan is stale now
+contains "$err" "stale"
+
+# A read_only tenant: the plan is made, apply sends nothing at all.
+graph_write PATCH "/v1.0/identity/conditionalAccess/policies/$POLICY" '{"state":"disabled"}'
+sed -i 's/^read_only = false/read_only = true/' driftward.ini
+dw 0 plan -t contoso -o plan5.json
+: >"$EMU_LOG"
+dw 1 apply plan5.json
+contains "$err" "tenant contoso is read_only: restore sends no write"
+[ ! -s "$EMU_LOG" ] || fail "a read_only tenant's apply made requests: $(cat "$EMU_LOG")"
+sed -i 's/^read_only = true/read_only = false/' driftward.ini
+dw 0 apply plan5.json
 
 finish
