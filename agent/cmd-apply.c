@@ -82,8 +82,11 @@ static void print_results(const struct dw_restore_plan *plan, const struct dw_re
 		printf("%s %s/%s: %s%s%s\n", q->method, q->collector, q->id, labels[res->status],
 		       res->detail[0] ? ": " : "", res->detail);
 	}
-	printf("%s: %zu applied, %zu failed; audit commit %.12s\n", plan->tenant, rep->applied,
-	       rep->failed, rep->commit);
+	if (rep->commit[0])
+		printf("%s: %zu applied, %zu failed; audit commit %.12s\n", plan->tenant,
+		       rep->applied, rep->failed, rep->commit);
+	else
+		printf("%s: nothing to apply\n", plan->tenant);
 }
 
 /* The snapshot that follows a restore: the tenant as it is now, on its branch. */

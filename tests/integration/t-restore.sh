@@ -133,4 +133,37 @@ contains "$err" "tenant contoso is read_only: restore sends no write"
 sed -i 's/^read_only = true/read_only = false/' driftward.ini
 dw 0 apply plan5.json
 
+# Creates and deletes: only with the flags. namedLocations is managed whole
+# (_complete); an admin deletes one named location and adds another.
+NL=/v1.0/identity/conditionalAccess/namedLocations
+gone=$(git_ ls-tree --name-only "main:desired/contoso/namedLocations/" | head -1)
+gone_id=${gone##*--}
+gone_id=${gone_id%.json}
+git -C work pull -q origin main
+: >work/desired/contoso/namedLocations/_complete
+git -C work add -A
+git -C work -c user.name=admin -c user.email=admin@example.com commit -qm "named locations: managed whole"
+git -C work push -q origin HEAD:main
+graph_write DELETE "$NL/$gone_id" ''
+graph_write POST "$NL" '{"@odata.type":"#microsoft.graph.ipNamedLocation","displayName":"Rogue","isTrusted":true,"ipRanges":[{"@odata.type":"#microsoft.graph.iPv4CidrRange","cidrAddress":"203.0.113.0/24"}]}'
+dw 0 plan -t contoso -o plan6.json
+contains "$out" "+ namedLocations/$gone: the tenant lacks it; not created"
+contains "$out" "not deleted (plan with --allow-delete)"
+contains "$out" "left out: 1 create (--allow-create), 1 delete (--allow-delete)"
+contains "$out" "contoso: 0 requests"
+lacks "$(cat plan6.json)" '"POST"'
+lacks "$(cat plan6.json)" '"DELETE"'
+: >"$EMU_LOG"
+before=$(git_ rev-parse "$BRANCH")
+dw 0 apply plan6.json
+contains "$out" "contoso: nothing to apply"
+[ "$(git_ rev-parse "$BRANCH")" = "$before" ] || fail "an empty apply made a commit"
+[ -z "$(writes)" ] || fail "a plan without the flags sent: $(writes)"
+dw 0 plan -t contoso --allow-create --allow-delete -o plan7.json
+contains "$out" "+ namedLocations/$gone_id: POST /v1.0/identity/conditionalAccess/namedLocations"
+contains "$out" ": DELETE /v1.0/identity/conditionalAccess/namedLocations/"
+dw 0 apply plan7.json
+[ "$(writes | cut -d' ' -f1 | tr '\n' ' ')" = "POST DELETE " ] || fail "expected a POST then a DELETE: $(writes)"
+lacks "$(git_ ls-tree -r --name-only "$BRANCH" namedLocations)" "rogue"
+
 finish

@@ -246,7 +246,9 @@ int dw_restore_apply(const struct dw_session_context *ctx, struct dw_session *s,
 		/* what was sent is recorded even when the run broke half-way */
 		dw_error_clear(&audit_err);
 		r = send_all(&x, fresh, keep_going, rep);
-		a = dw_restore__audit(s, fresh, rep, who, r < 0 ? &audit_err : err);
+		/* nothing to do is no event: no audit commit */
+		a = fresh->count ? dw_restore__audit(s, fresh, rep, who, r < 0 ? &audit_err : err)
+		                 : 0;
 		r = r ?: a;
 	}
 	if (r == 0 && rep->failed)
