@@ -166,4 +166,30 @@ dw 0 apply plan7.json
 [ "$(writes | cut -d' ' -f1 | tr '\n' ' ')" = "POST DELETE " ] || fail "expected a POST then a DELETE: $(writes)"
 lacks "$(git_ ls-tree -r --name-only "$BRANCH" namedLocations)" "rogue"
 
+# A secret field: restored from its sealed value, never in plaintext in the
+# plan, the output, the audit commit or anywhere in the repository.
+CANARY=canary-psk-3d9e61f0b2
+DC=/v1.0/deviceManagement/deviceConfigurations/cfe9facc-05ca-46e4-89cd-3f1cbd5cf9f4
+oma() { # oma VALUE: the profile's OMA settings with the pre-shared key VALUE
+	printf '{"@odata.type":"#microsoft.graph.windows10CustomConfiguration","omaSettings":[{"@odata.type":"#microsoft.graph.omaSettingString","displayName":"VPN pre-shared key","description":null,"omaUri":"./Vendor/MSFT/VPNv2/ContosoVPN/NativeProfile/Authentication/PSK","secretReferenceValueId":null,"isEncrypted":false,"value":"%s"},{"@odata.type":"#microsoft.graph.omaSettingInteger","displayName":"Always on","description":null,"omaUri":"./Vendor/MSFT/VPNv2/ContosoVPN/AlwaysOn","isReadOnly":false,"value":1}]}' "$1"
+}
+graph_get() {
+	curl -sf --cacert "$EMU_CA" -H "Authorization: Bearer $(emulator_token "$SAMPLE_WRITER" "$SAMPLE_WRITER_SECRET")" "$EMU_URL$1"
+}
+graph_write PATCH "$DC" "$(oma "$CANARY")"
+dw 0 snapshot
+desired_from_snapshot deviceConfigurations
+graph_write PATCH "$DC" "$(oma changed-by-an-admin)"
+dw 0 plan -t contoso -o plan8.json
+contains "$out" "~ deviceConfigurations/cfe9facc-05ca-46e4-89cd-3f1cbd5cf9f4: PATCH"
+contains "$(cat plan8.json)" "\"value\": \"<secret>\""
+dw 0 apply plan8.json
+contains "$(graph_get "$DC")" "\"value\":\"$CANARY\""
+lacks "$(cat plan*.json)" "$CANARY"
+lacks "$(git_ show "$BRANCH:_restore.json")" "$CANARY"
+lacks "$(git_ show "$BRANCH:_restore.json")" "changed-by-an-admin"
+contains "$(git_ show "$BRANCH:_restore.json")" "<secret>"
+lacks "$(git_ log -p --all)" "$CANARY"
+lacks "$(cat "$ALL_OUTPUT")" "$CANARY"
+
 finish
