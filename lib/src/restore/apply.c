@@ -50,6 +50,7 @@ struct sender {
 	struct dw_session *s;
 	unsigned flags;
 	struct dw_error *err;
+	char journal[4096];
 };
 
 static int run_op(struct sender *x, struct dw_graph_op *op)
@@ -199,7 +200,9 @@ static int send_all(struct sender *x, const struct dw_restore_plan *fresh, bool 
 	for (i = 0; r == 0 && i < fresh->count; i++) {
 		struct dw_restore_result *res = &rep->results[i];
 
-		r = send_one(x, &fresh->requests[i], res);
+		/* on disk before the request leaves: a kill from here on is never resumed */
+		r = dw_restore__journal_write(x->journal, fresh->hash, i, &fresh->requests[i], x->err);
+		r = r ?: send_one(x, &fresh->requests[i], res);
 		if (res->status == DW_RESTORE_APPLIED)
 			rep->applied++;
 		else if (res->status == DW_RESTORE_FAILED)
@@ -230,7 +233,9 @@ int dw_restore_apply(const struct dw_session_context *ctx, struct dw_session *s,
 		                    "tenant %s is read_only: restore sends no write", t->name);
 	if (!dw_session_store(s))
 		return -EINVAL;
-	r = dw_restore_approved(dw_session_store(s), &ctx->cfg->agent, plan->commit, err);
+	r = dw_restore__journal_path(dw_session_store(s), t->name, x.journal, sizeof(x.journal));
+	r = r ?: dw_restore__journal_check(x.journal, plan->hash, err);
+	r = r ?: dw_restore_approved(dw_session_store(s), &ctx->cfg->agent, plan->commit, err);
 	r = r ?: dw_restore_plan_make(ctx, s, &o, &fresh, err);
 	r = r ?: refuse(plan, fresh, err);
 	if (r == 0 && !(rep = calloc(1, sizeof(*rep))))
@@ -250,6 +255,8 @@ int dw_restore_apply(const struct dw_session_context *ctx, struct dw_session *s,
 		a = fresh->count ? dw_restore__audit(s, fresh, rep, who, r < 0 ? &audit_err : err)
 		                 : 0;
 		r = r ?: a;
+		if (a == 0)
+			dw_restore__journal_end(x.journal);
 	}
 	if (r == 0 && rep->failed)
 		r = -EIO;

@@ -42,4 +42,13 @@ int dw_restore__request_add(struct dw_restore_plan *plan, struct dw_restore_requ
 int dw_restore__audit(struct dw_session *s, const struct dw_restore_plan *plan,
                       struct dw_restore_report *rep, const char *who, struct dw_error *err);
 
+/* journal.c: which request of which plan was about to be sent, on disk. */
+int dw_restore__journal_path(struct dw_store *store, const char *tenant, char *out, size_t len);
+/* -ESTALE when an earlier apply of @plan_hash began sending; removes another plan's journal. */
+int dw_restore__journal_check(const char *path, const char *plan_hash, struct dw_error *err);
+int dw_restore__journal_write(const char *path, const char *plan_hash, size_t index,
+                              const struct dw_restore_request *q, struct dw_error *err);
+/* After the audit commit: the apply is complete. */
+void dw_restore__journal_end(const char *path);
+
 #endif
