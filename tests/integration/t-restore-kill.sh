@@ -37,6 +37,30 @@ for line in open(sys.argv[1]):
 print(" ".join(p for p, n in seen.items() if n > 1))' "$EMU_LOG"
 }
 
+# Killed while a PATCH is in flight (Graph takes 2 s to apply it): the write
+# takes effect only after the next apply has read the tenant, so the tenant
+# alone can't tell; the journal makes that apply refuse the plan.
+id=$(head -1 <<<"$ids")
+graph_write PATCH "$CA/$id" '{"displayName":"drift in flight"}'
+"$DW_BIN" --config driftward.ini plan -t contoso -o plan.json >/dev/null 2>&1 || fail "plan failed"
+set_faults '{"rules":[{"method":"PATCH","path":"/beta/*","latency_ms":2000,"times":1}]}'
+: >"$EMU_LOG"
+"$DW_BIN" --config driftward.ini apply plan.json >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 1 50); do
+	grep -q '"PATCH"' "$EMU_LOG" 2>/dev/null && break
+	[ -e state.git/driftward-restore-contoso.journal ] && break
+	sleep 0.05
+done
+sleep 0.3
+kill -KILL "$pid" 2>/dev/null || true
+wait "$pid" 2>/dev/null || true
+run 1 "$DW_BIN" --config driftward.ini apply plan.json
+contains "$err" "stale"
+sleep 2
+[ -z "$(sent_twice)" ] || fail "the write in flight was sent again: $(sent_twice)"
+git_ fsck --strict --no-dangling >/dev/null 2>&1 || fail "git fsck failed after the kill"
+
 # PATCHes are slow, so kills land before, between and after them.
 set_faults '{"rules":[{"method":"PATCH","path":"/beta/*","latency_ms":150}]}'
 refused=0 finished=0
