@@ -11,6 +11,30 @@
 
 #define DIFF_VALUE_MAX 160
 
+/*
+ * The restore writers, keyed by the catalog's restore method: the verb an
+ * update is sent with. PATCH merges the body into the object; PUT replaces
+ * it whole (the body is the whole desired object, read-only members left
+ * out). A collector that needs another verb or shape is one more row.
+ */
+static const struct writer {
+	enum dw_restore_method method;
+	const char *verb;
+} writers[] = {
+	{ DW_RESTORE_PATCH, "PATCH" },
+	{ DW_RESTORE_PUT, "PUT" },
+};
+
+static const char *update_verb(const struct dw_collector *c)
+{
+	size_t i;
+
+	for (i = 0; i < DW_ARRAY_SIZE(writers); i++)
+		if (writers[i].method == c->restore)
+			return writers[i].verb;
+	return NULL;
+}
+
 static int put_value(struct dw_buf *diff, const struct dw_json *v, struct dw_error *err)
 {
 	struct dw_buf b;
@@ -144,11 +168,13 @@ static int fill_request(struct planner *p, struct coll_plan *cp, struct desired 
 
 	dw_buf_init(&url, 8192);
 	q->action = action;
-	q->method = action == DW_RESTORE_CREATE    ? "POST"
-	            : action == DW_RESTORE_DELETE  ? "DELETE"
-	            : c->restore == DW_RESTORE_PUT ? "PUT"
-	                                           : "PATCH";
-	if (action == DW_RESTORE_CREATE)
+	q->method = action == DW_RESTORE_CREATE   ? "POST"
+	            : action == DW_RESTORE_DELETE ? "DELETE"
+	                                          : update_verb(c);
+	if (!q->method)
+		r = dw_error_set(p->err, -ENOTSUP, DW_AREA_CONFIG, 0,
+		                 "collector %s: no writer for its restore method", c->name);
+	else if (action == DW_RESTORE_CREATE)
 		r = dw_buf_puts(&url, c->graph_path);
 	else
 		r = dw_restore_expand(c->restore_path, c->graph_path,
