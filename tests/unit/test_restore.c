@@ -51,9 +51,8 @@ static void expect_expand(const char *tmpl, const char *id, const char *want)
 	struct dw_buf b;
 
 	dw_buf_init(&b, 4096);
-	assert_int_equal(dw_restore_expand(tmpl, "/identity/conditionalAccess/policies", id, &b,
-	                                   NULL),
-	                 0);
+	assert_int_equal(
+	        dw_restore_expand(tmpl, "/identity/conditionalAccess/policies", id, &b, NULL), 0);
 	assert_string_equal(dw_buf_cstr(&b), want);
 	dw_buf_release(&b);
 }
@@ -67,8 +66,9 @@ static void test_expand(void **state)
 	expect_expand(NULL, "abc-1", "/identity/conditionalAccess/policies/abc-1");
 	expect_expand(NULL, NULL, "/identity/conditionalAccess/policies");
 	expect_expand(NULL, "a/b c?d", "/identity/conditionalAccess/policies/a%2Fb%20c%3Fd");
-	expect_expand("{path}/{id}/settings", "x_y.z~", "/identity/conditionalAccess/policies/"
-	                                                "x_y.z~/settings");
+	expect_expand("{path}/{id}/settings", "x_y.z~",
+	              "/identity/conditionalAccess/policies/"
+	              "x_y.z~/settings");
 	expect_expand("/fixed/{id}", "7", "/fixed/7");
 	dw_buf_init(&b, 4096);
 	assert_int_equal(dw_restore_expand("{path}/{name}", "/p", "1", &b, NULL), -EINVAL);
@@ -109,10 +109,10 @@ static void test_body(void **state)
 
 	(void)state;
 	body = body_of("conditionalAccessPolicies", 0, ca_policy);
-	assert_string_equal(body,
-	                    "{\"@odata.type\":\"#microsoft.graph.conditionalAccessPolicy\","
-	                    "\"conditions\":{\"clientAppTypes\":[\"exchangeActiveSync\",\"other\"]},"
-	                    "\"displayName\":\"Block\",\"state\":\"enabled\"}");
+	assert_string_equal(
+	        body, "{\"@odata.type\":\"#microsoft.graph.conditionalAccessPolicy\","
+	              "\"conditions\":{\"clientAppTypes\":[\"exchangeActiveSync\",\"other\"]},"
+	              "\"displayName\":\"Block\",\"state\":\"enabled\"}");
 	free(body);
 }
 
@@ -156,9 +156,8 @@ static char *form_of(const char *json, const struct dw_age_identities *key,
 
 	assert_int_equal(dw_json_parse(json, strlen(json), NULL, &doc, NULL), 0);
 	dw_buf_init_secret(&b, 1 << 20);
-	assert_int_equal(dw_restore__form(catalog, c, 0, dw_json_root(doc), key, form, true, &b,
-	                                  NULL),
-	                 0);
+	assert_int_equal(
+	        dw_restore__form(catalog, c, 0, dw_json_root(doc), key, form, true, &b, NULL), 0);
 	out = strdup(dw_buf_cstr(&b));
 	dw_buf_release(&b);
 	dw_json_doc_free(doc);
@@ -189,14 +188,15 @@ static void test_secret_forms(void **state)
 	psk = sealed(rcpt, "age:", "psk-1");
 	num = sealed(rcpt, "age-json:", "1");
 	snprintf(desired, sizeof(desired),
-	         "{\"id\":\"d1\",\"omaSettings\":[{\"value\":\"%s\"},{\"value\":\"%s\"}]}", psk, num);
+	         "{\"id\":\"d1\",\"omaSettings\":[{\"value\":\"%s\"},{\"value\":\"%s\"}]}", psk,
+	         num);
 
 	out = form_of(desired, key, DW_RESTORE__PLAIN);
 	assert_string_equal(out, "{\"omaSettings\":[{\"value\":\"psk-1\"},{\"value\":1}]}");
 	free(out);
 	out = form_of(desired, key, DW_RESTORE__MASK);
-	assert_string_equal(out,
-	                    "{\"omaSettings\":[{\"value\":\"<secret>\"},{\"value\":\"<secret>\"}]}");
+	assert_string_equal(
+	        out, "{\"omaSettings\":[{\"value\":\"<secret>\"},{\"value\":\"<secret>\"}]}");
 	free(out);
 	out = form_of(desired, key, DW_RESTORE__HASH);
 	live_hash = form_of(live, NULL, DW_RESTORE__HASH);
@@ -347,8 +347,9 @@ static void test_differs(void **state)
 
 	(void)state;
 	dw_buf_init(&diff, 4096);
-	assert_int_equal(dw_restore__differs("{\"a\":1,\"b\":[1,2]}", "{\"a\":1,\"b\":[1,2],\"c\":3}",
-	                                     NULL, NULL, NULL, &n, NULL),
+	assert_int_equal(dw_restore__differs("{\"a\":1,\"b\":[1,2]}",
+	                                     "{\"a\":1,\"b\":[1,2],\"c\":3}", NULL, NULL, NULL, &n,
+	                                     NULL),
 	                 0);
 	assert_int_equal(n, 0);
 	assert_int_equal(dw_restore__differs("{\"a\":1,\"b\":2}", "{\"a\":2}", "{\"a\":1,\"b\":2}",

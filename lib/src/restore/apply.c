@@ -201,7 +201,8 @@ static int send_all(struct sender *x, const struct dw_restore_plan *fresh, bool 
 		struct dw_restore_result *res = &rep->results[i];
 
 		/* on disk before the request leaves: a kill from here on is never resumed */
-		r = dw_restore__journal_write(x->journal, fresh->hash, i, &fresh->requests[i], x->err);
+		r = dw_restore__journal_write(x->journal, fresh->hash, i, &fresh->requests[i],
+		                              x->err);
 		r = r ?: send_one(x, &fresh->requests[i], res);
 		if (res->status == DW_RESTORE_APPLIED)
 			rep->applied++;

@@ -134,8 +134,8 @@ static int open_sealed(const struct secret_walk *w, const char *b64, size_t len,
 		return -ENOMEM;
 	r = dw_base64_decode(b64, len, DW_BASE64_PAD, raw, cap, &n);
 	if (r < 0)
-		dw_error_set(w->err, r, DW_AREA_CRYPTO, 0, "collector %s: a sealed secret is not base64",
-		             w->collector);
+		dw_error_set(w->err, r, DW_AREA_CRYPTO, 0,
+		             "collector %s: a sealed secret is not base64", w->collector);
 	r = r ?: dw_age_decrypt_mem(w->key, raw, n, SECRET_MAX, out, w->err);
 	free(raw);
 	return r;
@@ -157,7 +157,8 @@ static int plaintext(struct secret_walk *w, const struct dw_json *v, struct dw_s
 	s = dw_json_string(v, &len);
 	if (w->key && s && has_prefix(s, len, AGE_JSON_PREFIX)) {
 		*is_json = true;
-		return open_sealed(w, s + strlen(AGE_JSON_PREFIX), len - strlen(AGE_JSON_PREFIX), plain);
+		return open_sealed(w, s + strlen(AGE_JSON_PREFIX), len - strlen(AGE_JSON_PREFIX),
+		                   plain);
 	}
 	if (w->key && s && has_prefix(s, len, AGE_PREFIX))
 		return open_sealed(w, s + strlen(AGE_PREFIX), len - strlen(AGE_PREFIX), plain);
@@ -259,11 +260,14 @@ static int swap_in(const struct secret_walk *w, struct dw_buf *out, size_t from)
 		const char *hit;
 
 		dw_buf_init_secret(&tmp, out->len + dw_secret_len(js->plain) + 1);
-		for (pos = from; r == 0 && (hit = strstr(dw_buf_cstr(out) + pos, js->placeholder));) {
+		for (pos = from;
+		     r == 0 && (hit = strstr(dw_buf_cstr(out) + pos, js->placeholder));) {
 			size_t at = (size_t)(hit - out->ptr) - 1; /* the opening quote */
 
 			r = dw_buf_put(&tmp, out->ptr + pos, at - pos);
-			r = r ?: dw_buf_put(&tmp, dw_secret_data(js->plain), dw_secret_len(js->plain));
+			r = r
+			            ?: dw_buf_put(&tmp, dw_secret_data(js->plain),
+			                          dw_secret_len(js->plain));
 			pos = at + plen;
 		}
 		r = r ?: dw_buf_put(&tmp, out->ptr + pos, out->len - pos);
@@ -276,8 +280,8 @@ static int swap_in(const struct secret_walk *w, struct dw_buf *out, size_t from)
 	return r;
 }
 
-int dw_restore__form(const struct dw_catalog *catalog, const struct dw_collector *c,
-                     unsigned flags, const struct dw_json *src, const struct dw_age_identities *key,
+int dw_restore__form(const struct dw_catalog *catalog, const struct dw_collector *c, unsigned flags,
+                     const struct dw_json *src, const struct dw_age_identities *key,
                      enum dw_restore__secret_form form, bool body, struct dw_buf *out,
                      struct dw_error *err)
 {

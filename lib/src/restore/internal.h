@@ -21,8 +21,8 @@ int dw_restore__normalise(const struct dw_catalog *catalog, const struct dw_coll
  * @form (@key opens desired state's sealed values; NULL: the tenant's,
  * plaintext). Compact JSON appended to @out.
  */
-int dw_restore__form(const struct dw_catalog *catalog, const struct dw_collector *c,
-                     unsigned flags, const struct dw_json *src, const struct dw_age_identities *key,
+int dw_restore__form(const struct dw_catalog *catalog, const struct dw_collector *c, unsigned flags,
+                     const struct dw_json *src, const struct dw_age_identities *key,
                      enum dw_restore__secret_form form, bool body, struct dw_buf *out,
                      struct dw_error *err);
 int dw_restore__hash(const void *data, size_t len, char out[DW_RESTORE_HASH_HEX]);

@@ -35,10 +35,11 @@ int dw_restore__journal_check(const char *path, const char *plan_hash, struct dw
 	if (r == -ENOENT) {
 		r = 0;
 	} else if (r == 0 && strstr(dw_buf_cstr(&b), plan_hash)) {
-		r = dw_error_set(err, -ESTALE, DW_AREA_USAGE, 0,
-		                 "an earlier apply of this plan stopped after it began sending (%s); "
-		                 "what it sent may have taken effect: make a new plan (stale)",
-		                 path);
+		r = dw_error_set(
+		        err, -ESTALE, DW_AREA_USAGE, 0,
+		        "an earlier apply of this plan stopped after it began sending (%s); "
+		        "what it sent may have taken effect: make a new plan (stale)",
+		        path);
 	} else if (r == 0) {
 		r = unlink(path) < 0 ? -errno : 0; /* another plan's: the state check covers it */
 	}
