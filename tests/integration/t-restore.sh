@@ -2,8 +2,9 @@
 # driftward plan and apply against the Graph emulator: an admin's change is
 # put back from desired state in main and the next snapshot shows it back;
 # a plan made before the tenant changed is refused as stale, an edited plan
-# by its hash, a read_only tenant sends no write, a silently ignored PATCH is
-# a failure, nothing is created or deleted without the flags, and the audit
+# by its hash, a read_only tenant sends no write, a silently ignored PATCH, a
+# 409 conflict and a 503 after the write are failures (sent once), nothing is
+# created or deleted without the flags, and the audit
 # commit holds no plaintext secret.
 . "$(dirname "$0")/lib.sh"
 
@@ -121,6 +122,15 @@ contains "$out" "FAILED"
 set_faults '{}'
 dw 1 apply plan4.json # the write took effect: the plan is stale now
 contains "$err" "stale"
+
+# A 409 conflict: Graph refused the write; reported, exit 1, nothing changed.
+graph_write PATCH "/v1.0/identity/conditionalAccess/policies/$POLICY" '{"state":"disabled"}'
+dw 0 plan -t contoso -o plan4b.json
+set_faults '{"rules":[{"method":"PATCH","status":409,"code":"Conflict","message":"changed meanwhile"}]}'
+dw 1 apply plan4b.json
+contains "$out" "PATCH conditionalAccessPolicies/$POLICY: FAILED: Graph refused the write"
+contains "$(git_ show "$BRANCH:_restore.json")" '"httpStatus": 409'
+set_faults '{}'
 
 # A read_only tenant: the plan is made, apply sends nothing at all.
 graph_write PATCH "/v1.0/identity/conditionalAccess/policies/$POLICY" '{"state":"disabled"}'
