@@ -47,6 +47,8 @@ extern const struct command cmd_json;
 extern const struct command cmd_snapshot;
 extern const struct command cmd_run;
 extern const struct command cmd_verify;
+extern const struct command cmd_plan;
+extern const struct command cmd_apply;
 
 const struct command *command_find(const char *name);
 
@@ -86,5 +88,17 @@ int open_input(const char *path, int *fd);
 int cli_parse_shard(const char *s, unsigned *index, unsigned *count);
 /* Verifies the key file and that every tenant's secret decrypts; prints each problem. */
 int check_secrets(const struct dw_config *cfg, int quiet);
+
+/* restore-session.c: plan's and apply's tenant session (Graph, repository, key). */
+#include "driftward/session.h"
+struct restore_session {
+	struct dw_config *cfg;
+	struct dw_catalog *catalog;
+	struct dw_session_context ctx;
+	struct dw_session *s;
+};
+/* Prints what went wrong and returns -1; close it either way. */
+int restore_session_open(struct restore_session *rs, const struct cli *cli, const char *tenant);
+void restore_session_close(struct restore_session *rs);
 
 #endif

@@ -23,6 +23,7 @@
 /* One row a command, in the order of --help; kept one a line so additions merge cleanly. */
 /* clang-format off */
 static const struct command *const commands[] = {
+	&cmd_apply,
 	&cmd_check,
 	&cmd_decrypt,
 	&cmd_drift,
@@ -32,6 +33,7 @@ static const struct command *const commands[] = {
 	&cmd_json,
 	&cmd_keygen,
 	&cmd_run,
+	&cmd_plan,
 	&cmd_secret,
 	&cmd_snapshot,
 	&cmd_verify,

@@ -27,7 +27,7 @@ import time
 from emu_graph import Resp, dumps, error_resp
 
 ACTIONS = ("status", "reset", "truncate", "drip", "expire_token", "empty_page", "raw_body",
-           "endless_pages")
+           "endless_pages", "ignore_write", "after_write")
 
 
 class FaultError(Exception):
@@ -40,7 +40,7 @@ class Rule:
             "method", "path", "path_regex", "tenant", "status", "retry_after", "body", "code",
             "message", "latency_ms", "reset", "truncate", "drip", "expire_token", "empty_page",
             "times", "every", "probability", "after", "name", "headers", "raw_body",
-            "endless_pages"}
+            "endless_pages", "ignore_write", "after_write"}
         if unknown:
             raise FaultError("unknown fault rule keys: %s" % ", ".join(sorted(unknown)))
         self.spec = spec

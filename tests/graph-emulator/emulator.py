@@ -117,8 +117,8 @@ class Emulator:
         rule, latency = self.faults.pick(method, path, record["tenant"])
         if latency > 0:
             time.sleep(latency)
-        if rule is not None:
-            early = self._early_fault(rule, headers, rid, crid, path, query)
+        if rule is not None and not rule.spec.get("after_write"):
+            early = self._early_fault(rule, headers, rid, crid, path, query, method)
             if early is not None:
                 return early, rule
         if meta:
@@ -131,7 +131,11 @@ class Emulator:
             return error_resp(Req(method, "", path, {}, None, rid, crid), 400, "BadRequest",
                               "Unable to read JSON request payload. Please ensure Content-Type "
                               "header is set and payload is of valid JSON format."), rule
-        return self._graph(method, path, query, body, headers, rid, crid, rule, base), rule
+        resp = self._graph(method, path, query, body, headers, rid, crid, rule, base)
+        if rule is not None and rule.spec.get("after_write") and "status" in rule.spec:
+            # the write took effect; the answer says otherwise (a 5xx from a front end)
+            return fault_response(rule.spec, Req("GET", "", path, {}, None, rid, crid)), rule
+        return resp, rule
 
     def _token_info(self, headers):
         auth = headers.get("authorization", "")
@@ -139,13 +143,16 @@ class Emulator:
             return None
         return self.tokens.tokens.get(auth[7:].strip())
 
-    def _early_fault(self, rule, headers, rid, crid, path, query):
+    def _early_fault(self, rule, headers, rid, crid, path, query, method="GET"):
         """Faults that replace the response; None lets the request through."""
         spec = rule.spec
         if spec.get("reset"):
             raise Abort()
         if "endless_pages" in spec:
             return endless_page(spec, self.base_url, path, query)
+        if spec.get("ignore_write") and method in ("PATCH", "PUT"):
+            # Graph's quirk: a write answered 204 that changed nothing
+            return Resp(204)
         if spec.get("expire_token"):
             auth = headers.get("authorization", "")
             self.tokens.expire(auth[7:].strip())

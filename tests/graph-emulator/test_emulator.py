@@ -496,6 +496,27 @@ class WriteTests(EmulatorTestCase):
         after = self.graph("GET", "/v1.0/policies/authorizationPolicy")[2]
         self.assertEqual(before, after)
 
+    def test_write_faults(self):
+        pol = self.first("v1.0", "identity/conditionalAccess/policies")
+        path = "%s/%s" % (CA_POLICIES, pol["id"])
+        new = "disabled" if pol["state"] != "disabled" else "enabled"
+        # a PATCH answered 204 that changed nothing
+        self.set_faults({"rules": [{"method": "PATCH", "ignore_write": True, "times": 1}]})
+        self.assertEqual(self.graph("PATCH", path, {"state": new}, client=WRITER)[0], 204)
+        self.assertEqual(self.graph("GET", path)[2]["state"], pol["state"])
+        # a 503 after the write took effect
+        self.set_faults({"rules": [{"method": "PATCH", "after_write": True, "status": 503,
+                                    "times": 1}]})
+        self.assertEqual(self.graph("PATCH", path, {"state": new}, client=WRITER)[0], 503)
+        self.assertEqual(self.graph("GET", path)[2]["state"], new)
+        # a conflict refused before anything changed
+        self.set_faults({"rules": [{"method": "PATCH", "status": 409, "code": "Conflict",
+                                    "times": 1}]})
+        status, _, doc = self.graph("PATCH", path, {"state": pol["state"]}, client=WRITER)
+        self.assertGraphError(status, doc, 409, "Conflict")
+        self.assertEqual(self.graph("GET", path)[2]["state"], new)
+        self.set_faults({})
+
     def test_put_only_routes(self):
         path = "/v1.0/policies/adminConsentRequestPolicy"
         status, headers, doc = self.graph("PATCH", path, {"isEnabled": False}, client=WRITER)

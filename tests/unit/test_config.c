@@ -312,6 +312,42 @@ static void a_byte_order_mark_is_accepted(void **state)
 	                    "key.txt");
 }
 
+/* remediate: off by default, plan or apply; apply only for a tenant that may be written. */
+static void remediate_is_off_plan_or_apply(void **state)
+{
+	struct fixture *fx = *state;
+	static const char agent[] = "[agent]\nkey_file = key.txt\n";
+	char text[1024];
+
+	snprintf(text, sizeof(text),
+	         "%s[tenant a]\ntenant_id = " TENANT_ID "\nclient_id = " CLIENT_ID
+	         "\nsecret_file = contoso.age\nremediate = plan\n"
+	         "[tenant b]\ntenant_id = " TENANT_ID "\nclient_id = " CLIENT_ID
+	         "\nsecret_file = contoso.age\nremediate = apply\nread_only = false\n"
+	         "[tenant c]\ntenant_id = " TENANT_ID "\nclient_id = " CLIENT_ID
+	         "\nsecret_file = contoso.age\n",
+	         agent);
+	assert_int_equal(load(fx, text, 0), 0);
+	assert_int_equal(dw_config_tenant(fx->cfg, "a")->remediate, DW_REMEDIATE_PLAN);
+	assert_int_equal(dw_config_tenant(fx->cfg, "b")->remediate, DW_REMEDIATE_APPLY);
+	assert_int_equal(dw_config_tenant(fx->cfg, "c")->remediate, DW_REMEDIATE_OFF);
+	dw_config_free(fx->cfg);
+	fx->cfg = NULL;
+	dw_diags_release(&fx->diags);
+	dw_diags_init(&fx->diags);
+
+	snprintf(text, sizeof(text),
+	         "%s[tenant a]\ntenant_id = " TENANT_ID "\nclient_id = " CLIENT_ID
+	         "\nsecret_file = contoso.age\nremediate = always\n"
+	         "[tenant b]\ntenant_id = " TENANT_ID "\nclient_id = " CLIENT_ID
+	         "\nsecret_file = contoso.age\nremediate = apply\n",
+	         agent);
+	assert_int_equal(load(fx, text, 0), -EINVAL);
+	assert_int_equal(fx->diags.errors, 2);
+	expect_diag(fx, 0, 7, "remediate: 'always' is not one of off, plan, apply");
+	expect_diag(fx, 1, 8, "remediate = apply needs read_only = false");
+}
+
 static void structure_problems_are_reported(void **state)
 {
 	struct fixture *fx = *state;
@@ -455,6 +491,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_huge_file_or_line_costs_no_memory, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(a_byte_order_mark_is_accepted, setup, teardown),
+		cmocka_unit_test_setup_teardown(remediate_is_off_plan_or_apply, setup, teardown),
 		cmocka_unit_test_setup_teardown(values_are_checked_by_type, setup, teardown),
 		cmocka_unit_test_setup_teardown(structure_problems_are_reported, setup, teardown),
 		cmocka_unit_test_setup_teardown(all_takes_no_other_collectors, setup, teardown),

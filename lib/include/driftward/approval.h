@@ -63,6 +63,11 @@ int dw_approval_verify(struct dw_store *store, const struct dw_approval_options 
  * takes approved_ref, remote (with its host key and ssh key), require_signed
  * and allowed_signers from the [agent] section.
  */
+struct dw_agent_config;
+/* dw_approval_verify with the [agent] section's approved_ref, remote and signing rules. */
+int dw_approval_verify_agent(struct dw_store *store, const struct dw_agent_config *agent,
+                             const char *rev, struct dw_approval *out, struct dw_error *err);
+
 struct dw_config;
 int dw_approval_check(const struct dw_config *cfg, const char *rev, struct dw_approval *out,
                       struct dw_error *err);

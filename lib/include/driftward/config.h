@@ -44,6 +44,13 @@ struct dw_agent_config {
 	int log_level;              /* a dw_log_level */
 };
 
+/* What the timer agent does about drift (DESIGN.md section 7; docs/restore.md). */
+enum dw_remediate {
+	DW_REMEDIATE_OFF = 0, /* nothing: drift is reported */
+	DW_REMEDIATE_PLAN,    /* a plan is written beside the drift report */
+	DW_REMEDIATE_APPLY,   /* approved desired state is applied (needs read_only = false) */
+};
+
 struct dw_tenant_config {
 	char *name;
 	unsigned line; /* of its [tenant NAME] header */
@@ -54,6 +61,7 @@ struct dw_tenant_config {
 	bool all_collectors;
 	struct dw_strlist collectors; /* when !all_collectors */
 	bool read_only;
+	int remediate;        /* an enum dw_remediate */
 	unsigned concurrency; /* 0: the agent's tenant_concurrency */
 	struct dw_strlist extra_recipients;
 };

@@ -23,6 +23,8 @@
 #define DW_STATUS_FILE "_status.json"
 /* The file that names the groups, filters and scope tags objects refer to by id. */
 #define DW_NAMES_FILE "_names.json"
+/* The last restore's record (driftward/restore.h), which snapshots keep as it is. */
+#define DW_RESTORE_AUDIT_FILE "_restore.json"
 
 /*
  * Whether a collector can be read, as a snapshot records it in _status.json

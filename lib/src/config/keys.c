@@ -32,6 +32,7 @@ enum key_type {
 	KEY_FILES,      /* list of existing files */
 	KEY_COLLECTORS, /* "all" or a list of collector names */
 	KEY_LOG_LEVEL,
+	KEY_REMEDIATE, /* off, plan or apply: an enum dw_remediate */
 };
 
 struct key_spec {
@@ -84,6 +85,7 @@ static const struct key_spec tenant_keys[] = {
 	TENANT(certificate, KEY_FILE),
 	{ "collectors", KEY_COLLECTORS, offsetof(struct dw_tenant_config, collectors) },
 	TENANT(read_only, KEY_BOOL),
+	TENANT(remediate, KEY_REMEDIATE),
 	TENANT(concurrency, KEY_UINT, 1, 64),
 	TENANT(extra_recipients, KEY_RECIPIENTS),
 };
@@ -359,6 +361,25 @@ static void apply_log_level(struct cfg_ctx *ctx, const struct key_spec *spec, in
 	           value);
 }
 
+static void apply_remediate(struct cfg_ctx *ctx, const struct key_spec *spec, int *field,
+                            const char *value)
+{
+	static const char *const names[] = {
+		[DW_REMEDIATE_OFF] = "off",
+		[DW_REMEDIATE_PLAN] = "plan",
+		[DW_REMEDIATE_APPLY] = "apply",
+	};
+	size_t i;
+
+	for (i = 0; i < DW_ARRAY_SIZE(names); i++) {
+		if (strcmp(value, names[i]) == 0) {
+			*field = (int)i;
+			return;
+		}
+	}
+	cfg_report(ctx, "%s: '%s' is not one of off, plan, apply", spec->name, value);
+}
+
 static void apply_checked_string(struct cfg_ctx *ctx, const struct key_spec *spec, char **field,
                                  const char *value)
 {
@@ -418,6 +439,9 @@ void key_apply(struct cfg_ctx *ctx, const struct key_spec *spec, void *target, c
 		break;
 	case KEY_LOG_LEVEL:
 		apply_log_level(ctx, spec, FIELD(target, spec, int), value);
+		break;
+	case KEY_REMEDIATE:
+		apply_remediate(ctx, spec, FIELD(target, spec, int), value);
 		break;
 	case KEY_STRING:
 		set_string(ctx, FIELD(target, spec, char *), value);
@@ -496,6 +520,12 @@ void keys_check_section(struct cfg_ctx *ctx, enum key_scope scope, void *target,
 		if (!agent->state_repo || !agent->key_file)
 			cfg_report(ctx, "state_repo and key_file must not be empty");
 	}
+	if (scope == KEY_SCOPE_TENANT) {
+		const struct dw_tenant_config *t = target;
+
+		if (t->remediate == DW_REMEDIATE_APPLY && t->read_only)
+			cfg_report(ctx, "remediate = apply needs read_only = false");
+	}
 }
 
 void keys_agent_release(struct dw_agent_config *agent)
@@ -519,7 +549,8 @@ void keys_tenant_release(struct dw_tenant_config *tenant)
 		if (spec->type == KEY_RECIPIENTS || spec->type == KEY_FILES ||
 		    spec->type == KEY_COLLECTORS)
 			dw_strlist_release(FIELD(tenant, spec, struct dw_strlist));
-		else if (spec->type != KEY_BOOL && spec->type != KEY_UINT)
+		else if (spec->type != KEY_BOOL && spec->type != KEY_UINT &&
+		         spec->type != KEY_REMEDIATE)
 			free(*FIELD(tenant, spec, char *));
 	}
 	free(tenant->name);

@@ -367,14 +367,16 @@ static void fail_body(struct dw_xfer *x, struct dw_error *why, long status)
 	dw_op_fail(x->st, DW_GRAPH_BAD_RESPONSE, why, status, NULL);
 }
 
-/* A write may have changed something before the answer was lost: retried only
- * when the server surely did not act on it. */
+/*
+ * A write may have changed something before the answer was lost: retried only
+ * when the server surely did not act on it (throttled, or never reached). A
+ * 5xx is not such a proof: Graph can answer 503 after the write took effect.
+ */
 static bool may_retry(const struct dw_graph_op *op, long status, CURLcode rc)
 {
 	if (!is_write(op))
 		return true;
-	return status == 429 || status == 503 || rc == CURLE_COULDNT_CONNECT ||
-	       rc == CURLE_COULDNT_RESOLVE_HOST;
+	return status == 429 || rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST;
 }
 
 /* Takes one retry from the request's and the tenant's budgets; false when none is left. */

@@ -213,6 +213,9 @@ int tenant_finish(struct tenant_run *tr, bool do_push, struct dw_error *err)
 			t->incomplete++;
 	}
 	r = r ?: names_stage(tr, err);
+	/* the last restore's record is not read from Graph: a snapshot keeps it */
+	if (r == 0 && (r = dw_store_tx_keep(tr->tx, DW_RESTORE_AUDIT_FILE, err)) > 0)
+		r = 0;
 	r = r ?: stage_status(tr, err);
 	r = r ?: dw_snapshot__drift_stage(tr, err);
 	r = r ?: commit(tr, err);
