@@ -109,13 +109,15 @@ static void bech32_round_trips_the_spec_example(void **state)
 	size_t n = 0;
 
 	(void)state;
-	assert_int_equal(bech32_decode(spec_identity, "AGE-SECRET-KEY-", priv, sizeof(priv), &n),
-	                 0);
+	assert_int_equal(
+	        dw_crypto__bech32_decode(spec_identity, "AGE-SECRET-KEY-", priv, sizeof(priv), &n),
+	        0);
 	assert_int_equal(n, 32);
-	assert_int_equal(bech32_encode("AGE-SECRET-KEY-", priv, 32, enc, sizeof(enc)), 0);
+	assert_int_equal(dw_crypto__bech32_encode("AGE-SECRET-KEY-", priv, 32, enc, sizeof(enc)),
+	                 0);
 	assert_string_equal(enc, spec_identity);
-	assert_int_equal(crypto_x25519_public(priv, pub), 0);
-	assert_int_equal(bech32_encode("age", pub, 32, enc, sizeof(enc)), 0);
+	assert_int_equal(dw_crypto__x25519_public(priv, pub), 0);
+	assert_int_equal(dw_crypto__bech32_encode("age", pub, 32, enc, sizeof(enc)), 0);
 	assert_string_equal(enc, spec_recipient);
 }
 
@@ -126,19 +128,20 @@ static void bech32_rejects_mixed_case_bad_checksum_and_wrong_hrp(void **state)
 	size_t n;
 
 	(void)state;
-	assert_int_equal(bech32_decode(spec_recipient, "age", out, sizeof(out), &n), 0);
+	assert_int_equal(dw_crypto__bech32_decode(spec_recipient, "age", out, sizeof(out), &n), 0);
 	/* mixed case */
 	snprintf(s, sizeof(s), "%s", spec_recipient);
 	s[5] = (char)(s[5] - 32);
-	assert_int_equal(bech32_decode(s, "age", out, sizeof(out), &n), -EINVAL);
+	assert_int_equal(dw_crypto__bech32_decode(s, "age", out, sizeof(out), &n), -EINVAL);
 	/* a changed character breaks the checksum */
 	snprintf(s, sizeof(s), "%s", spec_recipient);
 	s[10] = s[10] == 'q' ? 'p' : 'q';
-	assert_int_equal(bech32_decode(s, "age", out, sizeof(out), &n), -EINVAL);
+	assert_int_equal(dw_crypto__bech32_decode(s, "age", out, sizeof(out), &n), -EINVAL);
 	/* the HRP is case-sensitive: an upper-case recipient is not one */
-	assert_int_equal(bech32_decode(spec_recipient, "AGE", out, sizeof(out), &n), -EINVAL);
-	assert_int_equal(bech32_decode("age1", "age", out, sizeof(out), &n), -EINVAL);
-	assert_int_equal(bech32_decode("", "age", out, sizeof(out), &n), -EINVAL);
+	assert_int_equal(dw_crypto__bech32_decode(spec_recipient, "AGE", out, sizeof(out), &n),
+	                 -EINVAL);
+	assert_int_equal(dw_crypto__bech32_decode("age1", "age", out, sizeof(out), &n), -EINVAL);
+	assert_int_equal(dw_crypto__bech32_decode("", "age", out, sizeof(out), &n), -EINVAL);
 }
 
 static void x25519_rejects_low_order_points(void **state)
@@ -146,8 +149,8 @@ static void x25519_rejects_low_order_points(void **state)
 	unsigned char priv[32] = { 1, 2, 3 }, zero[32] = { 0 }, one[32] = { 1 }, out[32];
 
 	(void)state;
-	assert_int_equal(crypto_x25519(priv, zero, out), -EKEYREJECTED);
-	assert_int_equal(crypto_x25519(priv, one, out), -EKEYREJECTED);
+	assert_int_equal(dw_crypto__x25519(priv, zero, out), -EKEYREJECTED);
+	assert_int_equal(dw_crypto__x25519(priv, one, out), -EKEYREJECTED);
 }
 
 static void sha256_matches_a_known_digest(void **state)

@@ -22,25 +22,25 @@
 static void test_status_classes(void **state)
 {
 	(void)state;
-	assert_int_equal(dw_http_classify(200, CURLE_OK, NULL, NULL), DW_GRAPH_OK);
-	assert_int_equal(dw_http_classify(204, CURLE_OK, NULL, NULL), DW_GRAPH_OK);
-	assert_int_equal(dw_http_classify(401, CURLE_OK, "InvalidAuthenticationToken", "x"),
+	assert_int_equal(dw_http__classify(200, CURLE_OK, NULL, NULL), DW_GRAPH_OK);
+	assert_int_equal(dw_http__classify(204, CURLE_OK, NULL, NULL), DW_GRAPH_OK);
+	assert_int_equal(dw_http__classify(401, CURLE_OK, "InvalidAuthenticationToken", "x"),
 	                 DW_GRAPH_AUTH);
-	assert_int_equal(dw_http_classify(403, CURLE_OK, "Authorization_RequestDenied",
-	                                  "Insufficient privileges to complete the operation."),
+	assert_int_equal(dw_http__classify(403, CURLE_OK, "Authorization_RequestDenied",
+	                                   "Insufficient privileges to complete the operation."),
 	                 DW_GRAPH_PERMISSION);
-	assert_int_equal(dw_http_classify(404, CURLE_OK, "Request_ResourceNotFound", "gone"),
+	assert_int_equal(dw_http__classify(404, CURLE_OK, "Request_ResourceNotFound", "gone"),
 	                 DW_GRAPH_NOT_FOUND);
-	assert_int_equal(dw_http_classify(429, CURLE_OK, "TooManyRequests", "later"),
+	assert_int_equal(dw_http__classify(429, CURLE_OK, "TooManyRequests", "later"),
 	                 DW_GRAPH_THROTTLED);
-	assert_int_equal(dw_http_classify(500, CURLE_OK, NULL, NULL), DW_GRAPH_TRANSIENT);
-	assert_int_equal(dw_http_classify(503, CURLE_OK, NULL, NULL), DW_GRAPH_TRANSIENT);
-	assert_int_equal(dw_http_classify(504, CURLE_OK, NULL, NULL), DW_GRAPH_TRANSIENT);
-	assert_int_equal(dw_http_classify(408, CURLE_OK, NULL, NULL), DW_GRAPH_TRANSIENT);
-	assert_int_equal(dw_http_classify(501, CURLE_OK, NULL, NULL), DW_GRAPH_REFUSED);
-	assert_int_equal(dw_http_classify(400, CURLE_OK, "BadRequest", "Invalid filter clause"),
+	assert_int_equal(dw_http__classify(500, CURLE_OK, NULL, NULL), DW_GRAPH_TRANSIENT);
+	assert_int_equal(dw_http__classify(503, CURLE_OK, NULL, NULL), DW_GRAPH_TRANSIENT);
+	assert_int_equal(dw_http__classify(504, CURLE_OK, NULL, NULL), DW_GRAPH_TRANSIENT);
+	assert_int_equal(dw_http__classify(408, CURLE_OK, NULL, NULL), DW_GRAPH_TRANSIENT);
+	assert_int_equal(dw_http__classify(501, CURLE_OK, NULL, NULL), DW_GRAPH_REFUSED);
+	assert_int_equal(dw_http__classify(400, CURLE_OK, "BadRequest", "Invalid filter clause"),
 	                 DW_GRAPH_REFUSED);
-	assert_int_equal(dw_http_classify(302, CURLE_OK, NULL, NULL), DW_GRAPH_BAD_RESPONSE);
+	assert_int_equal(dw_http__classify(302, CURLE_OK, NULL, NULL), DW_GRAPH_BAD_RESPONSE);
 }
 
 /* The licence answers of real Graph: Entra premium, Intune, and wording of other services. */
@@ -48,53 +48,54 @@ static void test_licence_classes(void **state)
 {
 	(void)state;
 	assert_int_equal(
-	        dw_http_classify(403, CURLE_OK,
-	                         "Authentication_RequestFromNonPremiumTenantOrB2CTenant",
-	                         "Neither tenant is B2C or tenant doesn't have premium license"),
+	        dw_http__classify(403, CURLE_OK,
+	                          "Authentication_RequestFromNonPremiumTenantOrB2CTenant",
+	                          "Neither tenant is B2C or tenant doesn't have premium license"),
 	        DW_GRAPH_UNLICENSED);
-	assert_int_equal(dw_http_classify(400, CURLE_OK, "BadRequest",
-	                                  "Request not applicable to target tenant."),
+	assert_int_equal(dw_http__classify(400, CURLE_OK, "BadRequest",
+	                                   "Request not applicable to target tenant."),
 	                 DW_GRAPH_UNLICENSED);
-	assert_int_equal(dw_http_classify(403, CURLE_OK, "accessDenied",
-	                                  "Tenant does not have a SPO license."),
+	assert_int_equal(dw_http__classify(403, CURLE_OK, "accessDenied",
+	                                   "Tenant does not have a SPO license."),
 	                 DW_GRAPH_UNLICENSED);
 	/* an Intune permission error is not a licence error */
-	assert_int_equal(dw_http_classify(403, CURLE_OK, "Forbidden",
-	                                  "Application is not authorized to perform this "
-	                                  "operation. Application must have one of the following "
-	                                  "scopes: DeviceManagementConfiguration.Read.All"),
+	assert_int_equal(dw_http__classify(403, CURLE_OK, "Forbidden",
+	                                   "Application is not authorized to perform this "
+	                                   "operation. Application must have one of the following "
+	                                   "scopes: DeviceManagementConfiguration.Read.All"),
 	                 DW_GRAPH_PERMISSION);
 	/* the error code decides before any wording: a denial that mentions a licence */
-	assert_int_equal(dw_http_classify(403, CURLE_OK, "Authorization_RequestDenied",
-	                                  "Insufficient privileges; a premium license is also "
-	                                  "required for some features."),
+	assert_int_equal(dw_http__classify(403, CURLE_OK, "Authorization_RequestDenied",
+	                                   "Insufficient privileges; a premium license is also "
+	                                   "required for some features."),
 	                 DW_GRAPH_PERMISSION);
-	assert_int_equal(dw_http_classify(403, CURLE_OK, "Forbidden",
-	                                  "Application is not authorized: check its license"),
+	assert_int_equal(dw_http__classify(403, CURLE_OK, "Forbidden",
+	                                   "Application is not authorized: check its license"),
 	                 DW_GRAPH_PERMISSION);
 }
 
 static void test_transport_classes(void **state)
 {
 	(void)state;
-	assert_int_equal(dw_http_classify(0, CURLE_OPERATION_TIMEDOUT, NULL, NULL),
+	assert_int_equal(dw_http__classify(0, CURLE_OPERATION_TIMEDOUT, NULL, NULL),
 	                 DW_GRAPH_TRANSIENT);
-	assert_int_equal(dw_http_classify(0, CURLE_PARTIAL_FILE, NULL, NULL), DW_GRAPH_TRANSIENT);
-	assert_int_equal(dw_http_classify(0, CURLE_RECV_ERROR, NULL, NULL), DW_GRAPH_TRANSIENT);
-	assert_int_equal(dw_http_classify(0, CURLE_GOT_NOTHING, NULL, NULL), DW_GRAPH_TRANSIENT);
-	assert_int_equal(dw_http_classify(0, CURLE_COULDNT_CONNECT, NULL, NULL),
+	assert_int_equal(dw_http__classify(0, CURLE_PARTIAL_FILE, NULL, NULL), DW_GRAPH_TRANSIENT);
+	assert_int_equal(dw_http__classify(0, CURLE_RECV_ERROR, NULL, NULL), DW_GRAPH_TRANSIENT);
+	assert_int_equal(dw_http__classify(0, CURLE_GOT_NOTHING, NULL, NULL), DW_GRAPH_TRANSIENT);
+	assert_int_equal(dw_http__classify(0, CURLE_COULDNT_CONNECT, NULL, NULL),
 	                 DW_GRAPH_TRANSIENT);
-	assert_int_equal(dw_http_classify(0, CURLE_PEER_FAILED_VERIFICATION, NULL, NULL),
+	assert_int_equal(dw_http__classify(0, CURLE_PEER_FAILED_VERIFICATION, NULL, NULL),
 	                 DW_GRAPH_TLS);
-	assert_int_equal(dw_http_classify(0, CURLE_WRITE_ERROR, NULL, NULL), DW_GRAPH_BAD_RESPONSE);
-	/* an answer over the size limit, announced or not, is a bad response, not retried */
-	assert_int_equal(dw_http_classify(0, CURLE_FILESIZE_EXCEEDED, NULL, NULL),
+	assert_int_equal(dw_http__classify(0, CURLE_WRITE_ERROR, NULL, NULL),
 	                 DW_GRAPH_BAD_RESPONSE);
-	assert_true(dw_http_retryable(DW_GRAPH_THROTTLED));
-	assert_true(dw_http_retryable(DW_GRAPH_TRANSIENT));
-	assert_false(dw_http_retryable(DW_GRAPH_PERMISSION));
-	assert_false(dw_http_retryable(DW_GRAPH_NOT_FOUND));
-	assert_false(dw_http_retryable(DW_GRAPH_TLS));
+	/* an answer over the size limit, announced or not, is a bad response, not retried */
+	assert_int_equal(dw_http__classify(0, CURLE_FILESIZE_EXCEEDED, NULL, NULL),
+	                 DW_GRAPH_BAD_RESPONSE);
+	assert_true(dw_http__retryable(DW_GRAPH_THROTTLED));
+	assert_true(dw_http__retryable(DW_GRAPH_TRANSIENT));
+	assert_false(dw_http__retryable(DW_GRAPH_PERMISSION));
+	assert_false(dw_http__retryable(DW_GRAPH_NOT_FOUND));
+	assert_false(dw_http__retryable(DW_GRAPH_TLS));
 	assert_string_equal(dw_graph_outcome_name(DW_GRAPH_UNLICENSED), "unlicensed");
 	assert_string_equal(dw_graph_outcome_name((enum dw_graph_outcome)99), "unknown");
 }
@@ -102,18 +103,18 @@ static void test_transport_classes(void **state)
 static void test_retry_after(void **state)
 {
 	(void)state;
-	assert_true(dw_http_parse_retry_after("10", 0) == 10.0);
-	assert_true(dw_http_parse_retry_after(" 2.128 ", 0) == 2.128);
-	assert_true(dw_http_parse_retry_after("0", 0) == 0.0);
-	assert_true(dw_http_parse_retry_after("0.5\r\n", 0) == 0.5);
-	assert_true(dw_http_parse_retry_after(NULL, 0) < 0);
-	assert_true(dw_http_parse_retry_after("", 0) < 0);
-	assert_true(dw_http_parse_retry_after("-3", 0) < 0);
-	assert_true(dw_http_parse_retry_after("3s", 0) < 0);
-	assert_true(dw_http_parse_retry_after("nan", 0) < 0);
+	assert_true(dw_http__parse_retry_after("10", 0) == 10.0);
+	assert_true(dw_http__parse_retry_after(" 2.128 ", 0) == 2.128);
+	assert_true(dw_http__parse_retry_after("0", 0) == 0.0);
+	assert_true(dw_http__parse_retry_after("0.5\r\n", 0) == 0.5);
+	assert_true(dw_http__parse_retry_after(NULL, 0) < 0);
+	assert_true(dw_http__parse_retry_after("", 0) < 0);
+	assert_true(dw_http__parse_retry_after("-3", 0) < 0);
+	assert_true(dw_http__parse_retry_after("3s", 0) < 0);
+	assert_true(dw_http__parse_retry_after("nan", 0) < 0);
 	/* RFC 9110 HTTP-date: 1994-11-06 08:49:37 UTC is 784111777 */
-	assert_true(dw_http_parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", 784111770) == 7.0);
-	assert_true(dw_http_parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", 784111800) == 0.0);
+	assert_true(dw_http__parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", 784111770) == 7.0);
+	assert_true(dw_http__parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", 784111800) == 0.0);
 }
 
 static void test_backoff_full_jitter(void **state)
@@ -122,16 +123,16 @@ static void test_backoff_full_jitter(void **state)
 
 	(void)state;
 	/* uniform in [0, min(max, base * 2^attempt)] */
-	assert_int_equal(dw_http_backoff_ms(0, 1000, 32000, 1000), 1000);
-	assert_int_equal(dw_http_backoff_ms(0, 1000, 32000, 1001), 0);
-	assert_int_equal(dw_http_backoff_ms(3, 1000, 32000, 8000), 8000);
-	assert_int_equal(dw_http_backoff_ms(3, 1000, 32000, 8001), 0);
-	assert_int_equal(dw_http_backoff_ms(30, 1000, 32000, 32000), 32000);
-	assert_int_equal(dw_http_backoff_ms(30, 1000, 32000, UINT64_MAX), UINT64_MAX % 32001);
+	assert_int_equal(dw_http__backoff_ms(0, 1000, 32000, 1000), 1000);
+	assert_int_equal(dw_http__backoff_ms(0, 1000, 32000, 1001), 0);
+	assert_int_equal(dw_http__backoff_ms(3, 1000, 32000, 8000), 8000);
+	assert_int_equal(dw_http__backoff_ms(3, 1000, 32000, 8001), 0);
+	assert_int_equal(dw_http__backoff_ms(30, 1000, 32000, 32000), 32000);
+	assert_int_equal(dw_http__backoff_ms(30, 1000, 32000, UINT64_MAX), UINT64_MAX % 32001);
 	for (attempt = 0; attempt < 8; attempt++)
 		for (i = 0; i < 1000; i++) {
 			unsigned v =
-			        dw_http_backoff_ms(attempt, 100, 5000, (uint64_t)rand() * 7919u);
+			        dw_http__backoff_ms(attempt, 100, 5000, (uint64_t)rand() * 7919u);
 
 			assert_true(v <= 5000);
 			assert_true(v <= (100u << attempt));
@@ -156,19 +157,19 @@ static void test_error_bodies(void **state)
 	struct dw_http_error_body eb;
 
 	(void)state;
-	dw_http_parse_error(graph, strlen(graph), &eb);
+	dw_http__parse_error(graph, strlen(graph), &eb);
 	assert_string_equal(eb.code, "Authorization_RequestDenied");
 	assert_string_equal(eb.message, "Insufficient privileges to complete the operation.");
-	dw_http_parse_error(sts, strlen(sts), &eb);
+	dw_http__parse_error(sts, strlen(sts), &eb);
 	assert_string_equal(eb.code, "invalid_client");
 	assert_string_equal(eb.message, "AADSTS7000215: Invalid client secret is provided.");
-	dw_http_parse_error(intune, strlen(intune), &eb);
+	dw_http__parse_error(intune, strlen(intune), &eb);
 	assert_string_equal(eb.code, "Forbidden");
 	assert_string_equal(eb.message, "Application is not authorized - Operation ID: 1");
-	dw_http_parse_error("<html>Bad gateway</html>", 24, &eb);
+	dw_http__parse_error("<html>Bad gateway</html>", 24, &eb);
 	assert_string_equal(eb.code, "");
 	assert_string_equal(eb.message, "");
-	dw_http_parse_error(NULL, 0, &eb);
+	dw_http__parse_error(NULL, 0, &eb);
 	assert_string_equal(eb.code, "");
 }
 
@@ -179,7 +180,7 @@ static int parse_token_text(const char *text, struct dw_secret **tok, long *exp,
 
 	dw_buf_init_secret(&b, 4096);
 	assert_int_equal(dw_buf_puts(&b, text), 0);
-	return dw_http_parse_token(&b, tok, exp, err); /* takes the buffer */
+	return dw_http__parse_token(&b, tok, exp, err); /* takes the buffer */
 }
 
 static void test_token_answers(void **state)
@@ -284,7 +285,7 @@ static int parse_page_short_of_memory(void)
 		return 3;
 	memset(&page, 0, sizeof(page));
 	dw_error_clear(&err);
-	r = dw_http_parse_page(&body, &page, &next, &err);
+	r = dw_http__parse_page(&body, &page, &next, &err);
 	if (r != -ENOMEM || !strstr(err.msg, "out of memory"))
 		return 1;
 	return 0;

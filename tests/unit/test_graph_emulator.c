@@ -953,7 +953,7 @@ static void test_run_deadline(void **state)
 	(void)state;
 	faults("{\"rules\": [{\"path\": \"/v1.0/domains\", \"latency_ms\": 3000}]}");
 	g->opt.run_timeout = 1;
-	g->deadline = dw_http_now_ms() + 1000;
+	g->deadline = dw_http__now_ms() + 1000;
 	dw_graph_op_init(&op, DW_GRAPH_LIST, "v1.0", "/domains", NULL);
 	assert_int_equal(dw_graph_submit(t, &op), 0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);

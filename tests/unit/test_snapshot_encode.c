@@ -111,11 +111,13 @@ static struct encoded encode(struct fixture *fx, const char *json,
 	dw_buf_init(&path, 4096);
 	dw_buf_init(&content, 1 << 20);
 	assert_int_equal(dw_json_parse(json, strlen(json), "test", &doc, &err), 0);
-	assert_int_equal(encoder_init(&enc, &fx->catalog, &fx->collector, fx->recipients, fx->key),
+	assert_int_equal(dw_snapshot__encoder_init(&enc, &fx->catalog, &fx->collector,
+	                                           fx->recipients, fx->key),
 	                 0);
-	assert_int_equal(encoder_encode(&enc, doc, dw_json_root(doc), prev, &path, &content, &err),
+	assert_int_equal(dw_snapshot__encoder_encode(&enc, doc, dw_json_root(doc), prev, &path,
+	                                             &content, &err),
 	                 want);
-	encoder_release(&enc);
+	dw_snapshot__encoder_release(&enc);
 	dw_json_doc_free(doc);
 	out.path = dw_buf_detach(&path, NULL);
 	out.content = dw_buf_detach(&content, NULL);

@@ -55,7 +55,7 @@ static void every_outcome_has_one_status_for_snapshots_and_the_preflight(void **
 		                                : o == DW_GRAPH_UNLICENSED ? DW_COLLECTOR_UNLICENSED
 		                                                           : DW_COLLECTOR_FAILED;
 
-		status_from_op(&sc, &op);
+		dw_snapshot__status_from_op(&sc, &op);
 		dw_snapshot__preflight_row(&row, &op);
 		assert_int_equal(dw_snapshot__status_of(o), want);
 		assert_int_equal(sc.status, want);
@@ -71,7 +71,7 @@ static void both_name_the_catalogs_permissions_joined_with_or(void **state)
 	struct dw_preflight_row row = { .collector = &c };
 
 	(void)state;
-	status_from_op(&sc, &op);
+	dw_snapshot__status_from_op(&sc, &op);
 	dw_snapshot__preflight_row(&row, &op);
 	/* _status.json is committed: its words must not move */
 	assert_string_equal(sc.detail,
@@ -101,7 +101,7 @@ static void without_permissions_each_says_what_it_needs_in_general(void **state)
 	struct dw_preflight_row row = { .collector = &c };
 
 	(void)state;
-	status_from_op(&sc, &op);
+	dw_snapshot__status_from_op(&sc, &op);
 	dw_snapshot__preflight_row(&row, &op);
 	assert_string_equal(sc.detail, "the application needs a Graph permission");
 	assert_string_equal(row.detail, "needs a read permission (SomeCode)");
@@ -118,7 +118,7 @@ static void a_cut_read_is_partial_in_a_snapshot_and_readable_in_the_preflight(vo
 	op.truncated = true;
 	op.npages = 1;
 	op.nobjects = 100;
-	status_from_op(&sc, &op);
+	dw_snapshot__status_from_op(&sc, &op);
 	dw_snapshot__preflight_row(&row, &op);
 	assert_int_equal(sc.status, DW_COLLECTOR_PARTIAL);
 	assert_string_equal(sc.detail, "stopped after 1 pages");

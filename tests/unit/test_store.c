@@ -743,12 +743,12 @@ static void a_silent_libgit2_failure_says_why(void **state)
 
 	git_error_clear();
 	errno = ENOSPC;
-	assert_int_equal(store_git_error(&fx->err, -1, "could not write a pack"), -EIO);
+	assert_int_equal(dw_store__git_error(&fx->err, -1, "could not write a pack"), -EIO);
 	assert_string_equal(fx->err.msg, "could not write a pack: No space left on device");
 	dw_error_clear(&fx->err);
 	git_error_clear();
 	errno = 0;
-	assert_int_equal(store_git_error(&fx->err, -1, "could not write a pack"), -EIO);
+	assert_int_equal(dw_store__git_error(&fx->err, -1, "could not write a pack"), -EIO);
 	assert_message_has_a_reason(fx->err.msg, "could not write a pack: ");
 }
 

@@ -39,11 +39,11 @@ static void siphash_reference_vectors(void **state)
 		key[i] = (unsigned char)i;
 	for (i = 0; i < 64; i++)
 		msg[i] = (unsigned char)i;
-	store_siphash(key, msg, 0, 8, out);
+	dw_store__siphash(key, msg, 0, 8, out);
 	assert_memory_equal(out, empty64, 8);
-	store_siphash(key, msg, 15, 8, out);
+	dw_store__siphash(key, msg, 15, 8, out);
 	assert_memory_equal(out, fifteen64, 8);
-	store_siphash(key, msg, 0, 16, out);
+	dw_store__siphash(key, msg, 0, 16, out);
 	assert_memory_equal(out, empty128, 16);
 }
 
@@ -131,7 +131,7 @@ static void unchanged_runs_use_the_cache_and_a_stale_one_only_misses(void **stat
 	assert_int_equal(git_odb_hash(&blob, "one\n", 4, GIT_OBJECT_BLOB), 0);
 	memcpy(entry, "DWC1\0\0\0\1", 8);
 	memcpy(entry + 8, blob.id, 20);
-	store_siphash(key, "forged\n", 7, 16, entry + 28);
+	dw_store__siphash(key, "forged\n", 7, 16, entry + 28);
 	path(p, sizeof(p), fx, "tenants/t");
 	assert_int_equal(dw_file_write_atomic(p, 0644, 0, entry, sizeof(entry), &fx->err), 0);
 	run(fx, "forged\n", "two\n", &res);

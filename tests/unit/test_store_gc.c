@@ -99,9 +99,9 @@ static void sha1_matches_libgit2(void **state)
 	int n;
 
 	(void)state;
-	store_sha1_init(&s);
-	store_sha1_update(&s, "abc", 3);
-	store_sha1_final(&s, digest);
+	dw_store__sha1_init(&s);
+	dw_store__sha1_update(&s, "abc", 3);
+	dw_store__sha1_final(&s, digest);
 	git_oid_fromraw(&got, digest);
 	assert_string_equal(git_oid_tostr(hex, sizeof(hex), &got), abc_hex);
 	for (i = 0; i < sizeof(data); i++)
@@ -109,11 +109,11 @@ static void sha1_matches_libgit2(void **state)
 	/* every length around the block and padding boundaries, fed in two pieces */
 	for (len = 0; len < sizeof(data); len++) {
 		n = snprintf(head, sizeof(head), "blob %zu", len) + 1;
-		store_sha1_init(&s);
-		store_sha1_update(&s, head, (size_t)n);
-		store_sha1_update(&s, data, len / 3);
-		store_sha1_update(&s, data + len / 3, len - len / 3);
-		store_sha1_final(&s, digest);
+		dw_store__sha1_init(&s);
+		dw_store__sha1_update(&s, head, (size_t)n);
+		dw_store__sha1_update(&s, data, len / 3);
+		dw_store__sha1_update(&s, data + len / 3, len - len / 3);
+		dw_store__sha1_final(&s, digest);
 		git_oid_fromraw(&got, digest);
 		assert_int_equal(git_odb_hash(&want, data, len, GIT_OBJECT_BLOB), 0);
 		assert_true(git_oid_equal(&want, &got));

@@ -282,12 +282,12 @@ static void host_key_fingerprint_matches_ssh_keygen(void **state)
 			assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
 			sha[i] = (unsigned char)v;
 		}
-		store_ssh_fingerprint(sha, mine);
+		dw_store__ssh_fingerprint(sha, mine);
 		assert_string_equal(mine, dw_buf_cstr(&fp));
-		assert_true(store_host_key_matches(sha, dw_buf_cstr(&fp)));
+		assert_true(dw_store__host_key_matches(sha, dw_buf_cstr(&fp)));
 		sha[5] ^= 1;
-		assert_false(store_host_key_matches(sha, dw_buf_cstr(&fp)));
-		assert_false(store_host_key_matches(sha, NULL));
+		assert_false(dw_store__host_key_matches(sha, dw_buf_cstr(&fp)));
+		assert_false(dw_store__host_key_matches(sha, NULL));
 		dw_buf_release(&fp);
 		dw_buf_release(&digest);
 	}

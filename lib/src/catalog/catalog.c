@@ -41,7 +41,7 @@ static void vreport(struct cat_ctx *ctx, enum dw_diag_severity sev, const struct
 		ctx->oom = 1;
 }
 
-void cat_report(struct cat_ctx *ctx, const struct dw_yaml_node *at, const char *fmt, ...)
+void dw_catalog__report(struct cat_ctx *ctx, const struct dw_yaml_node *at, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -50,7 +50,7 @@ void cat_report(struct cat_ctx *ctx, const struct dw_yaml_node *at, const char *
 	va_end(ap);
 }
 
-void cat_report_error(struct cat_ctx *ctx, const struct dw_error *err)
+void dw_catalog__report_error(struct cat_ctx *ctx, const struct dw_error *err)
 {
 	if (dw_diags_add(ctx->diags, DW_DIAG_ERROR, err->file[0] ? err->file : NULL, err->line,
 	                 err->col, "%s", err->msg) < 0)
@@ -88,14 +88,14 @@ static void add_collector(struct load_state *st, const struct dw_yaml_node *n)
 	struct dw_collector c = { 0 };
 	const struct dw_collector *first;
 
-	cat_parse_collector(&st->ctx, n, &c);
+	dw_catalog__parse_collector(&st->ctx, n, &c);
 	first = c.name ? find_in(st->cat, c.name) : NULL;
 	if (first)
-		cat_report(&st->ctx, dw_yaml_get(n, "name"),
-		           "duplicate collector '%s' (first defined at %s:%u)", c.name,
-		           first->source_file, first->source_line);
+		dw_catalog__report(&st->ctx, dw_yaml_get(n, "name"),
+		                   "duplicate collector '%s' (first defined at %s:%u)", c.name,
+		                   first->source_file, first->source_line);
 	if (!c.name || first || grow(st) < 0) {
-		cat_collector_release(&c);
+		dw_catalog__collector_release(&c);
 		return;
 	}
 	st->afters[st->cat->count] = st->ctx.after;
@@ -109,7 +109,7 @@ static void read_collectors(struct load_state *st, const struct dw_yaml_node *li
 
 	dw_error_clear(&err);
 	if (dw_yaml_expect(list, DW_YAML_SEQ, &err) < 0) {
-		cat_report_error(&st->ctx, &err);
+		dw_catalog__report_error(&st->ctx, &err);
 		return;
 	}
 	for (i = 0; i < list->count; i++)
@@ -123,9 +123,9 @@ static void read_schema(struct load_state *st, const struct dw_yaml_node *n)
 
 	dw_error_clear(&err);
 	if (dw_yaml_string(n, &s, &err) < 0)
-		cat_report_error(&st->ctx, &err);
+		dw_catalog__report_error(&st->ctx, &err);
 	else if (strcmp(s, CATALOG_SCHEMA) != 0)
-		cat_report(&st->ctx, n, "schema '%.80s' is not %s", s, CATALOG_SCHEMA);
+		dw_catalog__report(&st->ctx, n, "schema '%.80s' is not %s", s, CATALOG_SCHEMA);
 }
 
 static void read_root(struct load_state *st, const struct dw_yaml_node *root)
@@ -135,13 +135,14 @@ static void read_root(struct load_state *st, const struct dw_yaml_node *root)
 
 	dw_error_clear(&err);
 	if (dw_yaml_expect(root, DW_YAML_MAP, &err) < 0) {
-		cat_report_error(&st->ctx, &err);
+		dw_catalog__report_error(&st->ctx, &err);
 		return;
 	}
 	if (!dw_yaml_get(root, "schema"))
-		cat_report(&st->ctx, root, "missing key 'schema' (schema: %s)", CATALOG_SCHEMA);
+		dw_catalog__report(&st->ctx, root, "missing key 'schema' (schema: %s)",
+		                   CATALOG_SCHEMA);
 	if (!dw_yaml_get(root, "collectors"))
-		cat_report(&st->ctx, root, "missing key 'collectors'");
+		dw_catalog__report(&st->ctx, root, "missing key 'collectors'");
 	for (i = 0; i < root->count; i++) {
 		const char *k = root->keys[i]->text;
 
@@ -151,15 +152,16 @@ static void read_root(struct load_state *st, const struct dw_yaml_node *root)
 			read_collectors(st, root->items[i]);
 		else if (strcmp(k, "volatile") == 0 && st->ctx.user)
 			/* a user file must not change how built-in collectors are stored */
-			cat_report(&st->ctx, root->keys[i],
-			           "'volatile' at the top is for the built-in catalog only; give "
-			           "each collector its own");
+			dw_catalog__report(
+			        &st->ctx, root->keys[i],
+			        "'volatile' at the top is for the built-in catalog only; give "
+			        "each collector its own");
 		else if (strcmp(k, "volatile") == 0)
-			cat_strlist(&st->ctx, root->items[i], &st->cat->volatile_keys, NULL,
-			            "a member name");
+			dw_catalog__strlist(&st->ctx, root->items[i], &st->cat->volatile_keys, NULL,
+			                    "a member name");
 		else
-			cat_report(&st->ctx, root->keys[i],
-			           "unknown key '%.80s' (schema, volatile, collectors)", k);
+			dw_catalog__report(&st->ctx, root->keys[i],
+			                   "unknown key '%.80s' (schema, volatile, collectors)", k);
 	}
 }
 
@@ -185,7 +187,7 @@ static void load_file(struct load_state *st, const char *path, bool user)
 	dw_error_clear(&err);
 	if (load_doc(path, &doc, &err) < 0) {
 		if (user || !path || err.area != DW_AREA_SYSTEM)
-			cat_report_error(&st->ctx, &err);
+			dw_catalog__report_error(&st->ctx, &err);
 		else if (dw_diags_add(st->ctx.diags, DW_DIAG_ERROR, path, 0, 0,
 		                      "%s (set by `catalog` in [agent]; without that key "
 		                      "the built-in catalog is used)",
@@ -253,17 +255,18 @@ static void check_ordering(struct load_state *st)
 			const char *name = c->restore_after.items[j];
 
 			if (!find_in(cat, name))
-				cat_report(&st->ctx, item_named(st->afters[i], name),
-				           "restore.after: unknown collector '%s'", name);
+				dw_catalog__report(&st->ctx, item_named(st->afters[i], name),
+				                   "restore.after: unknown collector '%s'", name);
 			else if (strcmp(name, c->name) == 0)
-				cat_report(&st->ctx, item_named(st->afters[i], name),
-				           "restore.after: '%s' names itself", name);
+				dw_catalog__report(&st->ctx, item_named(st->afters[i], name),
+				                   "restore.after: '%s' names itself", name);
 		}
 		memset(state, 0, cat->count);
 		if (c->restore_after.count && has_cycle(cat, i, state))
-			cat_report(&st->ctx, st->afters[i],
-			           "restore.after of '%s' makes a cycle in the restore order",
-			           c->name);
+			dw_catalog__report(
+			        &st->ctx, st->afters[i],
+			        "restore.after of '%s' makes a cycle in the restore order",
+			        c->name);
 	}
 	free(state);
 }
@@ -291,7 +294,7 @@ void dw_catalog_free(struct dw_catalog *catalog)
 	if (!catalog)
 		return;
 	for (i = 0; i < catalog->count; i++)
-		cat_collector_release(&catalog->collectors[i]);
+		dw_catalog__collector_release(&catalog->collectors[i]);
 	for (i = 0; i < catalog->nfiles; i++)
 		free(catalog->files[i].name);
 	free(catalog->files);

@@ -29,7 +29,7 @@ static bool all_chars(const char *s, const char *extra)
 	return true;
 }
 
-bool cat_is_collector_name(const char *s)
+bool dw_catalog__is_collector_name(const char *s)
 {
 	return dw_is_collector_name(s, strlen(s));
 }
@@ -46,7 +46,7 @@ static bool is_graph_path(const char *s)
 	       !strstr(s, "/./") && !strstr(s, "/../") && s[strlen(s) - 1] != '/';
 }
 
-bool cat_is_pointer(const char *s)
+bool dw_catalog__is_pointer(const char *s)
 {
 	if (s[0] != '/')
 		return false;
@@ -113,11 +113,11 @@ static char *take_string(struct cat_ctx *ctx, const struct dw_yaml_node *n,
 
 	dw_error_clear(&err);
 	if (dw_yaml_string(n, &s, &err) < 0) {
-		cat_report_error(ctx, &err);
+		dw_catalog__report_error(ctx, &err);
 		return NULL;
 	}
 	if (!*s || (valid && !valid(s))) {
-		cat_report(ctx, n, "'%.80s' is not %s", s, what);
+		dw_catalog__report(ctx, n, "'%.80s' is not %s", s, what);
 		return NULL;
 	}
 	copy = strdup(s);
@@ -147,18 +147,18 @@ static int take_enum(struct cat_ctx *ctx, const struct dw_yaml_node *n, const ch
 
 	dw_error_clear(&err);
 	if (dw_yaml_string(n, &s, &err) < 0) {
-		cat_report_error(ctx, &err);
+		dw_catalog__report_error(ctx, &err);
 		return -1;
 	}
 	for (i = 0; i < count; i++)
 		if (strcmp(s, names[i]) == 0)
 			return (int)i;
-	cat_report(ctx, n, "'%.80s' is not one of %s", s, choices);
+	dw_catalog__report(ctx, n, "'%.80s' is not one of %s", s, choices);
 	return -1;
 }
 
-void cat_strlist(struct cat_ctx *ctx, const struct dw_yaml_node *n, struct dw_strlist *out,
-                 bool (*valid)(const char *), const char *what)
+void dw_catalog__strlist(struct cat_ctx *ctx, const struct dw_yaml_node *n, struct dw_strlist *out,
+                         bool (*valid)(const char *), const char *what)
 {
 	struct dw_error err;
 	const char *s;
@@ -166,16 +166,16 @@ void cat_strlist(struct cat_ctx *ctx, const struct dw_yaml_node *n, struct dw_st
 
 	dw_error_clear(&err);
 	if (dw_yaml_expect(n, DW_YAML_SEQ, &err) < 0) {
-		cat_report_error(ctx, &err);
+		dw_catalog__report_error(ctx, &err);
 		return;
 	}
 	dw_strlist_release(out);
 	for (i = 0; i < n->count; i++) {
 		dw_error_clear(&err);
 		if (dw_yaml_string(n->items[i], &s, &err) < 0)
-			cat_report_error(ctx, &err);
+			dw_catalog__report_error(ctx, &err);
 		else if (!*s || (valid && !valid(s)))
-			cat_report(ctx, n->items[i], "'%.80s' is not %s", s, what);
+			dw_catalog__report(ctx, n->items[i], "'%.80s' is not %s", s, what);
 		else if (dw_strlist_add(out, s, strlen(s)) < 0)
 			ctx->oom = 1;
 	}
@@ -190,7 +190,7 @@ static void dispatch(struct cat_ctx *ctx, const struct dw_yaml_node *n, const st
 
 	dw_error_clear(&err);
 	if (dw_yaml_expect(n, DW_YAML_MAP, &err) < 0) {
-		cat_report_error(ctx, &err);
+		dw_catalog__report_error(ctx, &err);
 		return;
 	}
 	for (i = 0; i < n->count; i++) {
@@ -198,8 +198,8 @@ static void dispatch(struct cat_ctx *ctx, const struct dw_yaml_node *n, const st
 			if (strcmp(n->keys[i]->text, fields[j].key) == 0)
 				break;
 		if (j == nfields)
-			cat_report(ctx, n->keys[i], "unknown key '%.80s' in %s", n->keys[i]->text,
-			           where);
+			dw_catalog__report(ctx, n->keys[i], "unknown key '%.80s' in %s",
+			                   n->keys[i]->text, where);
 		else
 			fields[j].parse(ctx, n->items[i], c);
 	}
@@ -207,7 +207,7 @@ static void dispatch(struct cat_ctx *ctx, const struct dw_yaml_node *n, const st
 
 static void f_name(struct cat_ctx *ctx, const struct dw_yaml_node *n, struct dw_collector *c)
 {
-	set_string(ctx, n, &c->name, cat_is_collector_name,
+	set_string(ctx, n, &c->name, dw_catalog__is_collector_name,
 	           "a collector name (a letter, then letters, digits, '_' or '-')");
 }
 
@@ -247,7 +247,7 @@ static void f_singleton(struct cat_ctx *ctx, const struct dw_yaml_node *n, struc
 
 	dw_error_clear(&err);
 	if (dw_yaml_bool(n, &c->singleton, &err) < 0)
-		cat_report_error(ctx, &err);
+		dw_catalog__report_error(ctx, &err);
 }
 
 static void f_query(struct cat_ctx *ctx, const struct dw_yaml_node *n, struct dw_collector *c)
@@ -268,14 +268,14 @@ static void f_name_field(struct cat_ctx *ctx, const struct dw_yaml_node *n, stru
 
 static void f_volatile(struct cat_ctx *ctx, const struct dw_yaml_node *n, struct dw_collector *c)
 {
-	cat_strlist(ctx, n, &c->volatile_keys, is_member_glob,
-	            "a member name ('*' matches any text; no '/')");
+	dw_catalog__strlist(ctx, n, &c->volatile_keys, is_member_glob,
+	                    "a member name ('*' matches any text; no '/')");
 }
 
 static void f_secret(struct cat_ctx *ctx, const struct dw_yaml_node *n, struct dw_collector *c)
 {
-	cat_strlist(ctx, n, &c->secrets, cat_is_pointer,
-	            "a JSON Pointer (/a/b, '*' for every element)");
+	dw_catalog__strlist(ctx, n, &c->secrets, dw_catalog__is_pointer,
+	                    "a JSON Pointer (/a/b, '*' for every element)");
 }
 
 static int add_set(struct dw_collector *c, const char *pointer, const char *sort_key)
@@ -301,22 +301,22 @@ static void parse_set(struct cat_ctx *ctx, const struct dw_yaml_node *n, struct 
 	size_t i;
 
 	if (n->type != DW_YAML_MAP) {
-		path = take_string(ctx, n, cat_is_pointer, what);
+		path = take_string(ctx, n, dw_catalog__is_pointer, what);
 		goto out;
 	}
 	for (i = 0; i < n->count; i++) {
 		const char *k = n->keys[i]->text;
 
 		if (strcmp(k, "path") == 0 && !path)
-			path = take_string(ctx, n->items[i], cat_is_pointer, what);
+			path = take_string(ctx, n->items[i], dw_catalog__is_pointer, what);
 		else if (strcmp(k, "sortKey") == 0 && !sort_key)
 			sort_key = take_string(ctx, n->items[i], is_property, "a property name");
 		else
-			cat_report(ctx, n->keys[i], "unknown key '%.80s' in a set (path, sortKey)",
-			           k);
+			dw_catalog__report(ctx, n->keys[i],
+			                   "unknown key '%.80s' in a set (path, sortKey)", k);
 	}
 	if (!dw_yaml_get(n, "path"))
-		cat_report(ctx, n, "a set needs a path");
+		dw_catalog__report(ctx, n, "a set needs a path");
 out:
 	if (path && add_set(c, path, sort_key) < 0)
 		ctx->oom = 1;
@@ -331,7 +331,7 @@ static void f_sets(struct cat_ctx *ctx, const struct dw_yaml_node *n, struct dw_
 
 	dw_error_clear(&err);
 	if (dw_yaml_expect(n, DW_YAML_SEQ, &err) < 0) {
-		cat_report_error(ctx, &err);
+		dw_catalog__report_error(ctx, &err);
 		return;
 	}
 	for (i = 0; i < n->count; i++)
@@ -340,16 +340,16 @@ static void f_sets(struct cat_ctx *ctx, const struct dw_yaml_node *n, struct dw_
 
 static void f_read(struct cat_ctx *ctx, const struct dw_yaml_node *n, struct dw_collector *c)
 {
-	cat_strlist(ctx, n, &c->read_permissions, is_permission,
-	            "a Graph permission (Policy.Read.All)");
+	dw_catalog__strlist(ctx, n, &c->read_permissions, is_permission,
+	                    "a Graph permission (Policy.Read.All)");
 	if (n->type == DW_YAML_SEQ && n->count == 0)
-		cat_report(ctx, n, "permissions.read must name at least one permission");
+		dw_catalog__report(ctx, n, "permissions.read must name at least one permission");
 }
 
 static void f_write(struct cat_ctx *ctx, const struct dw_yaml_node *n, struct dw_collector *c)
 {
-	cat_strlist(ctx, n, &c->write_permissions, is_permission,
-	            "a Graph permission (Policy.ReadWrite.ConditionalAccess)");
+	dw_catalog__strlist(ctx, n, &c->write_permissions, is_permission,
+	                    "a Graph permission (Policy.ReadWrite.ConditionalAccess)");
 }
 
 static void f_permissions(struct cat_ctx *ctx, const struct dw_yaml_node *n, struct dw_collector *c)
@@ -392,12 +392,13 @@ static void f_restore_path(struct cat_ctx *ctx, const struct dw_yaml_node *n,
 
 static void f_read_only(struct cat_ctx *ctx, const struct dw_yaml_node *n, struct dw_collector *c)
 {
-	cat_strlist(ctx, n, &c->read_only, is_property, "a property name");
+	dw_catalog__strlist(ctx, n, &c->read_only, is_property, "a property name");
 }
 
 static void f_after(struct cat_ctx *ctx, const struct dw_yaml_node *n, struct dw_collector *c)
 {
-	cat_strlist(ctx, n, &c->restore_after, cat_is_collector_name, "a collector name");
+	dw_catalog__strlist(ctx, n, &c->restore_after, dw_catalog__is_collector_name,
+	                    "a collector name");
 	ctx->after = n;
 }
 
@@ -414,7 +415,7 @@ static void f_restore(struct cat_ctx *ctx, const struct dw_yaml_node *n, struct 
 	dispatch(ctx, n, fields, DW_ARRAY_SIZE(fields), "restore (method, path, readOnly, after)",
 	         c);
 	if (n->type == DW_YAML_MAP && !dw_yaml_get(n, "method"))
-		cat_report(ctx, n, "restore needs a method (PATCH, PUT or none)");
+		dw_catalog__report(ctx, n, "restore needs a method (PATCH, PUT or none)");
 }
 
 static int set_default(char **field, const char *value)
@@ -434,29 +435,32 @@ static void check_entry(struct cat_ctx *ctx, const struct dw_yaml_node *n, struc
 
 	for (i = 0; i < DW_ARRAY_SIZE(required); i++)
 		if (!dw_yaml_get(n, required[i]))
-			cat_report(ctx, n, "collector%s%s: missing key '%s'", c->name ? " " : "",
-			           c->name ? c->name : "", required[i]);
+			dw_catalog__report(ctx, n, "collector%s%s: missing key '%s'",
+			                   c->name ? " " : "", c->name ? c->name : "", required[i]);
 	if (perms && perms->type == DW_YAML_MAP && !dw_yaml_get(perms, "read"))
-		cat_report(ctx, perms, "permissions: missing key 'read'");
+		dw_catalog__report(ctx, perms, "permissions: missing key 'read'");
 	if (ctx->user && c->restore != DW_RESTORE_NONE) {
 		/* the design's promise: only built-in collectors are ever written */
-		cat_report(ctx, ctx->restore,
-		           "collectors of an extra catalog are read-only: restore.method must be "
-		           "none");
+		dw_catalog__report(
+		        ctx, ctx->restore,
+		        "collectors of an extra catalog are read-only: restore.method must be "
+		        "none");
 		c->restore = DW_RESTORE_NONE;
 	}
 	if (c->restore != DW_RESTORE_NONE && c->write_permissions.count == 0)
-		cat_report(ctx, ctx->restore, "a restore method needs permissions.write");
+		dw_catalog__report(ctx, ctx->restore, "a restore method needs permissions.write");
 	if (c->restore == DW_RESTORE_NONE && ctx->restore &&
 	    (dw_yaml_get(ctx->restore, "path") || dw_yaml_get(ctx->restore, "readOnly")))
-		cat_report(ctx, ctx->restore, "restore.path and restore.readOnly need a method");
+		dw_catalog__report(ctx, ctx->restore,
+		                   "restore.path and restore.readOnly need a method");
 	if (c->singleton && c->restore_path && strstr(c->restore_path, "{id}"))
-		cat_report(ctx, ctx->restore, "a singleton's restore path has no {id}");
+		dw_catalog__report(ctx, ctx->restore, "a singleton's restore path has no {id}");
 	if (set_default(&c->api_version, "v1.0") < 0 || set_default(&c->key, "id") < 0)
 		ctx->oom = 1;
 }
 
-void cat_parse_collector(struct cat_ctx *ctx, const struct dw_yaml_node *n, struct dw_collector *c)
+void dw_catalog__parse_collector(struct cat_ctx *ctx, const struct dw_yaml_node *n,
+                                 struct dw_collector *c)
 {
 	static const struct field fields[] = {
 		{ "name", f_name },
@@ -487,7 +491,7 @@ void cat_parse_collector(struct cat_ctx *ctx, const struct dw_yaml_node *n, stru
 		check_entry(ctx, n, c);
 }
 
-void cat_collector_release(struct dw_collector *c)
+void dw_catalog__collector_release(struct dw_collector *c)
 {
 	size_t i;
 

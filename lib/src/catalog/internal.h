@@ -19,26 +19,27 @@ struct cat_ctx {
 	const struct dw_yaml_node *after;
 };
 
-void cat_report(struct cat_ctx *ctx, const struct dw_yaml_node *at, const char *fmt, ...)
+void dw_catalog__report(struct cat_ctx *ctx, const struct dw_yaml_node *at, const char *fmt, ...)
         DW_PRINTF(3, 4);
 /* Reports an error the YAML accessors set. */
-void cat_report_error(struct cat_ctx *ctx, const struct dw_error *err);
+void dw_catalog__report_error(struct cat_ctx *ctx, const struct dw_error *err);
 
 /* A list of strings each checked by @valid (NULL: any non-empty string), named @what. */
-void cat_strlist(struct cat_ctx *ctx, const struct dw_yaml_node *n, struct dw_strlist *out,
-                 bool (*valid)(const char *), const char *what);
+void dw_catalog__strlist(struct cat_ctx *ctx, const struct dw_yaml_node *n, struct dw_strlist *out,
+                         bool (*valid)(const char *), const char *what);
 
 /* JSON Pointer, non-empty segments, '*' allowed as a whole segment. */
-bool cat_is_pointer(const char *s);
-bool cat_is_collector_name(const char *s);
+bool dw_catalog__is_pointer(const char *s);
+bool dw_catalog__is_collector_name(const char *s);
 
 /*
  * Fills @c from mapping @n (name, graph, sets, ...). Problems go to @ctx; the
- * caller keeps @c (and frees it with cat_collector_release) either way.
+ * caller keeps @c (and frees it with dw_catalog__collector_release) either way.
  * ctx->after is left pointing at restore.after (or NULL).
  */
-void cat_parse_collector(struct cat_ctx *ctx, const struct dw_yaml_node *n, struct dw_collector *c);
+void dw_catalog__parse_collector(struct cat_ctx *ctx, const struct dw_yaml_node *n,
+                                 struct dw_collector *c);
 
-void cat_collector_release(struct dw_collector *c);
+void dw_catalog__collector_release(struct dw_collector *c);
 
 #endif

@@ -51,7 +51,7 @@ struct parse_state {
 	struct dw_config *cfg;
 };
 
-void cfg_report(struct cfg_ctx *ctx, const char *fmt, ...)
+void dw_config__report(struct cfg_ctx *ctx, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -63,7 +63,7 @@ void cfg_report(struct cfg_ctx *ctx, const char *fmt, ...)
 		ctx->oom = 1;
 }
 
-#define report(st, ...) cfg_report(&(st)->ctx, __VA_ARGS__)
+#define report(st, ...) dw_config__report(&(st)->ctx, __VA_ARGS__)
 
 static char *trim(char *s)
 {
@@ -96,7 +96,7 @@ static struct dw_tenant_config *add_tenant(struct parse_state *st, const char *n
 		return NULL;
 	}
 	t = &cfg->tenants[cfg->ntenants];
-	keys_tenant_defaults(t);
+	dw_config__keys_tenant_defaults(t);
 	t->name = strdup(name);
 	if (!t->name) {
 		st->ctx.oom = 1;
@@ -114,11 +114,11 @@ static void close_section(struct parse_state *st)
 
 	st->ctx.line = st->section_line;
 	if (st->kind == SECTION_AGENT)
-		keys_check_section(&st->ctx, KEY_SCOPE_AGENT, &st->cfg->agent, st->seen,
-		                   st->section_line);
+		dw_config__keys_check_section(&st->ctx, KEY_SCOPE_AGENT, &st->cfg->agent, st->seen,
+		                              st->section_line);
 	else if (st->kind == SECTION_TENANT)
-		keys_check_section(&st->ctx, KEY_SCOPE_TENANT, st->tenant, st->seen,
-		                   st->section_line);
+		dw_config__keys_check_section(&st->ctx, KEY_SCOPE_TENANT, st->tenant, st->seen,
+		                              st->section_line);
 	st->ctx.line = line;
 	memset(st->seen, 0, sizeof(st->seen));
 	st->tenant = NULL;
@@ -265,24 +265,24 @@ static int on_key(void *user, const char *section, const char *name, const char 
 		report(st, "key '%s' outside a section", name);
 		return 1;
 	}
-	spec = key_lookup(scope, name);
+	spec = dw_config__key_lookup(scope, name);
 	if (!spec) {
 		report(st, "unknown key '%s' in [%s]", name,
 		       st->kind == SECTION_AGENT ? "agent" : "tenant");
 		return 1;
 	}
 	if (st->continuation && strcmp(st->last_key, name) == 0) {
-		key_apply(&st->ctx, spec, target, value, 1);
+		dw_config__key_apply(&st->ctx, spec, target, value, 1);
 		return 1;
 	}
 	snprintf(st->last_key, sizeof(st->last_key), "%s", name);
-	idx = key_index(spec);
+	idx = dw_config__key_index(spec);
 	if (st->seen[idx]) {
 		report(st, "duplicate key '%s' (first set at line %u)", name, st->seen[idx]);
 		return 1;
 	}
 	st->seen[idx] = st->ctx.line;
-	key_apply(&st->ctx, spec, target, value, 0);
+	dw_config__key_apply(&st->ctx, spec, target, value, 0);
 	return 1;
 }
 
@@ -385,14 +385,14 @@ int dw_config_load(const char *path, unsigned flags, struct dw_config **out, str
 	if (!cfg || !(cfg->path = strdup(path)) || !(dir = dir_of(path)))
 		goto out;
 	st.ctx.dir = dir;
-	keys_agent_defaults(&cfg->agent);
+	dw_config__keys_agent_defaults(&cfg->agent);
 	r = parse_file(&st);
 	if (r < 0)
 		goto out;
 	if (!st.agent_line) {
 		/* no [agent] section: the defaults must still hold up */
 		st.ctx.line = 0;
-		keys_check_section(&st.ctx, KEY_SCOPE_AGENT, &cfg->agent, st.seen, 0);
+		dw_config__keys_check_section(&st.ctx, KEY_SCOPE_AGENT, &cfg->agent, st.seen, 0);
 	}
 	r = use_credentials_key(&cfg->agent);
 	if (r == 0 && diags->errors > errors_before)
@@ -415,9 +415,9 @@ void dw_config_free(struct dw_config *cfg)
 
 	if (!cfg)
 		return;
-	keys_agent_release(&cfg->agent);
+	dw_config__keys_agent_release(&cfg->agent);
 	for (i = 0; i < cfg->ntenants; i++)
-		keys_tenant_release(&cfg->tenants[i]);
+		dw_config__keys_tenant_release(&cfg->tenants[i]);
 	free(cfg->tenants);
 	free(cfg->path);
 	free(cfg);

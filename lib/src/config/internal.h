@@ -15,7 +15,7 @@ struct cfg_ctx {
 	int oom;
 };
 
-void cfg_report(struct cfg_ctx *ctx, const char *fmt, ...) DW_PRINTF(2, 3);
+void dw_config__report(struct cfg_ctx *ctx, const char *fmt, ...) DW_PRINTF(2, 3);
 
 enum key_scope {
 	KEY_SCOPE_AGENT,
@@ -26,28 +26,28 @@ enum key_scope {
 
 struct key_spec;
 
-const struct key_spec *key_lookup(enum key_scope scope, const char *name);
-const char *key_name(const struct key_spec *spec);
+const struct key_spec *dw_config__key_lookup(enum key_scope scope, const char *name);
+const char *dw_config__key_name(const struct key_spec *spec);
 /* A small index, unique within the scope, below KEY_MAX. */
-unsigned key_index(const struct key_spec *spec);
+unsigned dw_config__key_index(const struct key_spec *spec);
 
 /*
  * Parses @value by the key's type into @target (a struct dw_agent_config or
  * struct dw_tenant_config). @append: the value continues the previous line
  * (lists only).
  */
-void key_apply(struct cfg_ctx *ctx, const struct key_spec *spec, void *target, const char *value,
-               int append);
+void dw_config__key_apply(struct cfg_ctx *ctx, const struct key_spec *spec, void *target,
+                          const char *value, int append);
 
-void keys_agent_defaults(struct dw_agent_config *agent);
-void keys_tenant_defaults(struct dw_tenant_config *tenant);
+void dw_config__keys_agent_defaults(struct dw_agent_config *agent);
+void dw_config__keys_tenant_defaults(struct dw_tenant_config *tenant);
 
 /* Reports required keys left out and keys that need one another. @seen: per key index, the
  * line it was set on or 0. */
-void keys_check_section(struct cfg_ctx *ctx, enum key_scope scope, void *target,
-                        const unsigned *seen, unsigned section_line);
+void dw_config__keys_check_section(struct cfg_ctx *ctx, enum key_scope scope, void *target,
+                                   const unsigned *seen, unsigned section_line);
 
-void keys_agent_release(struct dw_agent_config *agent);
-void keys_tenant_release(struct dw_tenant_config *tenant);
+void dw_config__keys_agent_release(struct dw_agent_config *agent);
+void dw_config__keys_tenant_release(struct dw_tenant_config *tenant);
 
 #endif

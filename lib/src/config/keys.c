@@ -99,7 +99,7 @@ static void scope_table(enum key_scope scope, const struct key_spec **table, siz
 	*n = scope == KEY_SCOPE_AGENT ? DW_ARRAY_SIZE(agent_keys) : DW_ARRAY_SIZE(tenant_keys);
 }
 
-const struct key_spec *key_lookup(enum key_scope scope, const char *name)
+const struct key_spec *dw_config__key_lookup(enum key_scope scope, const char *name)
 {
 	const struct key_spec *table;
 	size_t i, n;
@@ -111,12 +111,12 @@ const struct key_spec *key_lookup(enum key_scope scope, const char *name)
 	return NULL;
 }
 
-const char *key_name(const struct key_spec *spec)
+const char *dw_config__key_name(const struct key_spec *spec)
 {
 	return spec->name;
 }
 
-unsigned key_index(const struct key_spec *spec)
+unsigned dw_config__key_index(const struct key_spec *spec)
 {
 	if (spec >= agent_keys && spec < agent_keys + DW_ARRAY_SIZE(agent_keys))
 		return (unsigned)(spec - agent_keys);
@@ -178,19 +178,21 @@ static int check_path(struct cfg_ctx *ctx, const struct key_spec *spec, const ch
 	if (stat(path, &st) < 0) {
 		if (errno == ENOENT && may_be_missing)
 			return 0;
-		cfg_report(ctx, "%s: cannot use '%s': %s", spec->name, path, strerror(errno));
+		dw_config__report(ctx, "%s: cannot use '%s': %s", spec->name, path,
+		                  strerror(errno));
 		return -1;
 	}
 	if (spec->type == KEY_DIR && !S_ISDIR(st.st_mode)) {
-		cfg_report(ctx, "%s: '%s' is not a directory", spec->name, path);
+		dw_config__report(ctx, "%s: '%s' is not a directory", spec->name, path);
 		return -1;
 	}
 	if (spec->type != KEY_DIR && !S_ISREG(st.st_mode)) {
-		cfg_report(ctx, "%s: '%s' is not a regular file", spec->name, path);
+		dw_config__report(ctx, "%s: '%s' is not a regular file", spec->name, path);
 		return -1;
 	}
 	if (access(path, R_OK) < 0) {
-		cfg_report(ctx, "%s: cannot read '%s': %s", spec->name, path, strerror(errno));
+		dw_config__report(ctx, "%s: cannot read '%s': %s", spec->name, path,
+		                  strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -205,13 +207,13 @@ static void apply_path(struct cfg_ctx *ctx, const struct key_spec *spec, char **
 	*field = NULL;
 	if (!*value) {
 		if (spec->required)
-			cfg_report(ctx, "%s: must not be empty", spec->name);
+			dw_config__report(ctx, "%s: must not be empty", spec->name);
 		return;
 	}
 	path = resolve_path(ctx, value);
 	if (!path) {
 		if (!ctx->oom)
-			cfg_report(ctx, "%s: path too long", spec->name);
+			dw_config__report(ctx, "%s: path too long", spec->name);
 		return;
 	}
 	/* kept even when the check failed, so later checks do not report it twice */
@@ -247,12 +249,12 @@ static void apply_uint(struct cfg_ctx *ctx, const struct key_spec *spec, unsigne
 	errno = 0;
 	v = strtoul(value, &end, 10);
 	if (!isdigit((unsigned char)value[0]) || *end || errno == ERANGE) {
-		cfg_report(ctx, "%s: '%s' is not a number", spec->name, value);
+		dw_config__report(ctx, "%s: '%s' is not a number", spec->name, value);
 		return;
 	}
 	if (v < spec->min || v > spec->max) {
-		cfg_report(ctx, "%s: %lu is out of range (%u to %u)", spec->name, v, spec->min,
-		           spec->max);
+		dw_config__report(ctx, "%s: %lu is out of range (%u to %u)", spec->name, v,
+		                  spec->min, spec->max);
 		return;
 	}
 	*field = (unsigned)v;
@@ -297,11 +299,11 @@ static void apply_list(struct cfg_ctx *ctx, const struct key_spec *spec, struct 
 		if (len == 0)
 			break;
 		if (spec->type == KEY_RECIPIENTS && !is_recipient(p, len)) {
-			cfg_report(ctx, "%s: '%.*s' is not an age recipient (age1...)", spec->name,
-			           (int)len, p);
+			dw_config__report(ctx, "%s: '%.*s' is not an age recipient (age1...)",
+			                  spec->name, (int)len, p);
 		} else if (spec->type == KEY_COLLECTORS && !dw_is_collector_name(p, len)) {
-			cfg_report(ctx, "%s: '%.*s' is not a collector name", spec->name, (int)len,
-			           p);
+			dw_config__report(ctx, "%s: '%.*s' is not a collector name", spec->name,
+			                  (int)len, p);
 		} else if (spec->type == KEY_FILES) {
 			char item[PATH_MAX];
 
@@ -322,7 +324,7 @@ static void apply_collectors(struct cfg_ctx *ctx, const struct key_spec *spec,
                              struct dw_tenant_config *t, const char *value, int append)
 {
 	if (append && t->all_collectors) {
-		cfg_report(ctx, "%s: 'all' takes no other collector names", spec->name);
+		dw_config__report(ctx, "%s: 'all' takes no other collector names", spec->name);
 		return;
 	}
 	if (!append) {
@@ -335,7 +337,8 @@ static void apply_collectors(struct cfg_ctx *ctx, const struct key_spec *spec,
 	}
 	apply_list(ctx, spec, &t->collectors, value);
 	if (t->collectors.count == 0 && !append)
-		cfg_report(ctx, "%s: empty; use 'all' or a list of collector names", spec->name);
+		dw_config__report(ctx, "%s: empty; use 'all' or a list of collector names",
+		                  spec->name);
 }
 
 static void apply_log_level(struct cfg_ctx *ctx, const struct key_spec *spec, int *field,
@@ -357,8 +360,8 @@ static void apply_log_level(struct cfg_ctx *ctx, const struct key_spec *spec, in
 			return;
 		}
 	}
-	cfg_report(ctx, "%s: '%s' is not one of error, warning, notice, info, debug", spec->name,
-	           value);
+	dw_config__report(ctx, "%s: '%s' is not one of error, warning, notice, info, debug",
+	                  spec->name, value);
 }
 
 static void apply_remediate(struct cfg_ctx *ctx, const struct key_spec *spec, int *field,
@@ -377,7 +380,7 @@ static void apply_remediate(struct cfg_ctx *ctx, const struct key_spec *spec, in
 			return;
 		}
 	}
-	cfg_report(ctx, "%s: '%s' is not one of off, plan, apply", spec->name, value);
+	dw_config__report(ctx, "%s: '%s' is not one of off, plan, apply", spec->name, value);
 }
 
 static void apply_checked_string(struct cfg_ctx *ctx, const struct key_spec *spec, char **field,
@@ -386,19 +389,20 @@ static void apply_checked_string(struct cfg_ctx *ctx, const struct key_spec *spe
 	char why[160];
 
 	if (spec->type == KEY_GUID && !dw_is_guid(value))
-		cfg_report(ctx, "%s: '%s' is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)",
-		           spec->name, value);
+		dw_config__report(ctx,
+		                  "%s: '%s' is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)",
+		                  spec->name, value);
 	else if (spec->type == KEY_HTTPS_URL && dw_url_check_service(value, why, sizeof(why)) < 0)
-		cfg_report(ctx, "%s: not a usable https:// URL: %s", spec->name, why);
+		dw_config__report(ctx, "%s: not a usable https:// URL: %s", spec->name, why);
 	else if (spec->type == KEY_REF && !is_ref_name(value))
-		cfg_report(ctx, "%s: '%s' is not a git ref name (refs/heads/...)", spec->name,
-		           value);
+		dw_config__report(ctx, "%s: '%s' is not a git ref name (refs/heads/...)",
+		                  spec->name, value);
 	else
 		set_string(ctx, field, value);
 }
 
-void key_apply(struct cfg_ctx *ctx, const struct key_spec *spec, void *target, const char *value,
-               int append)
+void dw_config__key_apply(struct cfg_ctx *ctx, const struct key_spec *spec, void *target,
+                          const char *value, int append)
 {
 	bool b;
 
@@ -416,7 +420,8 @@ void key_apply(struct cfg_ctx *ctx, const struct key_spec *spec, void *target, c
 		break;
 	}
 	if (append) {
-		cfg_report(ctx, "%s: only list values may continue on the next line", spec->name);
+		dw_config__report(ctx, "%s: only list values may continue on the next line",
+		                  spec->name);
 		return;
 	}
 	switch (spec->type) {
@@ -429,8 +434,8 @@ void key_apply(struct cfg_ctx *ctx, const struct key_spec *spec, void *target, c
 		break;
 	case KEY_BOOL:
 		if (parse_bool(value, &b) < 0)
-			cfg_report(ctx, "%s: '%s' is not a boolean (true or false)", spec->name,
-			           value);
+			dw_config__report(ctx, "%s: '%s' is not a boolean (true or false)",
+			                  spec->name, value);
 		else
 			*FIELD(target, spec, bool) = b;
 		break;
@@ -448,7 +453,7 @@ void key_apply(struct cfg_ctx *ctx, const struct key_spec *spec, void *target, c
 		break;
 	default:
 		if (!*value && spec->required)
-			cfg_report(ctx, "%s: must not be empty", spec->name);
+			dw_config__report(ctx, "%s: must not be empty", spec->name);
 		if (!*value)
 			break;
 		apply_checked_string(ctx, spec, FIELD(target, spec, char *), value);
@@ -462,7 +467,7 @@ static int set_default(char **field, const char *value)
 	return *field ? 0 : -ENOMEM;
 }
 
-void keys_agent_defaults(struct dw_agent_config *agent)
+void dw_config__keys_agent_defaults(struct dw_agent_config *agent)
 {
 	memset(agent, 0, sizeof(*agent));
 	/* a failed strdup leaves NULL, which the section check reports */
@@ -482,7 +487,7 @@ void keys_agent_defaults(struct dw_agent_config *agent)
 	agent->log_level = DW_LOG_NOTICE;
 }
 
-void keys_tenant_defaults(struct dw_tenant_config *tenant)
+void dw_config__keys_tenant_defaults(struct dw_tenant_config *tenant)
 {
 	memset(tenant, 0, sizeof(*tenant));
 	tenant->read_only = true;
@@ -493,15 +498,15 @@ void keys_tenant_defaults(struct dw_tenant_config *tenant)
 static void check_default_key_file(struct cfg_ctx *ctx, struct dw_agent_config *agent,
                                    const unsigned *seen)
 {
-	const struct key_spec *spec = key_lookup(KEY_SCOPE_AGENT, "key_file");
+	const struct key_spec *spec = dw_config__key_lookup(KEY_SCOPE_AGENT, "key_file");
 
-	if (seen[key_index(spec)] || !agent->key_file)
+	if (seen[dw_config__key_index(spec)] || !agent->key_file)
 		return;
 	check_path(ctx, spec, agent->key_file);
 }
 
-void keys_check_section(struct cfg_ctx *ctx, enum key_scope scope, void *target,
-                        const unsigned *seen, unsigned section_line)
+void dw_config__keys_check_section(struct cfg_ctx *ctx, enum key_scope scope, void *target,
+                                   const unsigned *seen, unsigned section_line)
 {
 	const struct key_spec *table;
 	size_t i, n;
@@ -510,25 +515,25 @@ void keys_check_section(struct cfg_ctx *ctx, enum key_scope scope, void *target,
 	scope_table(scope, &table, &n);
 	for (i = 0; i < n; i++)
 		if (table[i].required && !seen[i])
-			cfg_report(ctx, "missing required key '%s'", table[i].name);
+			dw_config__report(ctx, "missing required key '%s'", table[i].name);
 	if (scope == KEY_SCOPE_AGENT) {
 		struct dw_agent_config *agent = target;
 
 		check_default_key_file(ctx, agent, seen);
 		if (agent->require_signed && !agent->allowed_signers)
-			cfg_report(ctx, "require_signed = true needs allowed_signers");
+			dw_config__report(ctx, "require_signed = true needs allowed_signers");
 		if (!agent->state_repo || !agent->key_file)
-			cfg_report(ctx, "state_repo and key_file must not be empty");
+			dw_config__report(ctx, "state_repo and key_file must not be empty");
 	}
 	if (scope == KEY_SCOPE_TENANT) {
 		const struct dw_tenant_config *t = target;
 
 		if (t->remediate == DW_REMEDIATE_APPLY && t->read_only)
-			cfg_report(ctx, "remediate = apply needs read_only = false");
+			dw_config__report(ctx, "remediate = apply needs read_only = false");
 	}
 }
 
-void keys_agent_release(struct dw_agent_config *agent)
+void dw_config__keys_agent_release(struct dw_agent_config *agent)
 {
 	const struct key_spec *spec;
 
@@ -541,7 +546,7 @@ void keys_agent_release(struct dw_agent_config *agent)
 	}
 }
 
-void keys_tenant_release(struct dw_tenant_config *tenant)
+void dw_config__keys_tenant_release(struct dw_tenant_config *tenant)
 {
 	const struct key_spec *spec;
 

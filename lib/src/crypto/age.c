@@ -42,10 +42,10 @@ static int header_mac(const unsigned char file_key[16], const void *hdr, size_t 
                       unsigned char mac[32])
 {
 	unsigned char key[32];
-	int r = crypto_hkdf_sha256(file_key, FILE_KEY_LEN, NULL, 0, "header", key);
+	int r = dw_crypto__hkdf_sha256(file_key, FILE_KEY_LEN, NULL, 0, "header", key);
 
 	if (r == 0)
-		r = crypto_hmac_sha256(key, hdr, len, mac);
+		r = dw_crypto__hmac_sha256(key, hdr, len, mac);
 	OPENSSL_cleanse(key, sizeof(key));
 	return r;
 }
@@ -53,7 +53,8 @@ static int header_mac(const unsigned char file_key[16], const void *hdr, size_t 
 static int payload_key(const unsigned char file_key[16], const unsigned char nonce[16],
                        unsigned char key[32])
 {
-	return crypto_hkdf_sha256(file_key, FILE_KEY_LEN, nonce, PAYLOAD_NONCE_LEN, "payload", key);
+	return dw_crypto__hkdf_sha256(file_key, FILE_KEY_LEN, nonce, PAYLOAD_NONCE_LEN, "payload",
+	                              key);
 }
 
 /* Builds the header and the payload nonce into @hdr; the file key stays in @file_key. */
@@ -65,7 +66,7 @@ static int build_header(const struct dw_age_recipients *r, const unsigned char f
 	int rc = dw_buf_puts(hdr, VERSION_LINE);
 
 	if (rc == 0)
-		rc = recipients_wrap(r, file_key, hdr, err);
+		rc = dw_crypto__recipients_wrap(r, file_key, hdr, err);
 	if (rc == 0)
 		rc = dw_buf_puts(hdr, "---");
 	if (rc == 0)
@@ -102,10 +103,10 @@ int dw_age_encrypt(const struct dw_age_recipients *r, unsigned flags,
 	if (rc < 0)
 		goto out;
 	if (flags & DW_AGE_ARMOR) {
-		rc = armor_writer_new(&aw, dst);
+		rc = dw_crypto__armor_writer_new(&aw, dst);
 		if (rc < 0)
 			goto out;
-		out.write = armor_write;
+		out.write = dw_crypto__armor_write;
 		out.ctx = aw;
 	}
 	rc = out.write(out.ctx, hdr.ptr, hdr.len);
@@ -113,13 +114,13 @@ int dw_age_encrypt(const struct dw_age_recipients *r, unsigned flags,
 		dw_error_set(err, rc, DW_AREA_SYSTEM, -rc, "could not write the output");
 		goto out;
 	}
-	rc = stream_encrypt(pkey, src, &out, err);
-	if (rc == 0 && aw && (rc = armor_writer_close(aw)) < 0)
+	rc = dw_crypto__stream_encrypt(pkey, src, &out, err);
+	if (rc == 0 && aw && (rc = dw_crypto__armor_writer_close(aw)) < 0)
 		dw_error_set(err, rc, DW_AREA_SYSTEM, -rc, "could not write the output");
 out:
 	OPENSSL_cleanse(file_key, sizeof(file_key));
 	OPENSSL_cleanse(pkey, sizeof(pkey));
-	armor_writer_free(aw);
+	dw_crypto__armor_writer_free(aw);
 	dw_buf_release(&hdr);
 	return rc;
 }
@@ -131,18 +132,18 @@ static int open_header(const struct dw_age_identities *ids, struct in *in, unsig
 	unsigned char file_key[FILE_KEY_LEN], mac[32], nonce[PAYLOAD_NONCE_LEN];
 	struct header h;
 	ssize_t n;
-	int r = header_parse(in, &h, err);
+	int r = dw_crypto__header_parse(in, &h, err);
 
 	if (r < 0)
 		return r;
-	r = identities_unwrap(ids, &h, file_key, err);
+	r = dw_crypto__identities_unwrap(ids, &h, file_key, err);
 	if (r == 0)
 		r = header_mac(file_key, h.raw, h.rawlen, mac);
 	if (r == 0 && CRYPTO_memcmp(mac, h.mac, sizeof(mac)) != 0)
 		r = dw_error_set(err, -EKEYREJECTED, DW_AREA_CRYPTO, 0,
 		                 "the header MAC does not match (the header was altered)");
 	if (r == 0) {
-		n = in_read(in, nonce, sizeof(nonce));
+		n = dw_crypto__in_read(in, nonce, sizeof(nonce));
 		if (n < 0)
 			r = dw_error_set(err, (int)n, DW_AREA_SYSTEM, -n,
 			                 "could not read the input");
@@ -153,7 +154,7 @@ static int open_header(const struct dw_age_identities *ids, struct in *in, unsig
 	if (r == 0)
 		r = payload_key(file_key, nonce, pkey);
 	OPENSSL_cleanse(file_key, sizeof(file_key));
-	header_release(&h);
+	dw_crypto__header_release(&h);
 	return r;
 }
 
@@ -161,7 +162,7 @@ static int open_header(const struct dw_age_identities *ids, struct in *in, unsig
 static int is_armored(struct in *raw)
 {
 	static const char prefix[] = "age-encryption.org/";
-	ssize_t n = in_fill(raw, sizeof(prefix) - 1);
+	ssize_t n = dw_crypto__in_fill(raw, sizeof(prefix) - 1);
 
 	if (n <= 0)
 		return n < 0 ? (int)n : 0;
@@ -181,29 +182,29 @@ int dw_age_decrypt(const struct dw_age_identities *ids, const struct dw_age_sour
 
 	if (!raw)
 		goto out;
-	in_init(raw, src);
+	dw_crypto__in_init(raw, src);
 	r = is_armored(raw);
 	if (r < 0) {
 		dw_error_set(err, r, DW_AREA_SYSTEM, -r, "could not read the input");
 		goto out;
 	}
 	if (r == 1) {
-		r = armor_reader_new(&ar, raw, err);
+		r = dw_crypto__armor_reader_new(&ar, raw, err);
 		in = malloc(sizeof(*in));
 		if (r < 0 || !in) {
 			r = r < 0 ? r : -ENOMEM;
 			goto out;
 		}
-		armored.read = armor_read;
+		armored.read = dw_crypto__armor_read;
 		armored.ctx = ar;
-		in_init(in, &armored);
+		dw_crypto__in_init(in, &armored);
 	}
 	r = open_header(ids, in ? in : raw, pkey, err);
 	if (r == 0)
-		r = stream_decrypt(pkey, in ? in : raw, dst, err);
+		r = dw_crypto__stream_decrypt(pkey, in ? in : raw, dst, err);
 	OPENSSL_cleanse(pkey, sizeof(pkey));
 out:
-	armor_reader_free(ar);
+	dw_crypto__armor_reader_free(ar);
 	free(in);
 	free(raw);
 	return r;

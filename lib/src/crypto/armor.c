@@ -39,7 +39,7 @@ static int armor_fail(struct armor_reader *a, const char *what)
 /* Reads one line without its LF or CRLF; -EILSEQ for a line too long or no line. */
 static int read_line(struct armor_reader *a, char *line, size_t *len)
 {
-	ssize_t n = in_line(a->raw, line, ARMOR_LINE_MAX);
+	ssize_t n = dw_crypto__in_line(a->raw, line, ARMOR_LINE_MAX);
 
 	a->line++;
 	if (n == -EMSGSIZE)
@@ -67,7 +67,7 @@ static int check_trailer(struct armor_reader *a)
 	ssize_t n;
 
 	for (;;) {
-		n = in_fill(a->raw, 1);
+		n = dw_crypto__in_fill(a->raw, 1);
 		if (n < 0)
 			return a->rc = (int)n;
 		if (n == 0)
@@ -115,7 +115,7 @@ static int next_line(struct armor_reader *a)
 	return 0;
 }
 
-ssize_t armor_read(void *ctx, void *buf, size_t len)
+ssize_t dw_crypto__armor_read(void *ctx, void *buf, size_t len)
 {
 	struct armor_reader *a = ctx;
 	size_t n;
@@ -145,7 +145,7 @@ static int read_begin(struct armor_reader *a)
 	int r;
 
 	for (;;) {
-		n = in_fill(a->raw, 1);
+		n = dw_crypto__in_fill(a->raw, 1);
 		if (n < 0)
 			return a->rc = (int)n;
 		if (n == 0 || !is_space(a->raw->buf[a->raw->pos]))
@@ -162,7 +162,7 @@ static int read_begin(struct armor_reader *a)
 	return 0;
 }
 
-int armor_reader_new(struct armor_reader **out, struct in *raw, struct dw_error *err)
+int dw_crypto__armor_reader_new(struct armor_reader **out, struct in *raw, struct dw_error *err)
 {
 	struct armor_reader *a = calloc(1, sizeof(*a));
 	int r;
@@ -173,14 +173,14 @@ int armor_reader_new(struct armor_reader **out, struct in *raw, struct dw_error 
 	a->err = err;
 	r = read_begin(a);
 	if (r < 0) {
-		armor_reader_free(a);
+		dw_crypto__armor_reader_free(a);
 		return r;
 	}
 	*out = a;
 	return 0;
 }
 
-void armor_reader_free(struct armor_reader *a)
+void dw_crypto__armor_reader_free(struct armor_reader *a)
 {
 	free(a);
 }
@@ -192,7 +192,7 @@ struct armor_writer {
 	int started;
 };
 
-int armor_writer_new(struct armor_writer **out, const struct dw_age_sink *dst)
+int dw_crypto__armor_writer_new(struct armor_writer **out, const struct dw_age_sink *dst)
 {
 	struct armor_writer *a = calloc(1, sizeof(*a));
 
@@ -203,7 +203,7 @@ int armor_writer_new(struct armor_writer **out, const struct dw_age_sink *dst)
 	return 0;
 }
 
-void armor_writer_free(struct armor_writer *a)
+void dw_crypto__armor_writer_free(struct armor_writer *a)
 {
 	free(a);
 }
@@ -226,7 +226,7 @@ static int write_begin(struct armor_writer *a)
 	return a->dst.write(a->dst.ctx, ARMOR_BEGIN "\n", strlen(ARMOR_BEGIN) + 1);
 }
 
-int armor_write(void *ctx, const void *buf, size_t len)
+int dw_crypto__armor_write(void *ctx, const void *buf, size_t len)
 {
 	struct armor_writer *a = ctx;
 	const unsigned char *p = buf;
@@ -247,7 +247,7 @@ int armor_write(void *ctx, const void *buf, size_t len)
 	return r;
 }
 
-int armor_writer_close(struct armor_writer *a)
+int dw_crypto__armor_writer_close(struct armor_writer *a)
 {
 	int r = write_begin(a);
 

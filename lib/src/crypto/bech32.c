@@ -35,7 +35,8 @@ static uint32_t hrp_checksum(const char *hrp, size_t hrplen)
 	return chk;
 }
 
-int bech32_encode(const char *hrp, const unsigned char *data, size_t len, char *out, size_t outlen)
+int dw_crypto__bech32_encode(const char *hrp, const unsigned char *data, size_t len, char *out,
+                             size_t outlen)
 {
 	size_t hrplen = strlen(hrp), ngroups = (len * 8 + 4) / 5, o = 0, i;
 	int upper = hrplen && isupper((unsigned char)hrp[0]);
@@ -97,7 +98,8 @@ static int check_case(const char *s, size_t len)
 	return lower && upper ? -EINVAL : 0;
 }
 
-int bech32_decode(const char *s, const char *hrp, unsigned char *out, size_t outcap, size_t *outlen)
+int dw_crypto__bech32_decode(const char *s, const char *hrp, unsigned char *out, size_t outcap,
+                             size_t *outlen)
 {
 	size_t len = strlen(s), hrplen = strlen(hrp), i, n = 0;
 	uint32_t chk, acc = 0;

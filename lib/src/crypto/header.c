@@ -46,7 +46,7 @@ static int next_line(struct parser *p)
 	r = dw_buf_reserve(&p->raw, LINE_MAX_LEN);
 	if (r < 0)
 		return r == -E2BIG ? bad(p, "header too large") : r;
-	n = in_line(p->in, p->raw.ptr + p->raw.len, LINE_MAX_LEN);
+	n = dw_crypto__in_line(p->in, p->raw.ptr + p->raw.len, LINE_MAX_LEN);
 	if (n == -EMSGSIZE)
 		return bad(p, "line too long");
 	if (n < 0)
@@ -182,7 +182,7 @@ static int parse_version(struct parser *p)
 	return bad(p, "not an age file");
 }
 
-int header_parse(struct in *in, struct header *h, struct dw_error *err)
+int dw_crypto__header_parse(struct in *in, struct header *h, struct dw_error *err)
 {
 	struct parser p = { .in = in, .err = err };
 	int r;
@@ -210,11 +210,11 @@ int header_parse(struct in *in, struct header *h, struct dw_error *err)
 	}
 	dw_buf_release(&p.raw);
 	if (r < 0)
-		header_release(h);
+		dw_crypto__header_release(h);
 	return r;
 }
 
-void header_release(struct header *h)
+void dw_crypto__header_release(struct header *h)
 {
 	size_t i, j;
 
@@ -229,8 +229,8 @@ void header_release(struct header *h)
 	memset(h, 0, sizeof(*h));
 }
 
-int stanza_encode(struct dw_buf *b, const char *const *args, size_t nargs,
-                  const unsigned char *body, size_t bodylen)
+int dw_crypto__stanza_encode(struct dw_buf *b, const char *const *args, size_t nargs,
+                             const unsigned char *body, size_t bodylen)
 {
 	char enc[BODY_COLS * 4 + 1];
 	size_t i, off, n;

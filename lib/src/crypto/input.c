@@ -9,7 +9,7 @@
 
 #include "crypto/internal.h"
 
-void in_init(struct in *in, const struct dw_age_source *src)
+void dw_crypto__in_init(struct in *in, const struct dw_age_source *src)
 {
 	in->src = *src;
 	in->pos = in->end = 0;
@@ -17,7 +17,7 @@ void in_init(struct in *in, const struct dw_age_source *src)
 	in->err = 0;
 }
 
-ssize_t in_fill(struct in *in, size_t want)
+ssize_t dw_crypto__in_fill(struct in *in, size_t want)
 {
 	ssize_t n;
 
@@ -43,14 +43,14 @@ ssize_t in_fill(struct in *in, size_t want)
 	return (ssize_t)(in->end - in->pos);
 }
 
-ssize_t in_read(struct in *in, void *dst, size_t len)
+ssize_t dw_crypto__in_read(struct in *in, void *dst, size_t len)
 {
 	unsigned char *d = dst;
 	size_t done = 0, take;
 	ssize_t avail;
 
 	while (done < len) {
-		avail = in_fill(in, len - done);
+		avail = dw_crypto__in_fill(in, len - done);
 		if (avail < 0)
 			return avail;
 		if (avail == 0)
@@ -63,7 +63,7 @@ ssize_t in_read(struct in *in, void *dst, size_t len)
 	return (ssize_t)done;
 }
 
-ssize_t in_line(struct in *in, char *line, size_t max)
+ssize_t dw_crypto__in_line(struct in *in, char *line, size_t max)
 {
 	size_t n = 0;
 	ssize_t avail;
@@ -71,7 +71,7 @@ ssize_t in_line(struct in *in, char *line, size_t max)
 
 	for (;;) {
 		if (in->pos == in->end) {
-			avail = in_fill(in, 1);
+			avail = dw_crypto__in_fill(in, 1);
 			if (avail < 0)
 				return avail;
 			if (avail == 0)
@@ -86,7 +86,7 @@ ssize_t in_line(struct in *in, char *line, size_t max)
 	}
 }
 
-ssize_t in_source_read(void *ctx, void *buf, size_t len)
+ssize_t dw_crypto__in_source_read(void *ctx, void *buf, size_t len)
 {
-	return in_read(ctx, buf, len);
+	return dw_crypto__in_read(ctx, buf, len);
 }

@@ -38,8 +38,8 @@ int dw_crypto_memcmp(const void *a, const void *b, size_t len)
 	return CRYPTO_memcmp(a, b, len);
 }
 
-int crypto_hkdf_sha256(const void *ikm, size_t ikmlen, const void *salt, size_t saltlen,
-                       const char *info, unsigned char out[32])
+int dw_crypto__hkdf_sha256(const void *ikm, size_t ikmlen, const void *salt, size_t saltlen,
+                           const char *info, unsigned char out[32])
 {
 	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
 	EVP_KDF_CTX *ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
@@ -66,8 +66,8 @@ out:
 	return r;
 }
 
-int crypto_hmac_sha256(const unsigned char key[32], const void *data, size_t len,
-                       unsigned char out[32])
+int dw_crypto__hmac_sha256(const unsigned char key[32], const void *data, size_t len,
+                           unsigned char out[32])
 {
 	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
 	EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
@@ -88,7 +88,7 @@ out:
 	return r;
 }
 
-int crypto_x25519_public(const unsigned char priv[X25519_LEN], unsigned char pub[X25519_LEN])
+int dw_crypto__x25519_public(const unsigned char priv[X25519_LEN], unsigned char pub[X25519_LEN])
 {
 	EVP_PKEY *key = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, priv, X25519_LEN);
 	size_t len = X25519_LEN;
@@ -100,8 +100,8 @@ int crypto_x25519_public(const unsigned char priv[X25519_LEN], unsigned char pub
 	return r;
 }
 
-int crypto_x25519(const unsigned char priv[X25519_LEN], const unsigned char peer[X25519_LEN],
-                  unsigned char out[X25519_LEN])
+int dw_crypto__x25519(const unsigned char priv[X25519_LEN], const unsigned char peer[X25519_LEN],
+                      unsigned char out[X25519_LEN])
 {
 	static const unsigned char zero[X25519_LEN];
 	EVP_PKEY *key = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, priv, X25519_LEN);
@@ -132,7 +132,7 @@ struct aead {
 	EVP_CIPHER_CTX *enc, *dec;
 };
 
-int aead_new(struct aead **out, const unsigned char key[32])
+int dw_crypto__aead_new(struct aead **out, const unsigned char key[32])
 {
 	struct aead *a = calloc(1, sizeof(*a));
 
@@ -143,14 +143,14 @@ int aead_new(struct aead **out, const unsigned char key[32])
 	if (!a->enc || !a->dec ||
 	    EVP_EncryptInit_ex(a->enc, EVP_chacha20_poly1305(), NULL, key, NULL) != 1 ||
 	    EVP_DecryptInit_ex(a->dec, EVP_chacha20_poly1305(), NULL, key, NULL) != 1) {
-		aead_free(a);
+		dw_crypto__aead_free(a);
 		return -EIO;
 	}
 	*out = a;
 	return 0;
 }
 
-void aead_free(struct aead *a)
+void dw_crypto__aead_free(struct aead *a)
 {
 	if (!a)
 		return;
@@ -160,8 +160,8 @@ void aead_free(struct aead *a)
 	free(a);
 }
 
-int aead_seal(struct aead *a, const unsigned char nonce[12], const unsigned char *in, size_t len,
-              unsigned char *out)
+int dw_crypto__aead_seal(struct aead *a, const unsigned char nonce[12], const unsigned char *in,
+                         size_t len, unsigned char *out)
 {
 	int n = 0, fin = 0;
 
@@ -176,8 +176,8 @@ int aead_seal(struct aead *a, const unsigned char nonce[12], const unsigned char
 	return 0;
 }
 
-int aead_open(struct aead *a, const unsigned char nonce[12], const unsigned char *in, size_t len,
-              unsigned char *out)
+int dw_crypto__aead_open(struct aead *a, const unsigned char nonce[12], const unsigned char *in,
+                         size_t len, unsigned char *out)
 {
 	unsigned char tag[AEAD_TAG_LEN];
 	size_t plen;
@@ -204,34 +204,34 @@ int aead_open(struct aead *a, const unsigned char nonce[12], const unsigned char
 	return 0;
 }
 
-int crypto_seal_zero_nonce(const unsigned char key[32], const void *in, size_t len,
-                           unsigned char *out)
+int dw_crypto__seal_zero_nonce(const unsigned char key[32], const void *in, size_t len,
+                               unsigned char *out)
 {
 	static const unsigned char nonce[AEAD_NONCE_LEN];
 	struct aead *a = NULL;
-	int r = aead_new(&a, key);
+	int r = dw_crypto__aead_new(&a, key);
 
 	if (r == 0)
-		r = aead_seal(a, nonce, in, len, out);
-	aead_free(a);
+		r = dw_crypto__aead_seal(a, nonce, in, len, out);
+	dw_crypto__aead_free(a);
 	return r;
 }
 
-int crypto_open_zero_nonce(const unsigned char key[32], const unsigned char *in, size_t len,
-                           unsigned char *out)
+int dw_crypto__open_zero_nonce(const unsigned char key[32], const unsigned char *in, size_t len,
+                               unsigned char *out)
 {
 	static const unsigned char nonce[AEAD_NONCE_LEN];
 	struct aead *a = NULL;
-	int r = aead_new(&a, key);
+	int r = dw_crypto__aead_new(&a, key);
 
 	if (r == 0)
-		r = aead_open(a, nonce, in, len, out);
-	aead_free(a);
+		r = dw_crypto__aead_open(a, nonce, in, len, out);
+	dw_crypto__aead_free(a);
 	return r;
 }
 
-int crypto_scrypt(const void *pass, size_t passlen, const void *salt, size_t saltlen,
-                  unsigned log2n, unsigned char out[32])
+int dw_crypto__scrypt(const void *pass, size_t passlen, const void *salt, size_t saltlen,
+                      unsigned log2n, unsigned char out[32])
 {
 	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "SCRYPT", NULL);
 	EVP_KDF_CTX *ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;

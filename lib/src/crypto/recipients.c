@@ -93,7 +93,7 @@ int dw_age_recipients_add(struct dw_age_recipients *r, const char *recipient, st
 	struct recipient *rc;
 	size_t len = 0;
 
-	if (bech32_decode(recipient, HRP_RECIPIENT, pub, sizeof(pub), &len) < 0 ||
+	if (dw_crypto__bech32_decode(recipient, HRP_RECIPIENT, pub, sizeof(pub), &len) < 0 ||
 	    len != X25519_LEN)
 		return dw_error_set(err, -EINVAL, DW_AREA_CRYPTO, 0,
 		                    "'%.80s' is not an age X25519 recipient (age1...)", recipient);
@@ -179,7 +179,7 @@ int dw_age_identities_add(struct dw_age_identities *ids, const char *identity, s
 	size_t len = 0;
 	int r = -EINVAL;
 
-	if (bech32_decode(identity, HRP_IDENTITY, priv, sizeof(priv), &len) < 0 ||
+	if (dw_crypto__bech32_decode(identity, HRP_IDENTITY, priv, sizeof(priv), &len) < 0 ||
 	    len != X25519_LEN) {
 		dw_error_set(err, r, DW_AREA_CRYPTO, 0,
 		             "not an age X25519 identity (AGE-SECRET-KEY-1...)");
@@ -191,7 +191,7 @@ int dw_age_identities_add(struct dw_age_identities *ids, const char *identity, s
 		goto out;
 	id->kind = KIND_X25519;
 	memcpy(id->priv, priv, X25519_LEN);
-	r = crypto_x25519_public(id->priv, id->pub);
+	r = dw_crypto__x25519_public(id->priv, id->pub);
 	if (r < 0) {
 		OPENSSL_cleanse(id, sizeof(*id));
 		ids->count--;
@@ -254,8 +254,8 @@ int dw_age_identities_recipient(const struct dw_age_identities *ids, size_t inde
 		if (ids->items[i].kind != KIND_X25519)
 			continue;
 		if (n++ == index)
-			return bech32_encode(HRP_RECIPIENT, ids->items[i].pub, X25519_LEN, out,
-			                     outlen);
+			return dw_crypto__bech32_encode(HRP_RECIPIENT, ids->items[i].pub,
+			                                X25519_LEN, out, outlen);
 	}
 	return -ENOENT;
 }
@@ -267,11 +267,12 @@ int dw_age_keygen(struct dw_secret **identity, char recipient[DW_AGE_RECIPIENT_M
 	int r = dw_crypto_random(priv, sizeof(priv));
 
 	if (r == 0)
-		r = crypto_x25519_public(priv, pub);
+		r = dw_crypto__x25519_public(priv, pub);
 	if (r == 0)
-		r = bech32_encode(HRP_IDENTITY, priv, X25519_LEN, enc, sizeof(enc));
+		r = dw_crypto__bech32_encode(HRP_IDENTITY, priv, X25519_LEN, enc, sizeof(enc));
 	if (r == 0)
-		r = bech32_encode(HRP_RECIPIENT, pub, X25519_LEN, recipient, DW_AGE_RECIPIENT_MAX);
+		r = dw_crypto__bech32_encode(HRP_RECIPIENT, pub, X25519_LEN, recipient,
+		                             DW_AGE_RECIPIENT_MAX);
 	if (r == 0)
 		r = dw_secret_new(identity, enc, strlen(enc));
 	OPENSSL_cleanse(priv, sizeof(priv));
@@ -291,19 +292,20 @@ static int wrap_x25519(const struct recipient *rc, const unsigned char file_key[
 	int r = dw_crypto_random(eph, sizeof(eph));
 
 	if (r == 0)
-		r = crypto_x25519_public(eph, share);
+		r = dw_crypto__x25519_public(eph, share);
 	if (r == 0)
-		r = crypto_x25519(eph, rc->pub, shared);
+		r = dw_crypto__x25519(eph, rc->pub, shared);
 	if (r == 0) {
 		memcpy(salt, share, X25519_LEN);
 		memcpy(salt + X25519_LEN, rc->pub, X25519_LEN);
-		r = crypto_hkdf_sha256(shared, X25519_LEN, salt, sizeof(salt), X25519_INFO, key);
+		r = dw_crypto__hkdf_sha256(shared, X25519_LEN, salt, sizeof(salt), X25519_INFO,
+		                           key);
 	}
 	if (r == 0)
-		r = crypto_seal_zero_nonce(key, file_key, FILE_KEY_LEN, body);
+		r = dw_crypto__seal_zero_nonce(key, file_key, FILE_KEY_LEN, body);
 	if (r == 0) {
 		dw_base64_encode(share, X25519_LEN, DW_BASE64_NOPAD, share64);
-		r = stanza_encode(hdr, args, 2, body, sizeof(body));
+		r = dw_crypto__stanza_encode(hdr, args, 2, body, sizeof(body));
 	}
 	OPENSSL_cleanse(eph, sizeof(eph));
 	OPENSSL_cleanse(shared, sizeof(shared));
@@ -318,7 +320,7 @@ static int scrypt_key(const unsigned char *pass, size_t passlen, const unsigned 
 
 	memcpy(label_salt, SCRYPT_LABEL, sizeof(SCRYPT_LABEL) - 1);
 	memcpy(label_salt + sizeof(SCRYPT_LABEL) - 1, salt, SCRYPT_SALT_LEN);
-	return crypto_scrypt(pass, passlen, label_salt, sizeof(label_salt), log2n, key);
+	return dw_crypto__scrypt(pass, passlen, label_salt, sizeof(label_salt), log2n, key);
 }
 
 static int wrap_scrypt(const struct recipient *rc, const unsigned char file_key[16],
@@ -332,18 +334,18 @@ static int wrap_scrypt(const struct recipient *rc, const unsigned char file_key[
 	if (r == 0)
 		r = scrypt_key(rc->pass, rc->passlen, salt, rc->log2n, key);
 	if (r == 0)
-		r = crypto_seal_zero_nonce(key, file_key, FILE_KEY_LEN, body);
+		r = dw_crypto__seal_zero_nonce(key, file_key, FILE_KEY_LEN, body);
 	if (r == 0) {
 		dw_base64_encode(salt, sizeof(salt), DW_BASE64_NOPAD, salt64);
 		snprintf(logn, sizeof(logn), "%u", rc->log2n);
-		r = stanza_encode(hdr, args, 3, body, sizeof(body));
+		r = dw_crypto__stanza_encode(hdr, args, 3, body, sizeof(body));
 	}
 	OPENSSL_cleanse(key, sizeof(key));
 	return r;
 }
 
-int recipients_wrap(const struct dw_age_recipients *r, const unsigned char file_key[16],
-                    struct dw_buf *header, struct dw_error *err)
+int dw_crypto__recipients_wrap(const struct dw_age_recipients *r, const unsigned char file_key[16],
+                               struct dw_buf *header, struct dw_error *err)
 {
 	size_t i;
 	int rc = 0;
@@ -391,16 +393,17 @@ static int unwrap_x25519(const struct identity *id, const struct stanza *s,
 		return stanza_fail(err, "X25519", "the share is not 32 bytes of canonical base64");
 	if (s->bodylen != FILE_KEY_LEN + AEAD_TAG_LEN)
 		return stanza_fail(err, "X25519", "the body is not 32 bytes");
-	r = crypto_x25519(id->priv, share, shared);
+	r = dw_crypto__x25519(id->priv, share, shared);
 	if (r == -EKEYREJECTED)
 		return stanza_fail(err, "X25519", "the share is a low-order point");
 	if (r == 0) {
 		memcpy(salt, share, X25519_LEN);
 		memcpy(salt + X25519_LEN, id->pub, X25519_LEN);
-		r = crypto_hkdf_sha256(shared, X25519_LEN, salt, sizeof(salt), X25519_INFO, key);
+		r = dw_crypto__hkdf_sha256(shared, X25519_LEN, salt, sizeof(salt), X25519_INFO,
+		                           key);
 	}
 	if (r == 0)
-		r = crypto_open_zero_nonce(key, s->body, s->bodylen, file_key);
+		r = dw_crypto__open_zero_nonce(key, s->body, s->bodylen, file_key);
 	OPENSSL_cleanse(shared, sizeof(shared));
 	OPENSSL_cleanse(key, sizeof(key));
 	return r == -EBADMSG ? -ENOKEY : r;
@@ -440,7 +443,7 @@ static int unwrap_scrypt(const unsigned char *pass, size_t passlen, const struct
 	if (r < 0)
 		return dw_error_set(err, r, DW_AREA_CRYPTO, 0, "scrypt failed (work factor 2^%u)",
 		                    log2n);
-	r = crypto_open_zero_nonce(key, s->body, s->bodylen, file_key);
+	r = dw_crypto__open_zero_nonce(key, s->body, s->bodylen, file_key);
 	OPENSSL_cleanse(key, sizeof(key));
 	return r == -EBADMSG ? -ENOKEY : r;
 }
@@ -499,8 +502,8 @@ static int check_scrypt_alone(const struct header *h, struct dw_error *err)
 	return 0;
 }
 
-int identities_unwrap(const struct dw_age_identities *ids, const struct header *h,
-                      unsigned char file_key[16], struct dw_error *err)
+int dw_crypto__identities_unwrap(const struct dw_age_identities *ids, const struct header *h,
+                                 unsigned char file_key[16], struct dw_error *err)
 {
 	int r = check_scrypt_alone(h, err), has_pass = 0;
 	size_t i;

@@ -44,8 +44,8 @@ struct enc_state {
 	struct aead *aead;
 };
 
-int stream_encrypt(const unsigned char key[32], const struct dw_age_source *src,
-                   const struct dw_age_sink *dst, struct dw_error *err)
+int dw_crypto__stream_encrypt(const unsigned char key[32], const struct dw_age_source *src,
+                              const struct dw_age_sink *dst, struct dw_error *err)
 {
 	struct enc_state s = { .in = malloc(CHUNK_SIZE + 1), .out = malloc(ENC_CHUNK_SIZE) };
 	unsigned char nonce[AEAD_NONCE_LEN] = { 0 };
@@ -53,7 +53,7 @@ int stream_encrypt(const unsigned char key[32], const struct dw_age_source *src,
 	ssize_t n;
 	int r = -ENOMEM, last = 0;
 
-	if (!s.in || !s.out || (r = aead_new(&s.aead, key)) < 0)
+	if (!s.in || !s.out || (r = dw_crypto__aead_new(&s.aead, key)) < 0)
 		goto out;
 	while (!last) {
 		n = read_full(src, s.in + have, CHUNK_SIZE + 1 - have);
@@ -67,7 +67,7 @@ int stream_encrypt(const unsigned char key[32], const struct dw_age_source *src,
 		if (last)
 			nonce[AEAD_NONCE_LEN - 1] = 1;
 		n = last ? (ssize_t)have : CHUNK_SIZE;
-		r = aead_seal(s.aead, nonce, s.in, (size_t)n, s.out);
+		r = dw_crypto__aead_seal(s.aead, nonce, s.in, (size_t)n, s.out);
 		if (r == 0)
 			r = dst->write(dst->ctx, s.out, (size_t)n + AEAD_TAG_LEN);
 		if (r < 0) {
@@ -86,7 +86,7 @@ out:
 		OPENSSL_cleanse(s.in, CHUNK_SIZE + 1);
 	free(s.in);
 	free(s.out);
-	aead_free(s.aead);
+	dw_crypto__aead_free(s.aead);
 	return r;
 }
 
@@ -115,10 +115,10 @@ static int open_chunk(struct dec_state *s, size_t len, int *last, struct dw_erro
 
 	*last = 0;
 	if (len == ENC_CHUNK_SIZE)
-		r = aead_open(s->aead, s->nonce, s->buf, len, s->out);
+		r = dw_crypto__aead_open(s->aead, s->nonce, s->buf, len, s->out);
 	if (r == -EBADMSG) {
 		s->nonce[AEAD_NONCE_LEN - 1] = 1;
-		r = aead_open(s->aead, s->nonce, s->buf, len, s->out);
+		r = dw_crypto__aead_open(s->aead, s->nonce, s->buf, len, s->out);
 		*last = 1;
 	}
 	if (r == -EBADMSG)
@@ -132,18 +132,18 @@ static int open_chunk(struct dec_state *s, size_t len, int *last, struct dw_erro
 	return 0;
 }
 
-int stream_decrypt(const unsigned char key[32], struct in *in, const struct dw_age_sink *dst,
-                   struct dw_error *err)
+int dw_crypto__stream_decrypt(const unsigned char key[32], struct in *in,
+                              const struct dw_age_sink *dst, struct dw_error *err)
 {
 	struct dec_state s = { .buf = malloc(ENC_CHUNK_SIZE + 1), .out = malloc(CHUNK_SIZE) };
 	size_t have = 0;
 	ssize_t n;
 	int r = -ENOMEM, last = 0;
 
-	if (!s.buf || !s.out || (r = aead_new(&s.aead, key)) < 0)
+	if (!s.buf || !s.out || (r = dw_crypto__aead_new(&s.aead, key)) < 0)
 		goto out;
 	while (!last) {
-		n = in_read(in, s.buf + have, ENC_CHUNK_SIZE + 1 - have);
+		n = dw_crypto__in_read(in, s.buf + have, ENC_CHUNK_SIZE + 1 - have);
 		if (n < 0) {
 			r = dw_error_set(err, (int)n, DW_AREA_SYSTEM, -n,
 			                 "could not read the input");
@@ -185,6 +185,6 @@ out:
 		OPENSSL_cleanse(s.out, CHUNK_SIZE);
 	free(s.buf);
 	free(s.out);
-	aead_free(s.aead);
+	dw_crypto__aead_free(s.aead);
 	return r;
 }

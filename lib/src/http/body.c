@@ -48,7 +48,7 @@ static void copy_message(const char *message, char *out, size_t outlen)
 	dw_json_doc_free(doc);
 }
 
-void dw_http_parse_error(const char *body, size_t len, struct dw_http_error_body *out)
+void dw_http__parse_error(const char *body, size_t len, struct dw_http_error_body *out)
 {
 	struct dw_json_doc *doc = NULL;
 	const struct dw_json *root, *error;
@@ -93,8 +93,8 @@ static int parse_doc(struct dw_buf *body, struct dw_json_doc **doc, struct dw_er
 	return 0;
 }
 
-int dw_http_parse_page(struct dw_buf *body, struct dw_graph_page *page, char **next_link,
-                       struct dw_error *err)
+int dw_http__parse_page(struct dw_buf *body, struct dw_graph_page *page, char **next_link,
+                        struct dw_error *err)
 {
 	struct dw_json_doc *doc = NULL;
 	struct dw_json *root, *value, *next;
@@ -130,7 +130,7 @@ int dw_http_parse_page(struct dw_buf *body, struct dw_graph_page *page, char **n
 	return 0;
 }
 
-int dw_http_parse_object(struct dw_buf *body, struct dw_graph_page *page, struct dw_error *err)
+int dw_http__parse_object(struct dw_buf *body, struct dw_graph_page *page, struct dw_error *err)
 {
 	struct dw_json_doc *doc = NULL;
 	size_t bytes = body->len;
@@ -184,8 +184,8 @@ static bool is_b64token(const char *s, size_t len)
 	return i == len;
 }
 
-int dw_http_parse_token(struct dw_buf *body, struct dw_secret **token, long *expires_in,
-                        struct dw_error *err)
+int dw_http__parse_token(struct dw_buf *body, struct dw_secret **token, long *expires_in,
+                         struct dw_error *err)
 {
 	struct dw_json_doc *doc = NULL;
 	const struct dw_json *root, *at;

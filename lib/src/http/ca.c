@@ -64,7 +64,7 @@ static int bundle_file(struct dw_graph *g)
 	return fd;
 }
 
-int dw_http_load_ca(struct dw_graph *g, struct dw_error *err)
+int dw_http__load_ca(struct dw_graph *g, struct dw_error *err)
 {
 	CURL *easy;
 	const char *system;

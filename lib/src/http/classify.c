@@ -92,8 +92,8 @@ static enum dw_graph_outcome classify_transport(CURLcode rc)
 	}
 }
 
-enum dw_graph_outcome dw_http_classify(long status, CURLcode rc, const char *code,
-                                       const char *message)
+enum dw_graph_outcome dw_http__classify(long status, CURLcode rc, const char *code,
+                                        const char *message)
 {
 	if (rc != CURLE_OK)
 		return classify_transport(rc);
@@ -116,7 +116,7 @@ enum dw_graph_outcome dw_http_classify(long status, CURLcode rc, const char *cod
 	return DW_GRAPH_BAD_RESPONSE;    /* 1xx/3xx (redirects are not followed) or nonsense */
 }
 
-bool dw_http_retryable(enum dw_graph_outcome outcome)
+bool dw_http__retryable(enum dw_graph_outcome outcome)
 {
 	return outcome == DW_GRAPH_THROTTLED || outcome == DW_GRAPH_TRANSIENT;
 }
@@ -126,7 +126,7 @@ bool dw_http_retryable(enum dw_graph_outcome outcome)
  * fraction ("2.128"), or an HTTP-date (RFC 9110). Returns seconds, or -1 for
  * an absent or malformed value.
  */
-double dw_http_parse_retry_after(const char *value, time_t now)
+double dw_http__parse_retry_after(const char *value, time_t now)
 {
 	struct tm tm;
 	const char *end;
@@ -159,7 +159,7 @@ double dw_http_parse_retry_after(const char *value, time_t now)
  * min(max, base * 2^attempt), so that many clients throttled together do
  * not come back together.
  */
-unsigned dw_http_backoff_ms(unsigned attempt, unsigned base_ms, unsigned max_ms, uint64_t random)
+unsigned dw_http__backoff_ms(unsigned attempt, unsigned base_ms, unsigned max_ms, uint64_t random)
 {
 	uint64_t cap = base_ms;
 
@@ -170,7 +170,7 @@ unsigned dw_http_backoff_ms(unsigned attempt, unsigned base_ms, unsigned max_ms,
 	return (unsigned)(random % (cap + 1));
 }
 
-const char *dw_http_curl_outcome_text(CURLcode rc)
+const char *dw_http__curl_outcome_text(CURLcode rc)
 {
 	switch (rc) {
 	case CURLE_OPERATION_TIMEDOUT:

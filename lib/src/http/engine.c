@@ -16,7 +16,7 @@
 
 #include "http/internal.h"
 
-int64_t dw_http_now_ms(void)
+int64_t dw_http__now_ms(void)
 {
 	struct timespec ts;
 
@@ -25,7 +25,7 @@ int64_t dw_http_now_ms(void)
 }
 
 /* xorshift64*: jitter needs spread, not secrecy. */
-uint64_t dw_http_random(struct dw_graph *g)
+uint64_t dw_http__random(struct dw_graph *g)
 {
 	g->rng ^= g->rng >> 12;
 	g->rng ^= g->rng << 25;
@@ -33,7 +33,7 @@ uint64_t dw_http_random(struct dw_graph *g)
 	return g->rng * 0x2545F4914F6CDD1DULL;
 }
 
-void dw_http_count_status(struct dw_graph *g, long status)
+void dw_http__count_status(struct dw_graph *g, long status)
 {
 	struct dw_graph_stats *s = &g->stats;
 	size_t i;
@@ -132,12 +132,12 @@ int dw_graph_new(const struct dw_graph_options *o, struct dw_graph **out, struct
 	g->opt.ca_file = g->ca_file;
 	g->opt.scope = g->scope;
 	if (getrandom(&g->rng, sizeof(g->rng), 0) != sizeof(g->rng) || g->rng == 0)
-		g->rng = (uint64_t)dw_http_now_ms() | 1;
+		g->rng = (uint64_t)dw_http__now_ms() | 1;
 	if (g->opt.run_timeout)
-		g->deadline = dw_http_now_ms() + (int64_t)g->opt.run_timeout * 1000;
+		g->deadline = dw_http__now_ms() + (int64_t)g->opt.run_timeout * 1000;
 	r = make_handles(g, err);
 	if (r == 0)
-		r = dw_http_load_ca(g, err);
+		r = dw_http__load_ca(g, err);
 	if (r == 0) {
 		*out = g;
 		g = NULL;
@@ -200,10 +200,10 @@ static bool dispatch_one(struct dw_graph_tenant *t, int64_t now, int64_t *wake)
 	if (dw_list_empty(&t->waiting) || t->inflight >= t->limit)
 		return false;
 	if (t->auth_failed) {
-		dw_op_fail_all(t);
+		dw_http__op_fail_all(t);
 		return false;
 	}
-	if (!dw_token_valid(t, now)) {
+	if (!dw_http__token_valid(t, now)) {
 		if (t->token_fetching)
 			return false;
 		if (t->token_not_before > now) {
@@ -211,21 +211,21 @@ static bool dispatch_one(struct dw_graph_tenant *t, int64_t now, int64_t *wake)
 				*wake = t->token_not_before;
 			return false;
 		}
-		dw_token_start(t);
+		dw_http__token_start(t);
 		return true;
 	}
 	st = pick(t, now, wake);
 	if (!st)
 		return false;
 	dw_list_del(&st->link);
-	dw_op_start_next(t, st);
+	dw_http__op_start_next(t, st);
 	return true;
 }
 
 /* Starts what the limits allow; returns when the next waiting op becomes ready (0: none). */
 static int64_t dispatch(struct dw_graph *g)
 {
-	int64_t now = dw_http_now_ms(), wake = 0;
+	int64_t now = dw_http__now_ms(), wake = 0;
 	struct dw_link *l, *next;
 	bool progress = true;
 
@@ -262,7 +262,7 @@ static void count_done(struct dw_graph *g, struct dw_xfer *x, CURLcode rc)
 	if (rc != CURLE_OK || status == 0)
 		g->stats.no_answer++;
 	else
-		dw_http_count_status(g, status);
+		dw_http__count_status(g, status);
 	if (status == 429)
 		g->stats.throttled++;
 }
@@ -278,9 +278,9 @@ static void complete(struct dw_graph *g, CURLMsg *msg)
 	x->t->inflight--;
 	count_done(g, x, msg->data.result);
 	if (x->st)
-		dw_op_done(x, msg->data.result);
+		dw_http__op_done(x, msg->data.result);
 	else
-		dw_token_done(x, msg->data.result);
+		dw_http__token_done(x, msg->data.result);
 }
 
 static void drain(struct dw_graph *g)
@@ -305,7 +305,7 @@ static int poll_timeout(int64_t wake)
 
 	if (!wake)
 		return 1000;
-	wait = wake - dw_http_now_ms();
+	wait = wake - dw_http__now_ms();
 	return wait < 0 ? 0 : wait > 1000 ? 1000 : (int)wait;
 }
 
@@ -322,10 +322,10 @@ static void abandon(struct dw_graph *g, const struct dw_error *why)
 		g->inflight--;
 		x->t->inflight--;
 		if (x->st)
-			dw_op_fail(x->st, DW_GRAPH_LOCAL, why, 0, NULL);
+			dw_http__op_fail(x->st, DW_GRAPH_LOCAL, why, 0, NULL);
 		else
 			x->t->token_fetching = false;
-		dw_xfer_free(x);
+		dw_http__xfer_free(x);
 	}
 	for (l = g->tenants.next; l != &g->tenants; l = l->next) {
 		struct dw_graph_tenant *t = DW_CONTAINER(l, struct dw_graph_tenant, link);
@@ -333,7 +333,7 @@ static void abandon(struct dw_graph *g, const struct dw_error *why)
 		t->auth_failed = true;
 		t->auth_outcome = DW_GRAPH_LOCAL;
 		t->auth_error = *why;
-		dw_op_fail_all(t);
+		dw_http__op_fail_all(t);
 	}
 }
 
@@ -344,7 +344,7 @@ int dw_graph_run(struct dw_graph *g, struct dw_error *err)
 	CURLMcode mc;
 
 	while (busy(g)) {
-		if (g->deadline && dw_http_now_ms() >= g->deadline)
+		if (g->deadline && dw_http__now_ms() >= g->deadline)
 			goto late;
 		mc = curl_multi_poll(g->multi, NULL, 0, poll_timeout(dispatch(g)), NULL);
 		if (mc == CURLM_OK)

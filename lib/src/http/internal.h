@@ -116,26 +116,26 @@ struct dw_xfer {
 };
 
 /* engine.c */
-int64_t dw_http_now_ms(void);
-uint64_t dw_http_random(struct dw_graph *g);
-void dw_http_count_status(struct dw_graph *g, long status);
+int64_t dw_http__now_ms(void);
+uint64_t dw_http__random(struct dw_graph *g);
+void dw_http__count_status(struct dw_graph *g, long status);
 
 /* xfer.c */
-int dw_xfer_new(struct dw_graph *g, struct dw_graph_tenant *t, const char *url,
-                struct dw_xfer **out);
-int dw_xfer_add_header(struct dw_xfer *x, const char *fmt, ...) DW_PRINTF(2, 3);
-int dw_xfer_start(struct dw_xfer *x);
+int dw_http__xfer_new(struct dw_graph *g, struct dw_graph_tenant *t, const char *url,
+                      struct dw_xfer **out);
+int dw_http__xfer_add_header(struct dw_xfer *x, const char *fmt, ...) DW_PRINTF(2, 3);
+int dw_http__xfer_start(struct dw_xfer *x);
 int dw_http__xfer_once(struct dw_xfer *x);
 int dw_http__xfer_cap(struct dw_xfer *x, size_t max);
 CURLcode dw_http__xfer_result(struct dw_xfer *x, CURLcode rc);
-void dw_xfer_free(struct dw_xfer *x);
+void dw_http__xfer_free(struct dw_xfer *x);
 
 /* op.c */
-void dw_op_start_next(struct dw_graph_tenant *t, struct dw_graph_op_state *st);
-void dw_op_done(struct dw_xfer *x, CURLcode rc);
-void dw_op_fail(struct dw_graph_op_state *st, enum dw_graph_outcome outcome,
-                const struct dw_error *err, long status, const char *code);
-void dw_op_fail_all(struct dw_graph_tenant *t);
+void dw_http__op_start_next(struct dw_graph_tenant *t, struct dw_graph_op_state *st);
+void dw_http__op_done(struct dw_xfer *x, CURLcode rc);
+void dw_http__op_fail(struct dw_graph_op_state *st, enum dw_graph_outcome outcome,
+                      const struct dw_error *err, long status, const char *code);
+void dw_http__op_fail_all(struct dw_graph_tenant *t);
 bool dw_http__op_count_resend(struct dw_graph_op_state *st);
 
 /* paging.c */
@@ -147,18 +147,18 @@ int dw_http__paging_budget_error(const struct dw_graph_op_state *st, struct dw_e
 void dw_http__seen_release(struct dw_http_seen *set);
 
 /* token.c */
-bool dw_token_valid(const struct dw_graph_tenant *t, int64_t now);
-int dw_token_start(struct dw_graph_tenant *t);
-void dw_token_done(struct dw_xfer *x, CURLcode rc);
-void dw_token_drop(struct dw_graph_tenant *t, unsigned gen);
+bool dw_http__token_valid(const struct dw_graph_tenant *t, int64_t now);
+int dw_http__token_start(struct dw_graph_tenant *t);
+void dw_http__token_done(struct dw_xfer *x, CURLcode rc);
+void dw_http__token_drop(struct dw_graph_tenant *t, unsigned gen);
 
 /* classify.c */
-enum dw_graph_outcome dw_http_classify(long status, CURLcode rc, const char *code,
-                                       const char *message);
-bool dw_http_retryable(enum dw_graph_outcome outcome);
-double dw_http_parse_retry_after(const char *value, time_t now);
-unsigned dw_http_backoff_ms(unsigned attempt, unsigned base_ms, unsigned max_ms, uint64_t random);
-const char *dw_http_curl_outcome_text(CURLcode rc);
+enum dw_graph_outcome dw_http__classify(long status, CURLcode rc, const char *code,
+                                        const char *message);
+bool dw_http__retryable(enum dw_graph_outcome outcome);
+double dw_http__parse_retry_after(const char *value, time_t now);
+unsigned dw_http__backoff_ms(unsigned attempt, unsigned base_ms, unsigned max_ms, uint64_t random);
+const char *dw_http__curl_outcome_text(CURLcode rc);
 
 /* body.c */
 struct dw_http_error_body {
@@ -166,15 +166,15 @@ struct dw_http_error_body {
 	char message[DW_HTTP_MAX_MESSAGE]; /* first line of it, redacted */
 };
 
-void dw_http_parse_error(const char *body, size_t len, struct dw_http_error_body *out);
-int dw_http_parse_page(struct dw_buf *body, struct dw_graph_page *page, char **next_link,
-                       struct dw_error *err);
-int dw_http_parse_object(struct dw_buf *body, struct dw_graph_page *page, struct dw_error *err);
-/* Takes the memory of @body; make it a secret buffer, so that it is wiped. */
-int dw_http_parse_token(struct dw_buf *body, struct dw_secret **token, long *expires_in,
+void dw_http__parse_error(const char *body, size_t len, struct dw_http_error_body *out);
+int dw_http__parse_page(struct dw_buf *body, struct dw_graph_page *page, char **next_link,
                         struct dw_error *err);
+int dw_http__parse_object(struct dw_buf *body, struct dw_graph_page *page, struct dw_error *err);
+/* Takes the memory of @body; make it a secret buffer, so that it is wiped. */
+int dw_http__parse_token(struct dw_buf *body, struct dw_secret **token, long *expires_in,
+                         struct dw_error *err);
 
 /* ca.c */
-int dw_http_load_ca(struct dw_graph *g, struct dw_error *err);
+int dw_http__load_ca(struct dw_graph *g, struct dw_error *err);
 
 #endif

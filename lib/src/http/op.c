@@ -163,8 +163,8 @@ static void set_detail(struct dw_graph_op *op, const char *fmt, ...)
 	va_end(ap);
 }
 
-void dw_op_fail(struct dw_graph_op_state *st, enum dw_graph_outcome outcome,
-                const struct dw_error *err, long status, const char *code)
+void dw_http__op_fail(struct dw_graph_op_state *st, enum dw_graph_outcome outcome,
+                      const struct dw_error *err, long status, const char *code)
 {
 	struct dw_graph_op *op = st->op;
 
@@ -209,13 +209,13 @@ static void page_text(const struct dw_graph_op *op, char *out, size_t outlen)
 		snprintf(out, outlen, " (page %zu)", op->npages + 1);
 }
 
-void dw_op_fail_all(struct dw_graph_tenant *t)
+void dw_http__op_fail_all(struct dw_graph_tenant *t)
 {
 	while (!dw_list_empty(&t->waiting)) {
 		struct dw_graph_op_state *st =
 		        DW_CONTAINER(t->waiting.next, struct dw_graph_op_state, link);
 
-		dw_op_fail(st, t->auth_outcome, &t->auth_error, t->auth_status, t->auth_code);
+		dw_http__op_fail(st, t->auth_outcome, &t->auth_error, t->auth_status, t->auth_code);
 	}
 }
 
@@ -226,7 +226,7 @@ static void fail_local(struct dw_graph_op_state *st, int r, const char *what)
 	dw_error_clear(&err);
 	dw_error_set(&err, r, DW_AREA_HTTP, 0, "%s %s: %s", st->op->method, st->url, what);
 	set_detail(st->op, "local: %s", what);
-	dw_op_fail(st, DW_GRAPH_LOCAL, &err, 0, NULL);
+	dw_http__op_fail(st, DW_GRAPH_LOCAL, &err, 0, NULL);
 }
 
 /* A request that changes something on the server: sent at most once unless it surely failed. */
@@ -249,17 +249,18 @@ static int set_method(struct dw_xfer *x, const struct dw_graph_op *op)
 		rc = rc
 		             ?: curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
 		                                 (curl_off_t)(op->body ? op->body_len : 0));
-		if (rc == CURLE_OK && dw_xfer_add_header(x, "Content-Type: application/json") < 0)
+		if (rc == CURLE_OK &&
+		    dw_http__xfer_add_header(x, "Content-Type: application/json") < 0)
 			return -ENOMEM;
 	}
 	rc = rc ?: curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, op->method);
 	return rc == CURLE_OK ? 0 : -EINVAL;
 }
 
-void dw_op_start_next(struct dw_graph_tenant *t, struct dw_graph_op_state *st)
+void dw_http__op_start_next(struct dw_graph_tenant *t, struct dw_graph_op_state *st)
 {
 	struct dw_xfer *x = NULL;
-	int r = dw_xfer_new(t->g, t, st->url, &x);
+	int r = dw_http__xfer_new(t->g, t, st->url, &x);
 
 	if (r == 0) {
 		x->st = st;
@@ -269,12 +270,12 @@ void dw_op_start_next(struct dw_graph_tenant *t, struct dw_graph_op_state *st)
 	if (r == 0)
 		r = dw_http__xfer_cap(x, dw_http__paging_room(st));
 	r = r
-	            ?: dw_xfer_add_header(x, "Authorization: Bearer %s",
-	                                  (const char *)dw_secret_data(t->token));
-	r = r ?: dw_xfer_add_header(x, "Accept: application/json");
-	r = r ?: dw_xfer_start(x);
+	            ?: dw_http__xfer_add_header(x, "Authorization: Bearer %s",
+	                                        (const char *)dw_secret_data(t->token));
+	r = r ?: dw_http__xfer_add_header(x, "Accept: application/json");
+	r = r ?: dw_http__xfer_start(x);
 	if (r < 0) {
-		dw_xfer_free(x);
+		dw_http__xfer_free(x);
 		fail_local(st, r, "could not start the request");
 		return;
 	}
@@ -331,7 +332,7 @@ static void fail_http(struct dw_xfer *x, enum dw_graph_outcome outcome, long sta
 		             eb->message[0] ? eb->message : "(no message)", retries,
 		             x->request_id[0] ? " [request-id " : "", x->request_id,
 		             x->request_id[0] ? "]" : "");
-	dw_op_fail(st, outcome, &err, status, eb->code);
+	dw_http__op_fail(st, outcome, &err, status, eb->code);
 }
 
 static void fail_transport(struct dw_xfer *x, enum dw_graph_outcome outcome, CURLcode rc)
@@ -344,16 +345,16 @@ static void fail_transport(struct dw_xfer *x, enum dw_graph_outcome outcome, CUR
 	page_text(st->op, page, sizeof(page));
 	/* curl's own text says how many milliseconds it took: only TLS's is stable */
 	set_detail(st->op, "%s: %s%s%s%s%s", dw_graph_outcome_name(outcome),
-	           dw_http_curl_outcome_text(rc),
+	           dw_http__curl_outcome_text(rc),
 	           outcome == DW_GRAPH_TLS && x->errbuf[0] ? " (" : "",
 	           outcome == DW_GRAPH_TLS ? x->errbuf : "",
 	           outcome == DW_GRAPH_TLS && x->errbuf[0] ? ")" : "", page);
 	dw_error_clear(&err);
 	dw_error_set(&err, -EIO, outcome == DW_GRAPH_TLS ? DW_AREA_TLS : DW_AREA_HTTP, rc,
-	             "%s: %s%s%s (after %u retr%s)", what, dw_http_curl_outcome_text(rc),
+	             "%s: %s%s%s (after %u retr%s)", what, dw_http__curl_outcome_text(rc),
 	             x->errbuf[0] ? ": " : "", x->errbuf, st->attempt,
 	             st->attempt == 1 ? "y" : "ies");
-	dw_op_fail(st, outcome, &err, 0, NULL);
+	dw_http__op_fail(st, outcome, &err, 0, NULL);
 }
 
 static void fail_body(struct dw_xfer *x, struct dw_error *why, long status)
@@ -364,7 +365,7 @@ static void fail_body(struct dw_xfer *x, struct dw_error *why, long status)
 	page_text(x->st->op, page, sizeof(page));
 	set_detail(x->st->op, "bad-response: %s%s", why->msg, page);
 	dw_error_prefix(why, "%s: ", what);
-	dw_op_fail(x->st, DW_GRAPH_BAD_RESPONSE, why, status, NULL);
+	dw_http__op_fail(x->st, DW_GRAPH_BAD_RESPONSE, why, status, NULL);
 }
 
 /*
@@ -421,17 +422,17 @@ static bool retry(struct dw_xfer *x, long status, CURLcode rc)
 	if (x->retry_after >= 0)
 		wait = (unsigned)(x->retry_after * 1000.0 + 0.5);
 	else
-		wait = dw_http_backoff_ms(st->attempt, g->opt.backoff_base_ms,
-		                          g->opt.backoff_max_ms, dw_http_random(g));
+		wait = dw_http__backoff_ms(st->attempt, g->opt.backoff_base_ms,
+		                           g->opt.backoff_max_ms, dw_http__random(g));
 	if (!take_retry(st))
 		return false;
 	dw_log_info("tenant %s: %s%s: %s, retry %u in %u ms", t->name, st->op->api_version,
 	            st->op->path,
-	            rc != CURLE_OK  ? dw_http_curl_outcome_text(rc)
+	            rc != CURLE_OK  ? dw_http__curl_outcome_text(rc)
 	            : status == 429 ? "throttled"
 	                            : "server error",
 	            st->attempt, wait);
-	requeue(st, dw_http_now_ms() + wait);
+	requeue(st, dw_http__now_ms() + wait);
 	return true;
 }
 
@@ -453,9 +454,9 @@ static int parse_body(struct dw_xfer *x, struct dw_graph_page *page, char **next
 	memset(page, 0, sizeof(*page));
 	*next = NULL;
 	if (op->kind == DW_GRAPH_LIST)
-		return dw_http_parse_page(&x->response, page, next, err);
+		return dw_http__parse_page(&x->response, page, next, err);
 	if (op->kind == DW_GRAPH_SINGLETON)
-		return dw_http_parse_object(&x->response, page, err);
+		return dw_http__parse_object(&x->response, page, err);
 	if (x->response.len == 0)
 		return 0; /* 204 No Content, or an empty 200/202 */
 	page->bytes = x->response.len;
@@ -522,7 +523,7 @@ static void fail_budget(struct dw_xfer *x, long status)
 	fail_body(x, &err, status);
 }
 
-void dw_op_done(struct dw_xfer *x, CURLcode rc)
+void dw_http__op_done(struct dw_xfer *x, CURLcode rc)
 {
 	struct dw_graph_op_state *st = x->st;
 	struct dw_graph_tenant *t = x->t;
@@ -535,8 +536,8 @@ void dw_op_done(struct dw_xfer *x, CURLcode rc)
 	st->op->http_status = rc == CURLE_OK ? status : 0;
 	memset(&eb, 0, sizeof(eb));
 	if (rc == CURLE_OK && status >= 300)
-		dw_http_parse_error(x->response.ptr, x->response.len, &eb);
-	outcome = dw_http_classify(status, rc, eb.code, eb.message);
+		dw_http__parse_error(x->response.ptr, x->response.len, &eb);
+	outcome = dw_http__classify(status, rc, eb.code, eb.message);
 	if (over_budget(x, rc)) {
 		fail_budget(x, status);
 	} else if (outcome == DW_GRAPH_OK) {
@@ -548,14 +549,14 @@ void dw_op_done(struct dw_xfer *x, CURLcode rc)
 		st->auth_renewed = true;
 		st->op->retries++;
 		t->g->stats.retries++;
-		dw_token_drop(t, x->token_gen);
+		dw_http__token_drop(t, x->token_gen);
 		requeue(st, 0);
-	} else if (dw_http_retryable(outcome) && retry(x, status, rc)) {
+	} else if (dw_http__retryable(outcome) && retry(x, status, rc)) {
 		/* scheduled again */
 	} else if (rc != CURLE_OK) {
 		fail_transport(x, outcome, rc);
 	} else {
 		fail_http(x, outcome, status, &eb);
 	}
-	dw_xfer_free(x);
+	dw_http__xfer_free(x);
 }

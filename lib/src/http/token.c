@@ -16,13 +16,13 @@
 static const char assertion_type[] =
         "urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer";
 
-bool dw_token_valid(const struct dw_graph_tenant *t, int64_t now)
+bool dw_http__token_valid(const struct dw_graph_tenant *t, int64_t now)
 {
 	return t->token && now < t->token_expires;
 }
 
 /* Forgets the token if it is still the one of generation @gen (a 401 said it is bad). */
-void dw_token_drop(struct dw_graph_tenant *t, unsigned gen)
+void dw_http__token_drop(struct dw_graph_tenant *t, unsigned gen)
 {
 	if (!t->token || gen != t->token_gen)
 		return;
@@ -84,17 +84,17 @@ static void auth_fails(struct dw_graph_tenant *t, enum dw_graph_outcome outcome,
 	t->auth_status = status;
 	snprintf(t->auth_code, sizeof(t->auth_code), "%s", code ? code : "");
 	dw_error_prefix(&t->auth_error, "tenant %s: could not get a token: ", t->name);
-	dw_op_fail_all(t);
+	dw_http__op_fail_all(t);
 }
 
-int dw_token_start(struct dw_graph_tenant *t)
+int dw_http__token_start(struct dw_graph_tenant *t)
 {
 	struct dw_xfer *x = NULL;
 	struct dw_error err;
 	int r;
 
 	dw_error_clear(&err);
-	r = dw_xfer_new(t->g, t, t->token_url, &x);
+	r = dw_http__xfer_new(t->g, t, t->token_url, &x);
 	if (r < 0) {
 		dw_error_set(&err, r, DW_AREA_HTTP, 0, "could not set up the request");
 		goto out;
@@ -108,9 +108,9 @@ int dw_token_start(struct dw_graph_tenant *t)
 	               curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE_LARGE,
 	                                (curl_off_t)x->request.len) != CURLE_OK))
 		r = dw_error_set(&err, -EINVAL, DW_AREA_HTTP, 0, "could not set up the request");
-	r = r ?: dw_xfer_add_header(x, "Accept: application/json");
-	r = r ?: dw_xfer_add_header(x, "Content-Type: application/x-www-form-urlencoded");
-	r = r ?: dw_xfer_start(x);
+	r = r ?: dw_http__xfer_add_header(x, "Accept: application/json");
+	r = r ?: dw_http__xfer_add_header(x, "Content-Type: application/x-www-form-urlencoded");
+	r = r ?: dw_http__xfer_start(x);
 	if (r < 0) {
 		dw_error_set(&err, r, DW_AREA_HTTP, 0, "could not start the request");
 		goto out;
@@ -120,7 +120,7 @@ int dw_token_start(struct dw_graph_tenant *t)
 	dw_log_debug("tenant %s: requesting a token from %s", t->name, t->token_url);
 	x = NULL;
 out:
-	dw_xfer_free(x);
+	dw_http__xfer_free(x);
 	if (r < 0)
 		auth_fails(t, err.area == DW_AREA_CRYPTO ? DW_GRAPH_AUTH : DW_GRAPH_LOCAL, &err, 0,
 		           NULL);
@@ -153,30 +153,30 @@ static void token_failed(struct dw_xfer *x, CURLcode rc, long status)
 	struct dw_error err;
 
 	dw_error_clear(&err);
-	dw_http_parse_error(x->response.ptr, x->response.len, &eb);
-	outcome = rc != CURLE_OK ? dw_http_classify(0, rc, NULL, NULL)
+	dw_http__parse_error(x->response.ptr, x->response.len, &eb);
+	outcome = rc != CURLE_OK ? dw_http__classify(0, rc, NULL, NULL)
 	          : status == 400 || status == 401
 	                  ? DW_GRAPH_AUTH
-	                  : dw_http_classify(status, rc, eb.code, eb.message);
-	if (dw_http_retryable(outcome) && t->token_attempts < g->opt.max_retries &&
+	                  : dw_http__classify(status, rc, eb.code, eb.message);
+	if (dw_http__retryable(outcome) && t->token_attempts < g->opt.max_retries &&
 	    t->retry_budget > 0 && x->retry_after <= (double)g->opt.max_retry_after) {
 		unsigned wait =
 		        x->retry_after >= 0
 		                ? (unsigned)(x->retry_after * 1000.0)
-		                : dw_http_backoff_ms(t->token_attempts, g->opt.backoff_base_ms,
-		                                     g->opt.backoff_max_ms, dw_http_random(g));
+		                : dw_http__backoff_ms(t->token_attempts, g->opt.backoff_base_ms,
+		                                      g->opt.backoff_max_ms, dw_http__random(g));
 
 		t->token_attempts++;
 		t->retry_budget--;
 		g->stats.retries++;
-		t->token_not_before = dw_http_now_ms() + wait;
+		t->token_not_before = dw_http__now_ms() + wait;
 		dw_log_info("tenant %s: token request failed (%s), retrying in %u ms", t->name,
-		            rc != CURLE_OK ? dw_http_curl_outcome_text(rc) : "server error", wait);
+		            rc != CURLE_OK ? dw_http__curl_outcome_text(rc) : "server error", wait);
 		return;
 	}
 	if (rc != CURLE_OK)
 		dw_error_set(&err, -EIO, outcome == DW_GRAPH_TLS ? DW_AREA_TLS : DW_AREA_HTTP, rc,
-		             "%s: %s", t->token_url, dw_http_curl_outcome_text(rc));
+		             "%s: %s", t->token_url, dw_http__curl_outcome_text(rc));
 	else
 		dw_error_set(&err, -EACCES, DW_AREA_GRAPH, status, "%s answered %ld %s%s: %s",
 		             t->token_url, status, eb.code[0] ? eb.code : "(no error code)",
@@ -184,7 +184,7 @@ static void token_failed(struct dw_xfer *x, CURLcode rc, long status)
 	auth_fails(t, outcome, &err, status, eb.code);
 }
 
-void dw_token_done(struct dw_xfer *x, CURLcode rc)
+void dw_http__token_done(struct dw_xfer *x, CURLcode rc)
 {
 	struct dw_graph_tenant *t = x->t;
 	struct dw_secret *token = NULL;
@@ -200,7 +200,7 @@ void dw_token_done(struct dw_xfer *x, CURLcode rc)
 		goto out;
 	}
 	dw_error_clear(&err);
-	if (dw_http_parse_token(&x->response, &token, &expires_in, &err) < 0) {
+	if (dw_http__parse_token(&x->response, &token, &expires_in, &err) < 0) {
 		dw_error_prefix(&err, "%s: ", t->token_url);
 		auth_fails(t, DW_GRAPH_BAD_RESPONSE, &err, status, NULL);
 		goto out;
@@ -212,8 +212,8 @@ void dw_token_done(struct dw_xfer *x, CURLcode rc)
 	/* renew @margin seconds early, but never past half of the token's life */
 	if (margin > (unsigned long)expires_in / 2)
 		margin = (unsigned)(expires_in / 2);
-	t->token_expires = dw_http_now_ms() + ((int64_t)expires_in - margin) * 1000;
+	t->token_expires = dw_http__now_ms() + ((int64_t)expires_in - margin) * 1000;
 	dw_log_info("tenant %s: got a token valid for %ld s", t->name, expires_in);
 out:
-	dw_xfer_free(x);
+	dw_http__xfer_free(x);
 }

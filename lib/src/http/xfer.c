@@ -51,7 +51,7 @@ static size_t on_header(char *data, size_t size, size_t n, void *arg)
 	} else if (len > sizeof(retry_after) - 1 &&
 	           strncasecmp(data, retry_after, sizeof(retry_after) - 1) == 0) {
 		header_value(data, len, sizeof(retry_after) - 1, value, sizeof(value));
-		x->retry_after = dw_http_parse_retry_after(value, time(NULL));
+		x->retry_after = dw_http__parse_retry_after(value, time(NULL));
 	} else if (len > sizeof(request_id) - 1 &&
 	           strncasecmp(data, request_id, sizeof(request_id) - 1) == 0) {
 		header_value(data, len, sizeof(request_id) - 1, x->request_id,
@@ -178,8 +178,8 @@ static CURLcode set_common(struct dw_xfer *x, const char *url)
 	return rc;
 }
 
-int dw_xfer_new(struct dw_graph *g, struct dw_graph_tenant *t, const char *url,
-                struct dw_xfer **out)
+int dw_http__xfer_new(struct dw_graph *g, struct dw_graph_tenant *t, const char *url,
+                      struct dw_xfer **out)
 {
 	struct dw_xfer *x = calloc(1, sizeof(*x));
 	int r = -ENOMEM;
@@ -208,11 +208,11 @@ int dw_xfer_new(struct dw_graph *g, struct dw_graph_tenant *t, const char *url,
 	x = NULL;
 	r = 0;
 out:
-	dw_xfer_free(x);
+	dw_http__xfer_free(x);
 	return r;
 }
 
-int dw_xfer_add_header(struct dw_xfer *x, const char *fmt, ...)
+int dw_http__xfer_add_header(struct dw_xfer *x, const char *fmt, ...)
 {
 	struct curl_slist *l;
 	struct dw_buf line;
@@ -234,7 +234,7 @@ int dw_xfer_add_header(struct dw_xfer *x, const char *fmt, ...)
 	return r;
 }
 
-int dw_xfer_start(struct dw_xfer *x)
+int dw_http__xfer_start(struct dw_xfer *x)
 {
 	if (x->headers && curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers) != CURLE_OK)
 		return -EINVAL;
@@ -291,7 +291,7 @@ static void wipe_headers(struct curl_slist *l)
 }
 
 /* Frees an attempt; one that was started must have been taken off the multi handle. */
-void dw_xfer_free(struct dw_xfer *x)
+void dw_http__xfer_free(struct dw_xfer *x)
 {
 	if (!x)
 		return;

@@ -20,13 +20,13 @@ struct dw_arena_block {
 	_Alignas(ARENA_ALIGN) char data[];
 };
 
-void dw_arena_init(struct dw_arena *a)
+void dw_json__arena_init(struct dw_arena *a)
 {
 	memset(a, 0, sizeof(*a));
 	a->next_size = ARENA_FIRST;
 }
 
-void dw_arena_release(struct dw_arena *a)
+void dw_json__arena_release(struct dw_arena *a)
 {
 	struct dw_arena_block *b = a->head, *prev;
 	bool wipe = a->wipe;
@@ -38,7 +38,7 @@ void dw_arena_release(struct dw_arena *a)
 		free(b);
 		b = prev;
 	}
-	dw_arena_init(a);
+	dw_json__arena_init(a);
 	a->wipe = wipe;
 }
 
@@ -63,7 +63,7 @@ static int arena_grow(struct dw_arena *a, size_t size)
 	return 0;
 }
 
-void *dw_arena_alloc(struct dw_arena *a, size_t size)
+void *dw_json__arena_alloc(struct dw_arena *a, size_t size)
 {
 	void *p;
 
@@ -77,9 +77,9 @@ void *dw_arena_alloc(struct dw_arena *a, size_t size)
 	return p;
 }
 
-char *dw_arena_strdup(struct dw_arena *a, const char *s, size_t len)
+char *dw_json__arena_strdup(struct dw_arena *a, const char *s, size_t len)
 {
-	char *p = dw_arena_alloc(a, len + 1);
+	char *p = dw_json__arena_alloc(a, len + 1);
 
 	if (!p)
 		return NULL;

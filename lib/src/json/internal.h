@@ -82,21 +82,22 @@ struct dw_json_doc {
 	size_t input_len;
 };
 
-void dw_arena_init(struct dw_arena *a);
-void dw_arena_release(struct dw_arena *a);
-void *dw_arena_alloc(struct dw_arena *a, size_t size);
+void dw_json__arena_init(struct dw_arena *a);
+void dw_json__arena_release(struct dw_arena *a);
+void *dw_json__arena_alloc(struct dw_arena *a, size_t size);
 /* A copy of @len bytes plus a NUL. */
-char *dw_arena_strdup(struct dw_arena *a, const char *s, size_t len);
+char *dw_json__arena_strdup(struct dw_arena *a, const char *s, size_t len);
 
 /* UTF-8 and UTF-16 ordering (utf.c). */
 
 /* Length of the valid UTF-8 sequence at @s (at most @n bytes), 0 when invalid. */
-size_t dw_utf8_seq(const unsigned char *s, size_t n);
-bool dw_utf8_valid(const char *s, size_t len);
+size_t dw_json__utf8_seq(const unsigned char *s, size_t n);
+bool dw_json__utf8_valid(const char *s, size_t len);
 /* Compares two UTF-8 strings by UTF-16 code units, as RFC 8785 sorts keys. */
-int dw_utf16_cmp(const char *a, size_t alen, const char *b, size_t blen);
+int dw_json__utf16_cmp(const char *a, size_t alen, const char *b, size_t blen);
 /* 1-based line and column (in characters) of byte @off of @text. */
-void dw_text_position(const char *text, size_t len, size_t off, unsigned *line, unsigned *col);
+void dw_json__text_position(const char *text, size_t len, size_t off, unsigned *line,
+                            unsigned *col);
 
 /* Numbers (number.c). */
 
@@ -104,29 +105,29 @@ void dw_text_position(const char *text, size_t len, size_t off, unsigned *line, 
  * Converts a validated JSON number literal to a double: 0, or -ERANGE when it
  * overflows. *keep_text is set for an integer literal that needs its text.
  */
-int dw_json_number_from_text(const char *s, size_t len, double *out, bool *keep_text);
+int dw_json__number_from_text(const char *s, size_t len, double *out, bool *keep_text);
 
 /*
  * True when the integer literal @s, read as @d, must keep its digits: the
  * double's value differs from it, and the double would print differently.
  */
-bool dw_json_integer_needs_text(const char *s, size_t len, double d);
+bool dw_json__integer_needs_text(const char *s, size_t len, double d);
 
 /* Tree helpers (tree.c). */
 
-struct dw_json *dw_json_alloc(struct dw_json_doc *doc, enum dw_json_type type);
+struct dw_json *dw_json__alloc(struct dw_json_doc *doc, enum dw_json_type type);
 /* Index where @key is or would go in @object's sorted members; *found when it is there. */
-size_t dw_json_find(const struct dw_json *object, const char *key, size_t keylen, bool *found);
-int dw_json_remove_at(struct dw_json *container, size_t i);
+size_t dw_json__find(const struct dw_json *object, const char *key, size_t keylen, bool *found);
+int dw_json__remove_at(struct dw_json *container, size_t i);
 
 /* Pointer tokens (pointer.c): the next token of @p, unescaped into @tok. */
 struct dw_json_token {
 	char *s;
 	size_t len, cap;
 };
-void dw_json_token_release(struct dw_json_token *t);
+void dw_json__token_release(struct dw_json_token *t);
 /* Reads the token after the '/' at *@p and leaves *@p at the next '/' or the end. */
-int dw_json_token_next(const char **p, struct dw_json_token *tok, const char *pointer,
-                       struct dw_error *err);
+int dw_json__token_next(const char **p, struct dw_json_token *tok, const char *pointer,
+                        struct dw_error *err);
 
 #endif

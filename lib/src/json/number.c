@@ -312,7 +312,7 @@ static bool integer_exact(const char *s, size_t len, double d)
 	return n > 0 && (size_t)n == len && memcmp(digits, s, len) == 0;
 }
 
-bool dw_json_integer_needs_text(const char *s, size_t len, double d)
+bool dw_json__integer_needs_text(const char *s, size_t len, double d)
 {
 	char es6[DW_JSON_NUMBER_MAX];
 	int n;
@@ -324,7 +324,7 @@ bool dw_json_integer_needs_text(const char *s, size_t len, double d)
 	return !(n > 0 && (size_t)n == len && memcmp(es6, s, len) == 0);
 }
 
-int dw_json_number_from_text(const char *s, size_t len, double *out, bool *keep_text)
+int dw_json__number_from_text(const char *s, size_t len, double *out, bool *keep_text)
 {
 	struct literal lit;
 	double d;
@@ -350,6 +350,6 @@ int dw_json_number_from_text(const char *s, size_t len, double *out, bool *keep_
 	if (isinf(d))
 		return -ERANGE;
 	*out = d;
-	*keep_text = lit.integer && dw_json_integer_needs_text(s, len, d);
+	*keep_text = lit.integer && dw_json__integer_needs_text(s, len, d);
 	return 0;
 }

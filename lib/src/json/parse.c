@@ -72,7 +72,8 @@ static int fail(struct parser *P, const char *at, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	dw_text_position(P->text, (size_t)(P->end - P->text), (size_t)(at - P->text), &line, &col);
+	dw_json__text_position(P->text, (size_t)(P->end - P->text), (size_t)(at - P->text), &line,
+	                       &col);
 	if (!P->rc)
 		P->rc = -EINVAL;
 	return dw_error_at(P->err, -EINVAL, DW_AREA_JSON, P->name, line, col, "%s", msg);
@@ -231,7 +232,7 @@ static size_t raw_char(struct parser *P, const char *p)
 		fail(P, p, "control character U+%04X in a string must be escaped", c);
 		return 0;
 	}
-	n = dw_utf8_seq((const unsigned char *)p, (size_t)(P->end - p));
+	n = dw_json__utf8_seq((const unsigned char *)p, (size_t)(P->end - p));
 	if (!n)
 		fail(P, p, "invalid UTF-8 in a string");
 	return n;
@@ -250,7 +251,7 @@ static int decode_string(struct parser *P, const char *start, const char *p, con
 		q += *q == '\\' ? 2 : 1;
 	if (q >= P->end)
 		return fail(P, start - 1, "unterminated string");
-	buf = dw_arena_alloc(&P->doc->arena, (size_t)(q - start) + 1);
+	buf = dw_json__arena_alloc(&P->doc->arena, (size_t)(q - start) + 1);
 	if (!buf)
 		return nomem(P);
 	memcpy(buf, start, (size_t)(p - start));
@@ -347,7 +348,7 @@ static struct dw_json *parse_number(struct parser *P)
 		}
 		p = digits(e, end);
 	}
-	r = dw_json_number_from_text(start, (size_t)(p - start), &d, &keep);
+	r = dw_json__number_from_text(start, (size_t)(p - start), &d, &keep);
 	if (r < 0) {
 		if (r == -ENOMEM)
 			nomem(P);
@@ -356,13 +357,13 @@ static struct dw_json *parse_number(struct parser *P)
 			     p - start > 40 ? "..." : "");
 		return NULL;
 	}
-	if (!(v = dw_json_alloc(P->doc, DW_JSON_NUMBER))) {
+	if (!(v = dw_json__alloc(P->doc, DW_JSON_NUMBER))) {
 		nomem(P);
 		return NULL;
 	}
 	v->u.num = d;
 	if (keep) {
-		struct dw_json_bignum *big = dw_arena_alloc(&P->doc->arena, sizeof(*big));
+		struct dw_json_bignum *big = dw_json__arena_alloc(&P->doc->arena, sizeof(*big));
 
 		if (!big) {
 			nomem(P);
@@ -412,10 +413,11 @@ static int enter(struct parser *P)
 
 static struct dw_json *finish_array(struct parser *P, size_t base)
 {
-	struct dw_json *v = dw_json_alloc(P->doc, DW_JSON_ARRAY);
+	struct dw_json *v = dw_json__alloc(P->doc, DW_JSON_ARRAY);
 	size_t n = P->nitems - base;
 
-	if (!v || (n && !(v->u.items = dw_arena_alloc(&P->doc->arena, n * sizeof(*v->u.items))))) {
+	if (!v ||
+	    (n && !(v->u.items = dw_json__arena_alloc(&P->doc->arena, n * sizeof(*v->u.items))))) {
 		nomem(P);
 		return NULL;
 	}
@@ -466,7 +468,7 @@ static int pmember_cmp(const void *a, const void *b)
 {
 	const struct pmember *x = a, *y = b;
 
-	return dw_utf16_cmp(x->key, x->keylen, y->key, y->keylen);
+	return dw_json__utf16_cmp(x->key, x->keylen, y->key, y->keylen);
 }
 
 static void sort_members(struct pmember *m, size_t n)
@@ -503,9 +505,9 @@ static struct dw_json *finish_object(struct parser *P, size_t base)
 			return NULL;
 		}
 	}
-	v = dw_json_alloc(P->doc, DW_JSON_OBJECT);
-	if (!v ||
-	    (n && !(v->u.members = dw_arena_alloc(&P->doc->arena, n * sizeof(*v->u.members))))) {
+	v = dw_json__alloc(P->doc, DW_JSON_OBJECT);
+	if (!v || (n && !(v->u.members = dw_json__arena_alloc(&P->doc->arena,
+	                                                      n * sizeof(*v->u.members))))) {
 		nomem(P);
 		return NULL;
 	}
@@ -582,7 +584,7 @@ static struct dw_json *parse_literal(struct parser *P, const char *word, enum dw
 		return NULL;
 	}
 	P->p += n;
-	if (!(v = dw_json_alloc(P->doc, type)))
+	if (!(v = dw_json__alloc(P->doc, type)))
 		nomem(P);
 	return v;
 }
@@ -595,7 +597,7 @@ static struct dw_json *parse_string_value(struct parser *P)
 
 	if (parse_string(P, &s, &len) < 0)
 		return NULL;
-	if (!(v = dw_json_alloc(P->doc, DW_JSON_STRING))) {
+	if (!(v = dw_json__alloc(P->doc, DW_JSON_STRING))) {
 		nomem(P);
 		return NULL;
 	}

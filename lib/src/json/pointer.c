@@ -9,7 +9,7 @@
 #include "driftward/array.h"
 #include "json/internal.h"
 
-void dw_json_token_release(struct dw_json_token *t)
+void dw_json__token_release(struct dw_json_token *t)
 {
 	free(t->s);
 	memset(t, 0, sizeof(*t));
@@ -21,8 +21,8 @@ static int bad_pointer(struct dw_error *err, const char *pointer, const char *wh
 	                    pointer, why);
 }
 
-int dw_json_token_next(const char **pp, struct dw_json_token *tok, const char *pointer,
-                       struct dw_error *err)
+int dw_json__token_next(const char **pp, struct dw_json_token *tok, const char *pointer,
+                        struct dw_error *err)
 {
 	const char *p = *pp + 1, *end = strchr(p, '/');
 	size_t n, i;
@@ -98,7 +98,7 @@ static int walk_to_parent(struct dw_json *root, const char *pointer, struct dw_j
 
 	*parent = NULL;
 	for (;;) {
-		if ((r = dw_json_token_next(&p, tok, pointer, err)) < 0)
+		if ((r = dw_json__token_next(&p, tok, pointer, err)) < 0)
 			return r;
 		if (!*p)
 			break;
@@ -121,14 +121,14 @@ int dw_json_pointer_get(struct dw_json *root, const char *pointer, struct dw_jso
 	if ((r = check_syntax(pointer, err)) < 0)
 		return r;
 	while (v && *p) {
-		if ((r = dw_json_token_next(&p, &tok, pointer, err)) < 0)
+		if ((r = dw_json__token_next(&p, &tok, pointer, err)) < 0)
 			goto out;
 		v = step(v, &tok);
 	}
 	r = v ? 0 : -ENOENT;
 	*out = v;
 out:
-	dw_json_token_release(&tok);
+	dw_json__token_release(&tok);
 	return r;
 }
 
@@ -170,7 +170,7 @@ int dw_json_pointer_set(struct dw_json_doc *doc, const char *pointer, struct dw_
 		goto out;
 	r = parent ? set_in(doc, parent, &tok, value) : -ENOENT;
 out:
-	dw_json_token_release(&tok);
+	dw_json__token_release(&tok);
 	if (r == -ENOENT)
 		dw_error_set(err, r, DW_AREA_JSON, 0, "%.200s: no such place", pointer);
 	else if (r < 0)
@@ -193,12 +193,12 @@ int dw_json_pointer_remove(struct dw_json_doc *doc, const char *pointer, struct 
 	if ((r = walk_to_parent(doc->root, pointer, &parent, &tok, err)) < 0)
 		goto out;
 	if (parent && parent->type == DW_JSON_OBJECT)
-		i = dw_json_find(parent, tok.s, tok.len, &found);
+		i = dw_json__find(parent, tok.s, tok.len, &found);
 	else if (parent && parent->type == DW_JSON_ARRAY)
 		found = array_index(parent, &tok, &i) == 0 && i < parent->len;
-	r = found ? dw_json_remove_at(parent, i) : -ENOENT;
+	r = found ? dw_json__remove_at(parent, i) : -ENOENT;
 out:
-	dw_json_token_release(&tok);
+	dw_json__token_release(&tok);
 	return r;
 }
 
@@ -220,7 +220,7 @@ static int each_at(struct each *E, struct dw_json *v, const char *p)
 
 	if (!*p)
 		return E->fn(v, E->ctx);
-	if ((r = dw_json_token_next(&p, &E->tok, E->pattern, E->err)) < 0)
+	if ((r = dw_json__token_next(&p, &E->tok, E->pattern, E->err)) < 0)
 		return r;
 	if (E->tok.len == 1 && E->tok.s[0] == '*' &&
 	    (v->type == DW_JSON_ARRAY || v->type == DW_JSON_OBJECT)) {
@@ -242,7 +242,7 @@ static int check_tokens(const char *pattern, struct dw_json_token *tok, struct d
 	int r;
 
 	while (*p)
-		if ((r = dw_json_token_next(&p, tok, pattern, err)) < 0)
+		if ((r = dw_json__token_next(&p, tok, pattern, err)) < 0)
 			return r;
 	return 0;
 }
@@ -258,6 +258,6 @@ int dw_json_pointer_each(struct dw_json *root, const char *pattern,
 		goto out;
 	r = root ? each_at(&E, root, pattern) : 0;
 out:
-	dw_json_token_release(&E.tok);
+	dw_json__token_release(&E.tok);
 	return r;
 }

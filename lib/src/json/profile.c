@@ -61,7 +61,7 @@ static void drop_names(const struct normaliser *N, struct dw_json *v)
 	} else if (v->type == DW_JSON_OBJECT) {
 		for (i = 0; i < v->len;) {
 			if (is_volatile(N, &v->u.members[i])) {
-				dw_json_remove_at(v, i);
+				dw_json__remove_at(v, i);
 				continue;
 			}
 			drop_names(N, v->u.members[i].value);
@@ -85,13 +85,13 @@ static int drop_in_parent(struct dw_json *parent, void *ctx)
 	if (t->len == 1 && t->s[0] == '*') {
 		while (parent->len &&
 		       (parent->type == DW_JSON_ARRAY || parent->type == DW_JSON_OBJECT))
-			dw_json_remove_at(parent, parent->len - 1);
+			dw_json__remove_at(parent, parent->len - 1);
 		return 0;
 	}
 	if (parent->type == DW_JSON_OBJECT) {
-		i = dw_json_find(parent, t->s, t->len, &found);
+		i = dw_json__find(parent, t->s, t->len, &found);
 		if (found)
-			dw_json_remove_at(parent, i);
+			dw_json__remove_at(parent, i);
 	}
 	/* array elements are not dropped by index: an index in a profile means nothing */
 	return 0;
@@ -105,7 +105,7 @@ static int drop_pattern(struct normaliser *N, struct dw_json *v, const char *pat
 	int r;
 
 	/* the last token names the member; the rest names its parents */
-	if ((r = dw_json_token_next(&p, &D.last, pattern, N->err)) < 0)
+	if ((r = dw_json__token_next(&p, &D.last, pattern, N->err)) < 0)
 		goto out;
 	if (!(parent = strndup(pattern, (size_t)(slash - pattern)))) {
 		r = dw_error_set(N->err, -ENOMEM, DW_AREA_JSON, ENOMEM, "out of memory");
@@ -114,7 +114,7 @@ static int drop_pattern(struct normaliser *N, struct dw_json *v, const char *pat
 	r = dw_json_pointer_each(v, parent, drop_in_parent, &D, N->err);
 out:
 	free(parent);
-	dw_json_token_release(&D.last);
+	dw_json__token_release(&D.last);
 	return r;
 }
 

@@ -18,7 +18,7 @@ struct dw_json_doc *dw_json_doc_new(void)
 	struct dw_json_doc *doc = calloc(1, sizeof(*doc));
 
 	if (doc)
-		dw_arena_init(&doc->arena);
+		dw_json__arena_init(&doc->arena);
 	return doc;
 }
 
@@ -29,7 +29,7 @@ void dw_json_doc_free(struct dw_json_doc *doc)
 	if (doc->arena.wipe)
 		dw_wipe(doc->input, doc->input_len);
 	free(doc->input);
-	dw_arena_release(&doc->arena);
+	dw_json__arena_release(&doc->arena);
 	free(doc);
 }
 
@@ -43,9 +43,9 @@ struct dw_json *dw_json_root(const struct dw_json_doc *doc)
 	return doc ? doc->root : NULL;
 }
 
-struct dw_json *dw_json_alloc(struct dw_json_doc *doc, enum dw_json_type type)
+struct dw_json *dw_json__alloc(struct dw_json_doc *doc, enum dw_json_type type)
 {
-	struct dw_json *v = dw_arena_alloc(&doc->arena, sizeof(*v));
+	struct dw_json *v = dw_json__arena_alloc(&doc->arena, sizeof(*v));
 
 	if (v) {
 		memset(v, 0, sizeof(*v));
@@ -161,7 +161,7 @@ struct dw_json *dw_json_member(const struct dw_json *object, size_t i, const cha
 	return m->value;
 }
 
-size_t dw_json_find(const struct dw_json *object, const char *key, size_t keylen, bool *found)
+size_t dw_json__find(const struct dw_json *object, const char *key, size_t keylen, bool *found)
 {
 	size_t lo = 0, hi = object->len, mid;
 	int c;
@@ -169,8 +169,8 @@ size_t dw_json_find(const struct dw_json *object, const char *key, size_t keylen
 	*found = false;
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		c = dw_utf16_cmp(object->u.members[mid].key, object->u.members[mid].keylen, key,
-		                 keylen);
+		c = dw_json__utf16_cmp(object->u.members[mid].key, object->u.members[mid].keylen,
+		                       key, keylen);
 		if (c == 0) {
 			*found = true;
 			return mid;
@@ -190,7 +190,7 @@ struct dw_json *dw_json_getn(const struct dw_json *object, const char *key, size
 
 	if (!object || object->type != DW_JSON_OBJECT || !key)
 		return NULL;
-	i = dw_json_find(object, key, keylen, &found);
+	i = dw_json__find(object, key, keylen, &found);
 	return found ? object->u.members[i].value : NULL;
 }
 
@@ -235,7 +235,7 @@ int dw_json_compare(const struct dw_json *a, const struct dw_json *b)
 	case DW_JSON_NUMBER:
 		return cmp_numbers(a, b);
 	case DW_JSON_STRING:
-		return dw_utf16_cmp(a->u.str, a->len, b->u.str, b->len);
+		return dw_json__utf16_cmp(a->u.str, a->len, b->u.str, b->len);
 	case DW_JSON_ARRAY:
 		n = a->len < b->len ? a->len : b->len;
 		for (i = 0; i < n; i++)
@@ -247,7 +247,7 @@ int dw_json_compare(const struct dw_json *a, const struct dw_json *b)
 		for (i = 0; i < n; i++) {
 			const struct dw_json_member *x = &a->u.members[i], *y = &b->u.members[i];
 
-			if ((c = dw_utf16_cmp(x->key, x->keylen, y->key, y->keylen)) != 0)
+			if ((c = dw_json__utf16_cmp(x->key, x->keylen, y->key, y->keylen)) != 0)
 				return c;
 			if ((c = dw_json_compare(x->value, y->value)) != 0)
 				return c;
@@ -262,19 +262,19 @@ int dw_json_compare(const struct dw_json *a, const struct dw_json *b)
 
 struct dw_json *dw_json_new_null(struct dw_json_doc *doc)
 {
-	return dw_json_alloc(doc, DW_JSON_NULL);
+	return dw_json__alloc(doc, DW_JSON_NULL);
 }
 
 struct dw_json *dw_json_new_bool(struct dw_json_doc *doc, bool value)
 {
-	return dw_json_alloc(doc, value ? DW_JSON_TRUE : DW_JSON_FALSE);
+	return dw_json__alloc(doc, value ? DW_JSON_TRUE : DW_JSON_FALSE);
 }
 
 struct dw_json *dw_json_new_number(struct dw_json_doc *doc, double value)
 {
 	struct dw_json *v;
 
-	if (!isfinite(value) || !(v = dw_json_alloc(doc, DW_JSON_NUMBER)))
+	if (!isfinite(value) || !(v = dw_json__alloc(doc, DW_JSON_NUMBER)))
 		return NULL;
 	v->u.num = value;
 	return v;
@@ -290,10 +290,10 @@ struct dw_json *dw_json_new_int64(struct dw_json_doc *doc, int64_t value)
 		return v;
 	/* the rule of the reader: keep the digits where the double would lose them */
 	n = snprintf(text, sizeof(text), "%lld", (long long)value);
-	if (dw_json_integer_needs_text(text, (size_t)n, v->u.num)) {
-		struct dw_json_bignum *big = dw_arena_alloc(&doc->arena, sizeof(*big));
+	if (dw_json__integer_needs_text(text, (size_t)n, v->u.num)) {
+		struct dw_json_bignum *big = dw_json__arena_alloc(&doc->arena, sizeof(*big));
 
-		if (!big || !(big->text = dw_arena_strdup(&doc->arena, text, (size_t)n)))
+		if (!big || !(big->text = dw_json__arena_strdup(&doc->arena, text, (size_t)n)))
 			return NULL;
 		big->num = v->u.num;
 		v->u.big = big;
@@ -307,9 +307,10 @@ struct dw_json *dw_json_new_string(struct dw_json_doc *doc, const char *s, size_
 {
 	struct dw_json *v;
 
-	if (len > UINT32_MAX || !dw_utf8_valid(s, len) || !(v = dw_json_alloc(doc, DW_JSON_STRING)))
+	if (len > UINT32_MAX || !dw_json__utf8_valid(s, len) ||
+	    !(v = dw_json__alloc(doc, DW_JSON_STRING)))
 		return NULL;
-	if (!(v->u.str = dw_arena_strdup(&doc->arena, s, len)))
+	if (!(v->u.str = dw_json__arena_strdup(&doc->arena, s, len)))
 		return NULL;
 	v->len = (uint32_t)len;
 	return v;
@@ -322,12 +323,12 @@ struct dw_json *dw_json_new_cstr(struct dw_json_doc *doc, const char *s)
 
 struct dw_json *dw_json_new_array(struct dw_json_doc *doc)
 {
-	return dw_json_alloc(doc, DW_JSON_ARRAY);
+	return dw_json__alloc(doc, DW_JSON_ARRAY);
 }
 
 struct dw_json *dw_json_new_object(struct dw_json_doc *doc)
 {
-	return dw_json_alloc(doc, DW_JSON_OBJECT);
+	return dw_json__alloc(doc, DW_JSON_OBJECT);
 }
 
 /* The room in a container's table (see struct dw_json). */
@@ -361,7 +362,7 @@ static int grow(struct dw_json_doc *doc, struct dw_json *c, size_t size)
 		cap *= 2;
 	if (cap < 4)
 		cap = 4;
-	if (!(p = dw_arena_alloc(&doc->arena, cap * size)))
+	if (!(p = dw_json__arena_alloc(&doc->arena, cap * size)))
 		return -ENOMEM;
 	if (c->len)
 		memcpy(p, c->type == DW_JSON_ARRAY ? (void *)c->u.items : (void *)c->u.members,
@@ -394,9 +395,9 @@ int dw_json_object_setn(struct dw_json_doc *doc, struct dw_json *object, const c
 
 	if ((r = check_placeable(object, DW_JSON_OBJECT, value)) < 0)
 		return r;
-	if (!key || keylen > UINT32_MAX || !dw_utf8_valid(key, keylen))
+	if (!key || keylen > UINT32_MAX || !dw_json__utf8_valid(key, keylen))
 		return -EINVAL;
-	i = dw_json_find(object, key, keylen, &found);
+	i = dw_json__find(object, key, keylen, &found);
 	if (found) {
 		object->u.members[i].value->flags &= (uint8_t)~DW_JSON_F_PLACED;
 		object->u.members[i].value = value;
@@ -407,7 +408,7 @@ int dw_json_object_setn(struct dw_json_doc *doc, struct dw_json *object, const c
 		return -ENOMEM;
 	m = object->u.members;
 	memmove(m + i + 1, m + i, (object->len - i) * sizeof(*m));
-	if (!(m[i].key = dw_arena_strdup(&doc->arena, key, keylen)))
+	if (!(m[i].key = dw_json__arena_strdup(&doc->arena, key, keylen)))
 		return -ENOMEM;
 	m[i].keylen = (uint32_t)keylen;
 	m[i].value = value;
@@ -448,7 +449,7 @@ int dw_json_set_root(struct dw_json_doc *doc, struct dw_json *value)
 	return 0;
 }
 
-int dw_json_remove_at(struct dw_json *c, size_t i)
+int dw_json__remove_at(struct dw_json *c, size_t i)
 {
 	if (c->type == DW_JSON_ARRAY) {
 		c->u.items[i]->flags &= (uint8_t)~DW_JSON_F_PLACED;
@@ -466,9 +467,9 @@ int dw_json_set_string(struct dw_json_doc *doc, struct dw_json *v, const char *s
 {
 	const char *copy;
 
-	if (!v || len > UINT32_MAX || !dw_utf8_valid(s, len))
+	if (!v || len > UINT32_MAX || !dw_json__utf8_valid(s, len))
 		return -EINVAL;
-	if (!(copy = dw_arena_strdup(&doc->arena, s, len)))
+	if (!(copy = dw_json__arena_strdup(&doc->arena, s, len)))
 		return -ENOMEM;
 	v->type = DW_JSON_STRING;
 	v->flags &= DW_JSON_F_PLACED;
@@ -485,19 +486,20 @@ static struct dw_json *clone_container(struct dw_json_doc *doc, const struct dw_
 	if (!v->len)
 		return c;
 	if (v->type == DW_JSON_ARRAY) {
-		if (!(c->u.items = dw_arena_alloc(&doc->arena, v->len * sizeof(*c->u.items))))
+		if (!(c->u.items = dw_json__arena_alloc(&doc->arena, v->len * sizeof(*c->u.items))))
 			return NULL;
 		for (i = 0; i < v->len; i++)
 			if (!(c->u.items[i] = dw_json_clone(doc, v->u.items[i])))
 				return NULL;
 	} else {
-		if (!(c->u.members = dw_arena_alloc(&doc->arena, v->len * sizeof(*c->u.members))))
+		if (!(c->u.members =
+		              dw_json__arena_alloc(&doc->arena, v->len * sizeof(*c->u.members))))
 			return NULL;
 		for (i = 0; i < v->len; i++) {
 			const struct dw_json_member *m = &v->u.members[i];
 
 			c->u.members[i].keylen = m->keylen;
-			c->u.members[i].key = dw_arena_strdup(&doc->arena, m->key, m->keylen);
+			c->u.members[i].key = dw_json__arena_strdup(&doc->arena, m->key, m->keylen);
 			c->u.members[i].value = dw_json_clone(doc, m->value);
 			if (!c->u.members[i].key || !c->u.members[i].value)
 				return NULL;
@@ -512,20 +514,21 @@ struct dw_json *dw_json_clone(struct dw_json_doc *doc, const struct dw_json *v)
 {
 	struct dw_json *c;
 
-	if (!v || !(c = dw_json_alloc(doc, (enum dw_json_type)v->type)))
+	if (!v || !(c = dw_json__alloc(doc, (enum dw_json_type)v->type)))
 		return NULL;
 	switch (v->type) {
 	case DW_JSON_STRING:
 		c->len = v->len;
-		c->u.str = dw_arena_strdup(&doc->arena, v->u.str, v->len);
+		c->u.str = dw_json__arena_strdup(&doc->arena, v->u.str, v->len);
 		return c->u.str ? c : NULL;
 	case DW_JSON_NUMBER:
 		c->u.num = v->u.num;
 		if (v->flags & DW_JSON_F_TEXT) {
-			struct dw_json_bignum *big = dw_arena_alloc(&doc->arena, sizeof(*big));
+			struct dw_json_bignum *big =
+			        dw_json__arena_alloc(&doc->arena, sizeof(*big));
 
-			if (!big ||
-			    !(big->text = dw_arena_strdup(&doc->arena, v->u.big->text, v->len)))
+			if (!big || !(big->text = dw_json__arena_strdup(&doc->arena, v->u.big->text,
+			                                                v->len)))
 				return NULL;
 			big->num = v->u.big->num;
 			c->flags |= DW_JSON_F_TEXT;

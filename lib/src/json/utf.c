@@ -6,7 +6,7 @@
 
 #include "json/internal.h"
 
-size_t dw_utf8_seq(const unsigned char *s, size_t n)
+size_t dw_json__utf8_seq(const unsigned char *s, size_t n)
 {
 	unsigned char c = s[0];
 
@@ -35,7 +35,7 @@ size_t dw_utf8_seq(const unsigned char *s, size_t n)
 	return 4;
 }
 
-bool dw_utf8_valid(const char *s, size_t len)
+bool dw_json__utf8_valid(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + len;
 	size_t n;
@@ -45,7 +45,7 @@ bool dw_utf8_valid(const char *s, size_t len)
 			p++;
 			continue;
 		}
-		n = dw_utf8_seq(p, (size_t)(end - p));
+		n = dw_json__utf8_seq(p, (size_t)(end - p));
 		if (!n)
 			return false;
 		p += n;
@@ -68,7 +68,7 @@ static unsigned utf16_rank(unsigned char lead)
 	return lead;
 }
 
-int dw_utf16_cmp(const char *a, size_t alen, const char *b, size_t blen)
+int dw_json__utf16_cmp(const char *a, size_t alen, const char *b, size_t blen)
 {
 	const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
 	size_t n = alen < blen ? alen : blen, i;
@@ -90,7 +90,7 @@ int dw_utf16_cmp(const char *a, size_t alen, const char *b, size_t blen)
 	return x[i] < y[i] ? -1 : 1;
 }
 
-void dw_text_position(const char *text, size_t len, size_t off, unsigned *line, unsigned *col)
+void dw_json__text_position(const char *text, size_t len, size_t off, unsigned *line, unsigned *col)
 {
 	const unsigned char *p = (const unsigned char *)text;
 	unsigned l = 1, c = 1;

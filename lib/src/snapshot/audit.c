@@ -35,7 +35,7 @@ static const struct {
 	[AUDIT_INTUNE] = { "/deviceManagement/auditEvents", "DeviceManagementApps.Read.All" },
 };
 
-int audit_submit(struct tenant_run *tr, int64_t since)
+int dw_snapshot__audit_submit(struct tenant_run *tr, int64_t since)
 {
 	struct audit_run *a = &tr->audit;
 	time_t t = (time_t)(since - AUDIT_OVERLAP_SECONDS);
@@ -57,7 +57,7 @@ int audit_submit(struct tenant_run *tr, int64_t since)
 	return r;
 }
 
-void audit_release(struct audit_run *a)
+void dw_snapshot__audit_release(struct audit_run *a)
 {
 	size_t i;
 
@@ -239,7 +239,8 @@ static void explain_missing(struct tenant_run *tr)
 	}
 }
 
-int audit_trailers(struct tenant_run *tr, struct dw_trailer **out, size_t *n, char ***strings)
+int dw_snapshot__audit_trailers(struct tenant_run *tr, struct dw_trailer **out, size_t *n,
+                                char ***strings)
 {
 	struct changed_by cb = { .tr = tr };
 	struct dw_trailer *t;

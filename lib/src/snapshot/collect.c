@@ -187,7 +187,7 @@ static int encode_page(struct object_encoder *enc, const struct dw_graph_page *p
 		struct dw_json *obj =
 		        enc->collector->singleton ? page->value : dw_json_at(page->value, i);
 
-		r = encoder_encode(enc, page->doc, obj, prev, &path, &content, err);
+		r = dw_snapshot__encoder_encode(enc, page->doc, obj, prev, &path, &content, err);
 		r = r ?: set_add(set, &path, &content);
 		dw_buf_reset(&path);
 		dw_buf_reset(&content);
@@ -275,13 +275,13 @@ static int encode_all(struct tenant_run *tr, struct collector_run *cr, struct en
 	int r;
 
 	dw_buf_init(&ix.bytes, DW_STORE_FILE_MAX);
-	r = encoder_init(&enc, tr->catalog, cr->collector, tr->recipients, tr->key);
+	r = dw_snapshot__encoder_init(&enc, tr->catalog, cr->collector, tr->recipients, tr->key);
 	if (r == 0 && cr->collector->secrets.count)
 		r = index_build(&ix, cr->collector->name);
 	for (i = 0; r == 0 && i < cr->op.npages; i++)
 		r = encode_page(&enc, &cr->op.pages[i], cr->collector->secrets.count ? &prev : NULL,
 		                set, err);
-	encoder_release(&enc);
+	dw_snapshot__encoder_release(&enc);
 	index_release(&ix);
 	if (r < 0)
 		return r;
@@ -305,14 +305,15 @@ static int keep_previous(struct tenant_run *tr, struct collector_run *cr, struct
 	return 0;
 }
 
-int collect_stage(struct tenant_run *tr, struct collector_run *cr, struct dw_error *err)
+int dw_snapshot__collect_stage(struct tenant_run *tr, struct collector_run *cr,
+                               struct dw_error *err)
 {
 	struct encoded_set set = { 0 };
 	struct dw_error why;
 	size_t i;
 	int r;
 
-	status_from_op(cr->report, &cr->op);
+	dw_snapshot__status_from_op(cr->report, &cr->op);
 	if (cr->report->status != DW_COLLECTOR_OK)
 		return keep_previous(tr, cr, err);
 	dw_error_clear(&why);

@@ -12,9 +12,10 @@
 #define AGE_JSON_PREFIX "age-json:" /* a secret that was not a string: its canonical JSON */
 #define SECRET_MAX      (1u << 20)
 
-int encoder_init(struct object_encoder *enc, const struct dw_catalog *catalog,
-                 const struct dw_collector *collector, const struct dw_age_recipients *recipients,
-                 const struct dw_age_identities *key)
+int dw_snapshot__encoder_init(struct object_encoder *enc, const struct dw_catalog *catalog,
+                              const struct dw_collector *collector,
+                              const struct dw_age_recipients *recipients,
+                              const struct dw_age_identities *key)
 {
 	size_t i;
 
@@ -40,14 +41,14 @@ int encoder_init(struct object_encoder *enc, const struct dw_catalog *catalog,
 	return 0;
 }
 
-void encoder_release(struct object_encoder *enc)
+void dw_snapshot__encoder_release(struct object_encoder *enc)
 {
 	free(enc->rules);
 	enc->rules = NULL;
 }
 
-int encoder_object_id(const struct object_encoder *enc, const struct dw_json *obj,
-                      struct dw_buf *out, struct dw_error *err)
+int dw_snapshot__encoder_object_id(const struct object_encoder *enc, const struct dw_json *obj,
+                                   struct dw_buf *out, struct dw_error *err)
 {
 	const struct dw_json *id = dw_json_get(obj, enc->collector->key);
 	const char *s = NULL;
@@ -270,9 +271,9 @@ static int object_path(const struct object_encoder *enc, const struct dw_json *o
 	return dw_object_path(path, enc->collector->name, s, len, dw_buf_cstr(id), id->len);
 }
 
-int encoder_encode(const struct object_encoder *enc, struct dw_json_doc *doc, struct dw_json *obj,
-                   const struct previous_files *previous, struct dw_buf *path,
-                   struct dw_buf *content, struct dw_error *err)
+int dw_snapshot__encoder_encode(const struct object_encoder *enc, struct dw_json_doc *doc,
+                                struct dw_json *obj, const struct previous_files *previous,
+                                struct dw_buf *path, struct dw_buf *content, struct dw_error *err)
 {
 	const struct dw_json_profile *profiles[] = { &enc->global, &enc->own };
 	const char *prev = NULL;
@@ -286,7 +287,7 @@ int encoder_encode(const struct object_encoder *enc, struct dw_json_doc *doc, st
 		                    dw_json_type_name(dw_json_type(obj)));
 	dw_buf_init(&id, 4096);
 	r = enc->collector->singleton ? dw_buf_puts(&id, enc->collector->name)
-	                              : encoder_object_id(enc, obj, &id, err);
+	                              : dw_snapshot__encoder_object_id(enc, obj, &id, err);
 	r = r ?: object_path(enc, obj, &id, path);
 	r = r ?: dw_json_normalise(doc, obj, profiles, DW_ARRAY_SIZE(profiles), err);
 	if (r == 0 && previous &&

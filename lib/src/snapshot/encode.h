@@ -31,10 +31,11 @@ struct object_encoder {
 	const struct dw_age_identities *key;        /* reads the previous ciphertexts */
 };
 
-int encoder_init(struct object_encoder *enc, const struct dw_catalog *catalog,
-                 const struct dw_collector *collector, const struct dw_age_recipients *recipients,
-                 const struct dw_age_identities *key);
-void encoder_release(struct object_encoder *enc);
+int dw_snapshot__encoder_init(struct object_encoder *enc, const struct dw_catalog *catalog,
+                              const struct dw_collector *collector,
+                              const struct dw_age_recipients *recipients,
+                              const struct dw_age_identities *key);
+void dw_snapshot__encoder_release(struct object_encoder *enc);
 
 /*
  * Encodes @obj (a value of @doc, changed in place) into its path and content,
@@ -43,12 +44,12 @@ void encoder_release(struct object_encoder *enc);
  * Returns 0, -EBADMSG for an object without its key (@err says which), or
  * another negative code.
  */
-int encoder_encode(const struct object_encoder *enc, struct dw_json_doc *doc, struct dw_json *obj,
-                   const struct previous_files *previous, struct dw_buf *path,
-                   struct dw_buf *content, struct dw_error *err);
+int dw_snapshot__encoder_encode(const struct object_encoder *enc, struct dw_json_doc *doc,
+                                struct dw_json *obj, const struct previous_files *previous,
+                                struct dw_buf *path, struct dw_buf *content, struct dw_error *err);
 
 /* The id of @obj as text (a string key as it is, a number in its canonical form). */
-int encoder_object_id(const struct object_encoder *enc, const struct dw_json *obj,
-                      struct dw_buf *out, struct dw_error *err);
+int dw_snapshot__encoder_object_id(const struct object_encoder *enc, const struct dw_json *obj,
+                                   struct dw_buf *out, struct dw_error *err);
 
 #endif

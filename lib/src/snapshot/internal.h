@@ -52,18 +52,20 @@ struct tenant_run {
 enum dw_collector_status dw_snapshot__status_of(enum dw_graph_outcome outcome);
 /* The catalog's read permissions of @c, any one of which is enough: "A or B"; "" for none. */
 void dw_snapshot__permissions(const struct dw_collector *c, char *out, size_t outlen);
-void status_from_op(struct dw_snapshot_collector *sc, const struct dw_graph_op *op);
-int status_write(const struct dw_snapshot_tenant *t, struct dw_buf *out, struct dw_error *err);
+void dw_snapshot__status_from_op(struct dw_snapshot_collector *sc, const struct dw_graph_op *op);
+int dw_snapshot__status_write(const struct dw_snapshot_tenant *t, struct dw_buf *out,
+                              struct dw_error *err);
 
 /* preflight.c: the row of check --online's table for a finished first-page read. */
 struct dw_preflight_row;
 void dw_snapshot__preflight_row(struct dw_preflight_row *row, const struct dw_graph_op *op);
 
 /* collect.c: turns a finished read into staged files, or keeps the previous ones. */
-int collect_stage(struct tenant_run *tr, struct collector_run *cr, struct dw_error *err);
+int dw_snapshot__collect_stage(struct tenant_run *tr, struct collector_run *cr,
+                               struct dw_error *err);
 
 /* names.c: _names.json from this run's objects (or the previous one, kept). */
-int names_stage(struct tenant_run *tr, struct dw_error *err);
+int dw_snapshot__names_stage(struct tenant_run *tr, struct dw_error *err);
 /* changes.c: the commit's added, changed (a rename is one) and removed objects into @t. */
 int dw_snapshot__count_changes(struct dw_store_tx *tx, struct dw_snapshot_tenant *t);
 
@@ -73,13 +75,14 @@ int dw_snapshot__drift_stage(struct tenant_run *tr, struct dw_error *err);
 bool dw_snapshot__is_report(const char *path);
 
 /* audit.c */
-int audit_submit(struct tenant_run *tr, int64_t since);
-int audit_trailers(struct tenant_run *tr, struct dw_trailer **out, size_t *n, char ***strings);
-void audit_release(struct audit_run *audit);
+int dw_snapshot__audit_submit(struct tenant_run *tr, int64_t since);
+int dw_snapshot__audit_trailers(struct tenant_run *tr, struct dw_trailer **out, size_t *n,
+                                char ***strings);
+void dw_snapshot__audit_release(struct audit_run *audit);
 
 /* tenant.c */
-int tenant_start(struct tenant_run *tr, struct dw_error *err);
-int tenant_finish(struct tenant_run *tr, bool push, struct dw_error *err);
-void tenant_release(struct tenant_run *tr);
+int dw_snapshot__tenant_start(struct tenant_run *tr, struct dw_error *err);
+int dw_snapshot__tenant_finish(struct tenant_run *tr, bool push, struct dw_error *err);
+void dw_snapshot__tenant_release(struct tenant_run *tr);
 
 #endif

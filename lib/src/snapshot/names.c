@@ -214,7 +214,7 @@ static bool all_complete(const struct tenant_run *tr)
 	return true;
 }
 
-int names_stage(struct tenant_run *tr, struct dw_error *err)
+int dw_snapshot__names_stage(struct tenant_run *tr, struct dw_error *err)
 {
 	struct section sections[NSECTIONS] = { { 0 } };
 	struct dw_json_doc *doc = NULL;

@@ -70,7 +70,7 @@ static void run_batch(struct tenant_run *runs, size_t n, struct dw_graph *graph,
 	int r;
 
 	for (i = 0; i < n; i++)
-		runs[i].report->rc = tenant_start(&runs[i], &runs[i].report->err);
+		runs[i].report->rc = dw_snapshot__tenant_start(&runs[i], &runs[i].report->err);
 	dw_error_clear(&loop_err);
 	r = dw_graph_run(graph, &loop_err);
 	for (i = 0; i < n; i++) {
@@ -81,8 +81,8 @@ static void run_batch(struct tenant_run *runs, size_t n, struct dw_graph *graph,
 			t->err = loop_err;
 		}
 		if (t->rc == 0)
-			t->rc = tenant_finish(&runs[i], push, &t->err);
-		tenant_release(&runs[i]);
+			t->rc = dw_snapshot__tenant_finish(&runs[i], push, &t->err);
+		dw_snapshot__tenant_release(&runs[i]);
 		name_failure(t);
 		log_tenant(t);
 	}

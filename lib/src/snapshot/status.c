@@ -65,7 +65,7 @@ void dw_snapshot__permissions(const struct dw_collector *c, char *out, size_t ou
 	dw_strlist_join(&c->read_permissions, " or ", out, outlen);
 }
 
-void status_from_op(struct dw_snapshot_collector *sc, const struct dw_graph_op *op)
+void dw_snapshot__status_from_op(struct dw_snapshot_collector *sc, const struct dw_graph_op *op)
 {
 	const char *code = op->graph_code[0] ? op->graph_code : NULL;
 	size_t n;
@@ -120,7 +120,8 @@ static int add_collector(struct dw_json_doc *doc, struct dw_json *all,
 	return r ?: dw_json_object_set(doc, all, sc->collector->name, o);
 }
 
-int status_write(const struct dw_snapshot_tenant *t, struct dw_buf *out, struct dw_error *err)
+int dw_snapshot__status_write(const struct dw_snapshot_tenant *t, struct dw_buf *out,
+                              struct dw_error *err)
 {
 	struct dw_json_doc *doc = dw_json_doc_new();
 	struct dw_json *root, *all;

@@ -1,7 +1,7 @@
 /*
  * One tenant through a run: lock and read the previous snapshot, sign in,
- * submit a read per collector (tenant_start); then, once Graph has answered,
- * stage what was read, write _status.json and commit (tenant_finish).
+ * submit a read per collector (dw_snapshot__tenant_start); then, once Graph has answered,
+ * stage what was read, write _status.json and commit (dw_snapshot__tenant_finish).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -71,7 +71,7 @@ static int submit_reads(struct tenant_run *tr, struct dw_error *err)
 	return r;
 }
 
-int tenant_start(struct tenant_run *tr, struct dw_error *err)
+int dw_snapshot__tenant_start(struct tenant_run *tr, struct dw_error *err)
 {
 	struct dw_store *store;
 	int64_t since = 0;
@@ -83,7 +83,7 @@ int tenant_start(struct tenant_run *tr, struct dw_error *err)
 		r = dw_store_log(store, dw_store_tx_parent(tr->tx), 1, previous_time, &since, err);
 	r = r ?: plan_collectors(tr);
 	r = r ?: submit_reads(tr, err);
-	r = r ?: audit_submit(tr, since);
+	r = r ?: dw_snapshot__audit_submit(tr, since);
 	return r < 0 ? r : 0;
 }
 
@@ -117,7 +117,7 @@ static int stage_status(struct tenant_run *tr, struct dw_error *err)
 	int r;
 
 	dw_buf_init(&status, DW_STORE_FILE_MAX);
-	r = status_write(tr->report, &status, err);
+	r = dw_snapshot__status_write(tr->report, &status, err);
 	r = r ?: dw_store_tx_stage(tr->tx, DW_STATUS_FILE, status.ptr, status.len, err);
 	dw_buf_release(&status);
 	return r;
@@ -181,7 +181,7 @@ static int commit(struct tenant_run *tr, struct dw_error *err)
 	dw_buf_init(&msg, 256 * 1024);
 	r = dw_snapshot__count_changes(tr->tx, t);
 	/* who changed it is worth a trailer, never a lost snapshot */
-	if (r == 0 && audit_trailers(tr, &changed_by, &n, &lines) < 0)
+	if (r == 0 && dw_snapshot__audit_trailers(tr, &changed_by, &n, &lines) < 0)
 		dw_log_warning("tenant %s: no Changed-By trailers this time (out of memory)",
 		               t->tenant->name);
 	r = r ?: compose_message(tr, changed_by, n, &msg, err);
@@ -200,7 +200,7 @@ static int commit(struct tenant_run *tr, struct dw_error *err)
 	return r;
 }
 
-int tenant_finish(struct tenant_run *tr, bool do_push, struct dw_error *err)
+int dw_snapshot__tenant_finish(struct tenant_run *tr, bool do_push, struct dw_error *err)
 {
 	struct dw_snapshot_tenant *t = tr->report;
 	size_t i;
@@ -208,11 +208,11 @@ int tenant_finish(struct tenant_run *tr, bool do_push, struct dw_error *err)
 
 	r = all_auth_failures(tr, err);
 	for (i = 0; r == 0 && i < tr->ncollectors; i++) {
-		r = collect_stage(tr, &tr->collectors[i], err);
+		r = dw_snapshot__collect_stage(tr, &tr->collectors[i], err);
 		if (dw_collector_status_incomplete(tr->collectors[i].report->status))
 			t->incomplete++;
 	}
-	r = r ?: names_stage(tr, err);
+	r = r ?: dw_snapshot__names_stage(tr, err);
 	/* the last restore's record is not read from Graph: a snapshot keeps it */
 	if (r == 0 && (r = dw_store_tx_keep(tr->tx, DW_RESTORE_AUDIT_FILE, err)) > 0)
 		r = 0;
@@ -226,7 +226,7 @@ int tenant_finish(struct tenant_run *tr, bool do_push, struct dw_error *err)
 	return r;
 }
 
-void tenant_release(struct tenant_run *tr)
+void dw_snapshot__tenant_release(struct tenant_run *tr)
 {
 	size_t i;
 
@@ -235,7 +235,7 @@ void tenant_release(struct tenant_run *tr)
 	free(tr->collectors);
 	tr->collectors = NULL;
 	tr->ncollectors = 0;
-	audit_release(&tr->audit);
+	dw_snapshot__audit_release(&tr->audit);
 	dw_session_free(tr->session);
 	tr->session = NULL;
 	tr->tx = NULL;

@@ -79,8 +79,8 @@ static void put_le64(unsigned char *p, uint64_t x)
 		p[i] = (unsigned char)(x >> (8 * i));
 }
 
-void store_siphash(const unsigned char key[16], const void *data, size_t len, size_t outlen,
-                   unsigned char *out)
+void dw_store__siphash(const unsigned char key[16], const void *data, size_t len, size_t outlen,
+                       unsigned char *out)
 {
 	const unsigned char *p = data;
 	uint64_t k0 = le64(key), k1 = le64(key + 8), m, b = (uint64_t)len << 56;
@@ -116,7 +116,7 @@ static int cache_path(const struct dw_store_tx *tx, const char *name, char *out,
 	char dir[PATH_MAX];
 	int n;
 
-	if (store_repo_dir(tx->store, dir, sizeof(dir)) < 0)
+	if (dw_store__repo_dir(tx->store, dir, sizeof(dir)) < 0)
 		return -ENAMETOOLONG;
 	n = snprintf(out, outlen, "%s/" CACHE_DIR "/%s", dir, name);
 	return n < 0 || (size_t)n >= outlen ? -ENAMETOOLONG : 0;
@@ -158,7 +158,7 @@ static int load_key(struct dw_store_tx *tx)
 	if (store->cache_key_state)
 		return store->cache_key_state > 0 ? 0 : -ENOENT;
 	store->cache_key_state = -1;
-	if (cache_path(tx, "key", path, sizeof(path)) < 0 || store_make_parents(path) < 0)
+	if (cache_path(tx, "key", path, sizeof(path)) < 0 || dw_store__make_parents(path) < 0)
 		return -ENOENT;
 	if (read_small(path, &got, &len) < 0) {
 		if (getrandom(key, sizeof(key), 0) != (ssize_t)sizeof(key))
@@ -175,7 +175,7 @@ static int load_key(struct dw_store_tx *tx)
 	return store->cache_key_state > 0 ? 0 : -ENOENT;
 }
 
-void store_cache_load(struct dw_store_tx *tx)
+void dw_store__cache_load(struct dw_store_tx *tx)
 {
 	char path[PATH_MAX];
 	unsigned char *data = NULL;
@@ -204,8 +204,8 @@ static int cmp_entry(const void *a, const void *b)
 	return memcmp(a, b, GIT_OID_RAWSZ);
 }
 
-int store_cache_find(const struct dw_store_tx *tx, const git_oid *id,
-                     unsigned char digest[STORE_DIGEST_LEN])
+int dw_store__cache_find(const struct dw_store_tx *tx, const git_oid *id,
+                         unsigned char digest[STORE_DIGEST_LEN])
 {
 	const unsigned char *e;
 
@@ -221,7 +221,7 @@ int store_cache_find(const struct dw_store_tx *tx, const git_oid *id,
 /* The blob and digest @e leaves in the new tree; 0 when it leaves none or its digest is unknown. */
 static int final_pair(const struct dw_store_tx *tx, const struct tx_entry *e, unsigned char *out)
 {
-	enum tx_change c = tx_entry_change(tx, e);
+	enum tx_change c = dw_store__tx_entry_change(tx, e);
 
 	if (c == TX_DELETE || (!e->has_prev && e->state != TX_STAGED))
 		return 0;
@@ -233,7 +233,7 @@ static int final_pair(const struct dw_store_tx *tx, const struct tx_entry *e, un
 		return 1;
 	}
 	memcpy(out, e->prev.id, GIT_OID_RAWSZ);
-	return store_cache_find(tx, &e->prev, out + GIT_OID_RAWSZ);
+	return dw_store__cache_find(tx, &e->prev, out + GIT_OID_RAWSZ);
 }
 
 static size_t unique_entries(unsigned char *ents, size_t n)
@@ -249,14 +249,15 @@ static size_t unique_entries(unsigned char *ents, size_t n)
 }
 
 /* Best effort: a cache that cannot be written costs the next run its hashing, nothing else. */
-void store_cache_save(struct dw_store_tx *tx)
+void dw_store__cache_save(struct dw_store_tx *tx)
 {
 	char path[PATH_MAX];
 	unsigned char *buf;
 	size_t i, n = 0;
 
 	if (!tx->digests || !tx->cache_dirty || tx->nentries > UINT32_MAX ||
-	    cache_path(tx, tx->ref + 11, path, sizeof(path)) < 0 || store_make_parents(path) < 0)
+	    cache_path(tx, tx->ref + 11, path, sizeof(path)) < 0 ||
+	    dw_store__make_parents(path) < 0)
 		return;
 	if (!(buf = malloc(8 + (tx->nentries ? tx->nentries : 1) * ENTRY_SIZE)))
 		return;

@@ -16,7 +16,7 @@ int dw_store_tx_foreach_change(struct dw_store_tx *tx,
 	int r = 0;
 
 	for (i = 0; r == 0 && i < tx->nentries; i++) {
-		enum tx_change change = tx_entry_change(tx, &tx->entries[i]);
+		enum tx_change change = dw_store__tx_entry_change(tx, &tx->entries[i]);
 
 		if (change != TX_SAME)
 			r = cb(tx->entries[i].path, map[change], payload);

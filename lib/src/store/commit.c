@@ -101,7 +101,7 @@ static int write_pack_small(struct dw_store *store, const struct id_list *l, str
 	size_t i;
 	int rc;
 
-	if ((rc = store_pack_dir(store, dir, sizeof(dir), err)) < 0)
+	if ((rc = dw_store__pack_dir(store, dir, sizeof(dir), err)) < 0)
 		return rc;
 	if ((rc = git_packbuilder_new(&pb, store->repo)) < 0)
 		goto out;
@@ -111,11 +111,11 @@ static int write_pack_small(struct dw_store *store, const struct id_list *l, str
 		rc = git_packbuilder_write(pb, dir, 0, NULL, NULL);
 out:
 	git_packbuilder_free(pb);
-	return rc < 0 ? store_git_error(err, rc, "could not write a pack") : 0;
+	return rc < 0 ? dw_store__git_error(err, rc, "could not write a pack") : 0;
 }
 
-int store_persist(struct dw_store *store, const git_oid *commit_id, size_t *written,
-                  struct dw_error *err)
+int dw_store__persist(struct dw_store *store, const git_oid *commit_id, size_t *written,
+                      struct dw_error *err)
 {
 	struct id_list l = { 0 };
 	git_commit *commit = NULL;
@@ -125,18 +125,18 @@ int store_persist(struct dw_store *store, const git_oid *commit_id, size_t *writ
 	if ((rc = git_commit_lookup(&commit, store->repo, commit_id)) < 0 ||
 	    (rc = collect_tree(store, git_commit_tree_id(commit), &l)) < 0 ||
 	    (rc = id_push(&l, commit_id) < 0 ? GIT_ERROR : 0) < 0) {
-		r = store_git_error(err, rc, "could not list the new objects");
+		r = dw_store__git_error(err, rc, "could not list the new objects");
 		goto out;
 	}
 	id_unique(&l);
 	r = l.n < PACK_DIRECT ? write_pack_small(store, &l, err)
-	                      : store_pack_write_direct(store, l.ids, l.n, err);
+	                      : dw_store__pack_write_direct(store, l.ids, l.n, err);
 	if (r == 0)
 		*written = l.n;
 out:
 	git_commit_free(commit);
 	free(l.ids);
-	store_mempack_reset(store);
+	dw_store__mempack_reset(store);
 	return r;
 }
 
@@ -151,7 +151,7 @@ static int build_updates(struct dw_store_tx *tx, git_tree_update **out, size_t *
 	for (i = 0; i < tx->nentries; i++) {
 		const struct tx_entry *e = &tx->entries[i];
 
-		switch (tx_entry_change(tx, e)) {
+		switch (dw_store__tx_entry_change(tx, e)) {
 		case TX_ADD:
 		case TX_CHANGE:
 			u[count].action = GIT_TREE_UPDATE_UPSERT;
@@ -184,7 +184,7 @@ static int make_tree(struct dw_store_tx *tx, git_oid *tree_id, struct dw_error *
 		git_oid_cpy(tree_id, git_tree_id(tx->prev_tree));
 	else if ((rc = git_tree_create_updated(tree_id, tx->store->repo, tx->prev_tree, n,
 	                                       updates)) < 0)
-		r = store_git_error(err, rc, "%s: could not build the new tree", tx->ref);
+		r = dw_store__git_error(err, rc, "%s: could not build the new tree", tx->ref);
 	free(updates);
 	return r;
 }
@@ -206,7 +206,7 @@ static int make_commit(struct dw_store_tx *tx, const git_oid *tree_id, const cha
 	memcpy(msg, message, len + 1);
 	if (len == 0 || message[len - 1] != '\n')
 		memcpy(msg + len, "\n", 2);
-	if ((r = store_signature(tx->store, &sig, err)) < 0)
+	if ((r = dw_store__signature(tx->store, &sig, err)) < 0)
 		goto out;
 	/* a report staged in this commit already names its time: the commit must agree */
 	if (tx->time)
@@ -220,7 +220,7 @@ static int make_commit(struct dw_store_tx *tx, const git_oid *tree_id, const cha
 		goto fail;
 	goto out;
 fail:
-	r = store_git_error(err, rc, "%s: could not create the commit", tx->ref);
+	r = dw_store__git_error(err, rc, "%s: could not create the commit", tx->ref);
 out:
 	git_signature_free(sig);
 	git_commit_free(parent);
@@ -248,7 +248,7 @@ static int move_ref(struct dw_store_tx *tx, const git_oid *commit, struct dw_err
 		                    "wrote commit %s; the branch keeps the other writer's commit",
 		                    tx->ref, tx->has_parent ? tx->parent_hex : "(none)", new_hex);
 	}
-	return store_git_error(err, rc, "could not move %s to %s", tx->ref, new_hex);
+	return dw_store__git_error(err, rc, "could not move %s to %s", tx->ref, new_hex);
 }
 
 int dw_store_tx_commit(struct dw_store_tx *tx, const char *message,
@@ -269,18 +269,18 @@ int dw_store_tx_commit(struct dw_store_tx *tx, const char *message,
 	if (tx->has_parent && git_oid_equal(&tree_id, git_tree_id(tx->prev_tree))) {
 		/* the same tree: no commit, and nothing to write but what the cache learnt */
 		memcpy(out->commit, tx->parent_hex, sizeof(out->commit));
-		store_cache_save(tx);
+		dw_store__cache_save(tx);
 		goto out;
 	}
 	if ((r = make_commit(tx, &tree_id, message, &commit_id, err)) < 0 ||
-	    (r = store_persist(tx->store, &commit_id, &out->objects_written, err)) < 0)
+	    (r = dw_store__persist(tx->store, &commit_id, &out->objects_written, err)) < 0)
 		goto out;
 	git_oid_tostr(out->commit, sizeof(out->commit), &commit_id);
 	if ((r = move_ref(tx, &commit_id, err)) < 0)
 		goto out;
 	out->committed = 1;
-	store_cache_save(tx);
+	dw_store__cache_save(tx);
 out:
-	store_mempack_reset(tx->store);
+	dw_store__mempack_reset(tx->store);
 	return r;
 }

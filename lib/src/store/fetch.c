@@ -50,7 +50,7 @@ int dw_store_fetch(struct dw_store *store, const struct dw_store_remote *remote,
 	    (rc = git_remote_fetch(r, &arr, &opts, NULL)) < 0) {
 		ret = ctx.host_key_refused
 		              ? -EPERM
-		              : store_git_error(err, rc, "fetch from %s failed", remote->url);
+		              : dw_store__git_error(err, rc, "fetch from %s failed", remote->url);
 		goto out;
 	}
 	if (git_reference_name_to_id(&id, store->repo, local) < 0) {

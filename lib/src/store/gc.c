@@ -129,13 +129,14 @@ static int gc_dirs(struct gc *gc)
 	int rc = git_repository_item_path(&objects, gc->store->repo, GIT_REPOSITORY_ITEM_OBJECTS);
 
 	if (rc < 0)
-		return store_git_error(gc->err, rc, "%s: no objects directory", gc->store->path);
+		return dw_store__git_error(gc->err, rc, "%s: no objects directory",
+		                           gc->store->path);
 	rc = fmt(gc->objdir, sizeof(gc->objdir), "%s", objects.ptr);
 	git_buf_dispose(&objects);
 	if (rc < 0)
 		return dw_error_set(gc->err, rc, DW_AREA_SYSTEM, ENAMETOOLONG, "%s: path too long",
 		                    gc->store->path);
-	return store_pack_dir(gc->store, gc->packdir, sizeof(gc->packdir), gc->err);
+	return dw_store__pack_dir(gc->store, gc->packdir, sizeof(gc->packdir), gc->err);
 }
 
 struct reach {
@@ -231,8 +232,8 @@ static int write_fresh(struct gc *gc)
 		goto fail;
 	goto out;
 fail:
-	rc = store_git_error(gc->err, rc, "%s: could not pack the reachable objects",
-	                     gc->store->path);
+	rc = dw_store__git_error(gc->err, rc, "%s: could not pack the reachable objects",
+	                         gc->store->path);
 out:
 	git_revwalk_free(r.walk);
 	git_packbuilder_free(r.pb);
@@ -321,7 +322,7 @@ static int sweep_pack(struct gc *gc, const char *idx_name)
 	    (rc = old->foreach (old, count_unreachable, &op)) < 0) {
 		if (old)
 			old->free(old);
-		return store_git_error(gc->err, rc, "could not read pack '%s'", path);
+		return dw_store__git_error(gc->err, rc, "could not read pack '%s'", path);
 	}
 	old->free(old);
 	if (fmt(path, sizeof(path), "%s/%s.pack", gc->packdir, base) < 0 ||
@@ -465,14 +466,14 @@ int dw_store_gc(struct dw_store *store, const struct dw_store_gc_options *opts,
 	gc.err = err;
 	gc.now = time(NULL);
 	gc.expire = gc.now - (time_t)o.prune_expire;
-	if (store_repo_dir(store, dir, sizeof(dir)) < 0)
+	if (dw_store__repo_dir(store, dir, sizeof(dir)) < 0)
 		return dw_error_set(err, -ENAMETOOLONG, DW_AREA_SYSTEM, 0, "path too long");
-	if ((r = gc_dirs(&gc)) < 0 || (r = store_lock_store(dir, 1, &lock, err)) < 0)
+	if ((r = gc_dirs(&gc)) < 0 || (r = dw_store__lock_store(dir, 1, &lock, err)) < 0)
 		return r;
 	r = gc_locked(&gc);
 	if (gc.fresh_odb)
 		gc.fresh_odb->free(gc.fresh_odb);
-	store_lock_release(&lock);
+	dw_store__lock_release(&lock);
 	return r;
 }
 

@@ -57,7 +57,7 @@ static int set_marker(git_repository *repo, const char *path, struct dw_error *e
 	if (rc == 0)
 		rc = git_config_set_int32(cfg, STORE_MARKER_KEY, 1);
 	git_config_free(cfg);
-	return rc < 0 ? store_git_error(err, rc, "%s: could not mark the repository", path) : 0;
+	return rc < 0 ? dw_store__git_error(err, rc, "%s: could not mark the repository", path) : 0;
 }
 
 static int has_refs(git_repository *repo)
@@ -101,8 +101,8 @@ static int prepare_repo(const char *path, int *done, struct dw_error *err)
 		o.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH;
 		o.initial_head = "main";
 		if ((rc = git_repository_init_ext(&repo, path, &o)) < 0)
-			return store_git_error(err, rc, "%s: could not create the repository",
-			                       path);
+			return dw_store__git_error(err, rc, "%s: could not create the repository",
+			                           path);
 	}
 	if ((r = set_marker(repo, path, err)) == 0)
 		*done = git_reference_lookup(&main_ref, repo, "refs/heads/main") == 0;
@@ -227,18 +227,19 @@ int dw_store_adopt(const char *path, struct dw_error *err)
 	git_repository *repo = NULL;
 	int r, rc;
 
-	if ((r = store_global_acquire(err)) < 0)
+	if ((r = dw_store__global_acquire(err)) < 0)
 		return r;
 	rc = git_repository_open_ext(&repo, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
 	if (rc < 0)
-		r = store_git_error(err, rc, "%s: could not open the repository to adopt", path);
+		r = dw_store__git_error(err, rc, "%s: could not open the repository to adopt",
+		                        path);
 	else if (!git_repository_is_bare(repo))
 		r = dw_error_set(err, -EINVAL, DW_AREA_GIT, 0,
 		                 "%s: only a bare repository can be adopted", path);
 	else
 		r = set_marker(repo, path, err);
 	git_repository_free(repo);
-	store_global_release();
+	dw_store__global_release();
 	return r;
 }
 
@@ -248,7 +249,7 @@ int dw_store_init(const char *path, const char *seed_dir, const struct dw_store_
 	struct stat st;
 	int r, done = 0;
 
-	if ((r = store_global_acquire(err)) < 0)
+	if ((r = dw_store__global_acquire(err)) < 0)
 		return r;
 	if (initialised(path)) {
 		done = 1;
@@ -258,7 +259,7 @@ int dw_store_init(const char *path, const char *seed_dir, const struct dw_store_
 	} else {
 		r = prepare_repo(path, &done, err);
 	}
-	store_global_release();
+	dw_store__global_release();
 	if (r < 0)
 		return r;
 	*result = done ? DW_STORE_INITIALISED : DW_STORE_CREATED;

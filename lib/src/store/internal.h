@@ -33,52 +33,52 @@ struct store_lock {
  * Sets @err from libgit2's last error with @what as context ("could not read
  * tree"); returns the negative errno matching @gitrc.
  */
-int store_git_error(struct dw_error *err, int gitrc, const char *fmt, ...) DW_PRINTF(3, 4);
+int dw_store__git_error(struct dw_error *err, int gitrc, const char *fmt, ...) DW_PRINTF(3, 4);
 
 /* libgit2's global state, reference-counted; the options are set on first use. */
-int store_global_acquire(struct dw_error *err);
-void store_global_release(void);
+int dw_store__global_acquire(struct dw_error *err);
+void dw_store__global_release(void);
 
 /* 1 when the repository's config carries STORE_MARKER_KEY: driftward made or adopted it. */
 int dw_store__has_marker(git_repository *repo);
 
 /* Is @path usable as a file path in a tree ("a/b.json")? */
-int store_path_valid(const char *path);
+int dw_store__path_valid(const char *path);
 
 /* Takes the lock @name ("tenants/contoso", "main"); @what names it in messages. */
-int store_lock_acquire(const char *repo_path, const char *name, const char *what,
-                       struct store_lock *out, struct dw_error *err);
-void store_lock_release(struct store_lock *lock);
+int dw_store__lock_acquire(const char *repo_path, const char *name, const char *what,
+                           struct store_lock *out, struct dw_error *err);
+void dw_store__lock_release(struct store_lock *lock);
 
 /*
  * The lock over the whole store: transactions take it shared (and wait for
  * a gc to finish), gc exclusive (-EBUSY at once while a run holds it).
  */
-int store_lock_store(const char *repo_path, int exclusive, struct store_lock *out,
-                     struct dw_error *err);
+int dw_store__lock_store(const char *repo_path, int exclusive, struct store_lock *out,
+                         struct dw_error *err);
 
 /* The repository's directory without its trailing '/' into @out. */
-int store_repo_dir(const struct dw_store *store, char *out, size_t outlen);
+int dw_store__repo_dir(const struct dw_store *store, char *out, size_t outlen);
 
 /* Creates every missing directory of @path up to its last '/'. */
-int store_make_parents(char *path);
+int dw_store__make_parents(char *path);
 
 /* Removes a leftover "<ref>.lock" of libgit2/git, which only a killed writer leaves. */
-void store_clear_stale_ref_lock(const char *repo_path, const char *ref);
+void dw_store__clear_stale_ref_lock(const char *repo_path, const char *ref);
 
 /*
  * Writes the new objects reachable from @commit that are still in the
  * mempack to disk as one pack (with its index, fsynced); then empties the
  * mempack. Returns the number written.
  */
-int store_persist(struct dw_store *store, const git_oid *commit, size_t *written,
-                  struct dw_error *err);
+int dw_store__persist(struct dw_store *store, const git_oid *commit, size_t *written,
+                      struct dw_error *err);
 
 /* Drops everything in the mempack (an aborted transaction). */
-void store_mempack_reset(struct dw_store *store);
+void dw_store__mempack_reset(struct dw_store *store);
 
 /* The author/committer signature "driftward <driftward@host>" at the current time. */
-int store_signature(struct dw_store *store, git_signature **out, struct dw_error *err);
+int dw_store__signature(struct dw_store *store, git_signature **out, struct dw_error *err);
 
 /* The marker in the repository's config that says driftward created it. */
 #define STORE_MARKER_KEY "driftward.repositoryformat"

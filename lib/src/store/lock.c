@@ -24,7 +24,7 @@
 
 #define LOCK_DIR "driftward-locks"
 
-int store_make_parents(char *path)
+int dw_store__make_parents(char *path)
 {
 	char *p;
 
@@ -121,8 +121,8 @@ static void clear_dead_holder(int fd, const char *what)
 	               holder);
 }
 
-int store_lock_acquire(const char *repo_path, const char *name, const char *what,
-                       struct store_lock *out, struct dw_error *err)
+int dw_store__lock_acquire(const char *repo_path, const char *name, const char *what,
+                           struct store_lock *out, struct dw_error *err)
 {
 	char holder[512];
 	int fd = -1, r;
@@ -130,7 +130,7 @@ int store_lock_acquire(const char *repo_path, const char *name, const char *what
 	out->fd = -1;
 	if ((r = lock_path(repo_path, name, &out->path)) < 0)
 		return dw_error_set(err, r, DW_AREA_SYSTEM, -r, "%s: bad lock path", what);
-	if ((r = store_make_parents(out->path)) < 0 ||
+	if ((r = dw_store__make_parents(out->path)) < 0 ||
 	    (fd = open(out->path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0664)) < 0) {
 		r = r < 0 ? r : -errno;
 		dw_error_set(err, r, DW_AREA_SYSTEM, -r, "could not open lock '%s': %s", out->path,
@@ -170,15 +170,15 @@ fail:
  * holds it), exclusive for gc (which gives up at once while a run is on).
  * ".store" cannot be a branch's lock: no ref name component starts with '.'.
  */
-int store_lock_store(const char *repo_path, int exclusive, struct store_lock *out,
-                     struct dw_error *err)
+int dw_store__lock_store(const char *repo_path, int exclusive, struct store_lock *out,
+                         struct dw_error *err)
 {
 	int fd = -1, r;
 
 	out->fd = -1;
 	if ((r = lock_path(repo_path, ".store", &out->path)) < 0)
 		return dw_error_set(err, r, DW_AREA_SYSTEM, -r, "%s: bad lock path", repo_path);
-	if ((r = store_make_parents(out->path)) < 0 ||
+	if ((r = dw_store__make_parents(out->path)) < 0 ||
 	    (fd = open(out->path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0664)) < 0) {
 		r = r < 0 ? r : -errno;
 		dw_error_set(err, r, DW_AREA_SYSTEM, -r, "could not open lock '%s': %s", out->path,
@@ -203,7 +203,7 @@ fail:
 	return r;
 }
 
-void store_lock_release(struct store_lock *lock)
+void dw_store__lock_release(struct store_lock *lock)
 {
 	if (lock->fd >= 0) {
 		/* an empty file is a lock released in order */
@@ -217,7 +217,7 @@ void store_lock_release(struct store_lock *lock)
 	lock->path = NULL;
 }
 
-void store_clear_stale_ref_lock(const char *repo_path, const char *ref)
+void dw_store__clear_stale_ref_lock(const char *repo_path, const char *ref)
 {
 	char path[PATH_MAX];
 

@@ -44,7 +44,7 @@ static int put(struct stream *st, const void *data, size_t len)
 	size_t take;
 	int rc;
 
-	store_sha1_update(&st->sha, data, len);
+	dw_store__sha1_update(&st->sha, data, len);
 	while (len) {
 		take = len < CHUNK - st->len ? len : CHUNK - st->len;
 		memcpy(st->buf + st->len, p, take);
@@ -149,19 +149,19 @@ static int put_pack(struct stream *st, git_odb_backend *mempack, const git_oid *
 	for (i = 0; i < n; i++)
 		if ((rc = put_object(st, mempack, &ids[i])) < 0)
 			return rc;
-	store_sha1_final(&st->sha, trailer);
+	dw_store__sha1_final(&st->sha, trailer);
 	memcpy(st->buf + st->len, trailer, sizeof(trailer)); /* not part of its own sum */
 	st->len += sizeof(trailer);
 	return flush(st);
 }
 
-int store_pack_dir(struct dw_store *store, char *out, size_t outlen, struct dw_error *err)
+int dw_store__pack_dir(struct dw_store *store, char *out, size_t outlen, struct dw_error *err)
 {
 	git_buf objects = { 0 };
 	int rc = git_repository_item_path(&objects, store->repo, GIT_REPOSITORY_ITEM_OBJECTS);
 
 	if (rc < 0)
-		return store_git_error(err, rc, "%s: no objects directory", store->path);
+		return dw_store__git_error(err, rc, "%s: no objects directory", store->path);
 	rc = (size_t)snprintf(out, outlen, "%spack", objects.ptr) >= outlen ? -ENAMETOOLONG : 0;
 	git_buf_dispose(&objects);
 	if (rc < 0)
@@ -170,8 +170,8 @@ int store_pack_dir(struct dw_store *store, char *out, size_t outlen, struct dw_e
 	return 0;
 }
 
-int store_pack_write_direct(struct dw_store *store, const git_oid *ids, size_t n,
-                            struct dw_error *err)
+int dw_store__pack_write_direct(struct dw_store *store, const git_oid *ids, size_t n,
+                                struct dw_error *err)
 {
 	git_indexer_options opts = GIT_INDEXER_OPTIONS_INIT;
 	struct stream st = { 0 };
@@ -180,16 +180,16 @@ int store_pack_write_direct(struct dw_store *store, const git_oid *ids, size_t n
 
 	if (n > UINT32_MAX)
 		return dw_error_set(err, -EFBIG, DW_AREA_GIT, 0, "too many objects for one pack");
-	if ((rc = store_pack_dir(store, dir, sizeof(dir), err)) < 0)
+	if ((rc = dw_store__pack_dir(store, dir, sizeof(dir), err)) < 0)
 		return rc;
-	store_sha1_init(&st.sha);
+	dw_store__sha1_init(&st.sha);
 	/* put() flushes a full chunk at once, so the trailer always fits after the rest */
 	if (!(st.buf = malloc(CHUNK + 20)))
 		return dw_error_set(err, -ENOMEM, DW_AREA_SYSTEM, ENOMEM, "out of memory");
 	if ((rc = git_indexer_new(&st.idx, dir, 0, store->disk, &opts)) < 0 ||
 	    (rc = put_pack(&st, store->mempack, ids, n)) < 0 ||
 	    (rc = git_indexer_commit(st.idx, &st.stats)) < 0)
-		rc = store_git_error(err, rc, "could not write a pack of %zu objects", n);
+		rc = dw_store__git_error(err, rc, "could not write a pack of %zu objects", n);
 	git_indexer_free(st.idx);
 	free(st.buf);
 	return rc;

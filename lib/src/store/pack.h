@@ -13,12 +13,12 @@ struct store_sha1 {
 	unsigned char buf[64];
 };
 
-void store_sha1_init(struct store_sha1 *s);
-void store_sha1_update(struct store_sha1 *s, const void *data, size_t len);
-void store_sha1_final(struct store_sha1 *s, unsigned char out[20]);
+void dw_store__sha1_init(struct store_sha1 *s);
+void dw_store__sha1_update(struct store_sha1 *s, const void *data, size_t len);
+void dw_store__sha1_final(struct store_sha1 *s, unsigned char out[20]);
 
 /* The repository's objects/pack directory into @out. */
-int store_pack_dir(struct dw_store *store, char *out, size_t outlen, struct dw_error *err);
+int dw_store__pack_dir(struct dw_store *store, char *out, size_t outlen, struct dw_error *err);
 
 /*
  * Writes the mempack objects @ids as one pack (and its index) in the
@@ -26,7 +26,7 @@ int store_pack_dir(struct dw_store *store, char *out, size_t outlen, struct dw_e
  * compression, so the cost is one pass over the bytes (the first import of
  * a large tenant). gc repacks with deltas and zlib later.
  */
-int store_pack_write_direct(struct dw_store *store, const git_oid *ids, size_t n,
-                            struct dw_error *err);
+int dw_store__pack_write_direct(struct dw_store *store, const git_oid *ids, size_t n,
+                                struct dw_error *err);
 
 #endif

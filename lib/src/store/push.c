@@ -16,20 +16,20 @@
 #include "store/remote.h"
 
 /* "SHA256:" + unpadded base64 of @sha256, as ssh-keygen -l prints it. */
-void store_ssh_fingerprint(const unsigned char sha256[32], char out[STORE_FINGERPRINT_MAX])
+void dw_store__ssh_fingerprint(const unsigned char sha256[32], char out[STORE_FINGERPRINT_MAX])
 {
 	memcpy(out, "SHA256:", 7);
 	dw_base64_encode(sha256, 32, DW_BASE64_NOPAD, out + 7);
 }
 
-int store_host_key_matches(const unsigned char sha256[32], const char *pinned)
+int dw_store__host_key_matches(const unsigned char sha256[32], const char *pinned)
 {
 	char fp[STORE_FINGERPRINT_MAX];
 	size_t len;
 
 	if (!pinned)
 		return 0;
-	store_ssh_fingerprint(sha256, fp);
+	dw_store__ssh_fingerprint(sha256, fp);
 	/* ssh-keygen prints no padding; accept a pasted "=" anyway */
 	len = strlen(pinned);
 	while (len > 0 && pinned[len - 1] == '=')
@@ -47,10 +47,10 @@ int dw_store__remote_certificate(git_cert *cert, int valid, const char *host, vo
 		return valid ? 0 : -1; /* TLS: the system's verification decides */
 	hk = (git_cert_hostkey *)cert;
 	if ((hk->type & GIT_CERT_SSH_SHA256) &&
-	    store_host_key_matches(hk->hash_sha256, ctx->remote->host_key))
+	    dw_store__host_key_matches(hk->hash_sha256, ctx->remote->host_key))
 		return 0;
 	if (hk->type & GIT_CERT_SSH_SHA256)
-		store_ssh_fingerprint(hk->hash_sha256, seen);
+		dw_store__ssh_fingerprint(hk->hash_sha256, seen);
 	ctx->host_key_refused = 1;
 	dw_error_set(ctx->err, -EPERM, DW_AREA_GIT, 0,
 	             "%s: ssh host key %s is not the pinned remote_host_key %s", host, seen,
@@ -186,7 +186,7 @@ int dw_store_push(struct dw_store *store, const struct dw_store_remote *remote,
 	    (rc = git_remote_push(r, &specs, &opts)) < 0) {
 		ret = ctx.host_key_refused
 		              ? -EPERM
-		              : store_git_error(err, rc, "push to %s failed", remote->url);
+		              : dw_store__git_error(err, rc, "push to %s failed", remote->url);
 		goto out;
 	}
 	ret = ctx.rejected[0] ? dw_error_set(err, -EPERM, DW_AREA_GIT, 0, "%s rejected %s",

@@ -22,7 +22,7 @@ static int lookup_commit(struct dw_store *store, const char *rev, git_commit **o
 		return rc == GIT_ENOTFOUND || rc == GIT_EINVALIDSPEC || rc == GIT_EAMBIGUOUS
 		               ? dw_error_set(err, -ENOENT, DW_AREA_GIT, 0,
 		                              "'%s' names no commit in %s", rev, store->path)
-		               : store_git_error(err, rc, "could not resolve '%s'", rev);
+		               : dw_store__git_error(err, rc, "could not resolve '%s'", rev);
 	rc = git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT);
 	git_object_free(obj);
 	if (rc < 0)
@@ -55,7 +55,7 @@ int dw_store_read_file(struct dw_store *store, const char *rev, const char *path
 	if ((r = lookup_commit(store, rev, &c, err)) < 0)
 		return r;
 	if ((rc = git_commit_tree(&tree, c)) < 0) {
-		r = store_git_error(err, rc, "could not read the tree of '%s'", rev);
+		r = dw_store__git_error(err, rc, "could not read the tree of '%s'", rev);
 		goto out;
 	}
 	rc = git_tree_entry_bypath(&e, tree, path);
@@ -64,10 +64,10 @@ int dw_store_read_file(struct dw_store *store, const char *rev, const char *path
 		goto out;
 	}
 	if (rc < 0) {
-		r = store_git_error(err, rc, "could not look up '%s' in '%s'", path, rev);
+		r = dw_store__git_error(err, rc, "could not look up '%s' in '%s'", path, rev);
 		goto out;
 	}
-	r = store_read_blob(store->repo, git_tree_entry_id(e), out, path, err);
+	r = dw_store__read_blob(store->repo, git_tree_entry_id(e), out, path, err);
 out:
 	git_tree_entry_free(e);
 	git_tree_free(tree);
@@ -94,7 +94,7 @@ static int visit(struct walk_ctx *ctx, const char *path, const git_oid *id)
 	if (!ctx->read_cb)
 		return ctx->cb(path, ctx->payload);
 	dw_buf_reset(&ctx->buf);
-	if ((r = store_read_blob(ctx->repo, id, &ctx->buf, path, ctx->err)) < 0)
+	if ((r = dw_store__read_blob(ctx->repo, id, &ctx->buf, path, ctx->err)) < 0)
 		return r;
 	return ctx->read_cb(path, dw_buf_cstr(&ctx->buf), ctx->buf.len, ctx->payload);
 }
@@ -155,13 +155,13 @@ static int walk_files(struct dw_store *store, const char *rev, const char *dir,
 	if (rc == GIT_ENOTFOUND) {
 		r = 0; /* an absent directory holds no files */
 	} else if (rc < 0) {
-		r = store_git_error(err, rc, "could not read '%s' in '%s'", dir, rev);
+		r = dw_store__git_error(err, rc, "could not read '%s' in '%s'", dir, rev);
 	} else if (file) {
 		r = visit(ctx, dir, git_tree_entry_id(file));
 	} else {
 		rc = git_tree_walk(tree, GIT_TREEWALK_PRE, walk_file, ctx);
 		r = ctx->stopped ? ctx->stopped
-		    : rc < 0     ? store_git_error(err, rc, "could not walk '%s'", rev)
+		    : rc < 0     ? dw_store__git_error(err, rc, "could not walk '%s'", rev)
 		                 : 0;
 	}
 	git_tree_entry_free(file);
@@ -220,7 +220,7 @@ static int collect_tenants(struct dw_store *store, struct tenant_ref **out, size
 
 	*n = 0;
 	if ((rc = git_reference_iterator_glob_new(&it, store->repo, TENANT_PREFIX "*")) < 0)
-		return store_git_error(err, rc, "could not list tenant branches");
+		return dw_store__git_error(err, rc, "could not list tenant branches");
 	while ((rc = git_reference_next(&ref, it)) == 0) {
 		const char *name = git_reference_name(ref) + strlen(TENANT_PREFIX);
 		const git_oid *id = git_reference_target(ref);
@@ -239,7 +239,7 @@ static int collect_tenants(struct dw_store *store, struct tenant_ref **out, size
 	git_reference_iterator_free(it);
 	*out = list;
 	if (rc != GIT_ITEROVER)
-		return store_git_error(err, rc, "could not list tenant branches");
+		return dw_store__git_error(err, rc, "could not list tenant branches");
 	qsort(list, *n, sizeof(*list), cmp_tenant);
 	return 0;
 }
@@ -322,7 +322,7 @@ int dw_store_log(struct dw_store *store, const char *rev, size_t max,
 	if ((rc = git_revwalk_new(&walk, store->repo)) < 0 ||
 	    (rc = git_revwalk_simplify_first_parent(walk)) < 0 ||
 	    (rc = git_revwalk_push(walk, git_commit_id(start))) < 0) {
-		r = store_git_error(err, rc, "could not walk the history of '%s'", rev);
+		r = dw_store__git_error(err, rc, "could not walk the history of '%s'", rev);
 		goto out;
 	}
 	while (r == 0 && (max == 0 || seen < max) && (rc = git_revwalk_next(&id, walk)) == 0) {
@@ -333,7 +333,7 @@ int dw_store_log(struct dw_store *store, const char *rev, size_t max,
 		seen++;
 	}
 	if (r == 0 && rc < 0 && rc != GIT_ITEROVER)
-		r = store_git_error(err, rc, "could not walk the history of '%s'", rev);
+		r = dw_store__git_error(err, rc, "could not walk the history of '%s'", rev);
 out:
 	git_revwalk_free(walk);
 	git_commit_free(start);

@@ -53,7 +53,7 @@ static const char *missing_reason(int gitrc, int os, char *buf, size_t len)
 	return buf;
 }
 
-int store_git_error(struct dw_error *err, int gitrc, const char *fmt, ...)
+int dw_store__git_error(struct dw_error *err, int gitrc, const char *fmt, ...)
 {
 	int os = errno; /* before anything here changes it */
 	const git_error *e = git_error_last();
@@ -94,14 +94,14 @@ static int set_global_options(void)
 	return 0;
 }
 
-int store_global_acquire(struct dw_error *err)
+int dw_store__global_acquire(struct dw_error *err)
 {
 	int r = 0;
 
 	pthread_mutex_lock(&global_lock);
 	if (global_users == 0) {
 		if (git_libgit2_init() < 0 || set_global_options() < 0) {
-			r = store_git_error(err, -1, "could not initialise libgit2");
+			r = dw_store__git_error(err, -1, "could not initialise libgit2");
 			git_libgit2_shutdown();
 		}
 	}
@@ -111,7 +111,7 @@ int store_global_acquire(struct dw_error *err)
 	return r;
 }
 
-void store_global_release(void)
+void dw_store__global_release(void)
 {
 	pthread_mutex_lock(&global_lock);
 	if (global_users > 0 && --global_users == 0)
@@ -141,21 +141,21 @@ static int add_mempack(struct dw_store *store, struct dw_error *err)
 
 	if ((rc = git_repository_odb(&store->odb, store->repo)) < 0 ||
 	    (rc = git_mempack_new(&store->mempack)) < 0)
-		return store_git_error(err, rc, "%s: could not set up the object database",
-		                       store->path);
+		return dw_store__git_error(err, rc, "%s: could not set up the object database",
+		                           store->path);
 	if ((rc = git_odb_add_backend(store->odb, store->mempack, 1000)) < 0) {
 		store->mempack->free(store->mempack);
 		store->mempack = NULL;
-		return store_git_error(err, rc, "%s: could not add the memory backend",
-		                       store->path);
+		return dw_store__git_error(err, rc, "%s: could not add the memory backend",
+		                           store->path);
 	}
 	rc = git_repository_item_path(&objects, store->repo, GIT_REPOSITORY_ITEM_OBJECTS);
 	if (rc == 0)
 		rc = git_odb_open(&store->disk, objects.ptr);
 	git_buf_dispose(&objects);
 	if (rc < 0)
-		return store_git_error(err, rc, "%s: could not open the objects directory",
-		                       store->path);
+		return dw_store__git_error(err, rc, "%s: could not open the objects directory",
+		                           store->path);
 	return 0;
 }
 
@@ -181,8 +181,8 @@ static int open_repo(struct dw_store *store, struct dw_error *err)
 		                    "%s: no state repository here (run driftward init)",
 		                    store->path);
 	if (rc < 0)
-		return store_git_error(err, rc, "%s: could not open the state repository",
-		                       store->path);
+		return dw_store__git_error(err, rc, "%s: could not open the state repository",
+		                           store->path);
 	if (!git_repository_is_bare(store->repo))
 		return dw_error_set(err, -EINVAL, DW_AREA_GIT, 0,
 		                    "%s: the state repository must be a bare repository",
@@ -204,7 +204,7 @@ int dw_store_open(const char *path, const struct dw_store_options *opts, struct 
 	int r;
 
 	*out = NULL;
-	if ((r = store_global_acquire(err)) < 0)
+	if ((r = dw_store__global_acquire(err)) < 0)
 		return r;
 	store = calloc(1, sizeof(*store));
 	if (!store || !(store->path = strdup(path)) || set_ident(store, opts) < 0) {
@@ -220,7 +220,7 @@ out:
 	if (store)
 		dw_store_free(store);
 	else if (r < 0)
-		store_global_release();
+		dw_store__global_release();
 	return r;
 }
 
@@ -235,7 +235,7 @@ void dw_store_free(struct dw_store *store)
 	free(store->ident_name);
 	free(store->ident_email);
 	free(store);
-	store_global_release();
+	dw_store__global_release();
 }
 
 const char *dw_store_path(const struct dw_store *store)
@@ -243,20 +243,20 @@ const char *dw_store_path(const struct dw_store *store)
 	return store->path;
 }
 
-void store_mempack_reset(struct dw_store *store)
+void dw_store__mempack_reset(struct dw_store *store)
 {
 	if (store->mempack)
 		git_mempack_reset(store->mempack);
 }
 
-int store_signature(struct dw_store *store, git_signature **out, struct dw_error *err)
+int dw_store__signature(struct dw_store *store, git_signature **out, struct dw_error *err)
 {
 	int rc = git_signature_now(out, store->ident_name, store->ident_email);
 
-	return rc < 0 ? store_git_error(err, rc, "bad committer identity") : 0;
+	return rc < 0 ? dw_store__git_error(err, rc, "bad committer identity") : 0;
 }
 
-int store_path_valid(const char *path)
+int dw_store__path_valid(const char *path)
 {
 	const char *p = path, *slash;
 	size_t len;

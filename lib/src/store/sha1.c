@@ -48,7 +48,7 @@ static void block(struct store_sha1 *s, const unsigned char *p)
 		s->h[t] += v[t];
 }
 
-void store_sha1_init(struct store_sha1 *s)
+void dw_store__sha1_init(struct store_sha1 *s)
 {
 	static const uint32_t h0[5] = { 0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476,
 		                        0xc3d2e1f0 };
@@ -57,7 +57,7 @@ void store_sha1_init(struct store_sha1 *s)
 	s->len = 0;
 }
 
-void store_sha1_update(struct store_sha1 *s, const void *data, size_t len)
+void dw_store__sha1_update(struct store_sha1 *s, const void *data, size_t len)
 {
 	const unsigned char *p = data;
 	size_t used = (size_t)(s->len % 64), take;
@@ -77,7 +77,7 @@ void store_sha1_update(struct store_sha1 *s, const void *data, size_t len)
 	memcpy(s->buf, p, len);
 }
 
-void store_sha1_final(struct store_sha1 *s, unsigned char out[20])
+void dw_store__sha1_final(struct store_sha1 *s, unsigned char out[20])
 {
 	uint64_t bits = s->len * 8;
 	unsigned char pad[72] = { 0x80 };
@@ -86,7 +86,7 @@ void store_sha1_final(struct store_sha1 *s, unsigned char out[20])
 
 	for (i = 0; i < 8; i++)
 		pad[padlen + (size_t)i] = (unsigned char)(bits >> (56 - 8 * i));
-	store_sha1_update(s, pad, padlen + 8);
+	dw_store__sha1_update(s, pad, padlen + 8);
 	for (i = 0; i < 20; i++)
 		out[i] = (unsigned char)(s->h[i / 4] >> (24 - 8 * (i % 4)));
 }

@@ -35,7 +35,7 @@ static int resolve(struct dw_store *store, const char *rev, git_commit **out, st
 	    rc == GIT_EINVALID || rc == GIT_EPEEL)
 		return dw_error_set(err, -ENOENT, DW_AREA_GIT, 0, "'%s' names no commit in %s", rev,
 		                    store->path);
-	return rc < 0 ? store_git_error(err, rc, "could not resolve '%s'", rev) : 0;
+	return rc < 0 ? dw_store__git_error(err, rc, "could not resolve '%s'", rev) : 0;
 }
 
 int dw_store_commit_signed(struct dw_store *store, const char *rev, struct dw_store_signed *out,
@@ -55,7 +55,7 @@ int dw_store_commit_signed(struct dw_store *store, const char *rev, struct dw_st
 	if (rc == GIT_ENOTFOUND) {
 		r = 0; /* unsigned: an empty signature */
 	} else if (rc < 0) {
-		r = store_git_error(err, rc, "could not read the signature of %s", out->id);
+		r = dw_store__git_error(err, rc, "could not read the signature of %s", out->id);
 	} else if (dw_buf_put(&out->signature, sig.ptr, sig.size) < 0 ||
 	           dw_buf_put(&out->payload, data.ptr, data.size) < 0) {
 		r = dw_error_set(err, -E2BIG, DW_AREA_GIT, 0, "commit %s is too large", out->id);
@@ -79,14 +79,14 @@ int dw_store_reachable(struct dw_store *store, const char *id, const char *ref, 
 	if (rc == GIT_ENOTFOUND)
 		return dw_error_set(err, -ENOENT, DW_AREA_GIT, 0, "%s has no %s", store->path, ref);
 	if (rc < 0)
-		return store_git_error(err, rc, "could not read %s", ref);
+		return dw_store__git_error(err, rc, "could not read %s", ref);
 	if (git_oid_equal(&commit, &tip)) {
 		*reachable = 1;
 		return 0;
 	}
 	rc = git_graph_descendant_of(store->repo, &tip, &commit);
 	if (rc < 0)
-		return store_git_error(err, rc, "could not walk the history of %s", ref);
+		return dw_store__git_error(err, rc, "could not walk the history of %s", ref);
 	*reachable = rc;
 	return 0;
 }

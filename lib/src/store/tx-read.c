@@ -49,7 +49,7 @@ int dw_store_tx_read_files(struct dw_store_tx *tx,
 		const struct tx_entry *e = order[i];
 
 		dw_buf_reset(&b);
-		r = store_read_blob(tx->store->repo, final_blob(tx, e), &b, e->path, err);
+		r = dw_store__read_blob(tx->store->repo, final_blob(tx, e), &b, e->path, err);
 		r = r ?: cb(e->path, dw_buf_cstr(&b), b.len, payload);
 	}
 	dw_buf_release(&b);

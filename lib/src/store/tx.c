@@ -35,7 +35,7 @@ static size_t slot_of(const struct dw_store_tx *tx, const char *path)
 	return i;
 }
 
-struct tx_entry *tx_find(const struct dw_store_tx *tx, const char *path)
+struct tx_entry *dw_store__tx_find(const struct dw_store_tx *tx, const char *path)
 {
 	uint32_t s = tx->nslots ? tx->slots[slot_of(tx, path)] : 0;
 
@@ -121,11 +121,12 @@ static int load_previous(struct dw_store_tx *tx, struct dw_error *err)
 
 	if ((rc = git_commit_lookup(&commit, tx->store->repo, &tx->parent)) < 0 ||
 	    (rc = git_commit_tree(&tx->prev_tree, commit)) < 0) {
-		rc = store_git_error(err, rc, "%s: could not read the previous commit", tx->ref);
+		rc = dw_store__git_error(err, rc, "%s: could not read the previous commit",
+		                         tx->ref);
 		goto out;
 	}
 	if ((rc = git_tree_walk(tx->prev_tree, GIT_TREEWALK_PRE, walk_cb, tx)) < 0) {
-		rc = store_git_error(err, rc, "%s: could not read the previous tree", tx->ref);
+		rc = dw_store__git_error(err, rc, "%s: could not read the previous tree", tx->ref);
 		goto out;
 	}
 	qsort(tx->entries, tx->nentries, sizeof(*tx->entries), cmp_entry);
@@ -148,7 +149,7 @@ static int resolve_parent(struct dw_store_tx *tx, struct dw_error *err)
 	if (rc == GIT_ENOTFOUND)
 		return 0;
 	if (rc < 0)
-		return store_git_error(err, rc, "could not resolve %s", tx->ref);
+		return dw_store__git_error(err, rc, "could not resolve %s", tx->ref);
 	tx->has_parent = 1;
 	git_oid_tostr(tx->parent_hex, sizeof(tx->parent_hex), &tx->parent);
 	return load_previous(tx, err);
@@ -160,7 +161,7 @@ static int ref_valid(const char *ref)
 	       strlen(ref) < 1024;
 }
 
-int store_repo_dir(const struct dw_store *store, char *out, size_t outlen)
+int dw_store__repo_dir(const struct dw_store *store, char *out, size_t outlen)
 {
 	const char *gitdir = git_repository_path(store->repo);
 	size_t len = strlen(gitdir);
@@ -179,16 +180,16 @@ static int take_lock(struct dw_store_tx *tx, const char *what, struct dw_error *
 	char dir[PATH_MAX];
 	int r;
 
-	if (store_repo_dir(tx->store, dir, sizeof(dir)) < 0)
+	if (dw_store__repo_dir(tx->store, dir, sizeof(dir)) < 0)
 		return dw_error_set(err, -ENAMETOOLONG, DW_AREA_SYSTEM, 0, "path too long");
-	if ((r = store_lock_store(dir, 0, &tx->store_lock, err)) < 0)
+	if ((r = dw_store__lock_store(dir, 0, &tx->store_lock, err)) < 0)
 		return r;
-	if ((r = store_lock_acquire(dir, tx->ref + 11, what, &tx->lock, err)) < 0) {
-		store_lock_release(&tx->store_lock);
+	if ((r = dw_store__lock_acquire(dir, tx->ref + 11, what, &tx->lock, err)) < 0) {
+		dw_store__lock_release(&tx->store_lock);
 		return r;
 	}
 	/* under our lock nobody else moves this ref: its .lock is a killed writer's */
-	store_clear_stale_ref_lock(dir, tx->ref);
+	dw_store__clear_stale_ref_lock(dir, tx->ref);
 	return 0;
 }
 
@@ -220,7 +221,7 @@ static int begin(struct dw_store *store, const char *ref, const char *what, unsi
 	store->tx = tx;
 	if ((r = resolve_parent(tx, err)) < 0)
 		goto fail;
-	store_cache_load(tx);
+	dw_store__cache_load(tx);
 	*out = tx;
 	return 0;
 oom:
@@ -262,12 +263,12 @@ void dw_store_tx_free(struct dw_store_tx *tx)
 	if (!tx)
 		return;
 	if (tx->store->tx == tx) {
-		store_mempack_reset(tx->store);
+		dw_store__mempack_reset(tx->store);
 		tx->store->tx = NULL;
 	}
 	if (tx->locked) {
-		store_lock_release(&tx->lock);
-		store_lock_release(&tx->store_lock);
+		dw_store__lock_release(&tx->lock);
+		dw_store__lock_release(&tx->store_lock);
 	}
 	for (i = 0; i < tx->nentries; i++)
 		free(tx->entries[i].path);
@@ -297,7 +298,7 @@ static int read_blob(git_repository *repo, const git_oid *id, struct dw_buf *out
 	int rc, r;
 
 	if ((rc = git_blob_lookup(&blob, repo, id)) < 0)
-		return store_git_error(err, rc, "could not read '%s'", path);
+		return dw_store__git_error(err, rc, "could not read '%s'", path);
 	size = git_blob_rawsize(blob);
 	if (size > DW_STORE_FILE_MAX)
 		r = dw_error_set(err, -EFBIG, DW_AREA_GIT, 0, "'%s' is too large (%llu bytes)",
@@ -308,8 +309,8 @@ static int read_blob(git_repository *repo, const git_oid *id, struct dw_buf *out
 	return r;
 }
 
-int store_read_blob(git_repository *repo, const git_oid *id, struct dw_buf *out, const char *path,
-                    struct dw_error *err)
+int dw_store__read_blob(git_repository *repo, const git_oid *id, struct dw_buf *out,
+                        const char *path, struct dw_error *err)
 {
 	return read_blob(repo, id, out, path, err);
 }
@@ -317,7 +318,7 @@ int store_read_blob(git_repository *repo, const git_oid *id, struct dw_buf *out,
 int dw_store_tx_previous(struct dw_store_tx *tx, const char *path, struct dw_buf *out,
                          struct dw_error *err)
 {
-	struct tx_entry *e = tx_find(tx, path);
+	struct tx_entry *e = dw_store__tx_find(tx, path);
 
 	if (!e || !e->has_prev)
 		return -ENOENT;
@@ -340,9 +341,9 @@ static size_t lower_bound(const struct dw_store_tx *tx, const char *key)
 	return lo;
 }
 
-int tx_foreach_under(struct dw_store_tx *tx, const char *dir,
-                     int (*cb)(struct dw_store_tx *tx, struct tx_entry *e, void *payload),
-                     void *payload)
+int dw_store__tx_foreach_under(struct dw_store_tx *tx, const char *dir,
+                               int (*cb)(struct dw_store_tx *tx, struct tx_entry *e, void *payload),
+                               void *payload)
 {
 	char prefix[4100];
 	size_t plen, i;
@@ -378,7 +379,7 @@ int dw_store_tx_list(struct dw_store_tx *tx, const char *dir,
 {
 	struct list_ctx ctx = { cb, payload };
 
-	return tx_foreach_under(tx, dir, list_one, &ctx);
+	return dw_store__tx_foreach_under(tx, dir, list_one, &ctx);
 }
 
 static int check_open(struct dw_store_tx *tx, const char *path, struct dw_error *err)
@@ -386,7 +387,7 @@ static int check_open(struct dw_store_tx *tx, const char *path, struct dw_error 
 	if (tx->done)
 		return dw_error_set(err, -EINVAL, DW_AREA_USAGE, 0, "%s: the transaction is over",
 		                    tx->ref);
-	if (path && !store_path_valid(path))
+	if (path && !dw_store__path_valid(path))
 		return dw_error_set(err, -EINVAL, DW_AREA_USAGE, 0,
 		                    "'%s' is not a valid file path in the state repository", path);
 	return 0;
@@ -395,7 +396,7 @@ static int check_open(struct dw_store_tx *tx, const char *path, struct dw_error 
 /* The entry for @path, created (as a new file) when the previous commit had none. */
 static struct tx_entry *entry_for(struct dw_store_tx *tx, const char *path)
 {
-	struct tx_entry *e = tx_find(tx, path);
+	struct tx_entry *e = dw_store__tx_find(tx, path);
 	char *copy;
 
 	if (e)
@@ -439,8 +440,8 @@ static int stage_id(struct dw_store_tx *tx, struct tx_entry *e, const void *data
 	int rc;
 
 	if (tx->digests) {
-		store_siphash(tx->store->cache_key, data, len, STORE_DIGEST_LEN, digest);
-		if (e && e->has_prev && store_cache_find(tx, &e->prev, known) &&
+		dw_store__siphash(tx->store->cache_key, data, len, STORE_DIGEST_LEN, digest);
+		if (e && e->has_prev && dw_store__cache_find(tx, &e->prev, known) &&
 		    memcmp(known, digest, STORE_DIGEST_LEN) == 0) {
 			git_oid_cpy(id, &e->prev);
 			return 0;
@@ -465,9 +466,9 @@ int dw_store_tx_stage(struct dw_store_tx *tx, const char *path, const void *data
 
 	if ((r = check_open(tx, path, err)) < 0)
 		return r;
-	e = tx_find(tx, path);
+	e = dw_store__tx_find(tx, path);
 	if ((rc = stage_id(tx, e, data, len, digest, &id)) < 0)
-		return store_git_error(err, rc, "could not store '%s'", path);
+		return dw_store__git_error(err, rc, "could not store '%s'", path);
 	if (!e && !(e = entry_for(tx, path)))
 		return dw_error_set(err, -ENOMEM, DW_AREA_SYSTEM, ENOMEM, "out of memory");
 	git_oid_cpy(&e->cur, &id);
@@ -486,7 +487,7 @@ int dw_store_tx_remove(struct dw_store_tx *tx, const char *path, struct dw_error
 
 	if ((r = check_open(tx, path, err)) < 0)
 		return r;
-	e = tx_find(tx, path);
+	e = dw_store__tx_find(tx, path);
 	if (e)
 		e->state = TX_REMOVED;
 	return 0;
@@ -507,17 +508,17 @@ int dw_store_tx_keep(struct dw_store_tx *tx, const char *path, struct dw_error *
 
 	if ((r = check_open(tx, path, err)) < 0)
 		return r;
-	e = tx_find(tx, path);
+	e = dw_store__tx_find(tx, path);
 	if (e && e->has_prev) {
 		e->state = TX_KEPT;
 		return 1;
 	}
-	if ((r = tx_foreach_under(tx, path, keep_one, &kept)) < 0)
+	if ((r = dw_store__tx_foreach_under(tx, path, keep_one, &kept)) < 0)
 		return dw_error_set(err, r, DW_AREA_USAGE, 0, "'%s': path too long", path);
 	return kept;
 }
 
-enum tx_change tx_entry_change(const struct dw_store_tx *tx, const struct tx_entry *e)
+enum tx_change dw_store__tx_entry_change(const struct dw_store_tx *tx, const struct tx_entry *e)
 {
 	switch (e->state) {
 	case TX_STAGED:
@@ -541,7 +542,7 @@ void dw_store_tx_changes(const struct dw_store_tx *tx, struct dw_store_changes *
 
 	memset(out, 0, sizeof(*out));
 	for (i = 0; i < tx->nentries; i++) {
-		switch (tx_entry_change(tx, &tx->entries[i])) {
+		switch (dw_store__tx_entry_change(tx, &tx->entries[i])) {
 		case TX_ADD:
 			out->added++;
 			break;

@@ -55,29 +55,29 @@ struct dw_store_tx {
 	unsigned cache_dirty : 1; /* some staged bytes were hashed: the cache learns them */
 };
 
-struct tx_entry *tx_find(const struct dw_store_tx *tx, const char *path);
-enum tx_change tx_entry_change(const struct dw_store_tx *tx, const struct tx_entry *e);
+struct tx_entry *dw_store__tx_find(const struct dw_store_tx *tx, const char *path);
+enum tx_change dw_store__tx_entry_change(const struct dw_store_tx *tx, const struct tx_entry *e);
 
 /* Calls @cb for each previous entry at or under @dir, in path order. */
-int tx_foreach_under(struct dw_store_tx *tx, const char *dir,
-                     int (*cb)(struct dw_store_tx *tx, struct tx_entry *e, void *payload),
-                     void *payload);
+int dw_store__tx_foreach_under(struct dw_store_tx *tx, const char *dir,
+                               int (*cb)(struct dw_store_tx *tx, struct tx_entry *e, void *payload),
+                               void *payload);
 
 /* SipHash-2-4 of @data under @key, 8 or 16 bytes (@outlen) into @out. */
-void store_siphash(const unsigned char key[16], const void *data, size_t len, size_t outlen,
-                   unsigned char *out);
+void dw_store__siphash(const unsigned char key[16], const void *data, size_t len, size_t outlen,
+                       unsigned char *out);
 
 /* Reads the branch's digest cache, when there is a key (tx->digests) and a readable file. */
-void store_cache_load(struct dw_store_tx *tx);
+void dw_store__cache_load(struct dw_store_tx *tx);
 
 /* The cached digest of blob @id: 1 when known. */
-int store_cache_find(const struct dw_store_tx *tx, const git_oid *id,
-                     unsigned char digest[STORE_DIGEST_LEN]);
+int dw_store__cache_find(const struct dw_store_tx *tx, const git_oid *id,
+                         unsigned char digest[STORE_DIGEST_LEN]);
 
 /* Writes the digests of the committed tree's blobs, when this run learnt any. */
-void store_cache_save(struct dw_store_tx *tx);
+void dw_store__cache_save(struct dw_store_tx *tx);
 
-int store_read_blob(git_repository *repo, const git_oid *id, struct dw_buf *out, const char *path,
-                    struct dw_error *err);
+int dw_store__read_blob(git_repository *repo, const git_oid *id, struct dw_buf *out,
+                        const char *path, struct dw_error *err);
 
 #endif

@@ -14,7 +14,7 @@
  * (@plain: written without quotes). Returns 0, or -EINVAL with the reason in
  * @msg (a sentence without position).
  */
-int yaml_resolve_scalar(struct dw_yaml_node *n, const char *tag, bool plain, char *msg,
-                        size_t msglen);
+int dw_yaml__resolve_scalar(struct dw_yaml_node *n, const char *tag, bool plain, char *msg,
+                            size_t msglen);
 
 #endif

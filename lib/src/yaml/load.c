@@ -308,7 +308,7 @@ static int on_scalar(struct loader *l, const yaml_event_t *ev)
 	y->n.text = text;
 	y->n.len = ev->data.scalar.length;
 	y->n.quoted = !plain;
-	if (yaml_resolve_scalar(&y->n, tag, plain, msg, sizeof(msg)) < 0)
+	if (dw_yaml__resolve_scalar(&y->n, tag, plain, msg, sizeof(msg)) < 0)
 		return fail_mark(l, -EINVAL, ev->start_mark, "%s", msg);
 	if (plain && !tag && strcmp(text, "<<") == 0 && in_key_position(l))
 		return fail_mark(l, -EINVAL, ev->start_mark,

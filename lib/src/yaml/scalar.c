@@ -356,8 +356,8 @@ static int resolve_tagged(struct dw_yaml_node *n, const char *name, char *msg, s
 	return -EINVAL;
 }
 
-int yaml_resolve_scalar(struct dw_yaml_node *n, const char *tag, bool plain, char *msg,
-                        size_t msglen)
+int dw_yaml__resolve_scalar(struct dw_yaml_node *n, const char *tag, bool plain, char *msg,
+                            size_t msglen)
 {
 	static const char *const scalar_tags[] = { "str", "null", "bool", "int", "float" };
 	size_t plen = strlen(YAML_TAG_PREFIX);
