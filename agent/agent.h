@@ -45,6 +45,7 @@ extern const struct command cmd_secret;
 extern const struct command cmd_json;
 extern const struct command cmd_snapshot;
 extern const struct command cmd_run;
+extern const struct command cmd_status;
 
 const struct command *command_find(const char *name);
 

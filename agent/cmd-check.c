@@ -94,8 +94,8 @@ static int check_baselines(const struct cli *cli, const struct dw_config *cfg)
 		print_error(&err);
 	} else if ((r = dw_baseline_lint(files, &diags)) < 0) {
 		print_diags(&diags);
-		dw_log_print(DW_LOG_ERROR, "baselines on %s: %zu problem%s found", cfg->agent.approved_ref,
-		        diags.errors, diags.errors == 1 ? "" : "s");
+		dw_log_print(DW_LOG_ERROR, "baselines on %s: %zu problem%s found",
+		             cfg->agent.approved_ref, diags.errors, diags.errors == 1 ? "" : "s");
 	} else if (cli->verbosity >= 0) {
 		printf("baselines on %s: ok\n", cfg->agent.approved_ref);
 	}

@@ -33,6 +33,7 @@ static const struct command *const commands[] = {
 	&cmd_run,
 	&cmd_secret,
 	&cmd_snapshot,
+	&cmd_status,
 };
 /* clang-format on */
 

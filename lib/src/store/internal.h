@@ -37,6 +37,13 @@ int store_git_error(struct dw_error *err, int gitrc, const char *fmt, ...) DW_PR
 int store_global_acquire(struct dw_error *err);
 void store_global_release(void);
 
+/*
+ * After a push the remote accepted: refs/remotes/driftward/<branch> set to
+ * each pushed branch's commit, so driftward status can tell what was pushed.
+ */
+int dw_store__record_push(struct dw_store *store, const char *const *refs, size_t nrefs,
+                          struct dw_error *err);
+
 /* 1 when the repository's config carries STORE_MARKER_KEY: driftward made or adopted it. */
 int dw_store__has_marker(git_repository *repo);
 
