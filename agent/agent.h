@@ -44,6 +44,7 @@ extern const struct command cmd_keygen;
 extern const struct command cmd_secret;
 extern const struct command cmd_json;
 extern const struct command cmd_snapshot;
+extern const struct command cmd_notify;
 extern const struct command cmd_run;
 extern const struct command cmd_status;
 

@@ -30,6 +30,7 @@ static const struct command *const commands[] = {
 	&cmd_init,
 	&cmd_json,
 	&cmd_keygen,
+	&cmd_notify,
 	&cmd_run,
 	&cmd_secret,
 	&cmd_snapshot,
