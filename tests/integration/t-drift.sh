@@ -11,6 +11,7 @@ SCHEMA=$DW_SOURCE_DIR/docs/drift.schema.json
 SARIF_SCHEMA=$DW_SOURCE_DIR/tests/vectors/sarif/sarif-schema-2.1.0.json
 
 git init -q --bare state.git
+git -C state.git config driftward.repositoryFormat 1 # made by hand: driftward's mark
 git init -q -b main work
 G() { git -C work -c user.name=Admin -c user.email=admin@example.com "$@"; }
 # commit_at DATE MESSAGE: a commit with a fixed date, so reports are reproducible

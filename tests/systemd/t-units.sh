@@ -16,8 +16,8 @@ MAX_EXPOSURE=2.0
 prefix=$SCRATCH/prefix
 run 0 cmake --install "$DW_BUILD_DIR" --prefix "$prefix"
 units=$prefix/lib/systemd/system
-for f in bin/driftward etc/driftward/driftward.ini share/driftward/collectors.yaml \
-	share/driftward/baselines share/doc/driftward/install.md \
+# the catalog and the shipped baselines are compiled into the binary (cmake/Builtin.cmake)
+for f in bin/driftward etc/driftward/driftward.ini share/doc/driftward/install.md \
 	share/doc/driftward/operating.md share/doc/driftward/examples/driftward.ini \
 	lib/sysusers.d/driftward.conf lib/systemd/system/driftward.service \
 	lib/systemd/system/driftward.timer lib/systemd/system/driftward@.service \
