@@ -32,7 +32,16 @@ timeout = 3
 url = $HOOK/slack
 format = slack
 timeout = 3
+
+[notify vault]
+secret_file = vault.age
+min_severity = high
+timeout = 3
 INI
+# a channel whose URL (its token in the query) is kept encrypted to the agent's key
+recipient=$(grep -o 'age1[0-9a-z]*' key.txt | head -1)
+printf '%s\n' "$HOOK/vault?token=s3cret-vault-token" |
+	"$DW_BIN" encrypt -r "$recipient" -o vault.age || fail "could not encrypt the vault URL"
 
 dwrun() { run "$1" "$DW_BIN" --config driftward.ini run; }
 # the run's notification step alone: until the run commits drift.json itself
@@ -85,6 +94,8 @@ dwnotify 0
 [ "$(received /ops opened)" = 2 ] || fail "ops: $(cat hook.log)"
 [ "$(received /teams)" = 1 ] || fail "teams: $(cat hook.log)"
 [ "$(received /slack)" = 3 ] || fail "slack: $(cat hook.log)"
+[ "$(received /vault)" = 1 ] || fail "vault (secret_file): $(cat hook.log)"
+grep -q '"path": "/vault?token=s3cret-vault-token"' hook.log || fail "the decrypted URL was not used"
 python3 - <<'PY' || fail "bodies: $(cat hook.log)"
 import json
 recs = [json.loads(l) for l in open("hook.log")]
@@ -131,7 +142,7 @@ contains "$out" "notifications: 0 sent, 0 not sent, 0 retries"
 dwrun 0
 put_report "$A" "$B" "$C" "$D"
 dwnotify 0
-[ "$(grep -c . hook.log)" = 8 ] || fail "unchanged runs sent something: $(cat hook.log)"
+[ "$(grep -c . hook.log)" = 9 ] || fail "unchanged runs sent something: $(cat hook.log)"
 
 # A refused delivery (503) is retried after a pause and delivered once.
 E=$(finding e entra.e high fail)
@@ -139,24 +150,24 @@ put_report "$A" "$B" "$C" "$D" "$E"
 echo "fail 1 503" >hook.control
 dwnotify 0
 [ "$(grep -c '"status": 503' hook.log)" = 1 ] || fail "no 503: $(cat hook.log)"
-[ "$(grep -c "$(printf e%.0s {1..64}).*\"status\": 200" hook.log)" = 3 ] ||
+[ "$(grep -c "$(printf e%.0s {1..64}).*\"status\": 200" hook.log)" = 4 ] ||
 	fail "E not delivered once per channel: $(cat hook.log)"
 
 # A webhook that never answers: the run goes on after the channels' timeouts
-# (3 s each), says what was not sent, and the next run delivers it.
+# (3 s each, four channels), says what was not sent, and the next run delivers it.
 F=$(finding f entra.f critical fail)
 put_report "$A" "$B" "$C" "$D" "$E" "$F"
 echo hang >hook.control
 start=$(date +%s)
 dwnotify 1
 elapsed=$(($(date +%s) - start))
-[ "$elapsed" -le 14 ] || fail "the run waited ${elapsed}s for a hanging webhook"
-contains "$out" "notifications: 0 sent, 3 not sent"
+[ "$elapsed" -le 18 ] || fail "the run waited ${elapsed}s for a hanging webhook"
+contains "$out" "notifications: 0 sent, 4 not sent"
 contains "$err" "notify ops: entra.f opening not sent"
 lacks "$err" "not-a-real-signature"
 : >hook.control
 dwnotify 0
-[ "$(grep -c "$(printf f%.0s {1..64}).*\"status\": 200" hook.log)" = 3 ] ||
+[ "$(grep -c "$(printf f%.0s {1..64}).*\"status\": 200" hook.log)" = 4 ] ||
 	fail "F not delivered after the hang: $(cat hook.log)"
 
 # Configuration mistakes are named where they are.
@@ -170,5 +181,8 @@ dwnotify 1
 contains "$err" "[notify broken] needs url or secret_file"
 contains "$err" "format: 'xml' is not json, teams or slack"
 contains "$err" "min_severity: 'urgent' is not critical"
+
+# The encrypted URL's token never reached any output.
+lacks "$(cat "$ALL_OUTPUT")" "s3cret-vault-token"
 
 finish

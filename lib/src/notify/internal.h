@@ -24,8 +24,16 @@ int dw_notify__payload(const char *format, const struct dw_notify__event *ev, st
 /* A channel and what it may still spend this run. */
 struct dw_notify__channel {
 	const struct dw_notify_config *cfg;
-	double deadline; /* CLOCK_MONOTONIC seconds */
+	const char *url;              /* cfg->url, or the decrypted secret's; NULL: unusable */
+	struct dw_secret *url_secret; /* from secret_file */
+	double deadline;              /* CLOCK_MONOTONIC seconds */
 };
+
+struct dw_age_identities;
+struct dw_secret;
+/* The URL in @c's secret_file, decrypted with @key and checked, NUL-terminated. */
+int dw_notify__load_url(const struct dw_notify_config *c, const struct dw_age_identities *key,
+                        struct dw_secret **out, struct dw_error *err);
 
 /*
  * Posts @body to the channel, retrying 429, 5xx and failures to connect with

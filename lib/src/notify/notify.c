@@ -17,8 +17,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "driftward/age.h"
 #include "driftward/json.h"
+#include "driftward/keyfile.h"
 #include "driftward/log.h"
+#include "driftward/secret.h"
 #include "driftward/store.h"
 #include "notify/internal.h"
 
@@ -51,6 +54,36 @@ static double now_mono(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/*
+ * The URLs kept in secret files, decrypted with the agent's key (read only
+ * when some channel needs it). A channel whose URL can't be had is left out
+ * of this run with a warning; the others go on.
+ */
+static void load_secret_urls(struct dw_notify *n)
+{
+	struct dw_age_identities *key = NULL;
+	struct dw_notify__channel *ch;
+	struct dw_error err;
+	size_t i;
+
+	dw_error_clear(&err);
+	for (i = 0; i < n->cfg->nnotify; i++) {
+		ch = &n->channels[i];
+		if (!ch->cfg->secret_file)
+			continue;
+		if (!key && dw_keyfile_load(dw_config_key_file(n->cfg), &key, &err) < 0) {
+			dw_log_warning("notifications with secret_file left out: %s", err.msg);
+			return;
+		}
+		dw_error_clear(&err);
+		if (dw_notify__load_url(ch->cfg, key, &ch->url_secret, &err) < 0)
+			dw_log_warning("%s; the channel is left out of this run", err.msg);
+		else
+			ch->url = (const char *)dw_secret_data(ch->url_secret);
+	}
+	dw_age_identities_free(key);
+}
+
 int dw_notify_new(const struct dw_config *cfg, struct dw_notify **out, struct dw_error *err)
 {
 	struct dw_notify *n = calloc(1, sizeof(*n));
@@ -65,16 +98,22 @@ int dw_notify_new(const struct dw_config *cfg, struct dw_notify **out, struct dw
 	n->cfg = cfg;
 	for (i = 0; i < cfg->nnotify; i++) {
 		n->channels[i].cfg = &cfg->notify[i];
+		n->channels[i].url = cfg->notify[i].url;
 		n->channels[i].deadline = start + cfg->notify[i].timeout;
 	}
+	load_secret_urls(n);
 	*out = n;
 	return 0;
 }
 
 void dw_notify_free(struct dw_notify *n)
 {
+	size_t i;
+
 	if (!n)
 		return;
+	for (i = 0; i < n->cfg->nnotify; i++)
+		dw_secret_free(n->channels[i].url_secret);
 	free(n->channels);
 	free(n);
 }
@@ -137,8 +176,8 @@ static int deliver(struct tenant_run *tr, struct dw_notify__channel *ch, bool op
 	dw_buf_init(&body, NOTIFY_FILE_MAX);
 	dw_error_clear(&err);
 	if ((r = dw_notify__payload(ch->cfg->format, &ev, &body)) == 0)
-		r = dw_notify__send(ch, ch->cfg->url, tr->n->cfg->agent.ca_file, &body,
-		                    &tr->n->counts, &err);
+		r = dw_notify__send(ch, ch->url, tr->n->cfg->agent.ca_file, &body, &tr->n->counts,
+		                    &err);
 	dw_buf_release(&body);
 	if (r == -ENOMEM)
 		return r;
@@ -277,7 +316,7 @@ static int announce(struct tenant_run *tr)
 
 	for (i = 0; r == 0 && i < tr->n->cfg->nnotify; i++) {
 		ch = &tr->n->channels[i];
-		if (!ch->cfg->url) /* secret_file: not read by this version (docs) */
+		if (!ch->url) /* its secret_file could not be read (warned) */
 			continue;
 		if (!(told = channel_state(tr, ch->cfg->name)))
 			return -ENOMEM;
