@@ -26,7 +26,7 @@ struct dw_notify__channel {
 	const struct dw_notify_config *cfg;
 	const char *url;              /* cfg->url, or the decrypted secret's; NULL: unusable */
 	struct dw_secret *url_secret; /* from secret_file */
-	double deadline;              /* CLOCK_MONOTONIC seconds */
+	double spent;                 /* seconds its sends took so far this run */
 };
 
 struct dw_age_identities;
@@ -37,7 +37,7 @@ int dw_notify__load_url(const struct dw_notify_config *c, const struct dw_age_id
 
 /*
  * Posts @body to the channel, retrying 429, 5xx and failures to connect with
- * a doubling pause, within the channel's deadline. 0 delivered, or a negative
+ * a doubling pause, within what is left of the channel's timeout. 0 delivered, or a negative
  * code with @err saying why (the last attempt's answer).
  */
 int dw_notify__send(struct dw_notify__channel *ch, const char *url, const char *ca_file,

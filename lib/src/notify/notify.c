@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "driftward/age.h"
 #include "driftward/json.h"
@@ -45,14 +44,6 @@ struct tenant_run {
 	struct dw_json_doc *state;
 	bool changed;
 };
-
-static double now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /*
  * The URLs kept in secret files, decrypted with the agent's key (read only
@@ -87,7 +78,6 @@ static void load_secret_urls(struct dw_notify *n)
 int dw_notify_new(const struct dw_config *cfg, struct dw_notify **out, struct dw_error *err)
 {
 	struct dw_notify *n = calloc(1, sizeof(*n));
-	double start = now_mono();
 	size_t i;
 
 	*out = NULL;
@@ -99,7 +89,6 @@ int dw_notify_new(const struct dw_config *cfg, struct dw_notify **out, struct dw
 	for (i = 0; i < cfg->nnotify; i++) {
 		n->channels[i].cfg = &cfg->notify[i];
 		n->channels[i].url = cfg->notify[i].url;
-		n->channels[i].deadline = start + cfg->notify[i].timeout;
 	}
 	load_secret_urls(n);
 	*out = n;

@@ -60,22 +60,25 @@ int dw_notify__send(struct dw_notify__channel *ch, const char *url, const char *
                     const struct dw_buf *body, struct dw_notify_counts *counts,
                     struct dw_error *err)
 {
-	double pause = PAUSE_FIRST_S, left;
+	double pause = PAUSE_FIRST_S, left, start = now_mono();
+	double deadline = start + (double)ch->cfg->timeout - ch->spent;
 	long status = 0;
 	int r = -ETIMEDOUT, attempts = 0;
 
-	while ((left = ch->deadline - now_mono()) > 0.05) {
+	/* the budget is the channel's own: a slow channel does not eat another's */
+	while ((left = deadline - now_mono()) > 0.05) {
 		if (attempts++)
 			counts->retries++;
 		r = one_attempt(ch, url, ca_file, body, left, &status, err);
 		if (r == 0 || !worth_retrying(r, status))
 			break;
-		left = ch->deadline - now_mono();
+		left = deadline - now_mono();
 		if (left <= pause)
 			break;
 		pause_for(pause);
 		pause = pause * 2 < PAUSE_MAX_S ? pause * 2 : PAUSE_MAX_S;
 	}
+	ch->spent += now_mono() - start;
 	if (r == -ETIMEDOUT && !dw_error_isset(err))
 		dw_error_set(err, r, DW_AREA_HTTP, 0,
 		             "notify %s: its timeout for this run is spent; the rest waits for "
