@@ -45,10 +45,12 @@ extern const struct command cmd_keygen;
 extern const struct command cmd_secret;
 extern const struct command cmd_json;
 extern const struct command cmd_snapshot;
+extern const struct command cmd_notify;
 extern const struct command cmd_run;
 extern const struct command cmd_verify;
 extern const struct command cmd_plan;
 extern const struct command cmd_apply;
+extern const struct command cmd_status;
 
 const struct command *command_find(const char *name);
 

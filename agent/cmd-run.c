@@ -20,7 +20,9 @@
 #include "driftward/catalog.h"
 #include "driftward/config.h"
 #include "driftward/metrics.h"
+#include "driftward/notify.h"
 #include "driftward/snapshot.h"
+#include "driftward/store.h"
 
 #define MAX_TENANT_ARGS   256
 #define METRICS_NAME_MAX  200
@@ -395,15 +397,54 @@ static int run_tenants(const struct dw_config *cfg, const struct dw_catalog *cat
 	return dw_snapshot_run(cfg, catalog, &opts, report, err);
 }
 
+/*
+ * After drift: each [notify NAME] channel hears what opened and cleared in
+ * the tenants' drift reports (docs/notifications.md). A failed send is
+ * counted and tried again by the next run; it never fails the run.
+ */
+static void notify_tenants(const struct dw_config *cfg, const struct dw_snapshot_report *report,
+                           const struct run_tenant *rts, struct dw_notify_counts *counts)
+{
+	struct dw_notify *n = NULL;
+	struct dw_store *store = NULL;
+	struct dw_error err;
+	size_t i;
+
+	dw_error_clear(&err);
+	if (!cfg->nnotify || dw_notify_new(cfg, &n, &err) < 0 ||
+	    dw_store_open(cfg->agent.state_repo, NULL, &store, &err) < 0)
+		goto out;
+	for (i = 0; i < report->ntenants; i++) {
+		if (rts[i].result == DW_METRICS_SKIPPED || rts[i].result == DW_METRICS_ERROR)
+			continue;
+		dw_error_clear(&err);
+		if (dw_notify_tenant(n, store, report->tenants[i].tenant->name, &err) < 0)
+			fprintf(stderr, "driftward: tenant %s: notifications: %s\n",
+			        report->tenants[i].tenant->name, err.msg);
+	}
+	dw_notify_counts(n, counts);
+	if (counts->failed)
+		fprintf(stderr,
+		        "driftward: %lu notification(s) not sent; the next run tries again\n",
+		        counts->failed);
+out:
+	if (dw_error_isset(&err) && !store)
+		print_error(&err);
+	dw_store_free(store);
+	dw_notify_free(n);
+}
+
 static int finish(struct cli *cli, const struct dw_config *cfg, const struct run_args *a,
                   const struct dw_snapshot_report *report, struct run_tenant *rts, double start,
                   double mono_start)
 {
+	struct dw_notify_counts notified = { 0 };
 	size_t i, skipped;
 	int status = EXIT_DONE;
 	double duration;
 
 	judge_tenants(report, rts, &skipped);
+	notify_tenants(cfg, report, rts, &notified);
 	for (i = 0; i < report->ntenants; i++) {
 		print_summary(&report->tenants[i], &rts[i], cli->verbosity);
 		status = worse(status, result_status(rts[i].result));

@@ -32,11 +32,13 @@ static const struct command *const commands[] = {
 	&cmd_init,
 	&cmd_json,
 	&cmd_keygen,
+	&cmd_notify,
 	&cmd_run,
 	&cmd_plan,
 	&cmd_secret,
 	&cmd_snapshot,
 	&cmd_verify,
+	&cmd_status,
 };
 /* clang-format on */
 

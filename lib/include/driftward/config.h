@@ -66,11 +66,24 @@ struct dw_tenant_config {
 	struct dw_strlist extra_recipients;
 };
 
+/* A [notify NAME] section: where findings that open and clear are announced. */
+struct dw_notify_config {
+	char *name;
+	unsigned line;      /* of its [notify NAME] header */
+	char *url;          /* https webhook; NULL when secret_file holds it */
+	char *secret_file;  /* age file holding the URL (it carries a token); NULL: url */
+	char *format;       /* "json", "teams" or "slack" */
+	char *min_severity; /* "critical" ... "info": findings below it are not sent */
+	unsigned timeout;   /* seconds one run may spend on this channel, retries included */
+};
+
 struct dw_config {
 	char *path;
 	struct dw_agent_config agent;
 	struct dw_tenant_config *tenants;
 	size_t ntenants, tenants_alloc;
+	struct dw_notify_config *notify;
+	size_t nnotify, notify_alloc;
 };
 
 enum dw_config_flags {

@@ -25,6 +25,7 @@
 #ifndef DRIFTWARD_STORE_H
 #define DRIFTWARD_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,6 +44,12 @@ struct dw_store_tx;
 struct dw_store_options {
 	const char *ident_name;  /* author and committer name; NULL: "driftward" */
 	const char *ident_email; /* NULL: "driftward@<hostname>" */
+	/*
+	 * Only to read (driftward status on a copy): a bare repository without
+	 * driftward's mark is accepted, as a git clone --mirror of the state
+	 * repository has none (git does not copy the config).
+	 */
+	bool read_only;
 };
 
 /*
@@ -366,6 +373,15 @@ struct dw_store_remote;
 int dw_store_fetch(struct dw_store *store, const struct dw_store_remote *remote, const char *ref,
                    const char *local, struct dw_error *err);
 
+/*
+ * The remote-tracking ref of @tenant's branch: the first, in name order, of
+ * refs/remotes/<remote>/tenants/@tenant (a push records
+ * refs/remotes/driftward/...; a mirror clone copies it). Its name goes to
+ * @ref_out and its commit to @commit_out. -ENOENT when there is none.
+ */
+int dw_store_tracking(struct dw_store *store, const char *tenant, char *ref_out, size_t reflen,
+                      char commit_out[DW_STORE_ID_HEX], struct dw_error *err);
+
 /* --- Pushing --- */
 
 struct dw_store_remote {
@@ -378,6 +394,8 @@ struct dw_store_remote {
  * Pushes each ref of @refs (full names) to the same name on the remote. Fails
  * when the remote rejects any of them (non-fast-forward, a hook), naming the
  * ref and the remote's reason, and for an ssh host key other than the pinned one.
+ * After a push the remote accepted, refs/remotes/driftward/<branch> names
+ * what was pushed (driftward status compares it with the branch).
  */
 int dw_store_push(struct dw_store *store, const struct dw_store_remote *remote,
                   const char *const *refs, size_t nrefs, struct dw_error *err);

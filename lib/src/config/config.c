@@ -33,6 +33,7 @@ enum section_kind {
 	SECTION_NONE, /* before the first header */
 	SECTION_AGENT,
 	SECTION_TENANT,
+	SECTION_NOTIFY,
 	SECTION_IGNORED, /* bad or duplicate: its keys were not read */
 };
 
@@ -46,6 +47,7 @@ struct parse_state {
 	enum section_kind kind;
 	unsigned section_line;
 	struct dw_tenant_config *tenant;
+	struct dw_notify_config *notify;
 	unsigned agent_line;
 	unsigned seen[KEY_MAX]; /* line of each key in the current section, 0: not yet */
 	struct dw_config *cfg;
@@ -107,6 +109,51 @@ static struct dw_tenant_config *add_tenant(struct parse_state *st, const char *n
 	return t;
 }
 
+/* A new notify section; returns NULL (reported) when it can't be. */
+static struct dw_notify_config *add_notify(struct parse_state *st, const char *name)
+{
+	struct dw_config *cfg = st->cfg;
+	struct dw_notify_config *n;
+	size_t i;
+
+	for (i = 0; i < cfg->nnotify; i++) {
+		if (strcmp(cfg->notify[i].name, name) == 0) {
+			report(st, "duplicate notify '%s' (first defined at line %u)", name,
+			       cfg->notify[i].line);
+			return NULL;
+		}
+	}
+	if (DW_ARRAY_GROW(cfg->notify, cfg->notify_alloc, cfg->nnotify + 1) < 0) {
+		st->ctx.oom = 1;
+		return NULL;
+	}
+	n = &cfg->notify[cfg->nnotify];
+	dw_config__keys_notify_defaults(n);
+	n->line = st->ctx.line;
+	if (!(n->name = strdup(name)) || !n->format || !n->min_severity) {
+		dw_config__keys_notify_release(n);
+		st->ctx.oom = 1;
+		return NULL;
+	}
+	cfg->nnotify++;
+	return n;
+}
+
+/* [notify NAME]: the same name rules as a tenant's (it names a metrics label and a state file). */
+static void open_notify(struct parse_state *st, char *name)
+{
+	if (!dw_is_tenant_name(name)) {
+		report(st,
+		       "bad notify name '%s': use lower-case letters, digits, '-' and "
+		       "'_' (at most 63, starting with a letter or digit)",
+		       name);
+		return;
+	}
+	st->notify = add_notify(st, name);
+	if (st->notify)
+		st->kind = SECTION_NOTIFY;
+}
+
 /* At the end of a section: what it lacks. */
 static void close_section(struct parse_state *st)
 {
@@ -119,9 +166,13 @@ static void close_section(struct parse_state *st)
 	else if (st->kind == SECTION_TENANT)
 		dw_config__keys_check_section(&st->ctx, KEY_SCOPE_TENANT, st->tenant, st->seen,
 		                              st->section_line);
+	else if (st->kind == SECTION_NOTIFY)
+		dw_config__keys_check_section(&st->ctx, KEY_SCOPE_NOTIFY, st->notify, st->seen,
+		                              st->section_line);
 	st->ctx.line = line;
 	memset(st->seen, 0, sizeof(st->seen));
 	st->tenant = NULL;
+	st->notify = NULL;
 	st->kind = SECTION_IGNORED;
 }
 
@@ -151,8 +202,11 @@ static void open_section(struct parse_state *st, char *header)
 		st->tenant = add_tenant(st, name);
 		if (st->tenant)
 			st->kind = SECTION_TENANT;
+	} else if (strncmp(name, "notify", 6) == 0 && isspace((unsigned char)name[6])) {
+		open_notify(st, trim(name + 6));
 	} else {
-		report(st, "unknown section [%s]: expected [agent] or [tenant NAME]", name);
+		report(st, "unknown section [%s]: expected [agent], [tenant NAME] or [notify NAME]",
+		       name);
 	}
 }
 
@@ -254,8 +308,12 @@ static int on_key(void *user, const char *section, const char *name, const char 
 {
 	struct parse_state *st = user;
 	const struct key_spec *spec;
-	enum key_scope scope = st->kind == SECTION_AGENT ? KEY_SCOPE_AGENT : KEY_SCOPE_TENANT;
-	void *target = st->kind == SECTION_AGENT ? (void *)&st->cfg->agent : (void *)st->tenant;
+	enum key_scope scope = st->kind == SECTION_AGENT    ? KEY_SCOPE_AGENT
+	                       : st->kind == SECTION_NOTIFY ? KEY_SCOPE_NOTIFY
+	                                                    : KEY_SCOPE_TENANT;
+	void *target = st->kind == SECTION_AGENT    ? (void *)&st->cfg->agent
+	               : st->kind == SECTION_NOTIFY ? (void *)st->notify
+	                                            : (void *)st->tenant;
 	unsigned idx;
 
 	(void)section;
@@ -268,7 +326,9 @@ static int on_key(void *user, const char *section, const char *name, const char 
 	spec = dw_config__key_lookup(scope, name);
 	if (!spec) {
 		report(st, "unknown key '%s' in [%s]", name,
-		       st->kind == SECTION_AGENT ? "agent" : "tenant");
+		       st->kind == SECTION_AGENT    ? "agent"
+		       : st->kind == SECTION_NOTIFY ? "notify"
+		                                    : "tenant");
 		return 1;
 	}
 	if (st->continuation && strcmp(st->last_key, name) == 0) {
@@ -419,6 +479,9 @@ void dw_config_free(struct dw_config *cfg)
 	for (i = 0; i < cfg->ntenants; i++)
 		dw_config__keys_tenant_release(&cfg->tenants[i]);
 	free(cfg->tenants);
+	for (i = 0; i < cfg->nnotify; i++)
+		dw_config__keys_notify_release(&cfg->notify[i]);
+	free(cfg->notify);
 	free(cfg->path);
 	free(cfg);
 }

@@ -20,6 +20,7 @@ void dw_config__report(struct cfg_ctx *ctx, const char *fmt, ...) DW_PRINTF(2, 3
 enum key_scope {
 	KEY_SCOPE_AGENT,
 	KEY_SCOPE_TENANT,
+	KEY_SCOPE_NOTIFY,
 };
 
 #define KEY_MAX 32 /* the most keys one section may have */
@@ -46,6 +47,11 @@ void dw_config__keys_tenant_defaults(struct dw_tenant_config *tenant);
  * line it was set on or 0. */
 void dw_config__keys_check_section(struct cfg_ctx *ctx, enum key_scope scope, void *target,
                                    const unsigned *seen, unsigned section_line);
+
+void dw_config__keys_notify_defaults(struct dw_notify_config *n);
+void dw_config__keys_notify_release(struct dw_notify_config *n);
+/* url xor secret_file, an https URL, a known format and severity (notify.c). */
+void dw_config__check_notify(struct cfg_ctx *ctx, const struct dw_notify_config *n);
 
 void dw_config__keys_agent_release(struct dw_agent_config *agent);
 void dw_config__keys_tenant_release(struct dw_tenant_config *tenant);

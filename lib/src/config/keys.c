@@ -90,6 +90,17 @@ static const struct key_spec tenant_keys[] = {
 	TENANT(extra_recipients, KEY_RECIPIENTS),
 };
 
+#define NOTIFY(name, type, ...)                                                   \
+	{                                                                         \
+#name, type, offsetof(struct dw_notify_config, name), __VA_ARGS__ \
+	}
+
+static const struct key_spec notify_keys[] = {
+	NOTIFY(url, KEY_STRING),           NOTIFY(secret_file, KEY_SECRET_FILE),
+	NOTIFY(format, KEY_STRING),        NOTIFY(min_severity, KEY_STRING),
+	NOTIFY(timeout, KEY_UINT, 1, 600),
+};
+
 _Static_assert(DW_ARRAY_SIZE(agent_keys) <= KEY_MAX, "raise KEY_MAX");
 _Static_assert(DW_ARRAY_SIZE(tenant_keys) <= KEY_MAX, "raise KEY_MAX");
 
@@ -97,6 +108,10 @@ static void scope_table(enum key_scope scope, const struct key_spec **table, siz
 {
 	*table = scope == KEY_SCOPE_AGENT ? agent_keys : tenant_keys;
 	*n = scope == KEY_SCOPE_AGENT ? DW_ARRAY_SIZE(agent_keys) : DW_ARRAY_SIZE(tenant_keys);
+	if (scope == KEY_SCOPE_NOTIFY) {
+		*table = notify_keys;
+		*n = DW_ARRAY_SIZE(notify_keys);
+	}
 }
 
 const struct key_spec *dw_config__key_lookup(enum key_scope scope, const char *name)
@@ -120,6 +135,8 @@ unsigned dw_config__key_index(const struct key_spec *spec)
 {
 	if (spec >= agent_keys && spec < agent_keys + DW_ARRAY_SIZE(agent_keys))
 		return (unsigned)(spec - agent_keys);
+	if (spec >= notify_keys && spec < notify_keys + DW_ARRAY_SIZE(notify_keys))
+		return (unsigned)(spec - notify_keys);
 	return (unsigned)(spec - tenant_keys);
 }
 
@@ -531,6 +548,18 @@ void dw_config__keys_check_section(struct cfg_ctx *ctx, enum key_scope scope, vo
 		if (t->remediate == DW_REMEDIATE_APPLY && t->read_only)
 			dw_config__report(ctx, "remediate = apply needs read_only = false");
 	}
+	if (scope == KEY_SCOPE_NOTIFY)
+		dw_config__check_notify(ctx, target);
+}
+
+void dw_config__keys_notify_release(struct dw_notify_config *n)
+{
+	const struct key_spec *spec;
+
+	for (spec = notify_keys; spec < notify_keys + DW_ARRAY_SIZE(notify_keys); spec++)
+		if (spec->type != KEY_UINT)
+			free(*FIELD(n, spec, char *));
+	free(n->name);
 }
 
 void dw_config__keys_agent_release(struct dw_agent_config *agent)

@@ -39,6 +39,13 @@ int dw_store__git_error(struct dw_error *err, int gitrc, const char *fmt, ...) D
 int dw_store__global_acquire(struct dw_error *err);
 void dw_store__global_release(void);
 
+/*
+ * After a push the remote accepted: refs/remotes/driftward/<branch> set to
+ * each pushed branch's commit, so driftward status can tell what was pushed.
+ */
+int dw_store__record_push(struct dw_store *store, const char *const *refs, size_t nrefs,
+                          struct dw_error *err);
+
 /* 1 when the repository's config carries STORE_MARKER_KEY: driftward made or adopted it. */
 int dw_store__has_marker(git_repository *repo);
 

@@ -191,7 +191,7 @@ int dw_store_push(struct dw_store *store, const struct dw_store_remote *remote,
 	}
 	ret = ctx.rejected[0] ? dw_error_set(err, -EPERM, DW_AREA_GIT, 0, "%s rejected %s",
 	                                     remote->url, ctx.rejected)
-	                      : 0;
+	                      : dw_store__record_push(store, refs, nrefs, err);
 out:
 	git_remote_free(r);
 	free_refspecs(&specs);

@@ -240,7 +240,8 @@ static int collect_tenants(struct dw_store *store, struct tenant_ref **out, size
 	*out = list;
 	if (rc != GIT_ITEROVER)
 		return dw_store__git_error(err, rc, "could not list tenant branches");
-	qsort(list, *n, sizeof(*list), cmp_tenant);
+	if (*n > 1) /* no qsort on an empty (NULL) list: UBSan rightly objects */
+		qsort(list, *n, sizeof(*list), cmp_tenant);
 	return 0;
 }
 

@@ -171,7 +171,7 @@ int dw_store__has_marker(git_repository *repo)
 	return rc == 0 && v >= 1;
 }
 
-static int open_repo(struct dw_store *store, struct dw_error *err)
+static int open_repo(struct dw_store *store, bool read_only, struct dw_error *err)
 {
 	int rc = git_repository_open_ext(&store->repo, store->path, GIT_REPOSITORY_OPEN_NO_SEARCH,
 	                                 NULL);
@@ -188,7 +188,7 @@ static int open_repo(struct dw_store *store, struct dw_error *err)
 		                    "%s: the state repository must be a bare repository",
 		                    store->path);
 	/* a symbolic link or a typo must not make the agent write into someone's repository */
-	if (!dw_store__has_marker(store->repo))
+	if (!read_only && !dw_store__has_marker(store->repo))
 		return dw_error_set(err, -EPERM, DW_AREA_GIT, 0,
 		                    "%s is not a driftward state repository (its config has no "
 		                    "driftward.repositoryFormat); if it is meant to hold "
@@ -211,7 +211,8 @@ int dw_store_open(const char *path, const struct dw_store_options *opts, struct 
 		r = dw_error_set(err, -ENOMEM, DW_AREA_SYSTEM, ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((r = open_repo(store, err)) < 0 || (r = add_mempack(store, err)) < 0)
+	if ((r = open_repo(store, opts && opts->read_only, err)) < 0 ||
+	    (r = add_mempack(store, err)) < 0)
 		goto out;
 	*out = store;
 	store = NULL;
