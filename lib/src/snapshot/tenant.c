@@ -197,7 +197,7 @@ static int commit(struct tenant_run *tr, struct dw_error *err)
 	return r;
 }
 
-int tenant_finish(struct tenant_run *tr, bool do_push, struct dw_error *err)
+int tenant_finish(struct tenant_run *tr, struct dw_error *err)
 {
 	struct dw_snapshot_tenant *t = tr->report;
 	size_t i;
@@ -211,12 +211,8 @@ int tenant_finish(struct tenant_run *tr, bool do_push, struct dw_error *err)
 	}
 	r = r ?: names_stage(tr, err);
 	r = r ?: stage_status(tr, err);
-	r = r ?: commit(tr, err);
-	if (r == 0 && do_push && tr->ctx->cfg->agent.remote) {
-		r = dw_session_push(tr->session, err);
-		t->pushed = r == 0;
-	}
-	return r;
+	/* the branch goes to the remote with the others' at the end of the run (push.c) */
+	return r ?: commit(tr, err);
 }
 
 void tenant_release(struct tenant_run *tr)
