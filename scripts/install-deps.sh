@@ -10,7 +10,7 @@ packages=(
 	# libraries (each used from one area of lib/src)
 	libcurl4-openssl-dev libssl-dev libgit2-dev libyaml-dev libcjson-dev libinih-dev
 	# tests: unit tests, sanitizers, fuzzing, and the real tools we check against
-	libcmocka-dev libclang-rt-14-dev age jq openssl python3 systemd
+	libcmocka-dev libclang-rt-14-dev age jq openssl python3 python3-yaml systemd
 )
 
 missing=()

@@ -1,0 +1,11 @@
+# deploy/: the Kubernetes, Nomad and container files carry what matters, and
+# kubectl accepts the manifests (skipped, saying why, without kubectl).
+find_program(DW_PYTHON3 python3 REQUIRED)
+add_test(NAME deploy/fields
+	COMMAND ${DW_PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/check_deploy.py fields ${PROJECT_SOURCE_DIR}
+		$<TARGET_FILE:driftward-bin>)
+add_test(NAME deploy/kubectl
+	COMMAND ${DW_PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/check_deploy.py kubectl ${PROJECT_SOURCE_DIR})
+set_tests_properties(deploy/fields deploy/kubectl PROPERTIES ENVIRONMENT "${DW_TEST_ENV}"
+	TIMEOUT 180)
+set_tests_properties(deploy/kubectl PROPERTIES SKIP_RETURN_CODE 77)
