@@ -45,14 +45,15 @@ static int ref_names(const struct dw_snapshot_report *report, char (*names)[REF_
 	return 0;
 }
 
-static void log_push(const struct dw_snapshot_report *report, const char *url, int rc)
+/* No URL here: a remote's URL may carry a token. */
+static void log_push(const struct dw_snapshot_report *report, int rc)
 {
 	size_t i, pushed = 0;
 
 	for (i = 0; i < report->ntenants; i++)
 		pushed += report->tenants[i].pushed;
-	dw_log(rc < 0 ? DW_LOG_WARNING : DW_LOG_INFO, "push to %s: %zu of %zu branches sent%s", url,
-	       pushed, report->ntenants, rc < 0 ? "; some were not (see the tenants)" : "");
+	dw_log(rc < 0 ? DW_LOG_WARNING : DW_LOG_INFO, "push: %zu of %zu branches sent%s", pushed,
+	       report->ntenants, rc < 0 ? "; some were not (see the tenants)" : "");
 }
 
 int dw_snapshot__push(const struct dw_config *cfg, struct dw_snapshot_report *report,
@@ -72,12 +73,15 @@ int dw_snapshot__push(const struct dw_config *cfg, struct dw_snapshot_report *re
 		dw_error_set(err, r, DW_AREA_SYSTEM, ENOMEM, "out of memory");
 		goto out;
 	}
+	/* until the push says otherwise, no branch got there */
+	for (i = 0; i < n; i++)
+		states[i] = DW_STORE_PUSH_FAILED;
 	r = ref_names(report, names, refs, err);
 	r = r ?: dw_store_open(agent->state_repo, NULL, &store, err);
 	r = r ?: dw_store_push_branches(store, &remote, refs, n, states, err);
 	for (i = 0; i < n; i++)
 		record(&report->tenants[i], refs[i] ? refs[i] : "its branch", states[i], r, err);
-	log_push(report, agent->remote, r);
+	log_push(report, r);
 out:
 	dw_store_free(store);
 	free(states);
