@@ -57,7 +57,7 @@ class Overlay(dict):
 class FleetTenant(Tenant):
     """A tenant of the fleet: the template's data, copied only where it differs."""
 
-    def __init__(self, template, index, vary):
+    def __init__(self, template, index, vary, lists):
         # deliberately not Tenant.__init__: nothing is read from disk
         self.dir = template.dir
         self.id = fleet_id(index)
@@ -68,7 +68,7 @@ class FleetTenant(Tenant):
         self.apps = template.apps
         self.routes = template.routes
         self.resources = Overlay(template.resources)
-        self._vary(template, index, vary)
+        self._vary(template, index, vary, lists)
 
     def own(self, coll):
         """The tenant's private copy of @coll, made before its first write."""
@@ -82,10 +82,7 @@ class FleetTenant(Tenant):
     def set_singleton(self, ref, obj):
         self.resources[ref] = (self.resources[ref][0], obj)
 
-    def _vary(self, template, index, vary):
-        lists = [(k, v) for k, v in sorted(template.resources.items(), key=lambda kv: kv[0])
-                 if isinstance(v, Collection) and v.items and _nameable(v)
-                 and k != ORGANIZATION]
+    def _vary(self, template, index, vary, lists):
         org = template.resources.get(ORGANIZATION)
         if isinstance(org, Collection) and org.items:
             self.resources[ORGANIZATION] = _varied(org, 0, "displayName", self.name)
@@ -127,8 +124,11 @@ def add_fleet(tenants, by_domain, count, template_id, vary):
     if template is None:
         raise KeyError("--fleet-template %s is not a tenant of the state directory"
                        % template_id)
+    # the collections a variation may rename, in a fixed order
+    lists = [(k, v) for k, v in sorted(template.resources.items(), key=lambda kv: kv[0])
+             if isinstance(v, Collection) and v.items and _nameable(v) and k != ORGANIZATION]
     for index in range(count):
-        tenant = FleetTenant(template, index, vary)
+        tenant = FleetTenant(template, index, vary, lists)
         tenants[tenant.id] = tenant
         for domain in tenant.domains:
             by_domain[domain] = tenant
