@@ -291,6 +291,7 @@ static int push_round(struct push_ctx *ctx, git_repository *repo, struct dw_erro
 
 	set_callbacks(&opts.callbacks, ctx);
 	ctx->retries = 0;
+	ctx->credential_tries = 0; /* one try per connection, and each round connects */
 	if ((rc = create_remote(&r, repo, ctx->remote->url)) < 0 ||
 	    (rc = git_remote_connect(r, GIT_DIRECTION_PUSH, &opts.callbacks, NULL, NULL)) < 0 ||
 	    (rc = git_remote_ls(&heads, &nheads, r)) < 0)
