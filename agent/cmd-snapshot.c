@@ -23,22 +23,64 @@ struct snapshot_args {
 	int push;
 };
 
-/* "I/N": shard I of N, I from 0 to N-1 (a Kubernetes Indexed Job's completion index). */
-static int parse_shard(const char *s, unsigned *index, unsigned *count)
+/*
+ * The index of "auto/N": a Kubernetes Indexed Job gives each pod its own in
+ * JOB_COMPLETION_INDEX, so one pod template serves every shard.
+ */
+static int shard_index_from_env(unsigned long count, unsigned long *index)
 {
+	const char *v = getenv("JOB_COMPLETION_INDEX");
 	char *end;
-	unsigned long i, n;
 
-	i = strtoul(s, &end, 10);
-	if (end == s || *end != '/')
+	if (!v || !*v) {
+		usage_error("snapshot", "--shard auto/N: JOB_COMPLETION_INDEX is not set "
+		                        "(a Kubernetes Indexed Job sets it in each pod)");
 		return -EINVAL;
-	s = end + 1;
+	}
+	errno = 0;
+	*index = strtoul(v, &end, 10);
+	if (*v < '0' || *v > '9' || *end || errno || *index >= count) {
+		usage_error("snapshot",
+		            "--shard auto/%lu: JOB_COMPLETION_INDEX '%.20s' is not a number from 0 "
+		            "to %lu",
+		            count, v, count - 1);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * "I/N": shard I of N, I from 0 to N-1; "auto/N": I from the environment
+ * (above). Prints what is wrong.
+ */
+static int parse_shard(const char *arg, unsigned *index, unsigned *count)
+{
+	const char *s = arg;
+	char *end;
+	unsigned long i = 0, n;
+	int from_env = strncmp(s, "auto/", 5) == 0;
+
+	if (from_env) {
+		s += 5;
+	} else {
+		i = strtoul(s, &end, 10);
+		if (end == s || *s < '0' || *s > '9' || *end != '/')
+			goto bad;
+		s = end + 1;
+	}
 	n = strtoul(s, &end, 10);
-	if (end == s || *end || n == 0 || n > 100000 || i >= n)
+	if (end == s || *s < '0' || *s > '9' || *end || n == 0 || n > 100000)
+		goto bad;
+	if (from_env && shard_index_from_env(n, &i) < 0)
 		return -EINVAL;
+	if (i >= n)
+		goto bad;
 	*index = (unsigned)i;
 	*count = (unsigned)n;
 	return 0;
+bad:
+	usage_error("snapshot", "--shard: '%s' is not I/N with 0 <= I < N, or auto/N", arg);
+	return -EINVAL;
 }
 
 static int parse_args(int argc, char **argv, struct snapshot_args *a)
@@ -62,9 +104,7 @@ static int parse_args(int argc, char **argv, struct snapshot_args *a)
 			break;
 		case 's':
 			if (parse_shard(optarg, &a->shard_index, &a->shard_count) < 0)
-				return usage_error("snapshot",
-				                   "--shard: '%s' is not I/N with 0 <= I < N",
-				                   optarg);
+				return EXIT_ERROR;
 			break;
 		case 'P':
 			a->push = 0;
@@ -186,14 +226,15 @@ const struct command cmd_snapshot = {
 	.name = "snapshot",
 	.run = run_snapshot,
 	.summary = "read tenants and commit their snapshots",
-	.usage = "usage: driftward snapshot [-t TENANT]... [--shard I/N] [--no-push]\n\n"
+	.usage = "usage: driftward snapshot [-t TENANT]... [--shard I/N|auto/N] [--no-push]\n\n"
 	         "Reads every configured collector of each tenant (or of those named with -t)\n"
 	         "through Microsoft Graph and commits the canonical result to the tenant's\n"
 	         "branch, tenants/NAME, of the state repository; a commit only when something\n"
 	         "changed. A collector that could not be read keeps its previous files.\n\n"
 	         "  -t, --tenant NAME  only this tenant (repeatable)\n"
 	         "  --shard I/N        only the tenants of shard I of N (I from 0 to N-1), by a\n"
-	         "                     stable hash of the tenant id\n"
+	         "                     stable hash of the tenant id; auto/N takes I from\n"
+	         "                     JOB_COMPLETION_INDEX (a Kubernetes Indexed Job's)\n"
 	         "  --no-push          do not push to the configured remote\n\n"
 	         "Each snapshot is judged by the baselines of the approved ref; drift.json and\n"
 	         "DRIFT.md are committed with it.\n\n"

@@ -10,7 +10,7 @@ packages=(
 	# libraries (each used from one area of lib/src)
 	libcurl4-openssl-dev libssl-dev libgit2-dev libyaml-dev libinih-dev
 	# tests: unit tests, sanitizers, fuzzing, and the real tools we check against
-	libcmocka-dev libclang-rt-14-dev age jq openssl openssh-client python3 systemd strace
+	libcmocka-dev libclang-rt-14-dev age jq openssl openssh-client python3 python3-yaml systemd strace
 	# tests: drift reports validated against their JSON Schemas (drift.json, SARIF 2.1.0)
 	python3-jsonschema
 )

@@ -69,7 +69,7 @@ class AuditWriter:
                 "modifiedProperties": _changes(old, new)}],
             "additionalDetails": [{"key": "graphPath", "value": req.version + req.path}],
         }
-        coll.prepend(entry)
+        tenant.own(coll).prepend(entry)
 
     def _intune(self, req, tenant, route, op, old, new):
         coll = tenant.resources.get(INTUNE_AUDITS)
@@ -101,4 +101,4 @@ class AuditWriter:
                            "modifiedProperties": _changes(old, new)}],
             "category": route.audit.get("category", "DeviceConfiguration"),
         }
-        coll.prepend(entry)
+        tenant.own(coll).prepend(entry)

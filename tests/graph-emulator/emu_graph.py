@@ -423,6 +423,7 @@ class GraphApi:
     def write_item(self, req, tenant, route, coll, key):
         body = self._body(req)
         with tenant.lock:
+            coll = tenant.own(coll)
             old = coll.get(key)
             if old is None:
                 raise _not_found(req, route, key)
@@ -459,6 +460,7 @@ class GraphApi:
             if key in route.readonly:
                 obj[key] = stamp
         with tenant.lock:
+            coll = tenant.own(coll)
             if coll.get(str(obj[route.key])) is not None:
                 raise GraphError(409, "Request_BadRequest",
                                  "An object with the same key already exists.")
@@ -478,6 +480,7 @@ class GraphApi:
             raise GraphError(400, "BadRequest", intune_message(
                 req, "The assign action takes one list of assignments, each with a target"))
         with tenant.lock:
+            coll = tenant.own(coll)
             old = coll.get(key)
             if old is None:
                 raise _not_found(req, route, key)
@@ -501,6 +504,7 @@ class GraphApi:
 
     def delete_item(self, req, tenant, route, coll, key):
         with tenant.lock:
+            coll = tenant.own(coll)
             old = coll.get(key)
             if old is None:
                 raise _not_found(req, route, key)

@@ -262,6 +262,11 @@ class Tenant:
         route = self.resources[ref][0]
         self.resources[ref] = (route, obj)
 
+    def own(self, coll):
+        """The collection a write may change (a fleet tenant copies the
+        template's first: emu_fleet.py)."""
+        return coll
+
     def has_licence(self, name, licence_table):
         if name is None or name in self.licences:
             return True
@@ -271,9 +276,10 @@ class Tenant:
 class State:
     """All tenants of a state directory."""
 
-    def __init__(self, state_dir, routes):
+    def __init__(self, state_dir, routes, fleet=None):
         self.dir = state_dir
         self.routes = routes
+        self.fleet = fleet            # (count, template id or None, vary): emu_fleet.py
         self.tenants = {}
         self.by_domain = {}
         self.reload()
@@ -289,6 +295,12 @@ class State:
                     by_domain[domain] = tenant
         if not tenants:
             raise StateError("no tenant folder with _tenant.json in %s" % self.dir)
+        if self.fleet:
+            import emu_fleet
+            try:
+                emu_fleet.add_fleet(tenants, by_domain, *self.fleet)
+            except KeyError as err:
+                raise StateError(err.args[0]) from None
         self.tenants, self.by_domain = tenants, by_domain
 
     def tenant(self, name):

@@ -55,7 +55,8 @@ class Emulator:
     def __init__(self, args):
         self.args = args
         self.routes = RouteTable(args.routes)
-        self.state = State(args.state, self.routes)
+        fleet = (args.fleet, args.fleet_template, args.fleet_vary) if args.fleet else None
+        self.state = State(args.state, self.routes, fleet)
         self.tokens = emu_auth.TokenStore(args.token_lifetime)
         self.faults = Faults(args.faults, args.seed)
         self.faults.on_new_doc = self._fault_doc_changed
@@ -115,6 +116,7 @@ class Emulator:
             info = self._token_info(headers)
             record["tenant"] = info.tenant.id if info else None
         rule, latency = self.faults.pick(method, path, record["tenant"])
+        latency += self.args.latency / 1000.0
         if latency > 0:
             time.sleep(latency)
         if rule is not None and not rule.spec.get("after_write"):
@@ -390,7 +392,20 @@ def parse_args(argv):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--persist", action="store_true", help="write changes back to --state")
     p.add_argument("--routes", default=os.path.join(HERE, "routes.json"))
-    return p.parse_args(argv)
+    p.add_argument("--fleet", type=int, default=0, metavar="N",
+                   help="also serve N tenants made from one template (emu_fleet.py)")
+    p.add_argument("--fleet-template", metavar="ID",
+                   help="the template tenant's id (default: the first of --state)")
+    p.add_argument("--fleet-vary", type=int, default=1, metavar="K",
+                   help="objects each fleet tenant renames (default 1)")
+    p.add_argument("--latency", type=float, default=0, metavar="MS",
+                   help="added before every Graph and token answer, as a real service's")
+    args = p.parse_args(argv)
+    if args.fleet < 0 or args.fleet_vary < 0 or args.latency < 0:
+        p.error("--fleet, --fleet-vary and --latency cannot be negative")
+    if args.fleet and args.persist:
+        p.error("--persist cannot write fleet tenants back: they have no folder of their own")
+    return args
 
 
 def write_port_file(path, port):

@@ -196,7 +196,7 @@ static void http_remote_rejections_fail_the_push(void **state)
 	assert_int_equal(push(fx, url, "refs/heads/tenants/contoso"), 0);
 	assert_true(same_on_remote(fx, "refs/heads/tenants/contoso"));
 
-	/* the remote moved on its own to a commit we lack: libgit2 refuses before sending */
+	/* the remote moved on its own to a commit we lack: refused before sending */
 	sh(NULL,
 	   "cd '%s' && git --git-dir=remote.git update-ref refs/heads/tenants/contoso "
 	   "$(git --git-dir=remote.git commit-tree -m other "
@@ -204,10 +204,10 @@ static void http_remote_rejections_fail_the_push(void **state)
 	   fx->s.dir);
 	commit_file(fx, "contoso", "2\n");
 	assert_true(push(fx, url, "refs/heads/tenants/contoso") < 0);
-	assert_non_null(strstr(fx->err.msg, "not present locally"));
+	assert_non_null(strstr(fx->err.msg, "not a fast-forward"));
 	assert_false(same_on_remote(fx, "refs/heads/tenants/contoso"));
 
-	/* to a commit we have but do not descend from: libgit2 refuses the non-fast-forward */
+	/* to a commit we have but do not descend from: refused the same way */
 	commit_file(fx, "fabrikam", "f1\n");
 	assert_int_equal(push(fx, url, "refs/heads/tenants/fabrikam"), 0);
 	sh(NULL,
@@ -215,7 +215,7 @@ static void http_remote_rejections_fail_the_push(void **state)
 	   "refs/heads/tenants/fabrikam",
 	   fx->remote);
 	assert_true(push(fx, url, "refs/heads/tenants/contoso") < 0);
-	assert_non_null(strstr(fx->err.msg, "non-fastforwardable"));
+	assert_non_null(strstr(fx->err.msg, "not a fast-forward"));
 	assert_false(same_on_remote(fx, "refs/heads/tenants/contoso"));
 
 	/* a pre-receive hook that refuses everything */
@@ -230,6 +230,174 @@ static void http_remote_rejections_fail_the_push(void **state)
 	assert_non_null(strstr(fx->err.msg, "rejected refs/heads/tenants/fabrikam"));
 	assert_non_null(strstr(fx->err.msg, "pre-receive hook declined"));
 	assert_false(same_on_remote(fx, "refs/heads/tenants/fabrikam"));
+}
+
+static int atoi_safe(const char *s)
+{
+	return (int)strtol(s, NULL, 10);
+}
+
+static void write_hook(struct fixture *fx, const char *name, const char *body)
+{
+	char path[240];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/hooks/%s", fx->remote, name);
+	f = fopen(path, "we");
+	assert_non_null(f);
+	fprintf(f, "#!/bin/sh\n%s", body);
+	fclose(f);
+	assert_int_equal(chmod(path, 0755), 0);
+}
+
+/* Lines of @file in the scratch directory (hooks append to it), 0 when absent. */
+static int lines_of(struct fixture *fx, const char *file)
+{
+	struct dw_buf out;
+	int n;
+
+	dw_buf_init(&out, 1024);
+	sh(&out, "cat '%s/%s' 2>/dev/null | wc -l", fx->s.dir, file);
+	n = atoi_safe(dw_buf_cstr(&out));
+	dw_buf_release(&out);
+	return n;
+}
+
+/* An HTTP remote (git http-backend) whose hooks tell what each push carried. */
+static void http_remote(struct fixture *fx, char *url, size_t len)
+{
+	char body[400];
+
+	sh(NULL, "git --git-dir='%s' config http.receivepack true", fx->remote);
+	start_server(fx);
+	snprintf(url, len, "http://127.0.0.1:%d/remote.git", fx->port);
+	snprintf(body, sizeof(body), "echo push >>'%s/pushes'\ncat >>'%s/received'\n", fx->s.dir,
+	         fx->s.dir);
+	write_hook(fx, "post-receive", body);
+}
+
+static int push_all(struct fixture *fx, const char *url, const char *const *refs, size_t n,
+                    enum dw_store_push_state *states)
+{
+	struct dw_store_remote remote = { .url = url };
+
+	dw_error_clear(&fx->err);
+	return dw_store_push_branches(fx->store, &remote, refs, n, states, &fx->err);
+}
+
+static const char *const three[] = { "refs/heads/tenants/contoso", "refs/heads/tenants/fabrikam",
+	                             "refs/heads/tenants/northwind", "refs/heads/tenants/absent" };
+
+static void one_push_carries_every_branch_ahead_of_the_remote(void **state)
+{
+	struct fixture *fx = *state;
+	enum dw_store_push_state st[4];
+	char url[200];
+
+	http_remote(fx, url, sizeof(url));
+	commit_file(fx, "contoso", "1\n");
+	assert_int_equal(push(fx, url, three[0]), 0);
+	commit_file(fx, "fabrikam", "1\n");
+	commit_file(fx, "northwind", "1\n");
+	assert_int_equal(push_all(fx, url, three, 4, st), 0);
+	assert_int_equal(st[0], DW_STORE_PUSH_UPTODATE);
+	assert_int_equal(st[1], DW_STORE_PUSH_PUSHED);
+	assert_int_equal(st[2], DW_STORE_PUSH_PUSHED);
+	assert_int_equal(st[3], DW_STORE_PUSH_ABSENT);
+	/* two pushes in all: contoso's, then one for fabrikam and northwind together */
+	assert_int_equal(lines_of(fx, "pushes"), 2);
+	assert_int_equal(lines_of(fx, "received"), 3);
+	assert_true(same_on_remote(fx, three[1]) && same_on_remote(fx, three[2]));
+	/* nothing ahead: no push at all */
+	assert_int_equal(push_all(fx, url, three, 4, st), 0);
+	assert_int_equal(lines_of(fx, "pushes"), 2);
+	assert_int_equal(fsck_clean(fx->remote), 0);
+}
+
+static void a_refused_branch_is_retried_after_a_new_look(void **state)
+{
+	struct fixture *fx = *state;
+	enum dw_store_push_state st[4];
+	char url[200], body[400];
+
+	http_remote(fx, url, sizeof(url));
+	/* refuses fabrikam once, as a forge that could not lock the ref would */
+	snprintf(body, sizeof(body),
+	         "echo \"$1\" >>'%s/updates'\n"
+	         "[ \"$1\" = refs/heads/tenants/fabrikam ] && [ ! -e '%s/refused' ] && "
+	         "touch '%s/refused' && exit 1\nexit 0\n",
+	         fx->s.dir, fx->s.dir, fx->s.dir);
+	write_hook(fx, "update", body);
+	commit_file(fx, "contoso", "1\n");
+	commit_file(fx, "fabrikam", "1\n");
+	commit_file(fx, "northwind", "1\n");
+	assert_int_equal(push_all(fx, url, three, 4, st), 0);
+	assert_int_equal(st[0], DW_STORE_PUSH_PUSHED);
+	assert_int_equal(st[1], DW_STORE_PUSH_PUSHED);
+	assert_int_equal(st[2], DW_STORE_PUSH_PUSHED);
+	/* the retry sent fabrikam alone */
+	assert_int_equal(lines_of(fx, "updates"), 4);
+	assert_int_equal(lines_of(fx, "pushes"), 2);
+	assert_true(same_on_remote(fx, three[0]) && same_on_remote(fx, three[1]) &&
+	            same_on_remote(fx, three[2]));
+}
+
+static void a_failed_push_is_made_up_by_the_next(void **state)
+{
+	struct fixture *fx = *state;
+	enum dw_store_push_state st[4];
+	char url[200], body[400], hook[240];
+
+	http_remote(fx, url, sizeof(url));
+	snprintf(body, sizeof(body),
+	         "echo \"$1\" >>'%s/updates'\n"
+	         "[ \"$1\" = refs/heads/tenants/fabrikam ] && echo 'locked by policy' >&2 && "
+	         "exit 1\nexit 0\n",
+	         fx->s.dir);
+	write_hook(fx, "update", body);
+	commit_file(fx, "contoso", "1\n");
+	commit_file(fx, "fabrikam", "1\n");
+	assert_int_equal(push_all(fx, url, three, 2, st), -EPERM);
+	assert_int_equal(st[0], DW_STORE_PUSH_PUSHED);
+	assert_int_equal(st[1], DW_STORE_PUSH_REJECTED);
+	assert_non_null(strstr(fx->err.msg, "rejected refs/heads/tenants/fabrikam"));
+	/* tried in each of the three rounds, then left for the next push */
+	assert_int_equal(sh(NULL, "test $(grep -c fabrikam '%s/updates') -eq 3", fx->s.dir), 0);
+	assert_false(same_on_remote(fx, three[1]));
+	snprintf(hook, sizeof(hook), "%s/hooks/update", fx->remote);
+	assert_int_equal(unlink(hook), 0);
+	assert_int_equal(push_all(fx, url, three, 2, st), 0);
+	assert_int_equal(st[0], DW_STORE_PUSH_UPTODATE);
+	assert_int_equal(st[1], DW_STORE_PUSH_PUSHED);
+	assert_true(same_on_remote(fx, three[1]));
+}
+
+static void another_writers_commits_are_never_sent_over(void **state)
+{
+	struct fixture *fx = *state;
+	enum dw_store_push_state st[4];
+	char url[200], body[400];
+
+	http_remote(fx, url, sizeof(url));
+	commit_file(fx, "contoso", "1\n");
+	commit_file(fx, "fabrikam", "1\n");
+	assert_int_equal(push_all(fx, url, three, 2, st), 0);
+	/* someone else moved fabrikam; we commit on our own line */
+	sh(NULL,
+	   "cd '%s' && git --git-dir=remote.git update-ref %s "
+	   "$(git --git-dir=remote.git commit-tree -p %s -m other %s^{tree})",
+	   fx->s.dir, three[1], three[1], three[1]);
+	snprintf(body, sizeof(body), "echo \"$1\" >>'%s/updates'\n", fx->s.dir);
+	write_hook(fx, "update", body);
+	commit_file(fx, "contoso", "2\n");
+	commit_file(fx, "fabrikam", "2\n");
+	assert_int_equal(push_all(fx, url, three, 2, st), -EPERM);
+	assert_int_equal(st[0], DW_STORE_PUSH_PUSHED);
+	assert_int_equal(st[1], DW_STORE_PUSH_REJECTED);
+	assert_non_null(strstr(fx->err.msg, "not a fast-forward"));
+	/* refused here, not sent: the remote saw contoso alone */
+	assert_int_equal(lines_of(fx, "updates"), 1);
+	assert_false(same_on_remote(fx, three[1]));
 }
 
 static void ssh_remote_needs_a_pinned_host_key(void **state)
@@ -299,6 +467,10 @@ int main(void)
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 		T(pushes_tenant_branches_to_a_path_remote),
 		T(http_remote_rejections_fail_the_push),
+		T(one_push_carries_every_branch_ahead_of_the_remote),
+		T(a_refused_branch_is_retried_after_a_new_look),
+		T(a_failed_push_is_made_up_by_the_next),
+		T(another_writers_commits_are_never_sent_over),
 		T(ssh_remote_needs_a_pinned_host_key),
 		T(host_key_fingerprint_matches_ssh_keygen),
 #undef T

@@ -400,4 +400,26 @@ struct dw_store_remote {
 int dw_store_push(struct dw_store *store, const struct dw_store_remote *remote,
                   const char *const *refs, size_t nrefs, struct dw_error *err);
 
+/* What became of one branch of dw_store_push_branches. */
+enum dw_store_push_state {
+	DW_STORE_PUSH_ABSENT,   /* no such branch here: nothing to push */
+	DW_STORE_PUSH_UPTODATE, /* the remote already had it */
+	DW_STORE_PUSH_PUSHED,
+	DW_STORE_PUSH_REJECTED, /* refused, or the remote's holds commits ours lacks */
+	DW_STORE_PUSH_FAILED,   /* the push did not get that far (@err says why) */
+};
+
+/*
+ * Pushes, over one connection, every branch of @refs that is ahead of the
+ * remote's (one pack for all), and sets @states[i] for @refs[i]. A branch the
+ * remote refused is retried, after listing the remote again, while the
+ * remote's branch is still an ancestor of ours. Returns 0 when nothing was
+ * refused; -EPERM when some branch was (@err names the first and the count);
+ * another negative code when the push failed as a whole. Branches left
+ * unpushed keep their commits: the next push sends them.
+ */
+int dw_store_push_branches(struct dw_store *store, const struct dw_store_remote *remote,
+                           const char *const *refs, size_t nrefs, enum dw_store_push_state *states,
+                           struct dw_error *err);
+
 #endif

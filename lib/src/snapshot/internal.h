@@ -82,7 +82,15 @@ void dw_snapshot__audit_release(struct audit_run *audit);
 
 /* tenant.c */
 int dw_snapshot__tenant_start(struct tenant_run *tr, struct dw_error *err);
-int dw_snapshot__tenant_finish(struct tenant_run *tr, bool push, struct dw_error *err);
+int dw_snapshot__tenant_finish(struct tenant_run *tr, struct dw_error *err);
 void dw_snapshot__tenant_release(struct tenant_run *tr);
+
+/*
+ * push.c: pushes the branches of every tenant of @report that are ahead of
+ * the remote's, at once; a tenant whose branch was refused or not sent gets
+ * rc and err. Returns what dw_store_push_branches returned.
+ */
+int dw_snapshot__push(const struct dw_config *cfg, struct dw_snapshot_report *report,
+                      struct dw_error *err);
 
 #endif

@@ -175,8 +175,11 @@ static int gather(struct tenant_run *tr, struct section *sections, bool *any_sou
 			r = each_object(&tr->collectors[i], add_source_object, &S);
 		}
 	}
+	/* no items: no array at all, and qsort's pointer must not be NULL */
 	for (j = 0; j < NSECTIONS; j++)
-		qsort(sections[j].items, sections[j].count, sizeof(*sections[j].items), by_id);
+		if (sections[j].count)
+			qsort(sections[j].items, sections[j].count, sizeof(*sections[j].items),
+			      by_id);
 	for (i = 0; r == 0 && i < tr->ncollectors; i++)
 		r = each_object(&tr->collectors[i], mark_object, sections);
 	return r;

@@ -63,7 +63,7 @@ static void name_failure(struct dw_snapshot_tenant *t)
  * done: reads it submitted before failing must finish before their tenant
  * and ops can be freed.
  */
-static void run_batch(struct tenant_run *runs, size_t n, struct dw_graph *graph, bool push)
+static void run_batch(struct tenant_run *runs, size_t n, struct dw_graph *graph)
 {
 	struct dw_error loop_err;
 	size_t i;
@@ -81,7 +81,7 @@ static void run_batch(struct tenant_run *runs, size_t n, struct dw_graph *graph,
 			t->err = loop_err;
 		}
 		if (t->rc == 0)
-			t->rc = dw_snapshot__tenant_finish(&runs[i], push, &t->err);
+			t->rc = dw_snapshot__tenant_finish(&runs[i], &t->err);
 		dw_snapshot__tenant_release(&runs[i]);
 		name_failure(t);
 		log_tenant(t);
@@ -129,6 +129,7 @@ int dw_snapshot_run(const struct dw_config *cfg, const struct dw_catalog *catalo
 	const struct dw_tenant_config **tenants = NULL;
 	struct dw_session_context ctx = { 0 };
 	struct tenant_run *runs = NULL;
+	struct dw_error push_err;
 	size_t i, start, n, batch = batch_size(&cfg->agent);
 	int r = -ENOMEM;
 
@@ -153,9 +154,14 @@ int dw_snapshot_run(const struct dw_config *cfg, const struct dw_catalog *catalo
 			runs[i] = (struct tenant_run){ .ctx = &ctx,
 				                       .run_id = report->run_id,
 				                       .report = &report->tenants[start + i] };
-		run_batch(runs, n, ctx.graph, opts->push);
+		run_batch(runs, n, ctx.graph);
 	}
 	record_stats(ctx.graph, report);
+	/* a failed push is each tenant's failure, in its report entry */
+	if (opts->push && cfg->agent.remote) {
+		dw_error_clear(&push_err);
+		dw_snapshot__push(cfg, report, &push_err);
+	}
 	r = 0;
 out:
 	free(runs);

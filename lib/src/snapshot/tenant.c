@@ -200,7 +200,7 @@ static int commit(struct tenant_run *tr, struct dw_error *err)
 	return r;
 }
 
-int dw_snapshot__tenant_finish(struct tenant_run *tr, bool do_push, struct dw_error *err)
+int dw_snapshot__tenant_finish(struct tenant_run *tr, struct dw_error *err)
 {
 	struct dw_snapshot_tenant *t = tr->report;
 	size_t i;
@@ -218,12 +218,8 @@ int dw_snapshot__tenant_finish(struct tenant_run *tr, bool do_push, struct dw_er
 		r = 0;
 	r = r ?: stage_status(tr, err);
 	r = r ?: dw_snapshot__drift_stage(tr, err);
-	r = r ?: commit(tr, err);
-	if (r == 0 && do_push && tr->ctx->cfg->agent.remote) {
-		r = dw_session_push(tr->session, err);
-		t->pushed = r == 0;
-	}
-	return r;
+	/* the branch goes to the remote with the others' at the end of the run (push.c) */
+	return r ?: commit(tr, err);
 }
 
 void dw_snapshot__tenant_release(struct tenant_run *tr)

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Fleet benchmark (issue 15): `driftward snapshot` over TENANTS tenants of the
+# emulator's fleet mode (one gen_state template of OBJECTS objects, each tenant
+# varied by its index) with LATENCY_MS per answer, as one shard on this host.
+# Prints the wall time, requests/s, the bound requests x latency / concurrency,
+# their ratio and the peak RSS of driftward (and of the emulator).
+#
+# usage: tests/bench/fleet/bench.sh [BUILD_DIR] [TENANTS...]
+#   BUILD_DIR defaults to build/gcc; TENANTS to "100 1000".
+# Environment: OBJECTS (500), COLLECTORS (40, of the template), LATENCY_MS
+# (100), CONCURRENCY (agent concurrency, 128), TENANT_CONCURRENCY (4),
+# KEEP=1 keeps the scratch directory.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/../../.." && pwd)
+build=$(cd "${1:-$top/build/gcc}" && pwd)
+shift || true
+levels=${*:-100 1000}
+objects=${OBJECTS:-500}
+collectors=${COLLECTORS:-40}
+latency_ms=${LATENCY_MS:-100}
+concurrency=${CONCURRENCY:-128}
+per_tenant=${TENANT_CONCURRENCY:-4}
+client=2b7c9d1e-4f5a-4b6c-9d8e-7f6a5b4c3d2e
+secret=demo-secret-not-real
+emu=$top/tests/graph-emulator
+dw=$build/agent/driftward
+
+work=$(mktemp -d /tmp/dw-fleet-bench-XXXXXX)
+emu_pid=
+cleanup() {
+	[ -z "$emu_pid" ] || { kill "$emu_pid"; wait "$emu_pid"; } 2>/dev/null || true
+	[ "${KEEP:-0}" = 1 ] || rm -rf "$work"
+}
+trap cleanup EXIT
+
+python3 "$emu/gen_state.py" --objects "$objects" --collectors "$collectors" \
+	--out "$work/template" --seed 1 >/dev/null 2>&1
+
+printf '%8s %9s %9s %8s %9s %7s %10s %10s\n' tenants wall_s requests req/s bound_s ratio \
+	rss_MiB emu_MiB
+for n in $levels; do
+	run=$work/run-$n
+	mkdir -p "$run"
+	rm -f "$run/port"
+	python3 "$emu/emulator.py" --state "$work/template" --port-file "$run/port" \
+		--ca-dir "$work/ca" --fleet "$n" --latency "$latency_ms" --log "$run/requests.log" \
+		>"$run/emulator.out" 2>&1 &
+	emu_pid=$!
+	for _ in $(seq 1 1200); do [ -s "$run/port" ] && break; sleep 0.05; done
+	url=https://127.0.0.1:$(cat "$run/port")
+	{
+		printf '[agent]\nstate_repo = %s/state.git\nkey_file = %s/key.txt\n' "$run" "$run"
+		printf 'graph_url = %s\nlogin_url = %s\nca_file = %s/ca/ca.pem\n' "$url" "$url" "$work"
+		printf 'catalog = %s/config/collectors.yaml\n' "$top"
+		printf 'concurrency = %s\ntenant_concurrency = %s\n' "$concurrency" "$per_tenant"
+		for i in $(seq 0 $((n - 1))); do
+			printf '\n[tenant fleet%05d]\ntenant_id = f1ee7000-0000-4000-8000-%012d\n' "$i" "$i"
+			printf 'client_id = %s\nsecret_file = %s/fleet.age\n' "$client" "$run"
+		done
+	} >"$run/driftward.ini"
+	"$dw" --config "$run/driftward.ini" init --baselines "$top/baselines" >/dev/null
+	printf '%s' "$secret" | "$dw" --config "$run/driftward.ini" secret set fleet00000 >/dev/null 2>&1
+	: >"$run/requests.log"
+	start=$(date +%s.%N)
+	/usr/bin/time -v -o "$run/time.txt" "$dw" -q --config "$run/driftward.ini" snapshot \
+		--no-push >"$run/out.txt" 2>"$run/err.txt" || [ $? -eq 3 ] ||
+		{ tail -5 "$run/err.txt" >&2; exit 1; }
+	end=$(date +%s.%N)
+	requests=$(wc -l <"$run/requests.log")
+	rss=$(awk '/Maximum resident/ {print $6}' "$run/time.txt")
+	emu_rss=$(awk '/VmHWM/ {print $2}' "/proc/$emu_pid/status")
+	awk -v n="$n" -v s="$start" -v e="$end" -v r="$requests" -v l="$latency_ms" \
+		-v c="$concurrency" -v m="$rss" -v em="$emu_rss" 'BEGIN {
+		w = e - s; b = r * l / 1000 / c
+		printf "%8d %9.1f %9d %8.0f %9.1f %7.2f %10.1f %10.1f\n", n, w, r, r / w, b, w / b,
+			m / 1024, em / 1024 }'
+	kill "$emu_pid"
+	wait "$emu_pid" 2>/dev/null || true
+	emu_pid=
+	[ "${KEEP:-0}" = 1 ] || rm -rf "$run"
+done
