@@ -209,6 +209,18 @@ def auth_methods(td):
     for c in configs:   # SMS and e-mail codes are phishable: off (MS.AAD.3.5v1)
         if c["id"] in ("Sms", "Email"):
             c["state"] = "disabled"
+    # the strong methods on, as the EIDSCA rules ask: Authenticator showing the app and
+    # the location without software OATH tokens (MS.AAD.3.3v2), FIDO2, one-time TAP
+    by_id = {c["id"]: c for c in configs}
+    shown = {"state": "enabled", "includeTarget": {"targetType": "group", "id": "all_users"},
+             "excludeTarget": {"targetType": "group",
+                               "id": "00000000-0000-0000-0000-000000000000"}}
+    by_id["MicrosoftAuthenticator"].update(
+        state="enabled", isSoftwareOathEnabled=False,
+        featureSettings={"displayAppInformationRequiredState": dict(shown),
+                         "displayLocationInformationRequiredState": dict(shown)})
+    by_id["Fido2"]["state"] = "enabled"
+    by_id["TemporaryAccessPass"].update(state="enabled", isUsableOnce=True)
     configs += [
         {"@odata.type": "#microsoft.graph.softwareOathAuthenticationMethodConfiguration",
          "id": "SoftwareOath", "state": "disabled", "excludeTargets": [], "includeTargets": []},
@@ -326,6 +338,33 @@ def domains():
             dom("fabrikam.contoso.com", False, False, ["Email"])]
 
 
+# The directory setting templates' ids, as GET /directorySettingTemplates lists them.
+CONSENT_POLICY_TEMPLATE = "dffd5d46-495d-40a9-8e21-954ff55e198a"
+PASSWORD_RULE_TEMPLATE = "5cf42378-d67d-4f36-ba46-e8b86229381d"
+
+
+def group_settings():
+    """The consent and password protection settings the EIDSCA rules read, as a tenant
+    that has set them has the two objects (Graph lists them beside Group.Unified).
+    Fixed ids: the generator's ids that follow stay as they were."""
+    def obj(sid, name, template, values):
+        return {"id": sid, "displayName": name, "templateId": template,
+                "values": [{"name": k, "value": v} for k, v in values]}
+    return [
+        obj("7c1e5a2b-3d4f-4a6b-8c9d-0e1f2a3b4c5d", "Consent Policy Settings",
+            CONSENT_POLICY_TEMPLATE,
+            [("EnableGroupSpecificConsent", "false"), ("BlockUserConsentForRiskyApps", "true"),
+             ("EnableAdminConsentRequests", "true"),
+             ("ConstrainGroupSpecificConsentToMembersOfGroupId", "")]),
+        obj("9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d", "Password Rule Settings",
+            PASSWORD_RULE_TEMPLATE,
+            [("BannedPasswordCheckOnPremisesMode", "Enforce"),
+             ("EnableBannedPasswordCheckOnPremises", "True"), ("EnableBannedPasswordCheck", "True"),
+             ("LockoutDurationInSeconds", "60"), ("LockoutThreshold", "10"),
+             ("BannedPasswordList", "contoso\tfabrikam\tamsterdam")]),
+    ]
+
+
 def entra(td, put):
     put("v1.0", "identity/conditionalAccess/policies", ca_policies(td))
     put("v1.0", "identity/conditionalAccess/namedLocations", named_locations(td))
@@ -335,11 +374,13 @@ def entra(td, put):
     put("v1.0", "policies/authenticationMethodsPolicy", policy)
     put("v1.0", "policies/authenticationMethodsPolicy/authenticationMethodConfigurations", configs)
     authz = load(td, "authorizationPolicy.json")
-    authz["guestUserRoleId"] = "10dae51f-b6af-4016-8d66-8c2a99b929b3"
+    # guests see only their own directory objects (EIDSCA.AP07)
+    authz["guestUserRoleId"] = "2af84b1e-32c8-42b7-82bc-daa82404023b"
     # who may invite guests, sign up and create apps, as the shipped rules ask
     authz.update(allowInvitesFrom="adminsAndGuestInviters",
                  allowedToSignUpEmailBasedSubscriptions=False,
-                 allowEmailVerifiedUsersToJoinOrganization=False)
+                 allowEmailVerifiedUsersToJoinOrganization=False,
+                 allowedToUseSSPR=False)   # administrators reset passwords the strong way
     authz["defaultUserRolePermissions"]["allowedToCreateApps"] = False
     put("v1.0", "policies/authorizationPolicy", authz)
     sd = load(td, "identitySecurityDefaultsEnforcementPolicy.json")
@@ -363,12 +404,14 @@ def entra(td, put):
     put("v1.0", "policies/permissionGrantPolicies", permission_grant_policies())
     for name, items in app_config_policies(td).items():
         put("v1.0", "policies/" + name, items)
-    put("v1.0", "groupSettings", load(td, "groupSettings-list.json")["value"])
+    put("v1.0", "groupSettings", load(td, "groupSettings-list.json")["value"] + group_settings())
     put("v1.0", "organization", organization(td))
     put("v1.0", "domains", domains())
     put("v1.0", "roleManagement/directory/roleDefinitions",
         load(td, "roleDefinitions-list.json")["value"])
     all_members = {"@odata.type": "#microsoft.graph.allDeviceRegistrationMembership"}
+    # who may join devices is narrowed to a group once the groups exist (sample_more)
+    no_members = {"@odata.type": "#microsoft.graph.noDeviceRegistrationMembership"}
     put("beta", "policies/deviceRegistrationPolicy", {
         "id": "deviceRegistrationPolicy", "displayName": "Device Registration Policy",
         "description": "Tenant-wide policy that manages initial provisioning controls using "
@@ -376,8 +419,8 @@ def entra(td, put):
         "userDeviceQuota": 50, "multiFactorAuthConfiguration": "notRequired",
         "azureADRegistration": {"isAdminConfigurable": True, "allowedToRegister": all_members},
         "azureADJoin": {"isAdminConfigurable": True, "allowedToJoin": all_members,
-                        "localAdmins": {"enableGlobalAdmins": True,
-                                        "registeringUsers": all_members}},
+                        "localAdmins": {"enableGlobalAdmins": False,
+                                        "registeringUsers": no_members}},
         "localAdminPassword": {"isEnabled": True}})
 
 
@@ -492,11 +535,12 @@ def enrollment_configurations():
                         "This is the default Device Type Restriction applied with the lowest "
                         "priority to all users regardless of their group membership.")
     restr["id"] = "%s_DefaultPlatformRestrictions" % gid()
-    plat = {"platformBlocked": False, "personalDeviceEnrollmentBlocked": False,
+    # personally owned devices are blocked on every allowed platform (CIS M365 4.2)
+    plat = {"platformBlocked": False, "personalDeviceEnrollmentBlocked": True,
             "osMinimumVersion": None, "osMaximumVersion": None}
     restr.update(priority=0, iosRestriction=dict(plat), windowsRestriction=dict(plat),
                  windowsMobileRestriction=dict(plat, platformBlocked=True),
-                 androidRestriction=dict(plat), macOSRestriction=dict(plat, personalDeviceEnrollmentBlocked=True))
+                 androidRestriction=dict(plat), macOSRestriction=dict(plat))
     whfb = intune_base("windowsHelloForBusinessSettings", "All users and all devices", 1,
                        "This is the default Windows Hello for Business configuration applied with "
                        "the lowest priority to all users regardless of their group membership.")
@@ -615,6 +659,7 @@ def sharepoint(td, put):
     sp["allowedDomainGuidsForSyncApp"] = ["bdd1ab9b-3fd0-4def-a761-ec8d7471732c", gid()]
     sp["sharingBlockedDomainList"] = ["example.net"]
     sp["sharingCapability"] = "existingExternalUserSharingOnly"   # MS.SHAREPOINT.1.1v1
+    sp["isResharingByExternalUsersEnabled"] = False                # CIS M365 7.2.5
     put("v1.0", "admin/sharepoint/settings", sp)
 
 

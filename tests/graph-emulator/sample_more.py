@@ -608,6 +608,10 @@ def device_management_settings():
 
 # --- Entra -------------------------------------------------------------------------------
 
+# .NET's DateTime.MinValue: a restriction with this date applies to every application.
+ALL_APPS = "0001-01-01T00:00:00Z"
+
+
 def app_management_policies():
     restrictions = {"passwordCredentials": [
         {"restrictionType": "passwordLifetime", "state": "enabled", "maxLifetime": "P90D",
@@ -625,7 +629,7 @@ def app_management_policies():
                    "passwordCredentials": [
                        {"restrictionType": "passwordAddition", "state": "enabled",
                         "maxLifetime": None,
-                        "restrictForAppsCreatedAfterDateTime": "2021-01-01T10:37:00Z"},
+                        "restrictForAppsCreatedAfterDateTime": ALL_APPS},
                        {"restrictionType": "customPasswordAddition", "state": "enabled",
                         "maxLifetime": None,
                         "restrictForAppsCreatedAfterDateTime": "2015-01-01T10:37:00Z"},
@@ -635,8 +639,16 @@ def app_management_policies():
                    "keyCredentials": [
                        {"restrictionType": "asymmetricKeyLifetime", "state": "enabled",
                         "maxLifetime": "P90D",
-                        "restrictForAppsCreatedAfterDateTime": "2021-01-01T10:37:00Z"}]},
-               "servicePrincipalRestrictions": {"passwordCredentials": [], "keyCredentials": []}}
+                        "restrictForAppsCreatedAfterDateTime": ALL_APPS}]},
+               # no client secrets and certificates for a year at most, for every
+               # application and service principal (MS.AAD.5.5v1, MS.AAD.5.7v1)
+               "servicePrincipalRestrictions": {
+                   "passwordCredentials": [
+                       {"restrictionType": "passwordAddition", "state": "enabled",
+                        "maxLifetime": None, "restrictForAppsCreatedAfterDateTime": ALL_APPS}],
+                   "keyCredentials": [
+                       {"restrictionType": "asymmetricKeyLifetime", "state": "enabled",
+                        "maxLifetime": "P365D", "restrictForAppsCreatedAfterDateTime": ALL_APPS}]}}
     return [policy], default
 
 
@@ -644,15 +656,19 @@ ROLE_GLOBAL_ADMIN = "62e90394-69f5-4237-9190-012177145e10"
 ROLE_PRIV_ROLE_ADMIN = "e8611ab8-c189-46e8-94e1-60213ab1f814"
 ROLE_SEC_ADMIN = "194ae4cb-b126-40b2-bd5b-6091b380977d"
 BREAK_GLASS = "d3b3f2a7-2a0e-4c1f-9a6b-1e5c7d9f0a11"
+# the second break-glass account: two Global Administrators at least (MS.AAD.7.1v1)
+BREAK_GLASS_2 = "5f8e1d2c-7b6a-4e9f-8d3c-2b1a0f9e8d7c"
 
 
 def role_assignments(group_ids):
-    def ra(role, principal, scope="/"):
-        return {"id": gid().replace("-", "")[:22] + "-1", "principalId": principal,
+    def ra(role, principal, scope="/", rid=None):
+        return {"id": rid or gid().replace("-", "")[:22] + "-1", "principalId": principal,
                 "roleDefinitionId": role, "directoryScopeId": scope,
                 "appScopeId": None, "condition": None}
+    # a fixed id for the one added later: the generated ids after it stay as they were
     return [ra(ROLE_GLOBAL_ADMIN, BREAK_GLASS), ra(ROLE_PRIV_ROLE_ADMIN, group_ids[4]),
-            ra(ROLE_SEC_ADMIN, gid()), ra(ROLE_SEC_ADMIN, gid(), "/administrativeUnits/" + AU_ID)]
+            ra(ROLE_SEC_ADMIN, gid()), ra(ROLE_SEC_ADMIN, gid(), "/administrativeUnits/" + AU_ID),
+            ra(ROLE_GLOBAL_ADMIN, BREAK_GLASS_2, rid="5f8e1d2c7b6a4e9f8d3c2b-1")]
 
 
 AU_ID = "4e7a8b9c-0d1e-4f2a-9b3c-5d6e7f8a9b0c"
@@ -669,11 +685,12 @@ def role_schedules(group_ids, kind):
         if kind == "assignment":
             s["assignmentType"] = "Assigned"
         return s
-    never = {"type": "noExpiration", "endDateTime": None, "duration": None}
     year = {"type": "afterDateTime", "endDateTime": "2026-06-01T00:00:00Z", "duration": None}
+    # no permanent active assignment of a privileged role (MS.AAD.7.4v1): renewed yearly
+    renewed = {"type": "afterDateTime", "endDateTime": "2027-06-01T00:00:00Z", "duration": None}
     if kind == "assignment":
-        return [sched(ROLE_GLOBAL_ADMIN, BREAK_GLASS, "Direct", never),
-                sched(ROLE_PRIV_ROLE_ADMIN, group_ids[4], "Direct", never)]
+        return [sched(ROLE_GLOBAL_ADMIN, BREAK_GLASS, "Direct", renewed),
+                sched(ROLE_PRIV_ROLE_ADMIN, group_ids[4], "Direct", renewed)]
     return [sched(ROLE_GLOBAL_ADMIN, gid(), "Direct", year),
             sched(ROLE_SEC_ADMIN, group_ids[4], "Group", year)]
 
@@ -833,7 +850,19 @@ def build(read, put):
     put("beta", "deviceManagement/reusablePolicySettings", reusable_settings())
     put("v1.0", "policies/featureRolloutPolicies", feature_rollout(group_ids))
     put("v1.0", "directory/onPremisesSynchronization", on_premises_sync())
+    join_restricted(read, put, group_ids)
     beta_properties(read, put)
+
+
+def join_restricted(read, put, group_ids):
+    """Only the pilot users may join devices to Entra ID (Maester MT.1070): the group
+    exists only now, so the policy make_sample wrote is narrowed here."""
+    path = "policies/deviceRegistrationPolicy"
+    pol = read("beta", path)
+    pol["azureADJoin"]["allowedToJoin"] = {
+        "@odata.type": "#microsoft.graph.enumeratedDeviceRegistrationMembership",
+        "users": [], "groups": [group_ids[1]]}
+    put("beta", path, pol)
 
 
 def beta_properties(read, put):
@@ -848,6 +877,10 @@ def beta_properties(read, put):
     pol["systemCredentialPreferences"] = {
         "state": "enabled", "excludeTargets": [],
         "includeTargets": [{"id": "all_users", "targetType": "group"}]}
+    # report suspicious activity for all users (EIDSCA.AG02, AG03) is beta only too
+    pol["reportSuspiciousActivitySettings"] = {
+        "state": "enabled", "voiceReportingCode": 0,
+        "includeTarget": {"targetType": "group", "id": "all_users"}}
     put("v1.0", path, pol)
 
 

@@ -585,11 +585,12 @@ class WriteTests(EmulatorTestCase):
             self.assertGraphError(status, doc, 400, "BadRequest")
 
     def test_reset_restores_the_state_from_disk(self):
-        self.graph("PATCH", "/v1.0/policies/authorizationPolicy", {"allowedToUseSSPR": False},
+        # the sample has self-service password reset off for administrators
+        self.graph("PATCH", "/v1.0/policies/authorizationPolicy", {"allowedToUseSSPR": True},
                    client=WRITER)
         self.control("POST", "/_emulator/reset")
         doc = self.graph("GET", "/v1.0/policies/authorizationPolicy")[2]
-        self.assertTrue(doc["allowedToUseSSPR"])
+        self.assertIs(doc["allowedToUseSSPR"], False)
 
 
 class FaultTests(EmulatorTestCase):
@@ -840,8 +841,9 @@ class FidelityTests(EmulatorTestCase):
         self.assertNotIn("secureSignInSession", items["v1.0"][0]["sessionControls"] or {})
         _, _, v1 = self.graph("GET", "/v1.0/policies/authenticationMethodsPolicy")
         _, _, beta = self.graph("GET", "/beta/policies/authenticationMethodsPolicy")
-        self.assertIn("systemCredentialPreferences", beta)
-        self.assertNotIn("systemCredentialPreferences", v1)
+        for beta_only in ("systemCredentialPreferences", "reportSuspiciousActivitySettings"):
+            self.assertIn(beta_only, beta)
+            self.assertNotIn(beta_only, v1)
         self.assertEqual(v1["registrationEnforcement"], beta["registrationEnforcement"])
         self.assertTrue(beta["@odata.context"].endswith("/beta/$metadata#policies/"
                                                         "authenticationMethodsPolicy/$entity"))
