@@ -18,8 +18,8 @@ value() { awk -v k="$1$2" '$1 == k { print $2 }' "$prom"; }
 check_metrics() {
 	python3 "$PARSER" check "$prom" --tenant contoso || fail "$prom is not what it should be"
 	# a write killed between its temp file and the rename may leave one
-	# ".NAME.prom.XXXXXX", which node_exporter ignores; nothing else
-	[ "$(ls -A metrics | grep -v '\.prom$' | grep -vc '^\..*\.prom\.......$')" -eq 0 ] ||
+	# "NAME.prom.tmp-XXXXXX", which node_exporter ignores; nothing else
+	[ "$(ls -A metrics | grep -v '\.prom$' | grep -vc '\.prom\.tmp-......$')" -eq 0 ] ||
 		fail "left in metrics/: $(ls -A metrics)"
 }
 

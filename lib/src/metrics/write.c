@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "driftward/file.h"
 #include "driftward/metrics.h"
 
 #define METRICS_MAX   (64u * 1024u * 1024u)
@@ -27,65 +28,6 @@ static int check_name(const char *name)
 	if (n == 0 || n > 200 || name[0] == '.' || strspn(name, NAME_CHARS) != n)
 		return -EINVAL;
 	return 0;
-}
-
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int r = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd) < 0)
-		r = -errno;
-	close(fd);
-	return r;
-}
-
-/*
- * TODO(lead): the util engineer's dw_file_write_atomic replaces this function
- * when the branches merge. Temp file in @dir named ".NAME.prom.XXXXXX" (not
- * ending in ".prom", so node_exporter never reads it), write, fsync, rename
- * over @path, fsync @dir. A run killed before the rename leaves the previous
- * file whole, and at worst the temp file.
- */
-static int write_atomic(const char *dir, const char *name, const char *path, const char *data,
-                        size_t len)
-{
-	char tmp[PATH_MAX];
-	int fd = -1, r;
-
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/.%s.prom.XXXXXX", dir, name) >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	r = fchmod(fd, METRICS_MODE) < 0 ? -errno : 0;
-	r = r ?: write_all(fd, data, len);
-	if (r == 0 && fsync(fd) < 0)
-		r = -errno;
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0)
-		unlink(tmp);
-	return r ?: fsync_dir(dir);
 }
 
 int dw_metrics_write(const char *dir, const char *name, const struct dw_metrics_run *run,
@@ -108,10 +50,10 @@ int dw_metrics_write(const char *dir, const char *name, const struct dw_metrics_
 		             strerror(-r));
 		goto out;
 	}
-	r = write_atomic(dir, name, path, dw_buf_cstr(&text), text.len);
+	/* its temporary name ends in ".tmp-XXXXXX", which node_exporter never reads */
+	r = dw_file_write_atomic(path, METRICS_MODE, 0, dw_buf_cstr(&text), text.len, err);
 	if (r < 0)
-		dw_error_at(err, r, DW_AREA_SYSTEM, path, 0, 0, "could not write the metrics: %s",
-		            strerror(-r));
+		dw_error_prefix(err, "could not write the metrics: ");
 out:
 	dw_buf_release(&text);
 	return r;

@@ -11,6 +11,7 @@
 
 #include "driftward/naming.h"
 #include "snapshot/internal.h"
+#include "driftward/array.h"
 
 struct change_key {
 	char *key; /* "<collector>/<id>", or the whole path for other files */
@@ -46,15 +47,8 @@ static char *key_of(const char *path)
 
 static int list_add(struct change_list *l, const char *path)
 {
-	if (l->n == l->alloc) {
-		size_t n = l->alloc ? 2 * l->alloc : 16;
-		struct change_key *p = reallocarray(l->items, n, sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		l->items = p;
-		l->alloc = n;
-	}
+	if (DW_ARRAY_GROW(l->items, l->alloc, l->n + 1) < 0)
+		return -ENOMEM;
 	l->items[l->n].key = key_of(path);
 	return l->items[l->n].key ? (l->n++, 0) : -ENOMEM;
 }

@@ -12,6 +12,7 @@
 
 #include "driftward/json.h"
 #include "snapshot/internal.h"
+#include "driftward/array.h"
 
 /* Which collector names which section, and which member of an object refers to it. */
 static const struct {
@@ -46,15 +47,8 @@ struct section {
 
 static int section_add(struct section *s, const struct named *n)
 {
-	if (s->count == s->alloc) {
-		size_t alloc = s->alloc ? 2 * s->alloc : 32;
-		struct named *items = realloc(s->items, alloc * sizeof(*items));
-
-		if (!items)
-			return -ENOMEM;
-		s->items = items;
-		s->alloc = alloc;
-	}
+	if (DW_ARRAY_GROW(s->items, s->alloc, s->count + 1) < 0)
+		return -ENOMEM;
 	s->items[s->count++] = *n;
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "driftward/redact.h"
+#include "driftward/array.h"
 
 /*
  * The secrets this process holds right now (client secrets, tokens): text
@@ -36,17 +37,7 @@ int dw_redact_register(const void *data, size_t len)
 	if (len < DW_REDACT_KNOWN_MIN)
 		return 0;
 	pthread_mutex_lock(&known_lock);
-	if (known_count == known_alloc) {
-		size_t alloc = known_alloc ? 2 * known_alloc : 16;
-		struct known_secret *k = realloc(known, alloc * sizeof(*k));
-
-		if (k) {
-			known = k;
-			known_alloc = alloc;
-		} else {
-			r = -ENOMEM;
-		}
-	}
+	r = DW_ARRAY_GROW(known, known_alloc, known_count + 1);
 	if (r == 0)
 		known[known_count++] = (struct known_secret){ data, len };
 	pthread_mutex_unlock(&known_lock);
