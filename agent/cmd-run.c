@@ -206,6 +206,18 @@ static void fill_tenant(const struct dw_config *cfg, const struct run_args *a, d
 	memcpy(out->findings, rt->findings, sizeof(out->findings));
 }
 
+/* Graph's answers by status class, and the requests that got none. */
+static void answer_classes(const struct dw_graph_stats *g, struct dw_metrics_run *run)
+{
+	size_t i;
+
+	run->have_classes = true;
+	for (i = 0; i < g->nstatus; i++)
+		run->by_class[dw_metrics_http_class(g->by_status[i].status)] +=
+		        g->by_status[i].count;
+	run->by_class[dw_metrics_http_class(0)] += g->no_answer;
+}
+
 static int write_metrics(const struct dw_config *cfg, const struct run_args *a,
                          const struct dw_snapshot_report *report, const struct run_tenant *rts,
                          double start, double duration)
@@ -223,6 +235,7 @@ static int write_metrics(const struct dw_config *cfg, const struct run_args *a,
 	int r = -ENOMEM;
 
 	dw_error_clear(&err);
+	answer_classes(&report->graph, &run);
 	for (i = 0; i < report->ntenants; i++)
 		n += report->tenants[i].ncollectors;
 	if (!tenants || !(collectors = calloc(n + 1, sizeof(*collectors))))

@@ -41,6 +41,14 @@ awk -v t="$first" -v b="$before" 'BEGIN { exit !(t >= b && t <= b + 600) }' ||
 [ "$(value driftward_tenant_objects_changed '{tenant="contoso",change="added"}')" -ge 60 ] ||
 	fail "the first run's objects are not counted as added"
 [ "$(value driftward_run_graph_requests '')" -ge 2 ] || fail "Graph requests not counted: $(grep graph_requests "$prom")"
+# every request is answered in one class or counted as unanswered
+answers=0
+for c in 2xx 3xx 4xx 5xx none; do
+	answers=$((answers + $(value driftward_run_graph_answers "{class=\"$c\"}")))
+done
+[ "$answers" -eq "$(value driftward_run_graph_requests '')" ] ||
+	fail "answers by class ($answers) do not add up to the requests: $(grep graph_ "$prom")"
+[ "$(value driftward_run_graph_answers '{class="2xx"}')" -ge 2 ] || fail "no 2xx answers counted"
 [ "$(value driftward_push_result '{tenant="contoso",result="disabled"}')" = 1 ] ||
 	fail "push should be disabled without a remote"
 [ "$(stat -c %a "$prom")" = 644 ] || fail "node_exporter cannot read $prom"

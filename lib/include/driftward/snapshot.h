@@ -17,6 +17,7 @@
 #include "driftward/catalog.h"
 #include "driftward/config.h"
 #include "driftward/error.h"
+#include "driftward/graph.h"
 #include "driftward/store.h"
 
 /* The file in each tenant's tree that says how complete each collector is. */
@@ -93,6 +94,7 @@ struct dw_snapshot_report {
 	struct dw_snapshot_tenant *tenants;
 	size_t ntenants;
 	unsigned long requests, throttled, retries;
+	struct dw_graph_stats graph; /* the Graph loop's counts, answers by status among them */
 };
 
 /*

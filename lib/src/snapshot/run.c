@@ -116,6 +116,7 @@ static void record_stats(const struct dw_graph *graph, struct dw_snapshot_report
 	struct dw_graph_stats stats;
 
 	dw_graph_stats(graph, &stats);
+	report->graph = stats;
 	report->requests = stats.requests;
 	report->throttled = stats.throttled;
 	report->retries = stats.retries;
