@@ -236,6 +236,7 @@ static int write_metrics(const struct dw_config *cfg, const struct run_args *a,
 
 	dw_error_clear(&err);
 	answer_classes(&report->graph, &run);
+	run.retry_wait = (double)report->graph.retry_wait_ms / 1000.0;
 	for (i = 0; i < report->ntenants; i++)
 		n += report->tenants[i].ncollectors;
 	if (!tenants || !(collectors = calloc(n + 1, sizeof(*collectors))))

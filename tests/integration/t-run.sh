@@ -93,6 +93,8 @@ check_metrics
 	fail "the failed collector is not marked: $(grep namedLocations "$prom")"
 [ "$(value driftward_run_graph_throttled_requests '')" = 0 ] || fail "no 429 was sent"
 [ "$(value driftward_run_graph_retries '')" -ge 1 ] || fail "the 503 retry is not counted"
+awk -v w="$(value driftward_run_graph_retry_wait_seconds '')" 'BEGIN { exit !(w > 0) }' ||
+	fail "the wait before the 503 retry is not counted: $(grep retry_wait "$prom")"
 [ "$(value driftward_tenant_result '{tenant="contoso",result="incomplete"}')" = 1 ] ||
 	fail "result not incomplete"
 

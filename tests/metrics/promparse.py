@@ -190,6 +190,7 @@ EXPECTED = {
     "driftward_run_graph_requests": (),
     "driftward_run_graph_throttled_requests": (),
     "driftward_run_graph_retries": (),
+    "driftward_run_graph_retry_wait_seconds": (),
     "driftward_tenant_last_run_timestamp_seconds": ("tenant",),
     "driftward_tenant_last_success_timestamp_seconds": ("tenant",),
     "driftward_tenant_result": ("tenant", "result"),

@@ -67,6 +67,7 @@ static struct dw_metrics_run sample_run(void)
 		.requests = 140,
 		.throttled = 3,
 		.retries = 4,
+		.retry_wait = 7.25,
 		.have_classes = true,
 		.by_class = { 130, 0, 2, 3, 5 },
 		.tenants = sample_tenants,
@@ -107,6 +108,7 @@ static void test_format_samples(void **state)
 	               "seconds.");
 	has_line(text, "# TYPE driftward_run_duration_seconds gauge");
 	has_line(text, "driftward_run_duration_seconds 12.5");
+	has_line(text, "driftward_run_graph_retry_wait_seconds 7.25");
 	has_line(text, "driftward_run_start_timestamp_seconds 1764750000.25");
 	has_line(text, "driftward_run_graph_answers{class=\"5xx\"} 3");
 	has_line(text, "driftward_run_graph_answers{class=\"none\"} 5");

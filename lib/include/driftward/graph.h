@@ -203,6 +203,8 @@ struct dw_graph_stats {
 	unsigned long throttled;      /* 429 answers */
 	unsigned long retries;
 	unsigned long no_answer; /* requests that got no HTTP answer (reset, timeout, TLS) */
+	unsigned long long
+	        retry_wait_ms; /* waits before retries (Retry-After or backoff), summed */
 	unsigned long long bytes_in, bytes_out;
 	struct {
 		long status;

@@ -86,6 +86,7 @@ struct dw_metrics_run {
 	double start;    /* Unix time */
 	double duration; /* seconds */
 	unsigned long requests, throttled, retries;
+	double retry_wait; /* seconds requests waited before being sent again, summed */
 	bool have_classes; /* false: the caller has no answers by class to give */
 	unsigned long by_class[DW_METRICS_HTTP_CLASSES];
 	const struct dw_metrics_tenant *tenants;

@@ -426,6 +426,7 @@ static bool retry(struct dw_xfer *x, long status, CURLcode rc)
 		                           g->opt.backoff_max_ms, dw_http__random(g));
 	if (!take_retry(st))
 		return false;
+	g->stats.retry_wait_ms += wait;
 	dw_log_info("tenant %s: %s%s: %s, retry %u in %u ms", t->name, st->op->api_version,
 	            st->op->path,
 	            rc != CURLE_OK  ? dw_http__curl_outcome_text(rc)

@@ -169,6 +169,7 @@ static void token_failed(struct dw_xfer *x, CURLcode rc, long status)
 		t->token_attempts++;
 		t->retry_budget--;
 		g->stats.retries++;
+		g->stats.retry_wait_ms += wait;
 		t->token_not_before = dw_http__now_ms() + wait;
 		dw_log_info("tenant %s: token request failed (%s), retrying in %u ms", t->name,
 		            rc != CURLE_OK ? dw_http__curl_outcome_text(rc) : "server error", wait);

@@ -130,6 +130,11 @@ static int run_families(struct dw_buf *out, const struct dw_metrics_run *run)
 	                          "Requests sent again in the last run (throttling, server errors, "
 	                          "resets).",
 	                          (double)run->retries);
+	r = r
+	            ?: run_sample(out, "driftward_run_graph_retry_wait_seconds",
+	                          "Seconds requests waited before being sent again in the last run "
+	                          "(Retry-After or backoff), summed.",
+	                          run->retry_wait);
 	return r;
 }
 
