@@ -86,8 +86,8 @@ const char *passphrase_error(int r);
 int read_passphrase_file(const char *path, struct dw_secret **out, struct dw_error *err);
 /* Opens @path for reading, stdin for NULL or "-"; prints the error. */
 int open_input(const char *path, int *fd);
-/* "I/N" of --shard: shard I of N, 0 <= I < N. Returns 0 or -EINVAL. */
-int cli_parse_shard(const char *s, unsigned *index, unsigned *count);
+/* "I/N" or "auto/N" of --shard (I from JOB_COMPLETION_INDEX): 0 or -EINVAL, printed for @cmd. */
+int cli_parse_shard(const char *cmd, const char *arg, unsigned *index, unsigned *count);
 /* Verifies the key file and that every tenant's secret decrypts; prints each problem. */
 int check_secrets(const struct dw_config *cfg, int quiet);
 

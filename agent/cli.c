@@ -78,20 +78,62 @@ int open_input(const char *path, int *fd)
 	return 0;
 }
 
-/* "I/N": shard I of N, I from 0 to N-1 (a Kubernetes Indexed Job's completion index). */
-int cli_parse_shard(const char *s, unsigned *index, unsigned *count)
+/*
+ * The index of "auto/N": a Kubernetes Indexed Job gives each pod its own in
+ * JOB_COMPLETION_INDEX, so one pod template serves every shard.
+ */
+static int shard_index_from_env(const char *cmd, unsigned long count, unsigned long *index)
 {
+	const char *v = getenv("JOB_COMPLETION_INDEX");
 	char *end;
-	unsigned long i, n;
 
-	i = strtoul(s, &end, 10);
-	if (end == s || *end != '/')
+	if (!v || !*v) {
+		usage_error(cmd, "--shard auto/N: JOB_COMPLETION_INDEX is not set "
+		                 "(a Kubernetes Indexed Job sets it in each pod)");
 		return -EINVAL;
-	s = end + 1;
+	}
+	errno = 0;
+	*index = strtoul(v, &end, 10);
+	if (*v < '0' || *v > '9' || *end || errno || *index >= count) {
+		usage_error(cmd,
+		            "--shard auto/%lu: JOB_COMPLETION_INDEX '%.20s' is not a number from 0 "
+		            "to %lu",
+		            count, v, count - 1);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * "I/N": shard I of N, I from 0 to N-1; "auto/N": I from the environment
+ * (above). Prints what is wrong.
+ */
+int cli_parse_shard(const char *cmd, const char *arg, unsigned *index, unsigned *count)
+{
+	const char *s = arg;
+	char *end;
+	unsigned long i = 0, n;
+	int from_env = strncmp(s, "auto/", 5) == 0;
+
+	if (from_env) {
+		s += 5;
+	} else {
+		i = strtoul(s, &end, 10);
+		if (end == s || *s < '0' || *s > '9' || *end != '/')
+			goto bad;
+		s = end + 1;
+	}
 	n = strtoul(s, &end, 10);
-	if (end == s || *end || n == 0 || n > 100000 || i >= n)
+	if (end == s || *s < '0' || *s > '9' || *end || n == 0 || n > 100000)
+		goto bad;
+	if (from_env && shard_index_from_env(cmd, n, &i) < 0)
 		return -EINVAL;
+	if (i >= n)
+		goto bad;
 	*index = (unsigned)i;
 	*count = (unsigned)n;
 	return 0;
+bad:
+	usage_error(cmd, "--shard: '%s' is not I/N with 0 <= I < N, or auto/N", arg);
+	return -EINVAL;
 }

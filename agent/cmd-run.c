@@ -64,9 +64,8 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			a->tenants[a->ntenants++] = optarg;
 			break;
 		case 's':
-			if (cli_parse_shard(optarg, &a->shard_index, &a->shard_count) < 0)
-				return usage_error(
-				        "run", "--shard: '%s' is not I/N with 0 <= I < N", optarg);
+			if (cli_parse_shard("run", optarg, &a->shard_index, &a->shard_count) < 0)
+				return EXIT_ERROR;
 			break;
 		case 'P':
 			a->push = 0;

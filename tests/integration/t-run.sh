@@ -167,6 +167,14 @@ dwrun 1
 	fail "a failed push is not counted: $(grep push_result "$prom")"
 check_metrics
 
+# --shard auto/N takes the index from a Kubernetes Indexed Job, as snapshot does.
+JOB_COMPLETION_INDEX= dwrun 1 --shard auto/2
+contains "$err" "JOB_COMPLETION_INDEX is not set"
+JOB_COMPLETION_INDEX=5 dwrun 1 --shard auto/2
+contains "$err" "JOB_COMPLETION_INDEX '5' is not a number from 0 to 1"
+dwrun 1 --shard 2/2
+contains "$err" "--shard: '2/2' is not I/N"
+
 # A metrics directory that is not there: the run fails before it starts, naming it.
 sed -i 's|^metrics_dir = metrics$|metrics_dir = metrics-missing|' driftward.ini
 dwrun 1
