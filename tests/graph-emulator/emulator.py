@@ -425,17 +425,20 @@ def main(argv=None):
     server.emulator = emulator
     port = server.server_address[1]
     emulator.base_url = "https://%s:%d" % (args.bind, port)
-    stop = threading.Event()
+    # The handler only appends to a list: an Event.set() there can deadlock when
+    # the signal lands while this thread holds the Event's lock inside wait()
+    # (seen: a SIGTERM'd emulator that never exited).
+    stop = []
     for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
+        signal.signal(sig, lambda *_: stop.append(True))
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
                               daemon=True)
     thread.start()
     write_port_file(args.port_file, port)
     print("graph-emulator listening on %s ca=%s" % (emulator.base_url, paths["ca.pem"]),
           flush=True)
-    while not stop.wait(0.5):
-        pass
+    while not stop:
+        time.sleep(0.2)
     server.shutdown()
     server.server_close()
     try:

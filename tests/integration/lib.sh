@@ -75,6 +75,19 @@ SAMPLE_WRITER_SECRET=demo-writer-secret-not-real
 # start_emulator STATE-DIR [options...]: starts it in the background, waits for
 # its port, and sets EMU_PORT, EMU_URL, EMU_CA and EMU_LOG. Stopped at exit.
 EMULATOR_OPTIONS=()
+# stop_process PID: SIGTERM, then SIGKILL if it has not gone within 30 s, so a
+# stuck server never holds the test until ctest's timeout.
+stop_process() {
+	local i
+	kill "$1" 2>/dev/null || return 0
+	for i in $(seq 1 300); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+
 start_emulator() {
 	local state=$1 i
 	shift
@@ -84,7 +97,7 @@ start_emulator() {
 		--ca-dir "$SCRATCH/emulator-ca" --log "$EMU_LOG" "$@" \
 		>"$SCRATCH/emulator.out" 2>&1 &
 	EMU_PID=$!
-	cleanup_hooks+=("kill $EMU_PID 2>/dev/null; wait $EMU_PID 2>/dev/null")
+	cleanup_hooks+=("stop_process $EMU_PID")
 	for i in $(seq 1 200); do
 		[ -s "$SCRATCH/emulator.port" ] && break
 		kill -0 "$EMU_PID" 2>/dev/null || { cat "$SCRATCH/emulator.out" >&2; fail "emulator died"; }
