@@ -242,6 +242,8 @@ int dw_json_normalise(struct dw_json_doc *doc, struct dw_json *v,
 
 /* True when the glob @pattern ("*" matches any run) matches the @len bytes at @s. */
 bool dw_json_glob_match(const char *pattern, const char *s, size_t len);
+/* The same, with ASCII letters matching either case (baselines' ignoreCase). */
+bool dw_json_glob_match_icase(const char *pattern, const char *s, size_t len);
 
 /* Writing ------------------------------------------------------------------ */
 

@@ -302,31 +302,6 @@ static bool op_lte(const struct bl_assert *a, const struct dw_json *actual)
 	return number_of(actual, &d) && d <= dw_json_number(a->arg);
 }
 
-/* '*' matches any run of characters; with ignoreCase, ASCII letters match either case. */
-static bool glob_icase(const char *p, const char *s, size_t len)
-{
-	const char *star = NULL;
-	size_t i = 0, resume = 0;
-
-	while (i < len) {
-		if (*p == '*') {
-			star = ++p;
-			resume = i;
-		} else if (*p && strncasecmp(p, s + i, 1) == 0) {
-			p++;
-			i++;
-		} else if (star) {
-			p = star;
-			i = ++resume;
-		} else {
-			return false;
-		}
-	}
-	while (*p == '*')
-		p++;
-	return *p == '\0';
-}
-
 static bool op_glob(const struct bl_assert *a, const struct dw_json *actual)
 {
 	const char *s;
@@ -336,7 +311,7 @@ static bool op_glob(const struct bl_assert *a, const struct dw_json *actual)
 		return false;
 	s = dw_json_string(actual, &len);
 	if (a->ignore_case)
-		return glob_icase(dw_json_cstr(a->arg), s, len);
+		return dw_json_glob_match_icase(dw_json_cstr(a->arg), s, len);
 	return dw_json_glob_match(dw_json_cstr(a->arg), s, len);
 }
 

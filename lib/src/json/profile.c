@@ -6,10 +6,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "json/internal.h"
 
-bool dw_json_glob_match(const char *pattern, const char *s, size_t len)
+static bool glob_match(const char *pattern, const char *s, size_t len, bool icase)
 {
 	const char *star = NULL, *p = pattern;
 	size_t i = 0, resume = 0;
@@ -19,7 +20,7 @@ bool dw_json_glob_match(const char *pattern, const char *s, size_t len)
 		if (*p == '*') {
 			star = ++p;
 			resume = i;
-		} else if (*p && *p == s[i]) {
+		} else if (*p && (*p == s[i] || (icase && strncasecmp(p, s + i, 1) == 0))) {
 			p++;
 			i++;
 		} else if (star) {
@@ -32,6 +33,16 @@ bool dw_json_glob_match(const char *pattern, const char *s, size_t len)
 	while (*p == '*')
 		p++;
 	return *p == '\0';
+}
+
+bool dw_json_glob_match(const char *pattern, const char *s, size_t len)
+{
+	return glob_match(pattern, s, len, false);
+}
+
+bool dw_json_glob_match_icase(const char *pattern, const char *s, size_t len)
+{
+	return glob_match(pattern, s, len, true);
 }
 
 struct normaliser {
