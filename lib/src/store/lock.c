@@ -108,6 +108,31 @@ static int lock_path(const char *repo_path, const char *name, char **out)
 	return *out ? 0 : -ENOMEM;
 }
 
+/*
+ * Opens (creating it and its directory) the lock file @name of the
+ * repository, with out->path set; on failure returns a negative code with
+ * @err set and @out left empty.
+ */
+static int open_lock(const char *repo_path, const char *name, const char *what,
+                     struct store_lock *out, struct dw_error *err)
+{
+	int fd = -1, r;
+
+	out->fd = -1;
+	if ((r = lock_path(repo_path, name, &out->path)) < 0)
+		return dw_error_set(err, r, DW_AREA_SYSTEM, -r, "%s: bad lock path", what);
+	if ((r = dw_store__make_parents(out->path)) < 0 ||
+	    (fd = open(out->path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0664)) < 0) {
+		r = r < 0 ? r : -errno;
+		dw_error_set(err, r, DW_AREA_SYSTEM, -r, "could not open lock '%s': %s", out->path,
+		             strerror(-r));
+		free(out->path);
+		out->path = NULL;
+		return r;
+	}
+	return fd;
+}
+
 /* Called with the lock held: a record left in the file means its last holder died. */
 static void clear_dead_holder(int fd, const char *what)
 {
@@ -127,16 +152,8 @@ int dw_store__lock_acquire(const char *repo_path, const char *name, const char *
 	char holder[512];
 	int fd = -1, r;
 
-	out->fd = -1;
-	if ((r = lock_path(repo_path, name, &out->path)) < 0)
-		return dw_error_set(err, r, DW_AREA_SYSTEM, -r, "%s: bad lock path", what);
-	if ((r = dw_store__make_parents(out->path)) < 0 ||
-	    (fd = open(out->path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0664)) < 0) {
-		r = r < 0 ? r : -errno;
-		dw_error_set(err, r, DW_AREA_SYSTEM, -r, "could not open lock '%s': %s", out->path,
-		             strerror(-r));
-		goto fail;
-	}
+	if ((fd = open_lock(repo_path, name, what, out, err)) < 0)
+		return fd;
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		r = errno == EWOULDBLOCK ? -EBUSY : -errno;
 		if (r == -EBUSY) {
@@ -175,16 +192,8 @@ int dw_store__lock_store(const char *repo_path, int exclusive, struct store_lock
 {
 	int fd = -1, r;
 
-	out->fd = -1;
-	if ((r = lock_path(repo_path, ".store", &out->path)) < 0)
-		return dw_error_set(err, r, DW_AREA_SYSTEM, -r, "%s: bad lock path", repo_path);
-	if ((r = dw_store__make_parents(out->path)) < 0 ||
-	    (fd = open(out->path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0664)) < 0) {
-		r = r < 0 ? r : -errno;
-		dw_error_set(err, r, DW_AREA_SYSTEM, -r, "could not open lock '%s': %s", out->path,
-		             strerror(-r));
-		goto fail;
-	}
+	if ((fd = open_lock(repo_path, ".store", repo_path, out, err)) < 0)
+		return fd;
 	while ((r = flock(fd, exclusive ? LOCK_EX | LOCK_NB : LOCK_SH)) < 0 && errno == EINTR)
 		;
 	if (r < 0) {
