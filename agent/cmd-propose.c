@@ -212,7 +212,7 @@ static int run_propose(struct cli *cli, int argc, char **argv)
 		goto out;
 	if (dw_propose_make(cfg, catalog, &args.o, &p, &diags, &err) < 0) {
 		print_diags(&diags);
-		dw_error_prefix(&err, "tenant %s", args.o.tenant);
+		dw_error_prefix(&err, "tenant %s: ", args.o.tenant);
 		print_error(&err);
 		goto out;
 	}
@@ -225,7 +225,7 @@ static int run_propose(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (cfg->agent.remote && dw_propose_push(cfg, p, &err) < 0) {
-		dw_error_prefix(&err, "%s was made here, but not pushed", p->branch);
+		dw_error_prefix(&err, "%s was made here, but not pushed: ", p->branch);
 		print_error(&err);
 	} else {
 		pushed = cfg->agent.remote != NULL;

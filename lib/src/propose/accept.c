@@ -305,32 +305,41 @@ static int verify(struct accept *A)
 	return r;
 }
 
-int dw_propose__accept(struct propose *P, struct dw_error *err)
+int dw_propose__judge(struct propose *P, size_t *n, struct dw_error *err)
 {
-	struct accept A = { P, err, { 0 }, { 0 }, P->o->owner, P->o->reason };
 	struct dw_bl_files *files = NULL;
-	struct dw_json_doc *report = NULL;
 	const struct dw_json *findings;
+	size_t i;
 	int r;
 
+	*n = 0;
 	if (P->o->expires && (r = dw_propose__date_valid(P->o->expires, P->o->now)) < 0)
 		return dw_error_set(err, -EINVAL, DW_AREA_USAGE, 0, "--expires %.40s: %s",
 		                    P->o->expires,
 		                    r == -ERANGE ? "that day is past" : "not a date (YYYY-MM-DD)");
+	r = dw_bl_files_read(P->store, P->p->base, &files, NULL, err);
+	r = r ?: judge(P, files, &P->report, err);
+	findings = dw_json_get(dw_json_root(P->report), "findings");
+	r = r ?: check_rules(P, findings, err);
+	for (i = 0; r == 0 && i < dw_json_count(findings); i++)
+		*n += selected(P, dw_json_at(findings, i));
+	dw_bl_files_free(files);
+	return r;
+}
+
+int dw_propose__accept(struct propose *P, struct dw_error *err)
+{
+	struct accept A = { P, err, { 0 }, { 0 }, P->o->owner, P->o->reason };
+	int r;
+
 	if (P->o->expires)
 		snprintf(P->p->expires, sizeof(P->p->expires), "%s", P->o->expires);
 	else
 		dw_propose_date(P->o->now, DW_PROPOSE_EXPIRY_DAYS, P->p->expires);
-	r = dw_bl_files_read(P->store, P->p->base, &files, NULL, err);
-	r = r ?: judge(P, files, &report, err);
-	findings = dw_json_get(dw_json_root(report), "findings");
-	r = r ?: check_rules(P, findings, err);
-	r = r ?: accept_all(&A, findings);
+	r = accept_all(&A, dw_json_get(dw_json_root(P->report), "findings"));
 	if (r == 0 && P->p->accepted)
 		r = verify(&A);
 	r = r ?: dw_propose__trailer(P, "Snapshot", P->p->source);
-	dw_json_doc_free(report);
-	dw_bl_files_free(files);
 	dw_strlist_release(&A.written);
 	dw_strlist_release(&A.accepted);
 	return r;

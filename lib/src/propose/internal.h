@@ -2,6 +2,7 @@
 #ifndef DW_PROPOSE_INTERNAL_H
 #define DW_PROPOSE_INTERNAL_H
 
+#include "driftward/json.h"
 #include "driftward/propose.h"
 
 struct propose {
@@ -13,13 +14,20 @@ struct propose {
 	struct dw_store_tx *tx;
 	struct dw_proposal *p;
 	struct dw_diags *diags;
-	struct dw_buf trailers; /* "Key: value\n" lines, added to the commit message */
+	struct dw_buf trailers;     /* "Key: value\n" lines, added to the commit message */
+	struct dw_json_doc *report; /* accept: the drift report being accepted */
 };
 
 /* Stages the snapshot o->restore_to as desired state (lib/src/propose/restore.c). */
 int dw_propose__restore(struct propose *P, struct dw_error *err);
 
-/* Stages waivers and desired objects for the tenant's failing findings (accept.c). */
+/*
+ * Judges the tenant's snapshot into P->report (accept.c) and counts the
+ * failing findings selected in *@n, before any branch is begun.
+ */
+int dw_propose__judge(struct propose *P, size_t *n, struct dw_error *err);
+
+/* Stages waivers and desired objects for the findings of P->report (accept.c). */
 int dw_propose__accept(struct propose *P, struct dw_error *err);
 
 /* The topic when none was given: restore-<commit> / accept-<commit>. */

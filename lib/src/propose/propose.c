@@ -42,7 +42,7 @@ static int resolve_base(struct propose *P, struct dw_error *err)
 	snprintf(P->p->base_ref, sizeof(P->p->base_ref), "%s", ref);
 	r = dw_store_resolve(P->store, ref, P->p->base, err);
 	if (r < 0)
-		dw_error_prefix(err, "the approved ref %s", a->approved_ref);
+		dw_error_prefix(err, "the approved ref %s: ", a->approved_ref);
 	return r;
 }
 
@@ -127,10 +127,12 @@ static int tenant_tip(struct propose *P, struct dw_error *err)
 		return dw_error_set(err, -EINVAL, DW_AREA_USAGE, 0, "'%s' is not a tenant name",
 		                    P->tenant->name);
 	r = dw_store_resolve(P->store, ref, P->p->source, err);
-	if (r == -ENOENT || r == -EINVAL)
+	if (r == -ENOENT || r == -EINVAL) {
+		dw_error_clear(err); /* "names no commit" says less than this */
 		return dw_error_set(err, -ENOENT, DW_AREA_USAGE, 0,
 		                    "tenant %s has no snapshot yet (run driftward snapshot)",
 		                    P->tenant->name);
+	}
 	return r;
 }
 
@@ -143,9 +145,10 @@ static int resolve_source(struct propose *P, struct dw_error *err)
 	if ((r = tenant_tip(P, err)) < 0 || !P->o->restore_to)
 		return r;
 	dw_store_tenant_ref(P->tenant->name, ref, sizeof(ref));
-	if ((r = dw_store_resolve(P->store, P->o->restore_to, id, err)) < 0)
-		return dw_error_set(err, r, DW_AREA_USAGE, 0, "--restore-to %.100s: no such commit",
-		                    P->o->restore_to);
+	if ((r = dw_store_resolve(P->store, P->o->restore_to, id, err)) < 0) {
+		dw_error_prefix(err, "--restore-to: ");
+		return r;
+	}
 	if ((r = dw_store_reachable(P->store, id, ref, &on, err)) < 0)
 		return r;
 	if (!on)
@@ -161,12 +164,18 @@ static int resolve_source(struct propose *P, struct dw_error *err)
 static int build(struct propose *P, struct dw_error *err)
 {
 	char ref[320];
+	size_t n = 1;
 	int r;
 
 	if ((r = dw_store_open(P->cfg->agent.state_repo, NULL, &P->store, err)) < 0 ||
 	    (r = resolve_base(P, err)) < 0 || (r = resolve_source(P, err)) < 0 ||
 	    (r = name_branch(P, err)) < 0)
 		return r;
+	/* no drift to accept: no branch, whether or not one of that name exists */
+	if (!P->o->restore_to && ((r = dw_propose__judge(P, &n, err)) < 0 || n == 0)) {
+		P->p->branch[0] = '\0';
+		return r;
+	}
 	snprintf(ref, sizeof(ref), "refs/heads/%s", P->p->branch);
 	if ((r = dw_store_tx_begin_branch(P->store, ref, P->p->base, 0, &P->tx, err)) < 0)
 		return r;
@@ -198,7 +207,7 @@ int dw_propose_make(const struct dw_config *cfg, const struct dw_catalog *catalo
                     const struct dw_propose_options *o, struct dw_proposal **out,
                     struct dw_diags *diags, struct dw_error *err)
 {
-	struct propose P = { cfg, catalog, NULL, o, NULL, NULL, NULL, diags, { 0 } };
+	struct propose P = { cfg, catalog, NULL, o, NULL, NULL, NULL, diags, { 0 }, NULL };
 	int r;
 
 	*out = NULL;
@@ -222,6 +231,7 @@ out:
 	dw_store_free(P.store);
 	dw_proposal_free(P.p);
 	dw_buf_release(&P.trailers);
+	dw_json_doc_free(P.report);
 	return r;
 }
 
