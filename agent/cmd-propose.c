@@ -16,8 +16,8 @@
 #include "driftward/propose.h"
 
 #define MAX_RULES 64
-/* Files listed without -v. */
-#define FILES_SHOWN 20
+/* Lines of what was done, and files, listed without -v. */
+#define LINES_SHOWN 10
 
 struct propose_args {
 	struct dw_propose_options o;
@@ -131,22 +131,25 @@ static void print_lines(const struct dw_buf *b, const char *indent)
 	}
 }
 
-/* Every file with -v; else the first few, a restore touching hundreds. */
-static void print_files(int all, const struct dw_proposal *p)
+/*
+ * The lines of @b, indented: all of them with -v (@all), else the first
+ * @shown, as a restore names dozens of collectors and hundreds of files.
+ */
+static void print_some(const struct dw_buf *b, int all, size_t shown, const char *branch)
 {
-	const char *s = dw_buf_cstr(&p->files), *nl;
-	size_t n = 0, total = p->changes.added + p->changes.changed + p->changes.removed;
+	const char *s = dw_buf_cstr(b), *nl;
+	size_t n = 0, total = 0;
 
-	for (; *s && (all || n < FILES_SHOWN); s = nl + 1, n++) {
+	for (nl = s; (nl = strchr(nl, '\n')); nl++)
+		total++;
+	for (; n < total && (all || n < shown); s = nl + 1, n++) {
 		nl = strchr(s, '\n');
-		if (!nl)
-			break;
 		printf("  %.*s\n", (int)(nl - s), s);
 	}
 	if (n < total)
-		printf("  ... and %zu more (-v lists them; git log -1 --stat %s in the state "
+		printf("  ... and %zu more (-v lists them; git show --stat %s in the state "
 		       "repository)\n",
-		       total - n, p->branch);
+		       total - n, branch);
 }
 
 static void report(const struct dw_config *cfg, const struct dw_proposal *p,
@@ -165,25 +168,23 @@ static void report(const struct dw_config *cfg, const struct dw_proposal *p,
 		printf("%s: accepts %zu finding%s of %s (snapshot %.12s), on top of %s (%.12s)\n",
 		       p->branch, p->accepted, p->accepted == 1 ? "" : "s", a->o.tenant, p->source,
 		       cfg->agent.approved_ref, p->base);
-	print_lines(&p->done, "  ");
+	print_some(&p->done, cli_verbose, LINES_SHOWN, p->branch);
 	if (p->skipped.len) {
 		printf("left out:\n");
 		print_lines(&p->skipped, "  ");
 	}
 	printf("files: %zu added, %zu changed, %zu removed (commit %.12s)\n", c->added, c->changed,
 	       c->removed, p->commit);
-	print_files(cli_verbose, p);
+	print_some(&p->files, cli_verbose, LINES_SHOWN, p->branch);
 	if (!a->o.restore_to)
 		printf("once merged, the next drift report of %s has %zu failing finding%s\n",
 		       a->o.tenant, p->open_after, p->open_after == 1 ? "" : "s");
 	if (pushed)
 		printf("pushed %s to the remote\n", p->branch);
-	printf("next: open a pull request from %s into %s%s; once it is merged%s, ", p->branch,
-	       target,
-	       cfg->agent.remote ? ""
-	                         : " (no remote: review it with git log -p in the state "
-	                           "repository, and merge it there)",
-	       cfg->agent.require_signed ? " with a signed merge" : "");
+	printf("next: open a pull request from %s into %s%s\n", p->branch, target,
+	       cfg->agent.remote ? "" : " (no remote: merge it in the state repository)");
+	printf("      once it is merged%s, ",
+	       cfg->agent.require_signed ? " (a signed merge: require_signed is on)" : "");
 	if (a->o.restore_to)
 		printf("'driftward plan -t %s' lists the requests that restore it\n", a->o.tenant);
 	else
