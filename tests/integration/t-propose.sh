@@ -34,6 +34,9 @@ restorable=$(awk '/^  - name: /{n=$3} /^      method: /{if ($2 != "none") print 
 	"$DW_SOURCE_DIR/config/collectors.yaml")
 [ "$(echo "$restorable" | wc -l)" -gt 20 ] || fail "could not read the catalog's restore methods"
 
+dw 1 propose -t contoso --accept-drift -m "before any snapshot"
+contains "$err" "tenant contoso: no snapshot yet (run driftward snapshot)"
+
 # A pre-shared key in a device configuration: it must reach desired/ sealed.
 graph_write PATCH "$DC" "{\"@odata.type\":\"#microsoft.graph.windows10CustomConfiguration\",\"omaSettings\":[{\"@odata.type\":\"#microsoft.graph.omaSettingString\",\"displayName\":\"VPN pre-shared key\",\"description\":null,\"omaUri\":\"./Vendor/MSFT/VPNv2/ContosoVPN/NativeProfile/Authentication/PSK\",\"secretReferenceValueId\":null,\"isEncrypted\":false,\"value\":\"$CANARY\"}]}"
 dw 0 snapshot
@@ -117,6 +120,9 @@ dw 0 plan -t contoso
 contains "$out" "~ conditionalAccessPolicies/$POLICY: PATCH $CA/$POLICY (1 properties)"
 contains "$out" 'state: "disabled" -> "enabled"'
 contains "$out" "contoso: 1 request from commit"
+# (a plan --at a commit that is not there is an error, not an empty plan)
+dw 1 plan -t contoso --at nosuch
+contains "$err" "tenant contoso: 'nosuch' names no commit"
 # and restoring to the snapshot main has now is nothing to propose
 dw 0 propose -t contoso --restore-to "$first" --topic again
 contains "$out" "nothing to propose: desired state on the approved ref is that snapshot already"

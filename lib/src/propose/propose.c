@@ -130,8 +130,7 @@ static int tenant_tip(struct propose *P, struct dw_error *err)
 	if (r == -ENOENT || r == -EINVAL) {
 		dw_error_clear(err); /* "names no commit" says less than this */
 		return dw_error_set(err, -ENOENT, DW_AREA_USAGE, 0,
-		                    "tenant %s has no snapshot yet (run driftward snapshot)",
-		                    P->tenant->name);
+		                    "no snapshot yet (run driftward snapshot)");
 	}
 	return r;
 }
