@@ -14,6 +14,7 @@
 #include "agent.h"
 #include "driftward/config.h"
 #include "driftward/propose.h"
+#include "driftward/text.h"
 
 #define MAX_RULES 64
 /* Lines of what was done, and files, listed without -v. */
@@ -139,13 +140,19 @@ static void print_some(const struct dw_buf *b, int all, size_t shown, const char
 {
 	const char *s = dw_buf_cstr(b), *nl;
 	size_t n = 0, total = 0;
+	struct dw_buf line;
 
 	for (nl = s; (nl = strchr(nl, '\n')); nl++)
 		total++;
+	dw_buf_init(&line, 1u << 16);
 	for (; n < total && (all || n < shown); s = nl + 1, n++) {
 		nl = strchr(s, '\n');
-		printf("  %.*s\n", (int)(nl - s), s);
+		dw_buf_reset(&line);
+		/* ids and names come from Graph: shown with control characters escaped */
+		if (dw_buf_put_printable(&line, s, (size_t)(nl - s), 0) == 0)
+			printf("  %s\n", dw_buf_cstr(&line));
 	}
+	dw_buf_release(&line);
 	if (n < total)
 		printf("  ... and %zu more (-v lists them; git show --stat %s in the state "
 		       "repository)\n",

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "driftward/approval.h"
+#include "driftward/text.h"
 #include "propose/internal.h"
 
 /* Lines of the lists a proposal prints; a message is at most a few KiB per finding. */
@@ -91,7 +92,8 @@ static int message(struct propose *P, struct dw_buf *msg)
 	r = r
 	            ?: dw_buf_printf(msg, "Proposed by driftward propose on top of %s (%.12s).\n\n",
 	                             p->base_ref, p->base);
-	r = r ?: dw_buf_put(msg, p->done.ptr, p->done.len);
+	/* object ids come from Graph: no control character reaches git log's reader */
+	r = r ?: dw_buf_put_printable(msg, p->done.ptr, p->done.len, DW_TEXT_KEEP_LINES);
 	if (r == 0 && p->skipped.len)
 		r = dw_buf_printf(msg, "\nLeft out:\n%s", dw_buf_cstr(&p->skipped));
 	r = r ?: dw_buf_puts(msg, "\n");
