@@ -49,6 +49,7 @@ extern const struct command cmd_notify;
 extern const struct command cmd_run;
 extern const struct command cmd_verify;
 extern const struct command cmd_plan;
+extern const struct command cmd_propose;
 extern const struct command cmd_apply;
 extern const struct command cmd_status;
 

@@ -50,7 +50,7 @@ static int read_plan(const char *path, struct dw_restore_plan **plan)
 	r = dw_buf_read_file(&data, path, &err);
 	r = r ?: dw_restore_plan_read(data.ptr, data.len, plan, &err);
 	if (r < 0) {
-		dw_error_prefix(&err, "%s", path);
+		dw_error_prefix(&err, "%s: ", path);
 		print_error(&err);
 	}
 	dw_buf_release(&data);
@@ -137,7 +137,7 @@ static int run_apply(struct cli *cli, int argc, char **argv)
 	if (rep)
 		print_results(plan, rep);
 	if (r < 0 && r != -EIO) {
-		dw_error_prefix(&err, "tenant %s", plan->tenant);
+		dw_error_prefix(&err, "tenant %s: ", plan->tenant);
 		print_error(&err);
 	}
 	if (rep && rep->applied && snapshot_after(&rs, plan->tenant) < 0)

@@ -108,7 +108,7 @@ static int run_plan(struct cli *cli, int argc, char **argv)
 	if (restore_session_open(&rs, cli, args.tenant) < 0)
 		goto out;
 	if (dw_restore_plan_make(&rs.ctx, rs.s, &args.o, &plan, &err) < 0) {
-		dw_error_prefix(&err, "tenant %s", args.tenant);
+		dw_error_prefix(&err, "tenant %s: ", args.tenant);
 		print_error(&err);
 		goto out;
 	}

@@ -35,6 +35,7 @@ static const struct command *const commands[] = {
 	&cmd_notify,
 	&cmd_run,
 	&cmd_plan,
+	&cmd_propose,
 	&cmd_secret,
 	&cmd_snapshot,
 	&cmd_verify,

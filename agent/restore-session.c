@@ -23,7 +23,7 @@ int restore_session_open(struct restore_session *rs, const struct cli *cli, cons
 	}
 	if (dw_session_context_init(&rs->ctx, rs->cfg, rs->catalog, DW_SESSION_GRAPH, &err) < 0 ||
 	    dw_session_open(&rs->ctx, t, DW_SESSION_GRAPH | DW_SESSION_STORE, &rs->s, &err) < 0) {
-		dw_error_prefix(&err, "tenant %s", tenant);
+		dw_error_prefix(&err, "tenant %s: ", tenant);
 		print_error(&err);
 		return -1;
 	}

@@ -771,6 +771,71 @@ static void a_held_ref_lock_says_why(void **state)
 	dw_store_tx_free(tx);
 }
 
+/*
+ * dw_store_tx_begin_branch: a new branch whose first commit sits on a base
+ * commit and starts from its files; an existing branch is refused at begin,
+ * one made meanwhile at commit (and kept); a tree equal to the base's makes
+ * no commit and no branch.
+ */
+static void new_branch_starts_on_its_base_and_is_never_replaced(void **state)
+{
+	static const struct file mainf[] = { { "baselines/a.yaml", "id: a\n" } };
+	struct fixture *fx = *state;
+	struct dw_store_commit_result approved, res;
+	struct dw_store_tx *tx = NULL;
+	char tip[DW_STORE_ID_HEX];
+
+	approved = snapshot(fx, "contoso", 0, mainf, 1);
+	assert_int_equal(git(fx, "update-ref refs/heads/main %s", approved.commit), 0);
+	/* nothing staged: the base's tree, no commit, no branch */
+	assert_int_equal(dw_store_tx_begin_branch(fx->store, "refs/heads/proposals/contoso/x",
+	                                          "main", 0, &tx, &fx->err),
+	                 0);
+	assert_string_equal(dw_store_tx_parent(tx), approved.commit);
+	assert_int_equal(dw_store_tx_commit(tx, "test: nothing", &res, &fx->err), 0);
+	dw_store_tx_free(tx);
+	assert_false(res.committed);
+	assert_int_not_equal(git(fx, "rev-parse -q --verify refs/heads/proposals/contoso/x"), 0);
+	/* one file: a commit on main with main's files and it */
+	assert_int_equal(dw_store_tx_begin_branch(fx->store, "refs/heads/proposals/contoso/x",
+	                                          "main", 0, &tx, &fx->err),
+	                 0);
+	assert_int_equal(dw_store_tx_stage(tx, "waivers/w.yaml", "x: 1\n", 5, &fx->err), 0);
+	assert_int_equal(dw_store_tx_commit(tx, "test: proposal", &res, &fx->err), 0);
+	dw_store_tx_free(tx);
+	assert_true(res.committed);
+	assert_int_equal(git(fx, "rev-parse proposals/contoso/x~1"), 0);
+	assert_memory_equal(fx->out.ptr, approved.commit, 40);
+	assert_int_equal(git(fx, "ls-tree -r --name-only proposals/contoso/x"), 0);
+	assert_string_equal(dw_buf_cstr(&fx->out), "baselines/a.yaml\nwaivers/w.yaml\n");
+	assert_int_equal(git(fx, "rev-parse main"), 0);
+	assert_memory_equal(fx->out.ptr, approved.commit, 40);
+	/* it exists now: refused at begin */
+	dw_error_clear(&fx->err);
+	assert_int_equal(dw_store_tx_begin_branch(fx->store, "refs/heads/proposals/contoso/x",
+	                                          "main", 0, &tx, &fx->err),
+	                 -EEXIST);
+	assert_non_null(strstr(fx->err.msg, "proposals/contoso/x exists already"));
+	/* made by another writer between begin and commit: refused, theirs kept */
+	assert_int_equal(dw_store_tx_begin_branch(fx->store, "refs/heads/proposals/contoso/y",
+	                                          "main", 0, &tx, &fx->err),
+	                 0);
+	assert_int_equal(dw_store_tx_stage(tx, "waivers/v.yaml", "y: 1\n", 5, &fx->err), 0);
+	assert_int_equal(git(fx, "update-ref refs/heads/proposals/contoso/y %s", approved.commit),
+	                 0);
+	dw_error_clear(&fx->err);
+	assert_int_equal(dw_store_tx_commit(tx, "test: raced", &res, &fx->err), -EEXIST);
+	dw_store_tx_free(tx);
+	assert_int_equal(git(fx, "rev-parse proposals/contoso/y"), 0);
+	snprintf(tip, sizeof(tip), "%.40s", dw_buf_cstr(&fx->out));
+	assert_string_equal(tip, approved.commit);
+	/* a base that is no commit */
+	assert_true(dw_store_tx_begin_branch(fx->store, "refs/heads/proposals/contoso/z", "nosuch",
+	                                     0, &tx, &fx->err) < 0);
+	assert_null(tx);
+	assert_int_equal(fsck_clean(fx->s.repo), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -787,6 +852,7 @@ int main(void)
 		T(commits_carry_message_trailers_and_identity),
 		T(concurrent_ref_move_fails_loudly_and_loses_nothing),
 		T(concurrent_branch_creation_fails_loudly),
+		T(new_branch_starts_on_its_base_and_is_never_replaced),
 		T(second_run_for_a_tenant_is_refused),
 		T(lock_of_a_killed_run_is_cleared_with_a_warning),
 		T(stale_ref_lock_is_removed_under_the_tenant_lock),

@@ -122,6 +122,16 @@ int dw_store_tx_begin(struct dw_store *store, const char *tenant, unsigned flags
 int dw_store_tx_begin_ref(struct dw_store *store, const char *ref, unsigned flags,
                           struct dw_store_tx **out, struct dw_error *err);
 
+/*
+ * Starts a transaction that makes the new branch @ref (below refs/heads/)
+ * from commit @base (anything dw_store_resolve takes): the previous files and
+ * the commit's parent are @base's. Fails with -EEXIST when @ref exists, now
+ * or when the commit is made (the branch is never replaced). A tree equal
+ * to @base's makes no commit and no branch. Locks as dw_store_tx_begin_ref.
+ */
+int dw_store_tx_begin_branch(struct dw_store *store, const char *ref, const char *base,
+                             unsigned flags, struct dw_store_tx **out, struct dw_error *err);
+
 /* The previous commit's id ("" when the branch is new). */
 const char *dw_store_tx_parent(const struct dw_store_tx *tx);
 

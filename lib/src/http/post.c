@@ -25,7 +25,7 @@ static int join_bundle(CURL *e, const char *ca_file, struct dw_buf *out, struct 
 	    dw_buf_read_file(out, system, NULL) == 0 && dw_buf_putc(out, '\n') < 0)
 		return dw_error_set(err, -ENOMEM, DW_AREA_SYSTEM, ENOMEM, "out of memory");
 	if ((r = dw_buf_read_file(out, ca_file, err)) < 0)
-		dw_error_prefix(err, "ca_file");
+		dw_error_prefix(err, "ca_file: ");
 	return r;
 }
 

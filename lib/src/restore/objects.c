@@ -146,7 +146,7 @@ static int desired_load(struct planner *p, struct coll_plan *cp, const char *pat
 	            ?: dw_restore__form(cat, cp->c, flags, dw_json_root(d->doc), NULL,
 	                                DW_RESTORE__MASK, true, &d->masked, p->err);
 	if (r < 0 && r != -ENOMEM)
-		dw_error_prefix(p->err, "%s", path);
+		dw_error_prefix(p->err, "%s: ", path);
 	dw_buf_release(&raw);
 	return r;
 }

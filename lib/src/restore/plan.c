@@ -158,7 +158,7 @@ static int submit_reads(struct planner *p)
 			*p->err = op->error;
 			dw_error_prefix(p->err,
 			                "collector %s could not be read (%s); no plan without "
-			                "the whole tenant",
+			                "the whole tenant: ",
 			                p->colls[i].name, dw_graph_outcome_name(op->outcome));
 			r = -EIO;
 		}
@@ -294,8 +294,10 @@ static int make(struct planner *p)
 	size_t i;
 	int r;
 
-	r = resolve_commit(p);
-	r = r ?: dw_store_list_files(p->store, p->plan->commit, p->prefix, add_desired, p, p->err);
+	/* a commit that is not there is an error; desired state that is not there is no work */
+	if ((r = resolve_commit(p)) < 0)
+		return r;
+	r = dw_store_list_files(p->store, p->plan->commit, p->prefix, add_desired, p, p->err);
 	if (r == -ENOENT)
 		r = 0; /* no desired state for this tenant: nothing to do */
 	r = r ?: select_collectors(p);

@@ -233,15 +233,21 @@ static int move_ref(struct dw_store_tx *tx, const git_oid *commit, struct dw_err
 {
 	git_reference *ref = NULL;
 	char new_hex[DW_STORE_ID_HEX];
+	/* a new branch made from a base commit is created only where none exists */
+	int cas = tx->has_parent && !tx->new_branch;
 	int rc;
 
-	rc = git_reference_create_matching(&ref, tx->store->repo, tx->ref, commit, tx->has_parent,
-	                                   tx->has_parent ? &tx->parent : NULL,
-	                                   "driftward: snapshot");
+	rc = git_reference_create_matching(&ref, tx->store->repo, tx->ref, commit, cas,
+	                                   cas ? &tx->parent : NULL, "driftward: snapshot");
 	git_reference_free(ref);
 	if (rc == 0)
 		return 0;
 	git_oid_tostr(new_hex, sizeof(new_hex), commit);
+	if (tx->new_branch && rc == GIT_EEXISTS)
+		return dw_error_set(err, -EEXIST, DW_AREA_GIT, 0,
+		                    "branch %s was made by another writer meanwhile; commit %s "
+		                    "is left unreferenced",
+		                    tx->ref + 11, new_hex);
 	if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS) {
 		return dw_error_set(err, -ESTALE, DW_AREA_GIT, 0,
 		                    "concurrent update of %s: it moved from %s while this run "

@@ -142,10 +142,21 @@ out:
 	return rc;
 }
 
-static int resolve_parent(struct dw_store_tx *tx, struct dw_error *err)
+static int resolve_parent(struct dw_store_tx *tx, const char *base, struct dw_error *err)
 {
 	int rc = git_reference_name_to_id(&tx->parent, tx->store->repo, tx->ref);
 
+	if (base && rc != GIT_ENOTFOUND)
+		return rc < 0 ? dw_store__git_error(err, rc, "could not resolve %s", tx->ref)
+		              : dw_error_set(err, -EEXIST, DW_AREA_GIT, 0,
+		                             "branch %s exists already", tx->ref + 11);
+	if (base) {
+		/* a new branch: its first commit's parent is @base, its files @base's */
+		if ((rc = dw_store_resolve(tx->store, base, tx->parent_hex, err)) < 0)
+			return rc;
+		tx->new_branch = 1;
+		rc = git_oid_fromstr(&tx->parent, tx->parent_hex);
+	}
 	if (rc == GIT_ENOTFOUND)
 		return 0;
 	if (rc < 0)
@@ -193,8 +204,8 @@ static int take_lock(struct dw_store_tx *tx, const char *what, struct dw_error *
 	return 0;
 }
 
-static int begin(struct dw_store *store, const char *ref, const char *what, unsigned flags,
-                 struct dw_store_tx **out, struct dw_error *err)
+static int begin(struct dw_store *store, const char *ref, const char *base, const char *what,
+                 unsigned flags, struct dw_store_tx **out, struct dw_error *err)
 {
 	struct dw_store_tx *tx;
 	struct dw_error local;
@@ -219,7 +230,7 @@ static int begin(struct dw_store *store, const char *ref, const char *what, unsi
 		goto fail;
 	tx->locked = 1;
 	store->tx = tx;
-	if ((r = resolve_parent(tx, err)) < 0)
+	if ((r = resolve_parent(tx, base, err)) < 0)
 		goto fail;
 	dw_store__cache_load(tx);
 	*out = tx;
@@ -241,7 +252,7 @@ int dw_store_tx_begin(struct dw_store *store, const char *tenant, unsigned flags
 		return dw_error_set(err, -EINVAL, DW_AREA_USAGE, 0, "'%s' is not a tenant name",
 		                    tenant);
 	snprintf(what, sizeof(what), "tenant %s", tenant);
-	return begin(store, ref, what, flags, out, err);
+	return begin(store, ref, NULL, what, flags, out, err);
 }
 
 int dw_store_tx_begin_ref(struct dw_store *store, const char *ref, unsigned flags,
@@ -253,7 +264,19 @@ int dw_store_tx_begin_ref(struct dw_store *store, const char *ref, unsigned flag
 		return dw_error_set(err, -EINVAL, DW_AREA_USAGE, 0,
 		                    "'%s' is not a branch name (refs/heads/...)", ref);
 	snprintf(what, sizeof(what), "branch %s", ref + 11);
-	return begin(store, ref, what, flags, out, err);
+	return begin(store, ref, NULL, what, flags, out, err);
+}
+
+int dw_store_tx_begin_branch(struct dw_store *store, const char *ref, const char *base,
+                             unsigned flags, struct dw_store_tx **out, struct dw_error *err)
+{
+	char what[1100];
+
+	if (!ref_valid(ref))
+		return dw_error_set(err, -EINVAL, DW_AREA_USAGE, 0,
+		                    "'%s' is not a branch name (refs/heads/...)", ref);
+	snprintf(what, sizeof(what), "branch %s", ref + 11);
+	return begin(store, ref, base, what, flags, out, err);
 }
 
 void dw_store_tx_free(struct dw_store_tx *tx)

@@ -37,8 +37,9 @@ struct dw_store_tx {
 	struct store_lock store_lock; /* shared: no gc while the transaction is open */
 	unsigned locked : 1;
 	unsigned has_parent : 1;
-	unsigned done : 1; /* committed or failed to: no more changes */
-	int64_t time;      /* the commit's time when set (dw_store_tx_set_time); 0: the clock */
+	unsigned done : 1;       /* committed or failed to: no more changes */
+	unsigned new_branch : 1; /* dw_store_tx_begin_branch: the ref must not exist */
+	int64_t time; /* the commit's time when set (dw_store_tx_set_time); 0: the clock */
 	git_oid parent;
 	char parent_hex[DW_STORE_ID_HEX];
 	git_tree *prev_tree;
