@@ -21,6 +21,7 @@
 #include "driftward/config.h"
 #include "driftward/metrics.h"
 #include "driftward/notify.h"
+#include "driftward/restore.h"
 #include "driftward/snapshot.h"
 #include "driftward/store.h"
 
@@ -42,6 +43,7 @@ struct run_tenant {
 	bool drift_found;  /* a finding failed (not waived) */
 	bool drift_failed; /* no report (the rules do not compile), or a rule in error */
 	unsigned long findings[DW_METRICS_SEVERITIES][DW_METRICS_FINDINGS];
+	struct dw_restore_remediation remediation; /* remediate = plan | apply */
 };
 
 static int parse_args(int argc, char **argv, struct run_args *a)
@@ -183,6 +185,29 @@ static enum dw_metrics_push push_result(const struct dw_config *cfg, const struc
 	return t->pushed ? DW_METRICS_PUSH_OK : DW_METRICS_PUSH_FAILED;
 }
 
+static void fill_remediation(const struct dw_restore_remediation *rm, struct dw_metrics_tenant *out)
+{
+	static const char *const modes[] = {
+		[DW_REMEDIATE_PLAN] = "plan", [DW_REMEDIATE_APPLY] = "apply"
+	};
+	static const enum dw_metrics_remediation results[DW_REMEDIATE_OUTCOMES] = {
+		[DW_REMEDIATE_NOT_RUN] = DW_METRICS_REMEDIATE_NONE,
+		[DW_REMEDIATE_NOTHING] = DW_METRICS_REMEDIATE_NOTHING,
+		[DW_REMEDIATE_PLANNED] = DW_METRICS_REMEDIATE_PLANNED,
+		[DW_REMEDIATE_APPLIED] = DW_METRICS_REMEDIATE_APPLIED,
+		[DW_REMEDIATE_REFUSED] = DW_METRICS_REMEDIATE_REFUSED,
+		[DW_REMEDIATE_FAILED] = DW_METRICS_REMEDIATE_FAILED,
+	};
+
+	if (rm->mode <= DW_REMEDIATE_OFF || (size_t)rm->mode >= DW_ARRAY_SIZE(modes))
+		return;
+	out->remediate_mode = modes[rm->mode];
+	out->remediate_result = results[rm->outcome];
+	out->remediate_requests = rm->requests;
+	out->remediate_applied = rm->applied;
+	out->remediate_failed = rm->failed;
+}
+
 /* One tenant's metrics; the times a failed or skipped tenant lacks come from the previous file. */
 static void fill_tenant(const struct dw_config *cfg, const struct run_args *a, double start,
                         const struct dw_snapshot_tenant *t, const struct run_tenant *rt,
@@ -203,6 +228,7 @@ static void fill_tenant(const struct dw_config *cfg, const struct run_args *a, d
 		.push = push_result(cfg, a, t),
 	};
 	memcpy(out->findings, rt->findings, sizeof(out->findings));
+	fill_remediation(&rt->remediation, out);
 }
 
 /* Graph's answers by status class, and the requests that got none. */
@@ -219,13 +245,17 @@ static void answer_classes(const struct dw_graph_stats *g, struct dw_metrics_run
 
 static int write_metrics(const struct dw_config *cfg, const struct run_args *a,
                          const struct dw_snapshot_report *report, const struct run_tenant *rts,
-                         double start, double duration)
+                         const struct dw_notify_counts *notified, double start, double duration)
 {
 	struct dw_metrics_run run = { .start = start,
 		                      .duration = duration,
 		                      .requests = report->requests,
 		                      .throttled = report->throttled,
-		                      .retries = report->retries };
+		                      .retries = report->retries,
+		                      .have_notify = cfg->nnotify > 0,
+		                      .notify_sent = notified->sent,
+		                      .notify_failed = notified->failed,
+		                      .notify_retries = notified->retries };
 	struct dw_metrics_tenant *tenants = calloc(report->ntenants + 1, sizeof(*tenants));
 	struct dw_metrics_collector *collectors = NULL;
 	char name[METRICS_NAME_MAX + 1];
@@ -293,6 +323,7 @@ static void print_summary(const struct dw_snapshot_tenant *t, const struct run_t
 {
 	char msg[DW_ERROR_MSG_MAX + DW_ERROR_FILE_MAX + 32];
 	const char *holder;
+	bool remediated = rt->remediation.outcome != DW_REMEDIATE_NOT_RUN;
 
 	if (rt->result == DW_METRICS_ERROR && t->rc < 0) {
 		fprintf(stderr, "driftward: %s\n", dw_error_format(&t->err, msg, sizeof(msg)));
@@ -324,6 +355,8 @@ static void print_summary(const struct dw_snapshot_tenant *t, const struct run_t
 	if (t->drift_evaluated)
 		printf("; drift %zu (%zu high)", t->drift.status[DW_DRIFT_FAIL],
 		       t->drift.fail_by_severity[0] + t->drift.fail_by_severity[1]);
+	if (remediated)
+		printf("; %s", dw_restore_remediation_describe(&rt->remediation, msg, sizeof(msg)));
 	printf("%s\n", t->pushed ? "; pushed" : "");
 }
 
@@ -447,9 +480,50 @@ out:
 	dw_notify_free(n);
 }
 
-static int finish(struct cli *cli, const struct dw_config *cfg, const struct run_args *a,
-                  const struct dw_snapshot_report *report, struct run_tenant *rts, double start,
-                  double mono_start)
+/*
+ * Remediation (remediate = plan | apply, docs/restore.md), after the
+ * snapshots and their notifications: the library plans or applies per
+ * tenant, and what it committed goes to the remote in one more push. A
+ * refused or failed remediation is exit status 1 for its tenant.
+ */
+static int remediate_tenants(const struct dw_config *cfg, const struct dw_catalog *catalog,
+                             const struct run_args *a, const struct dw_snapshot_report *report,
+                             struct run_tenant *rts)
+{
+	char who[64], msg[DW_ERROR_MSG_MAX + DW_ERROR_FILE_MAX + 32];
+	struct dw_restore_remediator *m = NULL;
+	struct dw_error err;
+	size_t i;
+	int status = EXIT_DONE;
+
+	dw_error_clear(&err);
+	snprintf(who, sizeof(who), "driftward run (uid %u)", (unsigned)getuid());
+	if (dw_restore_remediator_new(cfg, catalog, who, &m, &err) < 0) {
+		print_error(&err);
+		return EXIT_ERROR;
+	}
+	for (i = 0; i < report->ntenants; i++) {
+		struct dw_restore_remediation *rm = &rts[i].remediation;
+
+		if (dw_restore_remediate(m, &report->tenants[i], rm) < 0) {
+			fprintf(stderr, "driftward: tenant %s: remediate: %s\n", rm->tenant,
+			        dw_error_format(&rm->err, msg, sizeof(msg)));
+			status = EXIT_ERROR;
+		}
+	}
+	if (a->push && dw_restore_remediate_push(m, &err) < 0) {
+		dw_error_prefix(&err, "remediation's commits were not pushed (the next run pushes "
+		                      "them)");
+		print_error(&err);
+		status = EXIT_ERROR;
+	}
+	dw_restore_remediator_free(m);
+	return status;
+}
+
+static int finish(struct cli *cli, const struct dw_config *cfg, const struct dw_catalog *catalog,
+                  const struct run_args *a, const struct dw_snapshot_report *report,
+                  struct run_tenant *rts, double start, double mono_start)
 {
 	struct dw_notify_counts notified = { 0 };
 	size_t i, skipped;
@@ -458,6 +532,7 @@ static int finish(struct cli *cli, const struct dw_config *cfg, const struct run
 
 	judge_tenants(report, rts, &skipped);
 	notify_tenants(cfg, report, rts, &notified);
+	status = remediate_tenants(cfg, catalog, a, report, rts);
 	for (i = 0; i < report->ntenants; i++) {
 		print_summary(&report->tenants[i], &rts[i], cli->verbosity);
 		status = worse(status, result_status(rts[i].result));
@@ -470,7 +545,8 @@ static int finish(struct cli *cli, const struct dw_config *cfg, const struct run
 	}
 	/* to the millisecond: the metric has no use for the clock's noise */
 	duration = (double)(long long)((now_mono() - mono_start) * 1000.0) / 1000.0;
-	if (cfg->agent.metrics_dir && write_metrics(cfg, a, report, rts, start, duration) < 0)
+	if (cfg->agent.metrics_dir &&
+	    write_metrics(cfg, a, report, rts, &notified, start, duration) < 0)
 		status = EXIT_ERROR;
 	return status;
 }
@@ -506,7 +582,7 @@ static int run_run(struct cli *cli, int argc, char **argv)
 		fprintf(stderr, "driftward: out of memory\n");
 		goto out;
 	}
-	status = finish(cli, cfg, &args, report, rts, start, mono_start);
+	status = finish(cli, cfg, catalog, &args, report, rts, start, mono_start);
 out:
 	free(rts);
 	dw_snapshot_report_free(report);
