@@ -3,7 +3,8 @@
 # and once when it clears, never again after a restart; each format's body
 # (json, teams Adaptive Card, slack blocks); the channel's minimum severity;
 # a refused delivery retried with backoff; a webhook that hangs does not hold
-# the run past the channel's timeout, is counted, and hears it next run.
+# the run past the channel's timeout, is counted, and hears it next run; a
+# run's deliveries in the metrics file.
 . "$(dirname "$0")/lib.sh"
 
 sample_deployment
@@ -169,6 +170,23 @@ lacks "$err" "not-a-real-signature"
 dwnotify 0
 [ "$(grep -c "$(printf f%.0s {1..64}).*\"status\": 200" hook.log)" = 4 ] ||
 	fail "F not delivered after the hang: $(cat hook.log)"
+
+# A whole run counts what it sent in the metrics file: as many as the
+# receiver answered 2xx to (a real finding opens, the hand-made ones clear).
+mkdir metrics
+sed -i 's|^\[agent\]$|&\nmetrics_dir = metrics|' driftward.ini
+delivered=$(grep -c '"status": 200' hook.log)
+graph_write PATCH /v1.0/policies/authorizationPolicy '{"allowInvitesFrom":"everyone"}'
+dwrun 2
+delivered=$(($(grep -c '"status": 200' hook.log) - delivered))
+[ "$delivered" -gt 0 ] || fail "the run sent nothing: $(cat hook.log)"
+python3 "$DW_SOURCE_DIR/tests/metrics/promparse.py" check metrics/driftward.prom \
+	--tenant contoso --require driftward_notify_sent || fail "bad metrics file"
+[ "$(awk '$1 == "driftward_notify_sent" { print $2 }' metrics/driftward.prom)" = "$delivered" ] ||
+	fail "driftward_notify_sent is not the $delivered delivered: $(grep notify_ metrics/driftward.prom)"
+[ "$(awk '$1 == "driftward_notify_failed" { print $2 }' metrics/driftward.prom)" = 0 ] ||
+	fail "failures counted: $(grep notify_ metrics/driftward.prom)"
+sed -i '/^metrics_dir = metrics$/d' driftward.ini
 
 # Configuration mistakes are named where they are.
 cp driftward.ini good.ini
