@@ -1,6 +1,7 @@
 /*
  * driftward run: what the timer starts. Snapshots the tenants (commit, with
- * their drift reports, and push), then writes the metrics, prints one summary line per tenant and
+ * their drift reports, and push), notifies, remediates (remediate = plan |
+ * apply), then writes the metrics, prints one summary line per tenant and
  * exits with the worst status over them (DESIGN.md section 8).
  *
  * A tenant whose lock is held by a run still going (flock: the holder is
@@ -597,13 +598,17 @@ const struct command cmd_run = {
 	.summary = "snapshot, commit, push and write metrics: what the timer runs",
 	.usage = "usage: driftward run [-t TENANT]... [--shard I/N] [--no-push]\n\n"
 	         "Snapshots each tenant (or those named with -t) and commits and pushes the\n"
-	         "result as 'driftward snapshot' does, then writes the metrics to metrics_dir\n"
-	         "and prints one line per tenant. A tenant whose previous run is still going\n"
-	         "(its lock is held) is skipped, not waited for.\n\n"
+	         "result as 'driftward snapshot' does, notifies, remediates the tenants with\n"
+	         "remediate = plan (a plan.json and PLAN.md on the branch) or apply (approved\n"
+	         "desired state applied, as 'driftward apply' does), then writes the metrics\n"
+	         "to metrics_dir and prints one line per tenant. A tenant whose previous run\n"
+	         "is still going (its lock is held) is skipped, not waited for.\n\n"
 	         "  -t, --tenant NAME  only this tenant (repeatable)\n"
 	         "  --shard I/N        only the tenants of shard I of N (I from 0 to N-1)\n"
 	         "  --no-push          do not push to the configured remote\n\n"
 	         "Exit status, the worst over the tenants: 1 a tenant failed, its drift could\n"
-	         "not be evaluated, or the metrics could not be written; 2 drift found; 3 some\n"
-	         "collector was incomplete; 0 done (a skipped tenant counts as done).\n",
+	         "not be evaluated, its remediation was refused (not approved) or failed, or\n"
+	         "the metrics could not be written; 2 drift found (also when remediate = apply\n"
+	         "put it right); 3 some collector was incomplete; 0 done (a skipped tenant\n"
+	         "counts as done).\n",
 };
