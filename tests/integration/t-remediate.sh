@@ -99,6 +99,12 @@ python3 "$PARSER" check "$prom" --tenant contoso --require driftward_remediate_r
 [ "$(value driftward_remediate_requests '{tenant="contoso",mode="plan"}')" = 1 ] ||
 	fail "the plan's requests are not counted: $(grep remediate "$prom")"
 
+# driftward status, from the repository alone, still says what the run
+# said: the plan commit keeps the drift report.
+run 0 "$DW_BIN" --config driftward.ini status
+contains "$out" "contoso: drift found; last run "
+contains "$out" "desired-state: open"
+
 # Run again, nothing changed: the same plan, no second commit (and the
 # snapshot kept plan.json and PLAN.md as they were).
 tip=$(git_ rev-parse "$BRANCH")
