@@ -5,8 +5,10 @@
 # nothing changed; apply with an unsigned main tip sends no write and says
 # why (exit 1); apply with a signed, merged desired state restores the
 # tenant (the emulator's state back, an audit commit, the next run no
-# drift); remediate = apply with read_only = true is refused when the
-# configuration is read. The metrics say what remediation did.
+# drift) and removes the plan remediate = plan left; remediate = apply with
+# read_only = true is refused when the configuration is read; a plan is
+# removed once its drift is gone; what remediation commits is pushed. The
+# metrics say what remediation did.
 . "$(dirname "$0")/lib.sh"
 
 command -v ssh-keygen >/dev/null || fail "ssh-keygen (openssh-client) is needed"
@@ -156,9 +158,15 @@ contains "$out" "; applied 1 of 1 (audit "
 contains "$out" "; drift after: 0"
 [ "$(writes)" = "PATCH $CA/$POLICY" ] || fail "expected exactly one PATCH, the emulator logged: $(writes)"
 contains "$(graph_get "/v1.0/identity/conditionalAccess/policies/$POLICY")" '"state":"enabled"'
-git_ show "$BRANCH~1:_restore.json" >/dev/null || fail "no audit commit before the snapshot"
-contains "$(git_ log -1 --format=%B "$BRANCH~1")" "Approved-Commit: $(git_ rev-parse main)"
-contains "$(git_ log -1 --format=%B "$BRANCH~1")" "Applied-By: driftward run (uid $(id -u))"
+# on the branch: the audit commit, the snapshot after it, and the plan that
+# remediate = plan had left there removed (apply writes none)
+contains "$(git_ log -1 --format=%s "$BRANCH")" "contoso: plan: nothing to do"
+contains "$(git_ log -1 --format=%s "$BRANCH~1")" "contoso: 1 changed"
+contains "$(git_ log -1 --format=%s "$BRANCH~2")" "contoso: restore: 1 applied, 0 failed"
+git_ show "$BRANCH~2:_restore.json" >/dev/null || fail "no audit commit before the snapshot"
+contains "$(git_ log -1 --format=%B "$BRANCH~2")" "Approved-Commit: $(git_ rev-parse main)"
+contains "$(git_ log -1 --format=%B "$BRANCH~2")" "Applied-By: driftward run (uid $(id -u))"
+! git_ cat-file -e "$BRANCH:plan.json" 2>/dev/null || fail "the old plan is still on the branch"
 [ "$(git_ show "$BRANCH:conditionalAccessPolicies/block-legacy-authentication--$POLICY.json")" = \
 	"$(git_ show "main:desired/contoso/conditionalAccessPolicies/block-legacy-authentication--$POLICY.json")" ] ||
 	fail "the snapshot after the apply does not show the policy as desired"
@@ -186,5 +194,19 @@ dwrun 2
 contains "$out" "; applied 1 of 1"
 [ "$(git -C remote.git rev-parse "$BRANCH")" = "$(git_ rev-parse "$BRANCH")" ] ||
 	fail "the remote lacks remediation's commits"
+
+# remediate = plan again: a plan while the drift lasts, removed (and pushed)
+# once an admin puts the policy back.
+sed -i 's/^remediate = apply$/remediate = plan/' driftward.ini
+graph_write PATCH "/v1.0/identity/conditionalAccess/policies/$POLICY" '{"state":"disabled"}'
+dwrun 2
+contains "$out" "; plan: 1 request (committed "
+graph_write PATCH "/v1.0/identity/conditionalAccess/policies/$POLICY" '{"state":"enabled"}'
+dwrun 0
+contains "$out" "; remediate: nothing to do"
+! git_ cat-file -e "$BRANCH:plan.json" 2>/dev/null || fail "a plan outlived its drift"
+contains "$(git_ log -1 --format=%s "$BRANCH")" "contoso: plan: nothing to do"
+[ "$(git -C remote.git rev-parse "$BRANCH")" = "$(git_ rev-parse "$BRANCH")" ] ||
+	fail "the plan's removal was not pushed"
 
 finish

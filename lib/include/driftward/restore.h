@@ -204,6 +204,7 @@ struct dw_restore_remediation {
 	char commit[DW_STORE_ID_HEX];          /* the plan's or the audit's commit ("" none) */
 	bool committed;                        /* remediation committed to the branch: push it */
 	bool snapshot_committed;               /* apply: the snapshot after it changed the branch */
+	bool plan_dropped;                     /* a plan left from before was removed (a commit) */
 	size_t drift_after; /* apply: failing findings the snapshot after found */
 	int rc;             /* 0, or why it was refused or failed (@err) */
 	struct dw_error err;
@@ -229,12 +230,13 @@ void dw_restore_remediator_free(struct dw_restore_remediator *m);
  * Remediates one tenant after its snapshot @t (as dw_snapshot_run reported
  * it) by its remediate mode. Nothing happens with remediate = off, when the
  * snapshot failed, or when its drift report has no failing finding (plan
- * mode then drops a plan left from before). Otherwise a plan is made from
+ * mode then removes a plan left from before). Otherwise a plan is made from
  * the approved ref's tip against a fresh read of the collectors desired
  * state names: plan mode commits it as DW_RESTORE_PLAN_FILE and
  * DW_RESTORE_PLAN_MD (a commit only when it changed); apply mode applies it
  * as dw_restore_apply does (approval checked, read_only refused, audit
- * commit) and takes a fresh snapshot of the tenant. Nothing is pushed: see
+ * commit), takes a fresh snapshot of the tenant and removes a plan left by
+ * remediate = plan. Nothing is pushed: see
  * dw_restore_remediate_push. The outcome, and why it was refused or failed,
  * is in @out; the return is @out->rc.
  */

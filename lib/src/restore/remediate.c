@@ -166,9 +166,11 @@ static int keep_plan(struct dw_session *s, const struct dw_restore_plan *plan,
 	}
 	r = r ?: plan_message(out->tenant, plan, &msg, &out->err);
 	r = r ?: dw_session_commit(s, dw_buf_cstr(&msg), &result, &out->err);
-	if (r == 0 && result.committed) {
+	if (r == 0 && result.committed && plan) {
 		out->committed = true;
 		memcpy(out->commit, result.commit, sizeof(out->commit));
+	} else if (r == 0 && result.committed) {
+		out->plan_dropped = true;
 	}
 	dw_buf_release(&json);
 	dw_buf_release(&md);
@@ -269,6 +271,19 @@ static int remember_push(struct dw_restore_remediator *m, const char *tenant)
 	return 0;
 }
 
+/* A plan from before (remediate = plan, or a tenant that was) no longer stands: removed. */
+static int drop_plan(struct dw_restore_remediator *m, const struct dw_tenant_config *tenant,
+                     struct dw_restore_remediation *out)
+{
+	struct dw_session *s = NULL;
+	int r;
+
+	r = open_session(m, tenant, DW_SESSION_STORE, &s, &out->err);
+	r = r ?: keep_plan(s, NULL, out);
+	dw_session_free(s);
+	return r;
+}
+
 static int remediate(struct dw_restore_remediator *m, const struct dw_tenant_config *tenant,
                      struct dw_restore_remediation *out)
 {
@@ -294,21 +309,9 @@ static int remediate(struct dw_restore_remediator *m, const struct dw_tenant_con
 	}
 	dw_session_free(s);
 	dw_restore_plan_free(plan);
-	return r;
-}
-
-/* No failing finding: nothing to plan, and a plan from before no longer stands. */
-static int nothing(struct dw_restore_remediator *m, const struct dw_tenant_config *tenant,
-                   struct dw_restore_remediation *out)
-{
-	struct dw_session *s = NULL;
-	int r;
-
-	if (out->mode != DW_REMEDIATE_PLAN)
-		return 0;
-	r = open_session(m, tenant, DW_SESSION_STORE, &s, &out->err);
-	r = r ?: keep_plan(s, NULL, out);
-	dw_session_free(s);
+	/* apply writes no plan file; one left from remediate = plan goes (the lock is free now) */
+	if (r == 0 && out->mode == DW_REMEDIATE_APPLY)
+		r = drop_plan(m, tenant, out);
 	return r;
 }
 
@@ -323,12 +326,13 @@ int dw_restore_remediate(struct dw_restore_remediator *m, const struct dw_snapsh
 	out->mode = t->tenant->remediate;
 	if (out->mode == DW_REMEDIATE_OFF || t->rc < 0)
 		return 0;
+	/* no failing finding: nothing to plan (remediate = plan drops its plan from before) */
 	if (t->drift_evaluated && !t->drift.status[DW_DRIFT_FAIL])
-		r = nothing(m, t->tenant, out);
+		r = out->mode == DW_REMEDIATE_PLAN ? drop_plan(m, t->tenant, out) : 0;
 	else
 		r = remediate(m, t->tenant, out);
-	if ((out->committed || out->snapshot_committed) && remember_push(m, out->tenant) < 0 &&
-	    r == 0)
+	if ((out->committed || out->snapshot_committed || out->plan_dropped) &&
+	    remember_push(m, out->tenant) < 0 && r == 0)
 		r = dw_error_set(&out->err, -ENOMEM, DW_AREA_SYSTEM, ENOMEM, "out of memory");
 	out->outcome = outcome(out, r);
 	out->rc = r;
