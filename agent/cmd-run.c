@@ -246,17 +246,15 @@ static void answer_classes(const struct dw_graph_stats *g, struct dw_metrics_run
 
 static int write_metrics(const struct dw_config *cfg, const struct run_args *a,
                          const struct dw_snapshot_report *report, const struct run_tenant *rts,
-                         const struct dw_notify_counts *notified, double start, double duration)
+                         const struct dw_metrics_notify *notified, double start, double duration)
 {
 	struct dw_metrics_run run = { .start = start,
 		                      .duration = duration,
 		                      .requests = report->requests,
 		                      .throttled = report->throttled,
 		                      .retries = report->retries,
-		                      .have_notify = cfg->nnotify > 0,
-		                      .notify_sent = notified->sent,
-		                      .notify_failed = notified->failed,
-		                      .notify_retries = notified->retries };
+		                      .notify = notified,
+		                      .nnotify = notified ? cfg->nnotify : 0 };
 	struct dw_metrics_tenant *tenants = calloc(report->ntenants + 1, sizeof(*tenants));
 	struct dw_metrics_collector *collectors = NULL;
 	char name[METRICS_NAME_MAX + 1];
@@ -450,8 +448,9 @@ static int run_tenants(const struct dw_config *cfg, const struct dw_catalog *cat
  * counted and tried again by the next run; it never fails the run.
  */
 static void notify_tenants(const struct dw_config *cfg, const struct dw_snapshot_report *report,
-                           const struct run_tenant *rts, struct dw_notify_counts *counts)
+                           const struct run_tenant *rts, struct dw_metrics_notify *channels)
 {
+	struct dw_notify_counts all, one;
 	struct dw_notify *n = NULL;
 	struct dw_store *store = NULL;
 	struct dw_error err;
@@ -469,11 +468,18 @@ static void notify_tenants(const struct dw_config *cfg, const struct dw_snapshot
 			fprintf(stderr, "driftward: tenant %s: notifications: %s\n",
 			        report->tenants[i].tenant->name, err.msg);
 	}
-	dw_notify_counts(n, counts);
-	if (counts->failed)
+	/* per channel, for the metrics (cfg->notify's order) */
+	for (i = 0; channels && i < cfg->nnotify; i++) {
+		dw_notify_channel_counts(n, i, &one);
+		channels[i].sent = one.sent;
+		channels[i].failed = one.failed;
+		channels[i].retries = one.retries;
+	}
+	dw_notify_counts(n, &all);
+	if (all.failed)
 		fprintf(stderr,
 		        "driftward: %lu notification(s) not sent; the next run tries again\n",
-		        counts->failed);
+		        all.failed);
 out:
 	if (dw_error_isset(&err) && !store)
 		print_error(&err);
@@ -526,13 +532,15 @@ static int finish(struct cli *cli, const struct dw_config *cfg, const struct dw_
                   const struct run_args *a, const struct dw_snapshot_report *report,
                   struct run_tenant *rts, double start, double mono_start)
 {
-	struct dw_notify_counts notified = { 0 };
+	struct dw_metrics_notify *notified = calloc(cfg->nnotify + 1, sizeof(*notified));
 	size_t i, skipped;
 	int status = EXIT_DONE;
 	double duration;
 
+	for (i = 0; notified && i < cfg->nnotify; i++)
+		notified[i].channel = cfg->notify[i].name;
 	judge_tenants(report, rts, &skipped);
-	notify_tenants(cfg, report, rts, &notified);
+	notify_tenants(cfg, report, rts, notified);
 	status = remediate_tenants(cfg, catalog, a, report, rts);
 	for (i = 0; i < report->ntenants; i++) {
 		print_summary(&report->tenants[i], &rts[i], cli->verbosity);
@@ -542,13 +550,15 @@ static int finish(struct cli *cli, const struct dw_config *cfg, const struct dw_
 		if (cli->verbosity >= 0)
 			printf("driftward: every tenant is locked by a run still going; nothing "
 			       "done, the metrics are left to that run\n");
-		return status;
+		goto out;
 	}
 	/* to the millisecond: the metric has no use for the clock's noise */
 	duration = (double)(long long)((now_mono() - mono_start) * 1000.0) / 1000.0;
 	if (cfg->agent.metrics_dir &&
-	    write_metrics(cfg, a, report, rts, &notified, start, duration) < 0)
+	    write_metrics(cfg, a, report, rts, notified, start, duration) < 0)
 		status = EXIT_ERROR;
+out:
+	free(notified);
 	return status;
 }
 

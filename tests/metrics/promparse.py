@@ -209,9 +209,9 @@ OPTIONAL = {
     "driftward_remediate_requests": ("tenant", "mode"),
     "driftward_remediate_writes": ("tenant", "status"),
     # notifications: only when a [notify NAME] channel is configured
-    "driftward_notify_sent": (),
-    "driftward_notify_failed": (),
-    "driftward_notify_retries": (),
+    "driftward_notify_sent": ("channel",),
+    "driftward_notify_failed": ("channel",),
+    "driftward_notify_retries": ("channel",),
 }
 # families that come all together or not at all
 GROUPS = [

@@ -67,6 +67,11 @@ static struct dw_metrics_tenant sample_tenants[] = {
 	},
 };
 
+static const struct dw_metrics_notify sample_channels[] = {
+	{ "ops", 4, 1, 2 },
+	{ "teams", 0, 0, 0 },
+};
+
 static struct dw_metrics_run sample_run(void)
 {
 	struct dw_metrics_run run = {
@@ -80,10 +85,8 @@ static struct dw_metrics_run sample_run(void)
 		.by_class = { 130, 0, 2, 3, 5 },
 		.tenants = sample_tenants,
 		.ntenants = 2,
-		.have_notify = true,
-		.notify_sent = 4,
-		.notify_failed = 1,
-		.notify_retries = 2,
+		.notify = sample_channels,
+		.nnotify = 2,
 	};
 
 	sample_tenants[1].findings[DW_METRICS_HIGH][DW_METRICS_FAIL] = 7;
@@ -143,7 +146,7 @@ static void test_format_samples(void **state)
 	free(text);
 }
 
-/* What remediation did, per tenant and mode; notifications, all channels. */
+/* What remediation did, per tenant and mode; notifications, per channel. */
 static void test_format_remediation_notify(void **state)
 {
 	char *text = format_sample();
@@ -162,9 +165,12 @@ static void test_format_remediation_notify(void **state)
 	has_line(text, "driftward_remediate_writes{tenant=\"contoso\",status=\"applied\"} 2");
 	has_line(text, "driftward_remediate_writes{tenant=\"contoso\",status=\"failed\"} 1");
 	has_line(text, "# TYPE driftward_notify_sent gauge");
-	has_line(text, "driftward_notify_sent 4");
-	has_line(text, "driftward_notify_failed 1");
-	has_line(text, "driftward_notify_retries 2");
+	has_line(text, "# HELP driftward_notify_failed Notifications the channel gave up on in the "
+	               "last run (the next run tries them again).");
+	has_line(text, "driftward_notify_sent{channel=\"ops\"} 4");
+	has_line(text, "driftward_notify_failed{channel=\"ops\"} 1");
+	has_line(text, "driftward_notify_retries{channel=\"ops\"} 2");
+	has_line(text, "driftward_notify_sent{channel=\"teams\"} 0");
 	free(text);
 }
 
@@ -179,7 +185,7 @@ static void test_format_without_remediation_notify(void **state)
 	memcpy(plain, sample_tenants, sizeof(plain));
 	plain[0].remediate_mode = plain[1].remediate_mode = NULL;
 	run.tenants = plain;
-	run.have_notify = false;
+	run.nnotify = 0;
 	dw_buf_init(&b, 1 << 20);
 	assert_int_equal(dw_metrics_format(&run, &b), 0);
 	assert_null(strstr(dw_buf_cstr(&b), "driftward_remediate_"));

@@ -73,6 +73,12 @@ enum dw_metrics_remediation {
 	DW_METRICS_REMEDIATIONS
 };
 
+/* What one notification channel did in the run. */
+struct dw_metrics_notify {
+	const char *channel; /* its NAME: a label value */
+	unsigned long sent, failed, retries;
+};
+
 struct dw_metrics_collector {
 	const char *name;
 	const char *status; /* "ok", "partial", ...: a label value */
@@ -106,9 +112,8 @@ struct dw_metrics_run {
 	unsigned long by_class[DW_METRICS_HTTP_CLASSES];
 	const struct dw_metrics_tenant *tenants;
 	size_t ntenants;
-	/* notifications ([notify NAME] channels, all together): none when !have_notify */
-	bool have_notify;
-	unsigned long notify_sent, notify_failed, notify_retries;
+	const struct dw_metrics_notify *notify; /* one per [notify NAME] channel */
+	size_t nnotify;
 };
 
 /* The class of HTTP status @status (0: no answer). */

@@ -374,22 +374,50 @@ static int remediate_counts(struct dw_buf *out, const struct dw_metrics_run *run
 	return r;
 }
 
+static unsigned long notify_sent(const struct dw_metrics_notify *c)
+{
+	return c->sent;
+}
+
+static unsigned long notify_failed(const struct dw_metrics_notify *c)
+{
+	return c->failed;
+}
+
+static unsigned long notify_retries(const struct dw_metrics_notify *c)
+{
+	return c->retries;
+}
+
+/* One family, a sample per channel. */
+static int per_channel(struct dw_buf *out, const struct dw_metrics_run *run, const char *name,
+                       const char *help, unsigned long (*get)(const struct dw_metrics_notify *))
+{
+	size_t i;
+	int r;
+
+	r = family(out, name, help);
+	for (i = 0; i < run->nnotify && r == 0; i++)
+		r = sample(out, name, &(struct label){ "channel", run->notify[i].channel }, 1,
+		           (double)get(&run->notify[i]));
+	return r;
+}
+
 static int notify_families(struct dw_buf *out, const struct dw_metrics_run *run)
 {
 	int r;
 
-	r = run_sample(out, "driftward_notify_sent",
-	               "Notifications delivered in the last run, all channels.",
-	               (double)run->notify_sent);
+	r = per_channel(out, run, "driftward_notify_sent",
+	                "Notifications the channel delivered in the last run.", notify_sent);
 	r = r
-	            ?: run_sample(out, "driftward_notify_failed",
-	                          "Notifications given up on in the last run (the next run tries "
-	                          "them again), all channels.",
-	                          (double)run->notify_failed);
+	            ?: per_channel(out, run, "driftward_notify_failed",
+	                           "Notifications the channel gave up on in the last run (the "
+	                           "next run tries them again).",
+	                           notify_failed);
 	r = r
-	            ?: run_sample(out, "driftward_notify_retries",
-	                          "Notification attempts after the first in the last run.",
-	                          (double)run->notify_retries);
+	            ?: per_channel(out, run, "driftward_notify_retries",
+	                           "Notification attempts after the first in the last run.",
+	                           notify_retries);
 	return r;
 }
 
@@ -399,7 +427,7 @@ int dw_metrics_format(const struct dw_metrics_run *run, struct dw_buf *out)
 
 	if (r == 0 && any_remediation(run))
 		r = remediate_result(out, run) ?: remediate_counts(out, run);
-	if (r == 0 && run->have_notify)
+	if (r == 0 && run->nnotify)
 		r = notify_families(out, run);
 	return r;
 }
