@@ -209,4 +209,30 @@ contains "$(git_ log -1 --format=%s "$BRANCH")" "contoso: plan: nothing to do"
 [ "$(git -C remote.git rev-parse "$BRANCH")" = "$(git_ rev-parse "$BRANCH")" ] ||
 	fail "the plan's removal was not pushed"
 
+# A secret field (a VPN profile's pre-shared key, sealed in desired state):
+# the plan on the branch shows it masked, as a plan file does; it is in
+# plaintext nowhere in the repository or the output.
+CANARY=canary-psk-7c41d09e2a
+DC=/v1.0/deviceManagement/deviceConfigurations/cfe9facc-05ca-46e4-89cd-3f1cbd5cf9f4
+oma() { # oma VALUE: the profile's OMA settings with the pre-shared key VALUE
+	printf '{"@odata.type":"#microsoft.graph.windows10CustomConfiguration","omaSettings":[{"@odata.type":"#microsoft.graph.omaSettingString","displayName":"VPN pre-shared key","description":null,"omaUri":"./Vendor/MSFT/VPNv2/ContosoVPN/NativeProfile/Authentication/PSK","secretReferenceValueId":null,"isEncrypted":false,"value":"%s"},{"@odata.type":"#microsoft.graph.omaSettingInteger","displayName":"Always on","description":null,"omaUri":"./Vendor/MSFT/VPNv2/ContosoVPN/AlwaysOn","isReadOnly":false,"value":1}]}' "$1"
+}
+graph_write PATCH "$DC" "$(oma "$CANARY")"
+dwrun 0
+git -C work pull -q origin main
+git_ archive "$BRANCH" deviceConfigurations | tar -x -C work/desired/contoso
+git -C work add -A
+signed commit -qS -m "desired state: contoso's device configurations"
+git -C work push -q origin HEAD:main
+git_ push -q "$SCRATCH/remote.git" main
+graph_write PATCH "$DC" "$(oma changed-by-an-admin)"
+dwrun 2
+contains "$out" "; plan: 1 request (committed "
+git_ show "$BRANCH:plan.json" >plan-secret.json
+contains "$(cat plan-secret.json)" '"value": "<secret>"'
+contains "$(git_ show "$BRANCH:PLAN.md")" "~ deviceConfigurations/cfe9facc-05ca-46e4-89cd-3f1cbd5cf9f4: PATCH"
+lacks "$(git_ show "$BRANCH:PLAN.md")" "$CANARY"
+lacks "$(git_ log -p --all)" "$CANARY"
+lacks "$(cat "$ALL_OUTPUT")" "$CANARY"
+
 finish
