@@ -1,6 +1,7 @@
 /*
  * driftward run: what the timer starts. Snapshots the tenants (commit, with
- * their drift reports, and push), then writes the metrics, prints one summary line per tenant and
+ * their drift reports, and push), notifies, remediates (remediate = plan |
+ * apply), then writes the metrics, prints one summary line per tenant and
  * exits with the worst status over them (DESIGN.md section 8).
  *
  * A tenant whose lock is held by a run still going (flock: the holder is
@@ -21,6 +22,7 @@
 #include "driftward/config.h"
 #include "driftward/metrics.h"
 #include "driftward/notify.h"
+#include "driftward/restore.h"
 #include "driftward/snapshot.h"
 #include "driftward/store.h"
 
@@ -42,6 +44,7 @@ struct run_tenant {
 	bool drift_found;  /* a finding failed (not waived) */
 	bool drift_failed; /* no report (the rules do not compile), or a rule in error */
 	unsigned long findings[DW_METRICS_SEVERITIES][DW_METRICS_FINDINGS];
+	struct dw_restore_remediation remediation; /* remediate = plan | apply */
 };
 
 static int parse_args(int argc, char **argv, struct run_args *a)
@@ -183,6 +186,29 @@ static enum dw_metrics_push push_result(const struct dw_config *cfg, const struc
 	return t->pushed ? DW_METRICS_PUSH_OK : DW_METRICS_PUSH_FAILED;
 }
 
+static void fill_remediation(const struct dw_restore_remediation *rm, struct dw_metrics_tenant *out)
+{
+	static const char *const modes[] = {
+		[DW_REMEDIATE_PLAN] = "plan", [DW_REMEDIATE_APPLY] = "apply"
+	};
+	static const enum dw_metrics_remediation results[DW_REMEDIATE_OUTCOMES] = {
+		[DW_REMEDIATE_NOT_RUN] = DW_METRICS_REMEDIATE_NONE,
+		[DW_REMEDIATE_NOTHING] = DW_METRICS_REMEDIATE_NOTHING,
+		[DW_REMEDIATE_PLANNED] = DW_METRICS_REMEDIATE_PLANNED,
+		[DW_REMEDIATE_APPLIED] = DW_METRICS_REMEDIATE_APPLIED,
+		[DW_REMEDIATE_REFUSED] = DW_METRICS_REMEDIATE_REFUSED,
+		[DW_REMEDIATE_FAILED] = DW_METRICS_REMEDIATE_FAILED,
+	};
+
+	if (rm->mode <= DW_REMEDIATE_OFF || (size_t)rm->mode >= DW_ARRAY_SIZE(modes))
+		return;
+	out->remediate_mode = modes[rm->mode];
+	out->remediate_result = results[rm->outcome];
+	out->remediate_requests = rm->requests;
+	out->remediate_applied = rm->applied;
+	out->remediate_failed = rm->failed;
+}
+
 /* One tenant's metrics; the times a failed or skipped tenant lacks come from the previous file. */
 static void fill_tenant(const struct dw_config *cfg, const struct run_args *a, double start,
                         const struct dw_snapshot_tenant *t, const struct run_tenant *rt,
@@ -203,6 +229,7 @@ static void fill_tenant(const struct dw_config *cfg, const struct run_args *a, d
 		.push = push_result(cfg, a, t),
 	};
 	memcpy(out->findings, rt->findings, sizeof(out->findings));
+	fill_remediation(&rt->remediation, out);
 }
 
 /* Graph's answers by status class, and the requests that got none. */
@@ -219,13 +246,15 @@ static void answer_classes(const struct dw_graph_stats *g, struct dw_metrics_run
 
 static int write_metrics(const struct dw_config *cfg, const struct run_args *a,
                          const struct dw_snapshot_report *report, const struct run_tenant *rts,
-                         double start, double duration)
+                         const struct dw_metrics_notify *notified, double start, double duration)
 {
 	struct dw_metrics_run run = { .start = start,
 		                      .duration = duration,
 		                      .requests = report->requests,
 		                      .throttled = report->throttled,
-		                      .retries = report->retries };
+		                      .retries = report->retries,
+		                      .notify = notified,
+		                      .nnotify = notified ? cfg->nnotify : 0 };
 	struct dw_metrics_tenant *tenants = calloc(report->ntenants + 1, sizeof(*tenants));
 	struct dw_metrics_collector *collectors = NULL;
 	char name[METRICS_NAME_MAX + 1];
@@ -293,6 +322,7 @@ static void print_summary(const struct dw_snapshot_tenant *t, const struct run_t
 {
 	char msg[DW_ERROR_MSG_MAX + DW_ERROR_FILE_MAX + 32];
 	const char *holder;
+	bool remediated = rt->remediation.outcome != DW_REMEDIATE_NOT_RUN;
 
 	if (rt->result == DW_METRICS_ERROR && t->rc < 0) {
 		fprintf(stderr, "driftward: %s\n", dw_error_format(&t->err, msg, sizeof(msg)));
@@ -324,6 +354,8 @@ static void print_summary(const struct dw_snapshot_tenant *t, const struct run_t
 	if (t->drift_evaluated)
 		printf("; drift %zu (%zu high)", t->drift.status[DW_DRIFT_FAIL],
 		       t->drift.fail_by_severity[0] + t->drift.fail_by_severity[1]);
+	if (remediated)
+		printf("; %s", dw_restore_remediation_describe(&rt->remediation, msg, sizeof(msg)));
 	printf("%s\n", t->pushed ? "; pushed" : "");
 }
 
@@ -416,8 +448,9 @@ static int run_tenants(const struct dw_config *cfg, const struct dw_catalog *cat
  * counted and tried again by the next run; it never fails the run.
  */
 static void notify_tenants(const struct dw_config *cfg, const struct dw_snapshot_report *report,
-                           const struct run_tenant *rts, struct dw_notify_counts *counts)
+                           const struct run_tenant *rts, struct dw_metrics_notify *channels)
 {
+	struct dw_notify_counts all, one;
 	struct dw_notify *n = NULL;
 	struct dw_store *store = NULL;
 	struct dw_error err;
@@ -435,11 +468,18 @@ static void notify_tenants(const struct dw_config *cfg, const struct dw_snapshot
 			fprintf(stderr, "driftward: tenant %s: notifications: %s\n",
 			        report->tenants[i].tenant->name, err.msg);
 	}
-	dw_notify_counts(n, counts);
-	if (counts->failed)
+	/* per channel, for the metrics (cfg->notify's order) */
+	for (i = 0; channels && i < cfg->nnotify; i++) {
+		dw_notify_channel_counts(n, i, &one);
+		channels[i].sent = one.sent;
+		channels[i].failed = one.failed;
+		channels[i].retries = one.retries;
+	}
+	dw_notify_counts(n, &all);
+	if (all.failed)
 		fprintf(stderr,
 		        "driftward: %lu notification(s) not sent; the next run tries again\n",
-		        counts->failed);
+		        all.failed);
 out:
 	if (dw_error_isset(&err) && !store)
 		print_error(&err);
@@ -447,17 +487,61 @@ out:
 	dw_notify_free(n);
 }
 
-static int finish(struct cli *cli, const struct dw_config *cfg, const struct run_args *a,
-                  const struct dw_snapshot_report *report, struct run_tenant *rts, double start,
-                  double mono_start)
+/*
+ * Remediation (remediate = plan | apply, docs/restore.md), after the
+ * snapshots and their notifications: the library plans or applies per
+ * tenant, and what it committed goes to the remote in one more push. A
+ * refused or failed remediation is exit status 1 for its tenant.
+ */
+static int remediate_tenants(const struct dw_config *cfg, const struct dw_catalog *catalog,
+                             const struct run_args *a, const struct dw_snapshot_report *report,
+                             struct run_tenant *rts)
 {
-	struct dw_notify_counts notified = { 0 };
+	char who[64], msg[DW_ERROR_MSG_MAX + DW_ERROR_FILE_MAX + 32];
+	struct dw_restore_remediator *m = NULL;
+	struct dw_error err;
+	size_t i;
+	int status = EXIT_DONE;
+
+	dw_error_clear(&err);
+	snprintf(who, sizeof(who), "driftward run (uid %u)", (unsigned)getuid());
+	if (dw_restore_remediator_new(cfg, catalog, who, &m, &err) < 0) {
+		print_error(&err);
+		return EXIT_ERROR;
+	}
+	for (i = 0; i < report->ntenants; i++) {
+		struct dw_restore_remediation *rm = &rts[i].remediation;
+
+		if (dw_restore_remediate(m, &report->tenants[i], rm) < 0) {
+			fprintf(stderr, "driftward: tenant %s: remediate: %s\n", rm->tenant,
+			        dw_error_format(&rm->err, msg, sizeof(msg)));
+			status = EXIT_ERROR;
+		}
+	}
+	if (a->push && dw_restore_remediate_push(m, &err) < 0) {
+		dw_error_prefix(&err, "remediation's commits were not pushed (the next run pushes "
+		                      "them)");
+		print_error(&err);
+		status = EXIT_ERROR;
+	}
+	dw_restore_remediator_free(m);
+	return status;
+}
+
+static int finish(struct cli *cli, const struct dw_config *cfg, const struct dw_catalog *catalog,
+                  const struct run_args *a, const struct dw_snapshot_report *report,
+                  struct run_tenant *rts, double start, double mono_start)
+{
+	struct dw_metrics_notify *notified = calloc(cfg->nnotify + 1, sizeof(*notified));
 	size_t i, skipped;
 	int status = EXIT_DONE;
 	double duration;
 
+	for (i = 0; notified && i < cfg->nnotify; i++)
+		notified[i].channel = cfg->notify[i].name;
 	judge_tenants(report, rts, &skipped);
-	notify_tenants(cfg, report, rts, &notified);
+	notify_tenants(cfg, report, rts, notified);
+	status = remediate_tenants(cfg, catalog, a, report, rts);
 	for (i = 0; i < report->ntenants; i++) {
 		print_summary(&report->tenants[i], &rts[i], cli->verbosity);
 		status = worse(status, result_status(rts[i].result));
@@ -466,12 +550,15 @@ static int finish(struct cli *cli, const struct dw_config *cfg, const struct run
 		if (cli->verbosity >= 0)
 			printf("driftward: every tenant is locked by a run still going; nothing "
 			       "done, the metrics are left to that run\n");
-		return status;
+		goto out;
 	}
 	/* to the millisecond: the metric has no use for the clock's noise */
 	duration = (double)(long long)((now_mono() - mono_start) * 1000.0) / 1000.0;
-	if (cfg->agent.metrics_dir && write_metrics(cfg, a, report, rts, start, duration) < 0)
+	if (cfg->agent.metrics_dir &&
+	    write_metrics(cfg, a, report, rts, notified, start, duration) < 0)
 		status = EXIT_ERROR;
+out:
+	free(notified);
 	return status;
 }
 
@@ -506,7 +593,7 @@ static int run_run(struct cli *cli, int argc, char **argv)
 		fprintf(stderr, "driftward: out of memory\n");
 		goto out;
 	}
-	status = finish(cli, cfg, &args, report, rts, start, mono_start);
+	status = finish(cli, cfg, catalog, &args, report, rts, start, mono_start);
 out:
 	free(rts);
 	dw_snapshot_report_free(report);
@@ -521,13 +608,17 @@ const struct command cmd_run = {
 	.summary = "snapshot, commit, push and write metrics: what the timer runs",
 	.usage = "usage: driftward run [-t TENANT]... [--shard I/N] [--no-push]\n\n"
 	         "Snapshots each tenant (or those named with -t) and commits and pushes the\n"
-	         "result as 'driftward snapshot' does, then writes the metrics to metrics_dir\n"
-	         "and prints one line per tenant. A tenant whose previous run is still going\n"
-	         "(its lock is held) is skipped, not waited for.\n\n"
+	         "result as 'driftward snapshot' does, notifies, remediates the tenants with\n"
+	         "remediate = plan (a plan.json and PLAN.md on the branch) or apply (approved\n"
+	         "desired state applied, as 'driftward apply' does), then writes the metrics\n"
+	         "to metrics_dir and prints one line per tenant. A tenant whose previous run\n"
+	         "is still going (its lock is held) is skipped, not waited for.\n\n"
 	         "  -t, --tenant NAME  only this tenant (repeatable)\n"
 	         "  --shard I/N        only the tenants of shard I of N (I from 0 to N-1)\n"
 	         "  --no-push          do not push to the configured remote\n\n"
 	         "Exit status, the worst over the tenants: 1 a tenant failed, its drift could\n"
-	         "not be evaluated, or the metrics could not be written; 2 drift found; 3 some\n"
-	         "collector was incomplete; 0 done (a skipped tenant counts as done).\n",
+	         "not be evaluated, its remediation was refused (not approved) or failed, or\n"
+	         "the metrics could not be written; 2 drift found (also when remediate = apply\n"
+	         "put it right); 3 some collector was incomplete; 0 done (a skipped tenant\n"
+	         "counts as done).\n",
 };

@@ -3,7 +3,8 @@
 # and once when it clears, never again after a restart; each format's body
 # (json, teams Adaptive Card, slack blocks); the channel's minimum severity;
 # a refused delivery retried with backoff; a webhook that hangs does not hold
-# the run past the channel's timeout, is counted, and hears it next run.
+# the run past the channel's timeout, is counted, and hears it next run; a
+# run's deliveries in the metrics file.
 . "$(dirname "$0")/lib.sh"
 
 sample_deployment
@@ -169,6 +170,37 @@ lacks "$err" "not-a-real-signature"
 dwnotify 0
 [ "$(grep -c "$(printf f%.0s {1..64}).*\"status\": 200" hook.log)" = 4 ] ||
 	fail "F not delivered after the hang: $(cat hook.log)"
+
+# A whole run counts what each channel sent in the metrics file: as many as
+# the receiver answered 2xx to on its path (a real finding opens, the
+# hand-made ones clear).
+mkdir metrics
+sed -i 's|^\[agent\]$|&\nmetrics_dir = metrics|' driftward.ini
+delivered() { # delivered PATH: 2xx answers so far on PATH
+	python3 - "$1" <<'PY'
+import json, sys
+recs = [json.loads(l) for l in open("hook.log")]
+print(sum(1 for r in recs if r["status"] == 200 and r["path"].split("?")[0] == sys.argv[1]))
+PY
+}
+declare -A before
+for ch in ops teams slack vault; do before[$ch]=$(delivered /$ch); done
+graph_write PATCH /v1.0/policies/authorizationPolicy '{"allowInvitesFrom":"everyone"}'
+dwrun 2
+python3 "$DW_SOURCE_DIR/tests/metrics/promparse.py" check metrics/driftward.prom \
+	--tenant contoso --require driftward_notify_sent || fail "bad metrics file"
+sample() { awk -v k="$1" '$1 == k { print $2 }' metrics/driftward.prom; }
+total=0
+for ch in ops teams slack vault; do
+	n=$(($(delivered /$ch) - ${before[$ch]}))
+	[ "$(sample "driftward_notify_sent{channel=\"$ch\"}")" = "$n" ] ||
+		fail "channel $ch delivered $n; the metrics say: $(grep notify_ metrics/driftward.prom)"
+	[ "$(sample "driftward_notify_failed{channel=\"$ch\"}")" = 0 ] ||
+		fail "channel $ch: failures counted: $(grep notify_ metrics/driftward.prom)"
+	total=$((total + n))
+done
+[ "$total" -gt 0 ] || fail "the run sent nothing: $(cat hook.log)"
+sed -i '/^metrics_dir = metrics$/d' driftward.ini
 
 # Configuration mistakes are named where they are.
 cp driftward.ini good.ini

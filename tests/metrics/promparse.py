@@ -2,7 +2,8 @@
 """A strict parser of the Prometheus text exposition format (0.0.4), and a
 check of driftward's metrics file against what docs/operating.md promises.
 
-    promparse.py check FILE [--tenant NAME]...  parse FILE, check driftward's families
+    promparse.py check FILE [--tenant NAME]... [--require FAMILY]...
+                                                parse FILE, check driftward's families
     promparse.py parse FILE                     parse only (any exposition)
     promparse.py selftest                       the parser rejects what it must
 
@@ -201,15 +202,68 @@ EXPECTED = {
     "driftward_drift_findings": ("tenant", "severity", "status"),
     "driftward_push_result": ("tenant", "result"),
 }
-OPTIONAL = {"driftward_run_graph_answers": ("class",)}
+OPTIONAL = {
+    "driftward_run_graph_answers": ("class",),
+    # remediation: only when some tenant has remediate = plan or apply
+    "driftward_remediate_result": ("tenant", "mode", "result"),
+    "driftward_remediate_requests": ("tenant", "mode"),
+    "driftward_remediate_writes": ("tenant", "status"),
+    # notifications: only when a [notify NAME] channel is configured
+    "driftward_notify_sent": ("channel",),
+    "driftward_notify_failed": ("channel",),
+    "driftward_notify_retries": ("channel",),
+}
+# families that come all together or not at all
+GROUPS = [
+    ("driftward_remediate_result", "driftward_remediate_requests", "driftward_remediate_writes"),
+    ("driftward_notify_sent", "driftward_notify_failed", "driftward_notify_retries"),
+]
 STATE_SETS = {
     "driftward_tenant_result": ("ok", "drift", "incomplete", "error", "skipped"),
     "driftward_push_result": ("disabled", "ok", "failed"),
 }
+# label values a family may have
+LABEL_VALUES = {
+    ("driftward_remediate_result", "mode"): ("plan", "apply"),
+    ("driftward_remediate_result", "result"):
+        ("none", "nothing", "planned", "applied", "refused", "failed"),
+    ("driftward_remediate_requests", "mode"): ("plan", "apply"),
+    ("driftward_remediate_writes", "status"): ("applied", "failed"),
+}
 
 
-def check_driftward(families, tenants):
+def check_remediation(families):
+    """Each remediating tenant has one mode and exactly one result; its counts are whole."""
     problems = []
+    results = {}
+    for _, labels, value in families.get("driftward_remediate_result", Family("")).samples:
+        results.setdefault((labels["tenant"], labels["mode"]), []).append(value)
+    modes = {}
+    for tenant, mode in results:
+        modes.setdefault(tenant, set()).add(mode)
+    for tenant, got in modes.items():
+        if len(got) != 1:
+            problems.append(f"driftward_remediate_result: tenant {tenant} has modes {got}")
+    for key, values in results.items():
+        if len(values) != 6 or sorted(values) != [0] * 5 + [1]:
+            problems.append(f"driftward_remediate_result: {key} is not one result: {values}")
+    for name in ("driftward_remediate_requests", "driftward_remediate_writes"):
+        for _, labels, value in families.get(name, Family("")).samples:
+            if value != int(value) or labels["tenant"] not in modes:
+                problems.append(f"{name}{labels}: {value} (tenant without a result?)")
+    return problems
+
+
+def check_driftward(families, tenants, required=()):
+    problems = []
+    for name in required:
+        if name not in families:
+            problems.append(f"missing family {name} (required)")
+    for group in GROUPS:
+        present = [n for n in group if n in families]
+        if present and len(present) != len(group):
+            problems.append(f"families {group} come together; only {present} here")
+    problems += check_remediation(families)
     for name, fam in families.items():
         want = EXPECTED.get(name, OPTIONAL.get(name))
         if want is None:
@@ -217,9 +271,16 @@ def check_driftward(families, tenants):
             continue
         if fam.type != "gauge":
             problems.append(f"{name} is a {fam.type}, not a gauge")
+        # docs/operating.md quotes them: a sentence, capitalised and ended
+        if not re.fullmatch(r"[A-Z0-9].*[.)]", fam.help or ""):
+            problems.append(f"{name}: HELP {fam.help!r} is not a sentence")
         for _, labels, value in fam.samples:
             if tuple(labels) != want:
                 problems.append(f"{name}: labels {tuple(labels)}, expected {want}")
+            for label, v in labels.items():
+                allowed = LABEL_VALUES.get((name, label))
+                if allowed and v not in allowed:
+                    problems.append(f"{name}: {label}={v!r} is not one of {allowed}")
             if value < 0 or math.isnan(value):
                 problems.append(f"{name}{labels}: value {value}")
     for name in EXPECTED:
@@ -295,7 +356,8 @@ def main(argv):
     if argv[1] == "parse":
         return 0
     tenants = [argv[i + 1] for i in range(3, len(argv) - 1) if argv[i] == "--tenant"]
-    problems = check_driftward(families, tenants)
+    required = [argv[i + 1] for i in range(3, len(argv) - 1) if argv[i] == "--require"]
+    problems = check_driftward(families, tenants, required)
     for p in problems:
         print(f"{argv[2]}: {p}", file=sys.stderr)
     return 1 if problems else 0

@@ -8,3 +8,9 @@ add_test(NAME metrics/exposition COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/t-exposi
 	$<TARGET_FILE:test_metrics> ${DW_PYTHON3})
 set_tests_properties(metrics/parser-selftest metrics/exposition PROPERTIES
 	ENVIRONMENT "${DW_TEST_ENV}" TIMEOUT 120)
+# SIGKILL inside the metrics file's write window (gdb stops the real run at
+# each of its system calls): the previous file or the new one, whole. Skipped
+# (77) without gdb or ptrace.
+add_test(NAME metrics/kill-window COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/t-kill-window.sh)
+set_tests_properties(metrics/kill-window PROPERTIES ENVIRONMENT "${DW_TEST_ENV}" TIMEOUT 300
+	SKIP_RETURN_CODE 77)

@@ -46,6 +46,11 @@ static struct dw_metrics_tenant sample_tenants[] = {
 	        .collectors = contoso_collectors,
 	        .ncollectors = 2,
 	        .push = DW_METRICS_PUSH_OK,
+	        .remediate_mode = "apply",
+	        .remediate_result = DW_METRICS_REMEDIATE_FAILED,
+	        .remediate_requests = 3,
+	        .remediate_applied = 2,
+	        .remediate_failed = 1,
 	},
 	{
 	        .name = "fabrikam",
@@ -56,7 +61,15 @@ static struct dw_metrics_tenant sample_tenants[] = {
 	        .ncollectors = 1,
 	        .drift_evaluated = true,
 	        .push = DW_METRICS_PUSH_FAILED,
+	        .remediate_mode = "plan",
+	        .remediate_result = DW_METRICS_REMEDIATE_PLANNED,
+	        .remediate_requests = 5,
 	},
+};
+
+static const struct dw_metrics_notify sample_channels[] = {
+	{ "ops", 4, 1, 2 },
+	{ "teams", 0, 0, 0 },
 };
 
 static struct dw_metrics_run sample_run(void)
@@ -72,6 +85,8 @@ static struct dw_metrics_run sample_run(void)
 		.by_class = { 130, 0, 2, 3, 5 },
 		.tenants = sample_tenants,
 		.ntenants = 2,
+		.notify = sample_channels,
+		.nnotify = 2,
 	};
 
 	sample_tenants[1].findings[DW_METRICS_HIGH][DW_METRICS_FAIL] = 7;
@@ -129,6 +144,54 @@ static void test_format_samples(void **state)
 	has_line(text, "driftward_drift_evaluated{tenant=\"contoso\"} 0");
 	has_line(text, "driftward_push_result{tenant=\"fabrikam\",result=\"failed\"} 1");
 	free(text);
+}
+
+/* What remediation did, per tenant and mode; notifications, per channel. */
+static void test_format_remediation_notify(void **state)
+{
+	char *text = format_sample();
+
+	(void)state;
+	has_line(text, "# HELP driftward_remediate_result What remediation (remediate = plan or "
+	               "apply) did for the tenant in the last run: 1 for its result.");
+	has_line(text, "# TYPE driftward_remediate_result gauge");
+	has_line(text, "driftward_remediate_result{tenant=\"contoso\",mode=\"apply\","
+	               "result=\"failed\"} 1");
+	has_line(text, "driftward_remediate_result{tenant=\"contoso\",mode=\"apply\","
+	               "result=\"applied\"} 0");
+	has_line(text, "driftward_remediate_result{tenant=\"fabrikam\",mode=\"plan\","
+	               "result=\"planned\"} 1");
+	has_line(text, "driftward_remediate_requests{tenant=\"fabrikam\",mode=\"plan\"} 5");
+	has_line(text, "driftward_remediate_writes{tenant=\"contoso\",status=\"applied\"} 2");
+	has_line(text, "driftward_remediate_writes{tenant=\"contoso\",status=\"failed\"} 1");
+	has_line(text, "# TYPE driftward_notify_sent gauge");
+	has_line(text, "# HELP driftward_notify_failed Notifications the channel gave up on in the "
+	               "last run (the next run tries them again).");
+	has_line(text, "driftward_notify_sent{channel=\"ops\"} 4");
+	has_line(text, "driftward_notify_failed{channel=\"ops\"} 1");
+	has_line(text, "driftward_notify_retries{channel=\"ops\"} 2");
+	has_line(text, "driftward_notify_sent{channel=\"teams\"} 0");
+	free(text);
+}
+
+/* Without remediate = plan | apply or a [notify] channel, their families are left out. */
+static void test_format_without_remediation_notify(void **state)
+{
+	struct dw_metrics_tenant plain[2];
+	struct dw_metrics_run run = sample_run();
+	struct dw_buf b;
+
+	(void)state;
+	memcpy(plain, sample_tenants, sizeof(plain));
+	plain[0].remediate_mode = plain[1].remediate_mode = NULL;
+	run.tenants = plain;
+	run.nnotify = 0;
+	dw_buf_init(&b, 1 << 20);
+	assert_int_equal(dw_metrics_format(&run, &b), 0);
+	assert_null(strstr(dw_buf_cstr(&b), "driftward_remediate_"));
+	assert_null(strstr(dw_buf_cstr(&b), "driftward_notify_"));
+	assert_non_null(strstr(dw_buf_cstr(&b), "driftward_push_result"));
+	dw_buf_release(&b);
 }
 
 static void test_format_escapes(void **state)
@@ -377,6 +440,8 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format_samples),
+		cmocka_unit_test(test_format_remediation_notify),
+		cmocka_unit_test(test_format_without_remediation_notify),
 		cmocka_unit_test(test_format_escapes),
 		cmocka_unit_test(test_format_families_whole),
 		cmocka_unit_test(test_http_class),

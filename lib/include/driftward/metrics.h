@@ -62,6 +62,23 @@ enum dw_metrics_http_class {
 	DW_METRICS_HTTP_CLASSES
 };
 
+/* What remediation (remediate = plan | apply) did for a tenant in the last run. */
+enum dw_metrics_remediation {
+	DW_METRICS_REMEDIATE_NONE = 0, /* not run: the tenant failed or was skipped */
+	DW_METRICS_REMEDIATE_NOTHING,  /* no drift, or nothing to change */
+	DW_METRICS_REMEDIATE_PLANNED,  /* a plan with requests was written */
+	DW_METRICS_REMEDIATE_APPLIED,  /* every request applied */
+	DW_METRICS_REMEDIATE_REFUSED,  /* not approved, stale: nothing sent */
+	DW_METRICS_REMEDIATE_FAILED,   /* a request failed, or plan or apply broke */
+	DW_METRICS_REMEDIATIONS
+};
+
+/* What one notification channel did in the run. */
+struct dw_metrics_notify {
+	const char *channel; /* its NAME: a label value */
+	unsigned long sent, failed, retries;
+};
+
 struct dw_metrics_collector {
 	const char *name;
 	const char *status; /* "ok", "partial", ...: a label value */
@@ -80,6 +97,10 @@ struct dw_metrics_tenant {
 	bool drift_evaluated; /* false: the findings below are zeros, not a report */
 	unsigned long findings[DW_METRICS_SEVERITIES][DW_METRICS_FINDINGS];
 	enum dw_metrics_push push;
+	/* remediation: no samples when remediate_mode is NULL (remediate = off) */
+	const char *remediate_mode; /* "plan" or "apply": a label value */
+	enum dw_metrics_remediation remediate_result;
+	size_t remediate_requests, remediate_applied, remediate_failed;
 };
 
 struct dw_metrics_run {
@@ -91,6 +112,8 @@ struct dw_metrics_run {
 	unsigned long by_class[DW_METRICS_HTTP_CLASSES];
 	const struct dw_metrics_tenant *tenants;
 	size_t ntenants;
+	const struct dw_metrics_notify *notify; /* one per [notify NAME] channel */
+	size_t nnotify;
 };
 
 /* The class of HTTP status @status (0: no answer). */

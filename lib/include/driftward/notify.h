@@ -25,7 +25,7 @@ struct dw_notify;
 #define DW_NOTIFY_SCHEMA       "driftward/notification/v1"
 #define DW_NOTIFY_STATE_SCHEMA "driftward/notify-state/v1"
 
-/* For the metrics (driftward_notify_*): per run, all channels together. */
+/* For the metrics (driftward_notify_*): per run, per channel or all together. */
 struct dw_notify_counts {
 	unsigned long sent;    /* notifications delivered (a 2xx answer) */
 	unsigned long failed;  /* notifications given up on this run (tried again next run) */
@@ -46,6 +46,10 @@ void dw_notify_free(struct dw_notify *n);
 int dw_notify_tenant(struct dw_notify *n, struct dw_store *store, const char *tenant,
                      struct dw_error *err);
 
+/* All channels together. */
 void dw_notify_counts(const struct dw_notify *n, struct dw_notify_counts *out);
+
+/* The channel of the configuration's @i-th [notify NAME] section (zeros past the last). */
+void dw_notify_channel_counts(const struct dw_notify *n, size_t i, struct dw_notify_counts *out);
 
 #endif

@@ -21,6 +21,7 @@
 
 #include "driftward/buf.h"
 #include "driftward/catalog.h"
+#include "driftward/config.h"
 #include "driftward/error.h"
 #include "driftward/json.h"
 #include "driftward/session.h"
@@ -174,5 +175,78 @@ void dw_restore_report_free(struct dw_restore_report *report);
 int dw_restore_apply(const struct dw_session_context *ctx, struct dw_session *s,
                      const struct dw_restore_plan *plan, bool keep_going, const char *who,
                      struct dw_restore_report **out, struct dw_error *err);
+
+/* --- Remediation by the timer agent (remediate = plan | apply) --- */
+
+/* What remediation did for a tenant in a run (a label value: dw_restore_outcome_name). */
+enum dw_restore_outcome {
+	DW_REMEDIATE_NOT_RUN =
+	        0,            /* remediate = off, or the tenant's snapshot failed or was skipped */
+	DW_REMEDIATE_NOTHING, /* no failing finding, or a plan with no request */
+	DW_REMEDIATE_PLANNED, /* remediate = plan: a plan with requests, on the branch */
+	DW_REMEDIATE_APPLIED, /* remediate = apply: every request applied */
+	DW_REMEDIATE_REFUSED, /* not approved, read_only, stale: nothing was sent */
+	DW_REMEDIATE_FAILED,  /* a request failed, or the plan or apply could not be done */
+	DW_REMEDIATE_OUTCOMES
+};
+
+/* "none", "nothing", "planned", "applied", "refused", "failed". */
+const char *dw_restore_outcome_name(enum dw_restore_outcome outcome);
+
+struct dw_restore_remediation {
+	const char *tenant; /* borrowed from the configuration */
+	int mode;           /* enum dw_remediate */
+	enum dw_restore_outcome outcome;
+	size_t requests;                       /* in the plan */
+	size_t applied, failed;                /* apply: requests sent that held, that failed */
+	size_t skipped_create, skipped_delete; /* what the plan left out (no flags for them) */
+	char approved[DW_STORE_ID_HEX];        /* the approved commit planned from ("" none) */
+	char commit[DW_STORE_ID_HEX];          /* the plan's or the audit's commit ("" none) */
+	bool committed;                        /* remediation committed to the branch: push it */
+	bool snapshot_committed;               /* apply: the snapshot after it changed the branch */
+	bool plan_dropped;                     /* a plan left from before was removed (a commit) */
+	size_t drift_after; /* apply: failing findings the snapshot after found */
+	int rc;             /* 0, or why it was refused or failed (@err) */
+	struct dw_error err;
+};
+
+/* One line for the run's summary, e.g. "plan: 3 requests" or "applied 3 of 3". */
+const char *dw_restore_remediation_describe(const struct dw_restore_remediation *rm, char *out,
+                                            size_t outlen);
+
+struct dw_restore_remediator;
+
+/*
+ * What a run needs to remediate its tenants after their snapshots: the key
+ * and a Graph loop, made when the first tenant needs them. @who goes to the
+ * audit commits. Borrows @cfg and @catalog.
+ */
+int dw_restore_remediator_new(const struct dw_config *cfg, const struct dw_catalog *catalog,
+                              const char *who, struct dw_restore_remediator **out,
+                              struct dw_error *err);
+void dw_restore_remediator_free(struct dw_restore_remediator *m);
+
+/*
+ * Remediates one tenant after its snapshot @t (as dw_snapshot_run reported
+ * it) by its remediate mode. Nothing happens with remediate = off, when the
+ * snapshot failed, or when its drift report has no failing finding (plan
+ * mode then removes a plan left from before). Otherwise a plan is made from
+ * the approved ref's tip against a fresh read of the collectors desired
+ * state names: plan mode commits it as DW_RESTORE_PLAN_FILE and
+ * DW_RESTORE_PLAN_MD (a commit only when it changed); apply mode applies it
+ * as dw_restore_apply does (approval checked, read_only refused, audit
+ * commit), takes a fresh snapshot of the tenant and removes a plan left by
+ * remediate = plan. Nothing is pushed: see
+ * dw_restore_remediate_push. The outcome, and why it was refused or failed,
+ * is in @out; the return is @out->rc.
+ */
+int dw_restore_remediate(struct dw_restore_remediator *m, const struct dw_snapshot_tenant *t,
+                         struct dw_restore_remediation *out);
+
+/*
+ * Pushes, in one push, the branches of the tenants remediation committed
+ * to (none: nothing is sent). Needs agent.remote.
+ */
+int dw_restore_remediate_push(struct dw_restore_remediator *m, struct dw_error *err);
 
 #endif

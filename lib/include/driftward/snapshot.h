@@ -26,6 +26,9 @@
 #define DW_NAMES_FILE "_names.json"
 /* The last restore's record (driftward/restore.h), which snapshots keep as it is. */
 #define DW_RESTORE_AUDIT_FILE "_restore.json"
+/* The plan of remediate = plan (driftward/restore.h), beside the drift report; kept as well. */
+#define DW_RESTORE_PLAN_FILE "plan.json"
+#define DW_RESTORE_PLAN_MD   "PLAN.md"
 
 /*
  * Whether a collector can be read, as a snapshot records it in _status.json

@@ -5,6 +5,7 @@
  * '\\' and newline. Values are written with %.15g in the C locale the agent
  * sets, which keeps counts and Unix times with milliseconds exact.
  */
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "driftward/metrics.h"
@@ -28,6 +29,9 @@ static const char *const finding_names[DW_METRICS_FINDINGS] = {
 	"waived",
 	"unknown",
 	"error",
+};
+static const char *const remediation_names[DW_METRICS_REMEDIATIONS] = {
+	"none", "nothing", "planned", "applied", "refused", "failed",
 };
 static const char *const class_names[DW_METRICS_HTTP_CLASSES] = {
 	"2xx", "3xx", "4xx", "5xx", "none",
@@ -301,7 +305,129 @@ static int tenant_families(struct dw_buf *out, const struct dw_metrics_run *run)
 	return r;
 }
 
+static bool any_remediation(const struct dw_metrics_run *run)
+{
+	size_t i;
+
+	for (i = 0; i < run->ntenants; i++)
+		if (run->tenants[i].remediate_mode)
+			return true;
+	return false;
+}
+
+/* A state set over remediation's results, labelled with the tenant's mode as well. */
+static int remediate_result(struct dw_buf *out, const struct dw_metrics_run *run)
+{
+	static const char name[] = "driftward_remediate_result";
+	size_t i, j;
+	int r;
+
+	r = family(out, name,
+	           "What remediation (remediate = plan or apply) did for the tenant in the last "
+	           "run: 1 for its result.");
+	for (i = 0; i < run->ntenants && r == 0; i++) {
+		const struct dw_metrics_tenant *t = &run->tenants[i];
+
+		for (j = 0; t->remediate_mode && j < DW_METRICS_REMEDIATIONS && r == 0; j++)
+			r = sample(out, name,
+			           (struct label[]){ { "tenant", t->name },
+			                             { "mode", t->remediate_mode },
+			                             { "result", remediation_names[j] } },
+			           3, (unsigned)t->remediate_result == j ? 1 : 0);
+	}
+	return r;
+}
+
+static int remediate_counts(struct dw_buf *out, const struct dw_metrics_run *run)
+{
+	static const char req[] = "driftward_remediate_requests",
+	                  writes[] = "driftward_remediate_writes";
+	size_t i;
+	int r;
+
+	r = family(out, req,
+	           "Requests in the plan remediation made for the tenant in the last run.");
+	for (i = 0; i < run->ntenants && r == 0; i++)
+		if (run->tenants[i].remediate_mode)
+			r = sample(out, req,
+			           (struct label[]){ { "tenant", run->tenants[i].name },
+			                             { "mode", run->tenants[i].remediate_mode } },
+			           2, (double)run->tenants[i].remediate_requests);
+	r = r
+	            ?: family(out, writes,
+	                      "Writes remediate = apply sent in the last run: applied (read back "
+	                      "as intended) or failed.");
+	for (i = 0; i < run->ntenants && r == 0; i++) {
+		const struct dw_metrics_tenant *t = &run->tenants[i];
+
+		if (!t->remediate_mode)
+			continue;
+		r = sample(out, writes,
+		           (struct label[]){ { "tenant", t->name }, { "status", "applied" } }, 2,
+		           (double)t->remediate_applied);
+		r = r
+		            ?: sample(out, writes,
+		                      (struct label[]){ { "tenant", t->name },
+		                                        { "status", "failed" } },
+		                      2, (double)t->remediate_failed);
+	}
+	return r;
+}
+
+static unsigned long notify_sent(const struct dw_metrics_notify *c)
+{
+	return c->sent;
+}
+
+static unsigned long notify_failed(const struct dw_metrics_notify *c)
+{
+	return c->failed;
+}
+
+static unsigned long notify_retries(const struct dw_metrics_notify *c)
+{
+	return c->retries;
+}
+
+/* One family, a sample per channel. */
+static int per_channel(struct dw_buf *out, const struct dw_metrics_run *run, const char *name,
+                       const char *help, unsigned long (*get)(const struct dw_metrics_notify *))
+{
+	size_t i;
+	int r;
+
+	r = family(out, name, help);
+	for (i = 0; i < run->nnotify && r == 0; i++)
+		r = sample(out, name, &(struct label){ "channel", run->notify[i].channel }, 1,
+		           (double)get(&run->notify[i]));
+	return r;
+}
+
+static int notify_families(struct dw_buf *out, const struct dw_metrics_run *run)
+{
+	int r;
+
+	r = per_channel(out, run, "driftward_notify_sent",
+	                "Notifications the channel delivered in the last run.", notify_sent);
+	r = r
+	            ?: per_channel(out, run, "driftward_notify_failed",
+	                           "Notifications the channel gave up on in the last run (the "
+	                           "next run tries them again).",
+	                           notify_failed);
+	r = r
+	            ?: per_channel(out, run, "driftward_notify_retries",
+	                           "Notification attempts after the first in the last run.",
+	                           notify_retries);
+	return r;
+}
+
 int dw_metrics_format(const struct dw_metrics_run *run, struct dw_buf *out)
 {
-	return run_families(out, run) ?: tenant_families(out, run);
+	int r = run_families(out, run) ?: tenant_families(out, run);
+
+	if (r == 0 && any_remediation(run))
+		r = remediate_result(out, run) ?: remediate_counts(out, run);
+	if (r == 0 && run->nnotify)
+		r = notify_families(out, run);
+	return r;
 }

@@ -24,9 +24,10 @@ int dw_notify__payload(const char *format, const struct dw_notify__event *ev, st
 /* A channel and what it may still spend this run. */
 struct dw_notify__channel {
 	const struct dw_notify_config *cfg;
-	const char *url;              /* cfg->url, or the decrypted secret's; NULL: unusable */
-	struct dw_secret *url_secret; /* from secret_file */
-	double spent;                 /* seconds its sends took so far this run */
+	const char *url;                /* cfg->url, or the decrypted secret's; NULL: unusable */
+	struct dw_secret *url_secret;   /* from secret_file */
+	double spent;                   /* seconds its sends took so far this run */
+	struct dw_notify_counts counts; /* this channel's, this run */
 };
 
 struct dw_age_identities;
@@ -41,7 +42,6 @@ int dw_notify__load_url(const struct dw_notify_config *c, const struct dw_age_id
  * code with @err saying why (the last attempt's answer).
  */
 int dw_notify__send(struct dw_notify__channel *ch, const char *url, const char *ca_file,
-                    const struct dw_buf *body, struct dw_notify_counts *counts,
-                    struct dw_error *err);
+                    const struct dw_buf *body, struct dw_error *err);
 
 #endif

@@ -32,8 +32,7 @@ static const char *const severities[] = { "critical", "high", "medium", "low", "
 
 struct dw_notify {
 	const struct dw_config *cfg;
-	struct dw_notify__channel *channels;
-	struct dw_notify_counts counts;
+	struct dw_notify__channel *channels; /* one per cfg->notify[], in that order */
 };
 
 struct tenant_run {
@@ -109,7 +108,19 @@ void dw_notify_free(struct dw_notify *n)
 
 void dw_notify_counts(const struct dw_notify *n, struct dw_notify_counts *out)
 {
-	*out = n->counts;
+	size_t i;
+
+	*out = (struct dw_notify_counts){ 0 };
+	for (i = 0; i < n->cfg->nnotify; i++) {
+		out->sent += n->channels[i].counts.sent;
+		out->failed += n->channels[i].counts.failed;
+		out->retries += n->channels[i].counts.retries;
+	}
+}
+
+void dw_notify_channel_counts(const struct dw_notify *n, size_t i, struct dw_notify_counts *out)
+{
+	*out = i < n->cfg->nnotify ? n->channels[i].counts : (struct dw_notify_counts){ 0 };
 }
 
 static int rank(const char *severity)
@@ -165,19 +176,18 @@ static int deliver(struct tenant_run *tr, struct dw_notify__channel *ch, bool op
 	dw_buf_init(&body, NOTIFY_FILE_MAX);
 	dw_error_clear(&err);
 	if ((r = dw_notify__payload(ch->cfg->format, &ev, &body)) == 0)
-		r = dw_notify__send(ch, ch->url, tr->n->cfg->agent.ca_file, &body, &tr->n->counts,
-		                    &err);
+		r = dw_notify__send(ch, ch->url, tr->n->cfg->agent.ca_file, &body, &err);
 	dw_buf_release(&body);
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0) {
-		tr->n->counts.failed++;
+		ch->counts.failed++;
 		dw_log_warning("tenant %s: notify %s: %s %s not sent: %s", tr->tenant,
 		               ch->cfg->name, get(finding, "rule") ?: "finding",
 		               opened ? "opening" : "clearing", err.msg);
 		return 1;
 	}
-	tr->n->counts.sent++;
+	ch->counts.sent++;
 	return 0;
 }
 

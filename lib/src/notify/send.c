@@ -57,8 +57,7 @@ static int one_attempt(const struct dw_notify__channel *ch, const char *url, con
 }
 
 int dw_notify__send(struct dw_notify__channel *ch, const char *url, const char *ca_file,
-                    const struct dw_buf *body, struct dw_notify_counts *counts,
-                    struct dw_error *err)
+                    const struct dw_buf *body, struct dw_error *err)
 {
 	double pause = PAUSE_FIRST_S, left, start = now_mono();
 	double deadline = start + (double)ch->cfg->timeout - ch->spent;
@@ -68,7 +67,7 @@ int dw_notify__send(struct dw_notify__channel *ch, const char *url, const char *
 	/* the budget is the channel's own: a slow channel does not eat another's */
 	while ((left = deadline - now_mono()) > 0.05) {
 		if (attempts++)
-			counts->retries++;
+			ch->counts.retries++;
 		r = one_attempt(ch, url, ca_file, body, left, &status, err);
 		if (r == 0 || !worth_retrying(r, status))
 			break;

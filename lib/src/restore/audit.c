@@ -86,13 +86,18 @@ static int record(const struct dw_restore_plan *plan, const struct dw_restore_re
 	return r;
 }
 
-/* A restore commit changes only the audit file: every other file stays as it was. */
 static int keep_one(const char *path, void *payload)
 {
 	struct dw_store_tx *tx = payload;
 	int r = dw_store_tx_keep(tx, path, NULL);
 
 	return r < 0 ? r : 0;
+}
+
+/* A restore's commits (audit, plan) change only their own files: every other stays as it was. */
+int dw_restore__keep_all(struct dw_store_tx *tx)
+{
+	return dw_store_tx_list(tx, "", keep_one, tx);
 }
 
 static int message(const struct dw_restore_plan *plan, const struct dw_restore_report *rep,
@@ -127,7 +132,7 @@ int dw_restore__audit(struct dw_session *s, const struct dw_restore_plan *plan,
 		return dw_error_set(err, -EINVAL, DW_AREA_USAGE, 0, "no open transaction");
 	dw_buf_init(&file, DW_RESTORE_PLAN_MAX);
 	dw_buf_init(&msg, 64 * 1024);
-	r = dw_store_tx_list(tx, "", keep_one, tx);
+	r = dw_restore__keep_all(tx);
 	r = r ?: record(plan, rep, who, &file, err);
 	r = r ?: dw_store_tx_stage(tx, DW_RESTORE_AUDIT_FILE, file.ptr, file.len, err);
 	r = r ?: message(plan, rep, who, &msg, err);

@@ -42,6 +42,9 @@ int dw_restore__request_add(struct dw_restore_plan *plan, struct dw_restore_requ
 int dw_restore__audit(struct dw_session *s, const struct dw_restore_plan *plan,
                       struct dw_restore_report *rep, const char *who, struct dw_error *err);
 
+/* audit.c: keeps every file of the previous commit (the session's transaction replaces). */
+int dw_restore__keep_all(struct dw_store_tx *tx);
+
 /* journal.c: which request of which plan was about to be sent, on disk. */
 int dw_restore__journal_path(struct dw_store *store, const char *tenant, char *out, size_t len);
 /* -ESTALE when an earlier apply of @plan_hash began sending; removes another plan's journal. */

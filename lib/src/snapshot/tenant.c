@@ -202,6 +202,8 @@ static int commit(struct tenant_run *tr, struct dw_error *err)
 
 int dw_snapshot__tenant_finish(struct tenant_run *tr, struct dw_error *err)
 {
+	static const char *const kept_files[] = { DW_RESTORE_AUDIT_FILE, DW_RESTORE_PLAN_FILE,
+		                                  DW_RESTORE_PLAN_MD };
 	struct dw_snapshot_tenant *t = tr->report;
 	size_t i;
 	int r;
@@ -213,9 +215,10 @@ int dw_snapshot__tenant_finish(struct tenant_run *tr, struct dw_error *err)
 			t->incomplete++;
 	}
 	r = r ?: dw_snapshot__names_stage(tr, err);
-	/* the last restore's record is not read from Graph: a snapshot keeps it */
-	if (r == 0 && (r = dw_store_tx_keep(tr->tx, DW_RESTORE_AUDIT_FILE, err)) > 0)
-		r = 0;
+	/* the last restore's record and remediation's plan are not read from Graph: kept */
+	for (i = 0; r == 0 && i < DW_ARRAY_SIZE(kept_files); i++)
+		if ((r = dw_store_tx_keep(tr->tx, kept_files[i], err)) > 0)
+			r = 0;
 	r = r ?: stage_status(tr, err);
 	r = r ?: dw_snapshot__drift_stage(tr, err);
 	/* the branch goes to the remote with the others' at the end of the run (push.c) */
