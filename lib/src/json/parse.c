@@ -683,6 +683,13 @@ static int parse_owned(char *text, size_t len, bool wipe, const char *name,
 		return dw_error_set(err, -ENOMEM, DW_AREA_JSON, ENOMEM, "out of memory");
 	}
 	P.doc->arena.wipe = wipe;
+	/*
+	 * Values (16 bytes) and their tables take up to about three times the
+	 * compact text they were read from (a Graph object: 0.5 to 2.7 times, the
+	 * more the shorter its strings), so one block of that size holds most
+	 * documents whole; the rare denser one gets a second block.
+	 */
+	dw_json__arena_expect(&P.doc->arena, 3 * len + 64);
 	P.doc->input = text;
 	P.doc->input_len = len;
 	r = parse_text(&P);
