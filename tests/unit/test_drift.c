@@ -217,6 +217,94 @@ static void test_any_one_object_and_closest(void **state)
 	assert_string_equal(str(x, "/firstSeen"), "2027-01-15T08:00:00Z");
 }
 
+/*
+ * Ties on the number of conditions missed: the disabled policy comes first in
+ * file order, but the report-only one is the rule's own policy switched off
+ * enforcing (the demo's case): its /state begins with the wanted "enabled".
+ */
+static void test_closest_report_only_beats_disabled(void **state)
+{
+	struct fixture *f = *state;
+	const struct dw_json *x, *fl;
+
+	add_file(f, "baselines/ca.yaml", ca_rule);
+	status(f, ca_ok);
+	add_policy(f, "a-untrusted", "Block access from untrusted countries",
+	           POLICY("disabled", "[\"All\"]", "[]", "[\"exchangeActiveSync\",\"other\"]",
+	                  "[\"block\"]"));
+	add_policy(f, "b-legacy", "Block legacy authentication",
+	           POLICY("enabledForReportingButNotEnforced", "[\"All\"]", "[]",
+	                  "[\"exchangeActiveSync\",\"other\"]", "[\"block\"]"));
+	evaluate(f);
+	x = finding(f, 0);
+	assert_string_equal(str(x, "/status"), "fail");
+	assert_string_equal(str(x, "/object/id"), "b-legacy");
+	assert_non_null(strstr(str(x, "/reason"), "the closest is Block legacy authentication"));
+	fl = dw_json_get(x, "failures");
+	assert_int_equal(dw_json_count(fl), 1);
+	assert_string_equal(str(dw_json_at(fl, 0), "/path"), "/state");
+}
+
+/*
+ * Same number missed: a value of the right type beats one of another type,
+ * which beats nothing at all; then the larger share of the wanted set.
+ */
+static void test_closest_weighs_missed_values(void **state)
+{
+	struct fixture *f = *state;
+
+	add_file(f, "baselines/ca.yaml", ca_rule);
+	status(f, ca_ok);
+	/* each misses /conditions/clientAppTypes only, in its own way */
+	add_policy(f, "a-nothing", "No client apps",
+	           POLICY("enabled", "[\"All\"]", "[]", "null", "[\"block\"]"));
+	add_policy(f, "b-string", "Client apps as a string",
+	           POLICY("enabled", "[\"All\"]", "[]", "\"exchangeActiveSync\"", "[\"block\"]"));
+	add_policy(f, "c-browser", "Browser only",
+	           POLICY("enabled", "[\"All\"]", "[]", "[\"browser\"]", "[\"block\"]"));
+	add_policy(f, "d-eas", "Exchange ActiveSync only",
+	           POLICY("enabled", "[\"All\"]", "[]", "[\"exchangeActiveSync\"]", "[\"block\"]"));
+	evaluate(f);
+	assert_string_equal(str(finding(f, 0), "/object/id"), "d-eas");
+	/* without it, the set with nothing wanted in it still beats a wrong type */
+	dw_bl_snapshot_free(f->snap);
+	f->snap = dw_bl_snapshot_new();
+	status(f, ca_ok);
+	add_policy(f, "a-nothing", "No client apps",
+	           POLICY("enabled", "[\"All\"]", "[]", "null", "[\"block\"]"));
+	add_policy(f, "b-string", "Client apps as a string",
+	           POLICY("enabled", "[\"All\"]", "[]", "\"exchangeActiveSync\"", "[\"block\"]"));
+	add_policy(f, "c-browser", "Browser only",
+	           POLICY("enabled", "[\"All\"]", "[]", "[\"browser\"]", "[\"block\"]"));
+	evaluate(f);
+	assert_string_equal(str(finding(f, 0), "/object/id"), "c-browser");
+	/* and a wrong type beats nothing */
+	dw_bl_snapshot_free(f->snap);
+	f->snap = dw_bl_snapshot_new();
+	status(f, ca_ok);
+	add_policy(f, "a-nothing", "No client apps",
+	           POLICY("enabled", "[\"All\"]", "[]", "null", "[\"block\"]"));
+	add_policy(f, "b-string", "Client apps as a string",
+	           POLICY("enabled", "[\"All\"]", "[]", "\"exchangeActiveSync\"", "[\"block\"]"));
+	evaluate(f);
+	assert_string_equal(str(finding(f, 0), "/object/id"), "b-string");
+}
+
+/* A full tie goes to the first path, whatever order the objects came in. */
+static void test_closest_tie_is_path_order(void **state)
+{
+	struct fixture *f = *state;
+
+	add_file(f, "baselines/ca.yaml", ca_rule);
+	status(f, ca_ok);
+	add_policy(f, "b", "Second by path",
+	           POLICY("disabled", "[\"All\"]", "[]", "[\"browser\"]", "[\"block\"]"));
+	add_policy(f, "a", "First by path",
+	           POLICY("disabled", "[\"All\"]", "[]", "[\"browser\"]", "[\"block\"]"));
+	evaluate(f);
+	assert_string_equal(str(finding(f, 0), "/object/id"), "a");
+}
+
 /* An exclusion the variable allows passes; one it does not allow fails. */
 static void test_exclusions(void **state)
 {
@@ -544,6 +632,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_any_pass, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_any_one_object_and_closest, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_closest_report_only_beats_disabled, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_closest_weighs_missed_values, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_closest_tie_is_path_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exclusions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_report_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_and_na, setup, teardown),

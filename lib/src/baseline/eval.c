@@ -7,9 +7,10 @@
  *   not read at all) makes the rule unknown: never pass, never fail. One the
  *   tenant has no licence for makes it n/a.
  * - `expect: any`: one object must satisfy every assertion by itself. When
- *   none does, the finding names the closest object (the most top-level
- *   conditions met, `where` included) and each condition it missed, with the
- *   expected and the actual value.
+ *   none does, the finding names the closest object (closest.c: the fewest
+ *   top-level conditions missed, `where` included, then how near the missed
+ *   values are) and each condition it missed, with the expected and the
+ *   actual value.
  * - A failure covered by a waiver is waived until the waiver's expiry;
  *   after it, the failure is drift again and says the waiver expired.
  */
@@ -146,19 +147,6 @@ static int applicable(struct eval *E, const struct bl_rule *r, enum dw_drift_sta
 	return usable(E, r->collector, st, why, len);
 }
 
-/* Top-level conditions (where and assert) that @o meets. */
-static size_t score(const struct bl_rule *r, const struct bl_object *o)
-{
-	const struct dw_json *root = dw_json_root(o->doc);
-	size_t i, n = 0;
-
-	for (i = 0; i < r->nwhere; i++)
-		n += dw_baseline__holds(&r->where[i], root);
-	for (i = 0; i < r->nasserts; i++)
-		n += dw_baseline__holds(&r->asserts[i], root);
-	return n;
-}
-
 static int add_missed(struct eval *E, const struct bl_rule *r, const struct bl_object *o,
                       struct dw_json *finding)
 {
@@ -269,19 +257,22 @@ static int finish_any(struct eval *E, const struct scan *S, const struct bl_coll
 {
 	const struct bl_rule *r = S->r;
 	const struct bl_object *best = NULL;
+	struct bl_closeness now, closest = { 0 };
 	struct dw_json *f;
-	size_t i, s, best_score = 0;
 	char why[300];
+	size_t i;
 	int rc;
 
 	if (S->pass)
 		return rule_finding(E, r, DW_DRIFT_PASS, S->pass, false,
 		                    "this object satisfies every assertion", NULL);
-	for (i = 0; i < c->count; i++)
-		if ((s = score(r, &c->objects[i])) > best_score || !best) {
+	for (i = 0; i < c->count; i++) {
+		dw_baseline__closeness(r, dw_json_root(c->objects[i].doc), &now);
+		if (!best || dw_baseline__closer(&now, c->objects[i].path, &closest, best->path)) {
 			best = &c->objects[i];
-			best_score = s;
+			closest = now;
 		}
+	}
 	if (best)
 		snprintf(why, sizeof(why), "no object satisfies every assertion; the closest is %s",
 		         best->name ? best->name : best->path);

@@ -40,8 +40,9 @@ enum bl_arg {
 	BL_ARG_SCALAR,
 	BL_ARG_NUMBER,
 	BL_ARG_STRING,
-	BL_ARG_REGEX, /* a string that compiles as a POSIX extended regular expression */
-	BL_ARG_COUNT, /* a mapping of eq/gte/lte to integers */
+	BL_ARG_REGEX,   /* a string that compiles as a POSIX extended regular expression */
+	BL_ARG_COUNT,   /* a mapping of eq/gte/lte to integers */
+	BL_ARG_CHOICES, /* a list of values, one of which the value must be (in) */
 };
 
 struct bl_assert;
@@ -158,6 +159,18 @@ struct bl_rule {
 	struct dw_strlist tenants;                /* empty: every tenant */
 	struct dw_json *references, *remediation; /* in the argument document; may be NULL */
 };
+
+/* How close an object comes to meeting a rule (closest.c). */
+struct bl_closeness {
+	size_t missed; /* top-level conditions (where and assert) missed */
+	size_t far;    /* per miss: 1 a value of the right type, 2 another type, 3 nothing */
+	size_t near;   /* per miss with the right type: thousandths of the wanted value it has */
+};
+void dw_baseline__closeness(const struct bl_rule *r, const struct dw_json *root,
+                            struct bl_closeness *out);
+/* Is the object at @apath, with @a, closer than the one at @bpath? */
+bool dw_baseline__closer(const struct bl_closeness *a, const char *apath,
+                         const struct bl_closeness *b, const char *bpath);
 
 struct bl_waiver {
 	char *rule, *tenant, *object, *rationale, *owner, *expires, *source;
