@@ -4,6 +4,7 @@
  * does not list was not read by this snapshot at all.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,7 +17,7 @@ struct dw_bl_snapshot *dw_bl_snapshot_new(void)
 	return calloc(1, sizeof(struct dw_bl_snapshot));
 }
 
-static void collector_release(struct bl_collector *c)
+void dw_baseline__collector_drop(struct bl_collector *c)
 {
 	size_t i;
 
@@ -27,6 +28,13 @@ static void collector_release(struct bl_collector *c)
 		dw_json_doc_free(c->objects[i].doc);
 	}
 	free(c->objects);
+	c->objects = NULL;
+	c->count = c->alloc = 0;
+}
+
+static void collector_release(struct bl_collector *c)
+{
+	dw_baseline__collector_drop(c);
 	free(c->name);
 	free(c->status);
 	free(c->detail);
@@ -54,7 +62,8 @@ const struct bl_collector *dw_baseline__collector(const struct dw_bl_snapshot *s
 	return NULL;
 }
 
-static struct bl_collector *collector(struct dw_bl_snapshot *s, const char *name, size_t len)
+/* The index of collector @name (added when new), or SIZE_MAX. */
+static size_t collector(struct dw_bl_snapshot *s, const char *name, size_t len)
 {
 	struct bl_collector *c;
 	size_t i;
@@ -62,15 +71,14 @@ static struct bl_collector *collector(struct dw_bl_snapshot *s, const char *name
 	for (i = s->count; i-- > 0;) /* objects come grouped: the last one is the likely one */
 		if (strlen(s->collectors[i].name) == len &&
 		    !memcmp(s->collectors[i].name, name, len))
-			return &s->collectors[i];
+			return i;
 	if (DW_ARRAY_GROW(s->collectors, s->alloc, s->count + 1) < 0)
-		return NULL;
+		return SIZE_MAX;
 	c = &s->collectors[s->count];
 	memset(c, 0, sizeof(*c));
 	if (!(c->name = strndup(name, len)))
-		return NULL;
-	s->count++;
-	return c;
+		return SIZE_MAX;
+	return s->count++;
 }
 
 static char *cstr_dup(const struct dw_json *v)
@@ -89,9 +97,11 @@ static int add_status(struct dw_bl_snapshot *s, const struct dw_json *all)
 	s->has_status = true;
 	for (i = 0; i < dw_json_count(all); i++) {
 		struct dw_json *v = dw_json_member(all, i, &key, &keylen);
+		size_t k = collector(s, key, keylen);
 
-		if (!(c = collector(s, key, keylen)))
+		if (k == SIZE_MAX)
 			return -ENOMEM;
+		c = &s->collectors[k];
 		free(c->status);
 		free(c->detail);
 		c->status = cstr_dup(dw_json_get(v, "status"));
@@ -132,15 +142,15 @@ static int add_object(struct bl_collector *c, const char *path, struct dw_json_d
 	return o->id && o->path ? 0 : -ENOMEM;
 }
 
-int dw_bl_snapshot_add(struct dw_bl_snapshot *snap, const char *path, const void *data, size_t len,
-                       struct dw_error *err)
+int dw_baseline__snapshot_add(struct dw_bl_snapshot *snap, const char *path, const void *data,
+                              size_t len, size_t *added, struct dw_error *err)
 {
 	const char *slash = strchr(path, '/'), *base = slash ? slash + 1 : path;
 	struct dw_json_doc *doc = NULL;
-	struct bl_collector *c;
-	size_t n = strlen(path);
+	size_t n = strlen(path), k;
 	int r;
 
+	*added = SIZE_MAX;
 	if (n < 5 || strcmp(path + n - 5, ".json") != 0)
 		return 0; /* DRIFT.md and friends */
 	if (!slash && strcmp(path, "_status.json") != 0)
@@ -154,11 +164,20 @@ int dw_bl_snapshot_add(struct dw_bl_snapshot *snap, const char *path, const void
 		dw_json_doc_free(doc);
 		return r;
 	}
-	if (!(c = collector(snap, path, (size_t)(slash - path)))) {
+	if ((k = collector(snap, path, (size_t)(slash - path))) == SIZE_MAX) {
 		dw_json_doc_free(doc);
 		return -ENOMEM;
 	}
-	return add_object(c, path, doc);
+	*added = k;
+	return add_object(&snap->collectors[k], path, doc);
+}
+
+int dw_bl_snapshot_add(struct dw_bl_snapshot *snap, const char *path, const void *data, size_t len,
+                       struct dw_error *err)
+{
+	size_t added;
+
+	return dw_baseline__snapshot_add(snap, path, data, len, &added, err);
 }
 
 static int add_read(const char *path, const void *data, size_t len, void *payload)
