@@ -319,6 +319,12 @@ int dw_baseline__eval_collector(struct bl_eval *E, const struct bl_collector *c)
 int dw_baseline__eval_end(struct bl_eval *E, struct dw_drift **out);
 void dw_baseline__eval_free(struct bl_eval *E);
 
+struct dw_drift_stream {
+	struct dw_bl_snapshot *snap; /* statuses, and the objects not judged yet */
+	struct bl_eval *E;
+	size_t current; /* the collector the last object went to; SIZE_MAX: none yet */
+};
+
 /* "2026-12-03T08:50:30Z" for @t. */
 void dw_baseline__iso_time(int64_t t, char out[32]);
 
