@@ -245,6 +245,7 @@ struct bl_collector {
 struct dw_bl_snapshot {
 	struct bl_collector *collectors;
 	size_t count, alloc;
+	size_t last; /* the collector found last */
 	bool has_status;
 };
 

@@ -68,17 +68,21 @@ static size_t collector(struct dw_bl_snapshot *s, const char *name, size_t len)
 	struct bl_collector *c;
 	size_t i;
 
-	for (i = s->count; i-- > 0;) /* objects come grouped: the last one is the likely one */
+	/* objects come grouped: the collector of the previous one is the likely one */
+	if (s->last < s->count && !strncmp(s->collectors[s->last].name, name, len) &&
+	    !s->collectors[s->last].name[len])
+		return s->last;
+	for (i = s->count; i-- > 0;)
 		if (strlen(s->collectors[i].name) == len &&
 		    !memcmp(s->collectors[i].name, name, len))
-			return i;
+			return s->last = i;
 	if (DW_ARRAY_GROW(s->collectors, s->alloc, s->count + 1) < 0)
 		return SIZE_MAX;
 	c = &s->collectors[s->count];
 	memset(c, 0, sizeof(*c));
 	if (!(c->name = strndup(name, len)))
 		return SIZE_MAX;
-	return s->count++;
+	return s->last = s->count++;
 }
 
 static char *cstr_dup(const struct dw_json *v)
