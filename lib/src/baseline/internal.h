@@ -228,8 +228,9 @@ const char *dw_baseline__op_name(const struct bl_assert *a);
 /* --- evaluation --- */
 
 struct bl_object {
-	char *path; /* "<collector>/<file>.json" */
-	char *id, *name;
+	char *path;       /* "<collector>/<file>.json" */
+	const char *id;   /* after the path, in its allocation */
+	const char *name; /* in doc; may be NULL */
 	struct dw_json_doc *doc;
 };
 

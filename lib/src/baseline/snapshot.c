@@ -23,8 +23,6 @@ void dw_baseline__collector_drop(struct bl_collector *c)
 
 	for (i = 0; i < c->count; i++) {
 		free(c->objects[i].path);
-		free(c->objects[i].id);
-		free(c->objects[i].name);
 		dw_json_doc_free(c->objects[i].doc);
 	}
 	free(c->objects);
@@ -119,31 +117,41 @@ static int add_status(struct dw_bl_snapshot *s, const struct dw_json *all)
 	return 0;
 }
 
+/*
+ * An object costs its document and one allocation for its path and id (its
+ * name is the document's own string): a snapshot may hold a collector of
+ * hundreds of thousands, and every malloc and free of them shows.
+ */
 static int add_object(struct bl_collector *c, const char *path, struct dw_json_doc *doc)
 {
 	const struct dw_json *root = dw_json_root(doc), *name;
+	size_t plen = strlen(path) + 1, len;
 	struct bl_object *o;
 	struct dw_buf id;
 	const char *escaped;
-	size_t len;
+	int r = -ENOMEM;
 
-	if (DW_ARRAY_GROW(c->objects, c->alloc, c->count + 1) < 0) {
-		dw_json_doc_free(doc);
-		return -ENOMEM;
-	}
-	o = &c->objects[c->count];
-	memset(o, 0, sizeof(*o));
 	dw_buf_init(&id, 4096);
 	if (dw_object_path_id(path, &escaped, &len) < 0 || dw_unescape_id(&id, escaped, len) < 0)
 		dw_buf_reset(&id); /* a file of another shape: known by its path alone */
+	if (DW_ARRAY_GROW(c->objects, c->alloc, c->count + 1) < 0)
+		goto out;
+	o = &c->objects[c->count];
+	if (!(o->path = malloc(plen + id.len + 1)))
+		goto out;
+	memcpy(o->path, path, plen);
+	memcpy(o->path + plen, dw_buf_cstr(&id), id.len + 1);
+	o->id = o->path + plen;
 	name = dw_json_get(root, "displayName");
-	o->name = cstr_dup(name ? name : dw_json_get(root, "name"));
-	o->id = strdup(dw_buf_cstr(&id));
-	o->path = strdup(path);
-	dw_buf_release(&id);
+	o->name = dw_json_cstr(name ? name : dw_json_get(root, "name"));
 	o->doc = doc;
+	doc = NULL;
 	c->count++;
-	return o->id && o->path ? 0 : -ENOMEM;
+	r = 0;
+out:
+	dw_json_doc_free(doc);
+	dw_buf_release(&id);
+	return r;
 }
 
 int dw_baseline__snapshot_add(struct dw_bl_snapshot *snap, const char *path, const void *data,
