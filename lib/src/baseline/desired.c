@@ -120,22 +120,85 @@ static int diff(struct diff *D, const struct dw_json *want, const struct dw_json
 	return r;
 }
 
-/* The snapshot's object with the id of desired file @rel ("<collector>/<file>.json"). */
-static const struct bl_object *find_object(const struct bl_collector *c, const char *rel)
+static int cmp_id(const void *a, const void *b)
 {
-	struct dw_buf id;
-	const char *escaped;
-	size_t i, len;
+	const struct bl_object *x = *(const struct bl_object *const *)a;
+	const struct bl_object *y = *(const struct bl_object *const *)b;
+	int c = strcmp(x->id, y->id);
+
+	/* objects sharing an id: the first read wins, as it did in a walk */
+	return c ? c : (x > y) - (x < y);
+}
+
+static int cmp_path(const void *a, const void *b)
+{
+	return strcmp((*(const struct bl_object *const *)a)->path,
+	              (*(const struct bl_object *const *)b)->path);
+}
+
+int dw_baseline__lookup_init(struct bl_lookup *L, const struct bl_collector *c)
+{
+	size_t i, n = c ? c->count : 0;
+
+	memset(L, 0, sizeof(*L));
+	if (n == 0)
+		return 0;
+	L->by_id = calloc(n, sizeof(*L->by_id));
+	L->by_path = calloc(n, sizeof(*L->by_path));
+	if (!L->by_id || !L->by_path) {
+		dw_baseline__lookup_release(L);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++)
+		L->by_id[i] = L->by_path[i] = &c->objects[i];
+	qsort(L->by_id, n, sizeof(*L->by_id), cmp_id);
+	qsort(L->by_path, n, sizeof(*L->by_path), cmp_path);
+	L->n = n;
+	return 0;
+}
+
+void dw_baseline__lookup_release(struct bl_lookup *L)
+{
+	free(L->by_id);
+	free(L->by_path);
+	memset(L, 0, sizeof(*L));
+}
+
+/* The first of @sorted (by id, or by path) whose key is @key, or NULL. */
+static const struct bl_object *lower_bound(const struct bl_object **sorted, size_t n, bool by_id,
+                                           const char *key)
+{
+	size_t lo = 0, hi = n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (strcmp(by_id ? sorted[mid]->id : sorted[mid]->path, key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == n || strcmp(by_id ? sorted[lo]->id : sorted[lo]->path, key))
+		return NULL;
+	return sorted[lo];
+}
+
+/*
+ * The snapshot's object with the id of desired file @rel ("<collector>/<file>.json"),
+ * else the one at that path: binary searches, since a tenant's desired state
+ * may list every object of a large collector.
+ */
+static const struct bl_object *find_object(const struct bl_lookup *L, const char *rel)
+{
 	const struct bl_object *found = NULL;
+	const char *escaped;
+	struct dw_buf id;
+	size_t len;
 
 	dw_buf_init(&id, 4096);
 	if (dw_object_path_id(rel, &escaped, &len) == 0 && dw_unescape_id(&id, escaped, len) == 0)
-		for (i = 0; c && i < c->count && !found; i++)
-			if (!strcmp(c->objects[i].id, dw_buf_cstr(&id)))
-				found = &c->objects[i];
-	for (i = 0; c && i < c->count && !found; i++)
-		if (!strcmp(c->objects[i].path, rel))
-			found = &c->objects[i];
+		found = lower_bound(L->by_id, L->n, true, dw_buf_cstr(&id));
+	if (!found)
+		found = lower_bound(L->by_path, L->n, false, rel);
 	dw_buf_release(&id);
 	return found;
 }
@@ -156,13 +219,13 @@ static int finding(struct dw_drift *d, const char *rel, const char *collector,
 }
 
 /* The status of desired file @rel and why; differences go to @D. */
-static int judge(const struct bl_collector *c, const char *rel, const char *collector,
-                 const struct dw_json *want, const struct bl_object **o, struct diff *D,
-                 enum dw_drift_status *st, char *why, size_t len)
+static int judge(const struct bl_collector *c, const struct bl_lookup *L, const char *rel,
+                 const char *collector, const struct dw_json *want, const struct bl_object **o,
+                 struct diff *D, enum dw_drift_status *st, char *why, size_t len)
 {
 	int r;
 
-	*o = c ? find_object(c, rel) : NULL;
+	*o = find_object(L, rel);
 	*st = DW_DRIFT_FAIL;
 	if (!c || !c->status || strcmp(c->status, "ok")) {
 		*st = DW_DRIFT_UNKNOWN;
@@ -183,7 +246,7 @@ static int judge(const struct bl_collector *c, const char *rel, const char *coll
 }
 
 int dw_baseline__desired_judge(struct dw_drift *d, const struct bl_want *w,
-                               const struct bl_collector *c)
+                               const struct bl_collector *c, const struct bl_lookup *L)
 {
 	const struct bl_file *file = w->file;
 	char why[DW_ERROR_MSG_MAX + 300];
@@ -199,7 +262,7 @@ int dw_baseline__desired_judge(struct dw_drift *d, const struct bl_want *w,
 	if (dw_json_parse(file->data, file->len, file->path, &doc, &err) < 0)
 		snprintf(why, sizeof(why), "%s:%u:%u: %s", file->path, err.line, err.col, err.msg);
 	else
-		r = judge(c, w->rel, w->collector, dw_json_root(doc), &o, &D, &st, why,
+		r = judge(c, L, w->rel, w->collector, dw_json_root(doc), &o, &D, &st, why,
 		          sizeof(why));
 	r = r ?: finding(d, w->rel, w->collector, st, o, why, file->path, &f);
 	if (r == 0 && D.list)

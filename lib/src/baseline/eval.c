@@ -454,14 +454,33 @@ static void judge_requires(struct bl_eval *E, const struct bl_collector *c)
 	}
 }
 
-static int judge_desired(struct bl_eval *E, struct bl_want *w, const struct bl_collector *c)
+static int judge_desired(struct bl_eval *E, struct bl_want *w, const struct bl_collector *c,
+                         const struct bl_lookup *L)
 {
 	int rc;
 
 	E->d->sink = &w->found;
-	rc = dw_baseline__desired_judge(E->d, w, c);
+	rc = dw_baseline__desired_judge(E->d, w, c, L);
 	E->d->sink = NULL;
 	w->judged = true;
+	return rc;
+}
+
+/* The desired files of collector @c. */
+static int judge_wants(struct bl_eval *E, const struct bl_collector *c)
+{
+	struct bl_lookup L = { 0 };
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < E->nwant; i++) {
+		if (strcmp(E->want[i].collector, c->name))
+			continue;
+		if (!L.by_id && c->count)
+			rc = dw_baseline__lookup_init(&L, c);
+		rc = rc ?: judge_desired(E, &E->want[i], c, &L);
+	}
+	dw_baseline__lookup_release(&L);
 	return rc;
 }
 
@@ -469,7 +488,7 @@ int dw_baseline__eval_collector(struct bl_eval *E, const struct bl_collector *c)
 {
 	enum dw_drift_status st;
 	char why[400];
-	size_t i, first, last;
+	size_t first, last;
 	int rc = 0;
 
 	judge_requires(E, c);
@@ -477,10 +496,7 @@ int dw_baseline__eval_collector(struct bl_eval *E, const struct bl_collector *c)
 	/* a collector read partly judges nothing: its rules are unknown (dw_baseline__eval_end) */
 	if (first < last && !usable(E, c->name, &st, why, sizeof(why)))
 		rc = judge_rules(E, &E->S[first], last - first, c);
-	for (i = 0; rc == 0 && i < E->nwant; i++)
-		if (!strcmp(E->want[i].collector, c->name))
-			rc = judge_desired(E, &E->want[i], c);
-	return rc;
+	return rc ?: judge_wants(E, c);
 }
 
 static int place(struct dw_drift *d, const struct bl_sink *s)
@@ -559,6 +575,7 @@ void dw_baseline__eval_free(struct bl_eval *E)
 
 int dw_baseline__eval_end(struct bl_eval *E, struct dw_drift **out)
 {
+	const struct bl_lookup none = { 0 };
 	size_t i;
 	int r = 0;
 
@@ -569,7 +586,8 @@ int dw_baseline__eval_end(struct bl_eval *E, struct dw_drift **out)
 		struct bl_want *w = &E->want[i];
 
 		if (!w->judged) /* no object of its collector was read */
-			r = judge_desired(E, w, dw_baseline__collector(E->snap, w->collector));
+			r = judge_desired(E, w, dw_baseline__collector(E->snap, w->collector),
+			                  &none);
 		r = r ?: place(E->d, &w->found);
 	}
 	r = r ?: add_summary(E->d);

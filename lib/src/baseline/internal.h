@@ -301,9 +301,16 @@ struct bl_want {
 /* The desired files of @tenant, in path order (*out freed by the caller). */
 int dw_baseline__desired_list(const struct dw_bl_files *files, const char *tenant,
                               struct bl_want **out, size_t *n);
-/* One desired file against collector @c (NULL: not in the snapshot): one finding. */
+/* A collector's objects sorted by id and by path, for desired files to find theirs. */
+struct bl_lookup {
+	const struct bl_object **by_id, **by_path;
+	size_t n;
+};
+int dw_baseline__lookup_init(struct bl_lookup *L, const struct bl_collector *c);
+void dw_baseline__lookup_release(struct bl_lookup *L);
+/* One desired file against collector @c (NULL: not in the snapshot), its objects in @L. */
 int dw_baseline__desired_judge(struct dw_drift *d, const struct bl_want *w,
-                               const struct bl_collector *c);
+                               const struct bl_collector *c, const struct bl_lookup *L);
 
 /*
  * An evaluation in progress (eval.c), collector by collector: each rule's
