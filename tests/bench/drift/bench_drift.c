@@ -66,8 +66,6 @@ static void add_rules(struct dw_bl_files *files, unsigned nrules)
 		if (dw_bl_files_add(files, path, text, (size_t)n) < 0)
 			exit(1);
 	}
-	if (dw_bl_files_add(files, "vars/default.yaml", "ex: {users: [u1, u2]}\n", 22) < 0)
-		exit(1);
 }
 
 /* Where the files go: a held snapshot or a stream. */
@@ -155,8 +153,11 @@ int main(int argc, char **argv)
 	double t0, t1, t2, t3, t4;
 
 	dw_diags_init(&diags);
+	/* in path order, as the store hands them over (files kept sorted: no resort) */
 	add_rules(files, nrules);
 	add_desired(files, ndesired, nobjects);
+	if (dw_bl_files_add(files, "vars/default.yaml", "ex: {users: [u1, u2]}\n", 22) < 0)
+		return 1;
 	t0 = now();
 	if (dw_baseline_compile(files, "t", &bl, &diags) < 0)
 		return 1;
