@@ -2,8 +2,8 @@
  * The document arena: values, member tables and unescaped strings of one
  * document are carved out of a few large blocks and freed together. Blocks
  * double in size up to 1 MiB, so a small document costs one small block and
- * a large one wastes little. A parser knows roughly what it will need (about
- * twice its text) and says so before the first block: a snapshot holds
+ * a large one wastes little. A parser that knows about what a small text
+ * will need says so before the first block (parse.c): a snapshot holds
  * hundreds of thousands of documents of a few hundred bytes, which in 4 KiB
  * first blocks were mostly empty memory (tests/bench/drift).
  */
