@@ -217,6 +217,94 @@ static void test_any_one_object_and_closest(void **state)
 	assert_string_equal(str(x, "/firstSeen"), "2027-01-15T08:00:00Z");
 }
 
+/*
+ * Ties on the number of conditions missed: the disabled policy comes first in
+ * file order, but the report-only one is the rule's own policy switched off
+ * enforcing (the demo's case): its /state begins with the wanted "enabled".
+ */
+static void test_closest_report_only_beats_disabled(void **state)
+{
+	struct fixture *f = *state;
+	const struct dw_json *x, *fl;
+
+	add_file(f, "baselines/ca.yaml", ca_rule);
+	status(f, ca_ok);
+	add_policy(f, "a-untrusted", "Block access from untrusted countries",
+	           POLICY("disabled", "[\"All\"]", "[]", "[\"exchangeActiveSync\",\"other\"]",
+	                  "[\"block\"]"));
+	add_policy(f, "b-legacy", "Block legacy authentication",
+	           POLICY("enabledForReportingButNotEnforced", "[\"All\"]", "[]",
+	                  "[\"exchangeActiveSync\",\"other\"]", "[\"block\"]"));
+	evaluate(f);
+	x = finding(f, 0);
+	assert_string_equal(str(x, "/status"), "fail");
+	assert_string_equal(str(x, "/object/id"), "b-legacy");
+	assert_non_null(strstr(str(x, "/reason"), "the closest is Block legacy authentication"));
+	fl = dw_json_get(x, "failures");
+	assert_int_equal(dw_json_count(fl), 1);
+	assert_string_equal(str(dw_json_at(fl, 0), "/path"), "/state");
+}
+
+/*
+ * Same number missed: a value of the right type beats one of another type,
+ * which beats nothing at all; then the larger share of the wanted set.
+ */
+static void test_closest_weighs_missed_values(void **state)
+{
+	struct fixture *f = *state;
+
+	add_file(f, "baselines/ca.yaml", ca_rule);
+	status(f, ca_ok);
+	/* each misses /conditions/clientAppTypes only, in its own way */
+	add_policy(f, "a-nothing", "No client apps",
+	           POLICY("enabled", "[\"All\"]", "[]", "null", "[\"block\"]"));
+	add_policy(f, "b-string", "Client apps as a string",
+	           POLICY("enabled", "[\"All\"]", "[]", "\"exchangeActiveSync\"", "[\"block\"]"));
+	add_policy(f, "c-browser", "Browser only",
+	           POLICY("enabled", "[\"All\"]", "[]", "[\"browser\"]", "[\"block\"]"));
+	add_policy(f, "d-eas", "Exchange ActiveSync only",
+	           POLICY("enabled", "[\"All\"]", "[]", "[\"exchangeActiveSync\"]", "[\"block\"]"));
+	evaluate(f);
+	assert_string_equal(str(finding(f, 0), "/object/id"), "d-eas");
+	/* without it, the set with nothing wanted in it still beats a wrong type */
+	dw_bl_snapshot_free(f->snap);
+	f->snap = dw_bl_snapshot_new();
+	status(f, ca_ok);
+	add_policy(f, "a-nothing", "No client apps",
+	           POLICY("enabled", "[\"All\"]", "[]", "null", "[\"block\"]"));
+	add_policy(f, "b-string", "Client apps as a string",
+	           POLICY("enabled", "[\"All\"]", "[]", "\"exchangeActiveSync\"", "[\"block\"]"));
+	add_policy(f, "c-browser", "Browser only",
+	           POLICY("enabled", "[\"All\"]", "[]", "[\"browser\"]", "[\"block\"]"));
+	evaluate(f);
+	assert_string_equal(str(finding(f, 0), "/object/id"), "c-browser");
+	/* and a wrong type beats nothing */
+	dw_bl_snapshot_free(f->snap);
+	f->snap = dw_bl_snapshot_new();
+	status(f, ca_ok);
+	add_policy(f, "a-nothing", "No client apps",
+	           POLICY("enabled", "[\"All\"]", "[]", "null", "[\"block\"]"));
+	add_policy(f, "b-string", "Client apps as a string",
+	           POLICY("enabled", "[\"All\"]", "[]", "\"exchangeActiveSync\"", "[\"block\"]"));
+	evaluate(f);
+	assert_string_equal(str(finding(f, 0), "/object/id"), "b-string");
+}
+
+/* A full tie goes to the first path, whatever order the objects came in. */
+static void test_closest_tie_is_path_order(void **state)
+{
+	struct fixture *f = *state;
+
+	add_file(f, "baselines/ca.yaml", ca_rule);
+	status(f, ca_ok);
+	add_policy(f, "b", "Second by path",
+	           POLICY("disabled", "[\"All\"]", "[]", "[\"browser\"]", "[\"block\"]"));
+	add_policy(f, "a", "First by path",
+	           POLICY("disabled", "[\"All\"]", "[]", "[\"browser\"]", "[\"block\"]"));
+	evaluate(f);
+	assert_string_equal(str(finding(f, 0), "/object/id"), "a");
+}
+
 /* An exclusion the variable allows passes; one it does not allow fails. */
 static void test_exclusions(void **state)
 {
@@ -467,6 +555,193 @@ static void test_desired_bad_json_is_error(void **state)
 	                       "desired/contoso/conditionalAccessPolicies/x--p1.json:1:"));
 }
 
+/*
+ * A snapshot with a bit of everything the evaluator judges across collectors,
+ * in path order, as a tree walk gives it: rules that require a collector
+ * read before and after their own, a waiver, desired files found by id, by
+ * path and not at all, a collector read partly and one not read.
+ */
+static const char *const tree[][2] = {
+	{ "_status.json",
+	  "{\"schema\":\"driftward/status/v1\",\"tenant\":\"contoso\",\"collectors\":{"
+	  "\"authorizationPolicy\":{\"status\":\"ok\",\"objects\":1},"
+	  "\"conditionalAccessPolicies\":{\"status\":\"ok\",\"objects\":3},"
+	  "\"securityDefaults\":{\"status\":\"ok\",\"objects\":1},"
+	  "\"zPartial\":{\"status\":\"partial\",\"detail\":\"throttled\",\"objects\":1}}}" },
+	{ "authorizationPolicy/authorizationPolicy.json",
+	  "{\"id\":\"authorizationPolicy\",\"allowInvitesFrom\":\"everyone\"}" },
+	{ "conditionalAccessPolicies/p--p1.json",
+	  "{\"id\":\"p1\",\"displayName\":\"Report-only block\",\"state\":"
+	  "\"enabledForReportingButNotEnforced\",\"conditions\":{\"users\":{\"includeUsers\":"
+	  "[\"All\"],\"excludeUsers\":[]},\"clientAppTypes\":[\"exchangeActiveSync\",\"other\"]},"
+	  "\"grantControls\":{\"builtInControls\":[\"block\"]}}" },
+	{ "conditionalAccessPolicies/p--p2.json",
+	  "{\"id\":\"p2\",\"displayName\":\"MFA\",\"state\":\"enabled\",\"grantControls\":"
+	  "{\"builtInControls\":[]}}" },
+	{ "conditionalAccessPolicies/p--p3.json",
+	  "{\"id\":\"p3\",\"displayName\":\"Off\",\"state\":\"enabled\",\"grantControls\":"
+	  "{\"builtInControls\":[]}}" },
+	{ "securityDefaults/securityDefaults.json", "{\"isEnabled\":false}" },
+	{ "zPartial/x--x1.json", "{\"id\":\"x1\"}" },
+};
+
+static const char sd_after_rule[] = "schema: driftward/baseline/v1\n"
+                                    "id: t.sd-requires-ca\n"
+                                    "title: Security defaults off only with an enabled policy\n"
+                                    "severity: medium\n"
+                                    "requires: [{collector: conditionalAccessPolicies, where: "
+                                    "[{path: /state, equals: enabled}]}]\n"
+                                    "target: {collector: securityDefaults}\n"
+                                    "expect: all\n"
+                                    "assert: [{path: /isEnabled, equals: true}]\n";
+
+static const char partial_rule[] = "schema: driftward/baseline/v1\n"
+                                   "id: t.partial\ntitle: Partly read\nseverity: low\n"
+                                   "target: {collector: zPartial}\nexpect: count\n"
+                                   "count: {eq: 0}\n";
+
+static const char unread_rule[] = "schema: driftward/baseline/v1\n"
+                                  "id: t.unread\ntitle: Not read\nseverity: low\n"
+                                  "target: {collector: notRead}\nexpect: count\n"
+                                  "count: {eq: 0}\n";
+
+static void add_tree_rules(struct fixture *f)
+{
+	char text[1024];
+
+	add_file(f, "baselines/ca.yaml", ca_rule);
+	snprintf(text, sizeof(text), ALL_RULE, "all");
+	add_file(f, "baselines/all.yaml", text);
+	add_file(f, "baselines/sd.yaml", sd_rule);
+	add_file(f, "baselines/sd-after.yaml", sd_after_rule);
+	add_file(f, "baselines/partial.yaml", partial_rule);
+	add_file(f, "baselines/unread.yaml", unread_rule);
+	add_file(f, "waivers/w.yaml",
+	         "schema: driftward/waiver/v1\nrule: t.all\ntenant: contoso\nobject: p3\n"
+	         "rationale: being rebuilt\nowner: alice@example.com\nexpires: 2099-01-01\n");
+	add_file(
+	        f, "desired/contoso/authorizationPolicy/authorizationPolicy.json",
+	        "{\"id\":\"authorizationPolicy\",\"allowInvitesFrom\":\"adminsAndGuestInviters\"}");
+	add_file(f, "desired/contoso/conditionalAccessPolicies/renamed--p2.json",
+	         "{\"id\":\"p2\",\"displayName\":\"MFA\",\"state\":\"enabled\",\"grantControls\":"
+	         "{\"builtInControls\":[]}}");
+	add_file(f, "desired/contoso/conditionalAccessPolicies/gone--p7.json", "{\"id\":\"p7\"}");
+	add_file(f, "desired/contoso/notRead/a--a.json", "{\"id\":\"a\"}");
+}
+
+/* The report as bytes (drift.json). */
+static char *report_bytes(const struct dw_drift *d)
+{
+	struct dw_buf b;
+	char *s;
+
+	dw_buf_init(&b, 1u << 20);
+	assert_int_equal(dw_drift_write(d, DW_DRIFT_JSON, &b, NULL), 0);
+	s = strdup(dw_buf_cstr(&b));
+	dw_buf_release(&b);
+	return s;
+}
+
+/* Streams tree[] in the order of @order (indexes), checking that judged collectors are freed. */
+static char *streamed(struct fixture *f, const size_t *order, size_t n)
+{
+	struct dw_drift_context ctx = { f->tenant, f->now, "refs/heads/main", "abc" };
+	struct dw_drift_stream *s = NULL;
+	struct dw_baseline *bl = NULL;
+	struct dw_drift *d = NULL;
+	struct dw_diags diags;
+	struct dw_error err;
+	size_t i, k;
+	char *out;
+
+	dw_diags_init(&diags);
+	dw_error_clear(&err);
+	assert_int_equal(dw_baseline_compile(f->files, f->tenant, &bl, &diags), 0);
+	assert_int_equal(dw_drift_stream_new(bl, f->files, &ctx, &s), 0);
+	for (i = 0; i < n; i++) {
+		const char *path = tree[order[i]][0], *json = tree[order[i]][1];
+
+		if (dw_drift_stream_add(s, path, json, strlen(json), &err) < 0)
+			fail_msg("%s: %s", path, err.msg);
+		/* once the statuses are known, only the collector being read holds objects */
+		for (k = 0; s->snap->has_status && k < s->snap->count; k++)
+			if (k != s->current)
+				assert_int_equal(s->snap->collectors[k].count, 0);
+	}
+	assert_int_equal(dw_drift_stream_finish(s, &d, &err), 0);
+	out = report_bytes(d);
+	dw_drift_free(d);
+	dw_drift_stream_free(s);
+	dw_baseline_free(bl);
+	dw_diags_release(&diags);
+	return out;
+}
+
+/*
+ * Judging each collector as the next one's files begin, then freeing it,
+ * gives the report of the whole snapshot held at once, byte for byte, with
+ * _status.json first (path order) or last.
+ */
+static void test_stream_is_the_same_report(void **state)
+{
+	struct fixture *f = *state;
+	static const size_t in_order[] = { 0, 1, 2, 3, 4, 5, 6 };
+	static const size_t status_last[] = { 1, 2, 3, 4, 5, 6, 0 };
+	char *held, *a, *b;
+	size_t i;
+
+	add_tree_rules(f);
+	for (i = 0; i < DW_ARRAY_SIZE(tree); i++)
+		add_object(f, tree[i][0], tree[i][1]);
+	evaluate(f);
+	held = report_bytes(f->d);
+	/* every kind of finding is there: the comparison means something */
+	assert_int_equal(dw_json_count(f->d->findings), 11);
+	assert_non_null(strstr(held, "\"status\": \"waived\""));
+	/* t.sd requires securityDefaults, read after its own collector */
+	assert_non_null(strstr(held, "3 objects match, expected gte 1"));
+	assert_non_null(strstr(held, "the object is as desired"));
+	assert_non_null(strstr(held, "\"unknown\""));
+	assert_non_null(strstr(held, "the closest is Report-only block"));
+	a = streamed(f, in_order, DW_ARRAY_SIZE(in_order));
+	b = streamed(f, status_last, DW_ARRAY_SIZE(status_last));
+	assert_string_equal(a, held);
+	assert_string_equal(b, held);
+	free(held);
+	free(a);
+	free(b);
+}
+
+/* A collector whose files come back after another's began can't be judged whole: an error. */
+static void test_stream_needs_collectors_together(void **state)
+{
+	struct fixture *f = *state;
+	struct dw_drift_context ctx = { f->tenant, f->now, "refs/heads/main", "abc" };
+	struct dw_drift_stream *s = NULL;
+	struct dw_baseline *bl = NULL;
+	struct dw_diags diags;
+	struct dw_error err;
+	static const size_t order[] = { 0, 2, 5, 3 };
+	size_t i;
+	int r = 0;
+
+	dw_diags_init(&diags);
+	dw_error_clear(&err);
+	add_tree_rules(f);
+	assert_int_equal(dw_baseline_compile(f->files, f->tenant, &bl, &diags), 0);
+	assert_int_equal(dw_drift_stream_new(bl, f->files, &ctx, &s), 0);
+	for (i = 0; r == 0 && i < DW_ARRAY_SIZE(order); i++)
+		r = dw_drift_stream_add(s, tree[order[i]][0], tree[order[i]][1],
+		                        strlen(tree[order[i]][1]), &err);
+	assert_int_equal(r, -EINVAL);
+	assert_int_equal(i, DW_ARRAY_SIZE(order));
+	assert_non_null(strstr(err.msg, "conditionalAccessPolicies/p--p2.json: the files of "
+	                                "collector conditionalAccessPolicies must come together"));
+	dw_drift_stream_free(s);
+	dw_baseline_free(bl);
+	dw_diags_release(&diags);
+}
+
 /* First-seen dates carry over from the previous report for the same finding, earlier only. */
 static void test_first_seen(void **state)
 {
@@ -544,6 +819,13 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_any_pass, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_any_one_object_and_closest, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stream_is_the_same_report, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stream_needs_collectors_together, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_closest_report_only_beats_disabled, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_closest_weighs_missed_values, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_closest_tie_is_path_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exclusions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_report_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_and_na, setup, teardown),

@@ -488,6 +488,33 @@ static void parse_buf_takes_the_buffer(void **state)
 	assert_null(doc);
 }
 
+/*
+ * A snapshot holds a document per object, most of a few hundred bytes: each
+ * must cost about its text, not a 4 KiB first block (tests/bench/drift).
+ */
+static void small_documents_stay_small(void **state)
+{
+	static const char *const texts[] = {
+		"{\"id\":\"00000001-0000-4000-8000-000000000001\",\"displayName\":\"Policy 1\","
+		"\"state\":\"enabled\",\"conditions\":{\"users\":{\"includeUsers\":[\"All\"],"
+		"\"excludeUsers\":[\"u2\"]},\"clientAppTypes\":[\"exchangeActiveSync\",\"other\"]},"
+		"\"grantControls\":{\"operator\":\"OR\",\"builtInControls\":[\"block\",\"mfa\"]}}",
+		"{\"id\":\"x\"}",
+		"[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20]",
+	};
+	struct dw_json_doc *doc;
+	size_t i, len;
+
+	(void)state;
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		len = strlen(texts[i]);
+		assert_int_equal(dw_json_parse(texts[i], len, NULL, &doc, NULL), 0);
+		/* text, values and tables: about three times the text, and a little */
+		assert_in_range(dw_json_doc_size(doc), len, 3 * len + 1024);
+		dw_json_doc_free(doc);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -506,6 +533,7 @@ int main(void)
 		cmocka_unit_test(clone_copies_across_documents),
 		cmocka_unit_test(compare_is_a_total_order),
 		cmocka_unit_test(parse_buf_takes_the_buffer),
+		cmocka_unit_test(small_documents_stay_small),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

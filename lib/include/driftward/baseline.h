@@ -9,6 +9,8 @@
  *	struct dw_baseline    the rules and waivers compiled for one tenant, with
  *	                      that tenant's variables resolved
  *	struct dw_bl_snapshot one tenant's snapshot: _status.json and its objects
+ *	struct dw_drift_stream the same evaluation while the snapshot is read,
+ *	                      a collector's objects in memory at a time
  *	struct dw_drift       the findings, written as drift.json, DRIFT.md,
  *	                      JUnit XML or SARIF 2.1.0
  *
@@ -117,6 +119,30 @@ int dw_drift_evaluate(const struct dw_baseline *bl, const struct dw_bl_files *fi
                       struct dw_drift **out, struct dw_error *err);
 
 void dw_drift_free(struct dw_drift *d);
+
+/*
+ * The same evaluation while the snapshot is read, for snapshots too large to
+ * hold: each collector's objects are judged when the next collector's files
+ * begin (or at the end) and freed, so memory holds one collector's objects
+ * at a time. Files must come grouped by collector, as a walk of a tree in
+ * path order gives them (dw_drift_stream_read, dw_store_tx_read_files); a
+ * collector whose files come back after another's began is an error
+ * (-EINVAL). The report is byte for byte dw_drift_evaluate's.
+ *
+ * @bl, @files (may be NULL) and @ctx must outlive the stream.
+ */
+struct dw_drift_stream;
+int dw_drift_stream_new(const struct dw_baseline *bl, const struct dw_bl_files *files,
+                        const struct dw_drift_context *ctx, struct dw_drift_stream **out);
+/* One file of the snapshot, as dw_bl_snapshot_add takes it. */
+int dw_drift_stream_add(struct dw_drift_stream *s, const char *path, const void *data, size_t len,
+                        struct dw_error *err);
+/* Every file of the snapshot at commit @rev (a tenant branch or any commit). */
+int dw_drift_stream_read(struct dw_drift_stream *s, struct dw_store *store, const char *rev,
+                         struct dw_error *err);
+/* The report, once every file was added. Fails only for a lack of memory. */
+int dw_drift_stream_finish(struct dw_drift_stream *s, struct dw_drift **out, struct dw_error *err);
+void dw_drift_stream_free(struct dw_drift_stream *s);
 
 enum dw_drift_status {
 	DW_DRIFT_PASS,

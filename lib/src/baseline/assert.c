@@ -53,6 +53,7 @@ static const char *arg_word(enum bl_arg arg)
 		"a string",
 		"a regular expression (a string)",
 		"a mapping of eq/gte/lte",
+		"a list",
 	};
 	return words[arg];
 }
@@ -81,6 +82,7 @@ static bool arg_ok(enum bl_arg kind, const struct dw_json *v)
 
 	switch (kind) {
 	case BL_ARG_ARRAY:
+	case BL_ARG_CHOICES:
 		return t == DW_JSON_ARRAY;
 	case BL_ARG_BOOL:
 		return t == DW_JSON_TRUE || t == DW_JSON_FALSE;

@@ -120,33 +120,90 @@ static int diff(struct diff *D, const struct dw_json *want, const struct dw_json
 	return r;
 }
 
-/* The snapshot's object with the id of desired file @rel ("<collector>/<file>.json"). */
-static const struct bl_object *find_object(const struct bl_collector *c, const char *rel)
+static int cmp_id(const void *a, const void *b)
 {
-	struct dw_buf id;
-	const char *escaped;
-	size_t i, len;
+	const struct bl_object *x = *(const struct bl_object *const *)a;
+	const struct bl_object *y = *(const struct bl_object *const *)b;
+	int c = strcmp(x->id, y->id);
+
+	/* objects sharing an id: the first read wins, as it did in a walk */
+	return c ? c : (x > y) - (x < y);
+}
+
+static int cmp_path(const void *a, const void *b)
+{
+	return strcmp((*(const struct bl_object *const *)a)->path,
+	              (*(const struct bl_object *const *)b)->path);
+}
+
+int dw_baseline__lookup_init(struct bl_lookup *L, const struct bl_collector *c)
+{
+	size_t i, n = c ? c->count : 0;
+
+	memset(L, 0, sizeof(*L));
+	if (n == 0)
+		return 0;
+	L->by_id = calloc(n, sizeof(*L->by_id));
+	L->by_path = calloc(n, sizeof(*L->by_path));
+	if (!L->by_id || !L->by_path) {
+		dw_baseline__lookup_release(L);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++)
+		L->by_id[i] = L->by_path[i] = &c->objects[i];
+	qsort(L->by_id, n, sizeof(*L->by_id), cmp_id);
+	qsort(L->by_path, n, sizeof(*L->by_path), cmp_path);
+	L->n = n;
+	return 0;
+}
+
+void dw_baseline__lookup_release(struct bl_lookup *L)
+{
+	free(L->by_id);
+	free(L->by_path);
+	memset(L, 0, sizeof(*L));
+}
+
+/* The first of @sorted (by id, or by path) whose key is @key, or NULL. */
+static const struct bl_object *lower_bound(const struct bl_object **sorted, size_t n, bool by_id,
+                                           const char *key)
+{
+	size_t lo = 0, hi = n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (strcmp(by_id ? sorted[mid]->id : sorted[mid]->path, key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == n || strcmp(by_id ? sorted[lo]->id : sorted[lo]->path, key))
+		return NULL;
+	return sorted[lo];
+}
+
+/*
+ * The snapshot's object with the id of desired file @rel ("<collector>/<file>.json"),
+ * else the one at that path: binary searches, since a tenant's desired state
+ * may list every object of a large collector.
+ */
+static const struct bl_object *find_object(const struct bl_lookup *L, const char *rel)
+{
 	const struct bl_object *found = NULL;
+	const char *escaped;
+	struct dw_buf id;
+	size_t len;
 
 	dw_buf_init(&id, 4096);
 	if (dw_object_path_id(rel, &escaped, &len) == 0 && dw_unescape_id(&id, escaped, len) == 0)
-		for (i = 0; c && i < c->count && !found; i++)
-			if (!strcmp(c->objects[i].id, dw_buf_cstr(&id)))
-				found = &c->objects[i];
-	for (i = 0; c && i < c->count && !found; i++)
-		if (!strcmp(c->objects[i].path, rel))
-			found = &c->objects[i];
+		found = lower_bound(L->by_id, L->n, true, dw_buf_cstr(&id));
+	if (!found)
+		found = lower_bound(L->by_path, L->n, false, rel);
 	dw_buf_release(&id);
 	return found;
 }
 
-struct desired_walk {
-	struct dw_drift *d;
-	const struct dw_bl_snapshot *snap;
-	size_t prefix_len;
-};
-
-static int finding(struct desired_walk *W, const char *rel, const char *collector,
+static int finding(struct dw_drift *d, const char *rel, const char *collector,
                    enum dw_drift_status st, const struct bl_object *o, const char *why,
                    const char *source, struct dw_json **out)
 {
@@ -158,18 +215,17 @@ static int finding(struct desired_walk *W, const char *rel, const char *collecto
 
 	snprintf(path, sizeof(path), "%s", rel);
 	snprintf(title, sizeof(title), "%s is as desired", rel);
-	return dw_baseline__finding(W->d, &f, out);
+	return dw_baseline__finding(d, &f, out);
 }
 
 /* The status of desired file @rel and why; differences go to @D. */
-static int judge(struct desired_walk *W, const char *rel, const char *collector,
-                 const struct dw_json *want, const struct bl_object **o, struct diff *D,
-                 enum dw_drift_status *st, char *why, size_t len)
+static int judge(const struct bl_collector *c, const struct bl_lookup *L, const char *rel,
+                 const char *collector, const struct dw_json *want, const struct bl_object **o,
+                 struct diff *D, enum dw_drift_status *st, char *why, size_t len)
 {
-	const struct bl_collector *c = dw_baseline__collector(W->snap, collector);
 	int r;
 
-	*o = find_object(c, rel);
+	*o = find_object(L, rel);
 	*st = DW_DRIFT_FAIL;
 	if (!c || !c->status || strcmp(c->status, "ok")) {
 		*st = DW_DRIFT_UNKNOWN;
@@ -189,43 +245,73 @@ static int judge(struct desired_walk *W, const char *rel, const char *collector,
 	return 0;
 }
 
-static int one_desired(const struct bl_file *file, void *payload)
+int dw_baseline__desired_judge(struct dw_drift *d, const struct bl_want *w,
+                               const struct bl_collector *c, const struct bl_lookup *L)
 {
-	struct desired_walk *W = payload;
-	const char *rel = file->path + W->prefix_len, *slash = strchr(rel, '/');
-	char collector[128], why[DW_ERROR_MSG_MAX + 300];
+	const struct bl_file *file = w->file;
+	char why[DW_ERROR_MSG_MAX + 300];
 	const struct bl_object *o = NULL;
 	struct dw_json_doc *doc = NULL;
 	struct dw_json *f = NULL;
-	struct diff D = { W->d, NULL, 0, "" };
+	struct diff D = { d, NULL, 0, "" };
 	struct dw_error err;
 	enum dw_drift_status st = DW_DRIFT_ERROR;
 	int r = 0;
 
-	if (!slash || strchr(slash + 1, '/') || slash[1] == '_' ||
-	    (size_t)(slash - rel) >= sizeof(collector))
-		return 0; /* _complete and other markers are restore's */
-	memcpy(collector, rel, (size_t)(slash - rel));
-	collector[slash - rel] = '\0';
 	dw_error_clear(&err);
 	if (dw_json_parse(file->data, file->len, file->path, &doc, &err) < 0)
 		snprintf(why, sizeof(why), "%s:%u:%u: %s", file->path, err.line, err.col, err.msg);
 	else
-		r = judge(W, rel, collector, dw_json_root(doc), &o, &D, &st, why, sizeof(why));
-	r = r ?: finding(W, rel, collector, st, o, why, file->path, &f);
+		r = judge(c, L, w->rel, w->collector, dw_json_root(doc), &o, &D, &st, why,
+		          sizeof(why));
+	r = r ?: finding(d, w->rel, w->collector, st, o, why, file->path, &f);
 	if (r == 0 && D.list)
-		r = dw_json_object_set(W->d->doc, f, "failures", D.list);
+		r = dw_json_object_set(d->doc, f, "failures", D.list);
 	dw_json_doc_free(doc);
 	return r;
 }
 
-int dw_baseline__desired(struct dw_drift *d, const struct dw_bl_files *files,
-                         const struct dw_bl_snapshot *snap, const char *tenant)
+struct want_list {
+	struct bl_want *items;
+	size_t count, alloc, prefix_len;
+};
+
+static int list_one(const struct bl_file *file, void *payload)
+{
+	struct want_list *L = payload;
+	const char *rel = file->path + L->prefix_len, *slash = strchr(rel, '/');
+	struct bl_want *w;
+
+	if (!slash || strchr(slash + 1, '/') || slash[1] == '_' ||
+	    (size_t)(slash - rel) >= sizeof(w->collector))
+		return 0; /* _complete and other markers are restore's */
+	if (DW_ARRAY_GROW(L->items, L->alloc, L->count + 1) < 0)
+		return -ENOMEM;
+	w = &L->items[L->count++];
+	memset(w, 0, sizeof(*w));
+	w->file = file;
+	w->rel = rel;
+	memcpy(w->collector, rel, (size_t)(slash - rel));
+	w->collector[slash - rel] = '\0';
+	return 0;
+}
+
+int dw_baseline__desired_list(const struct dw_bl_files *files, const char *tenant,
+                              struct bl_want **out, size_t *n)
 {
 	char prefix[300];
-	struct desired_walk W = { d, snap, 0 };
+	struct want_list L = { NULL, 0, 0, 0 };
+	int r;
 
 	snprintf(prefix, sizeof(prefix), "desired/%s/", tenant);
-	W.prefix_len = strlen(prefix);
-	return dw_baseline__each_file(files, prefix, ".json", one_desired, &W);
+	L.prefix_len = strlen(prefix);
+	r = dw_baseline__each_file(files, prefix, ".json", list_one, &L);
+	if (r < 0) {
+		free(L.items);
+		L.items = NULL;
+		L.count = 0;
+	}
+	*out = L.items;
+	*n = L.count;
+	return r < 0 ? r : 0;
 }

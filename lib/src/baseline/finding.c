@@ -105,7 +105,14 @@ int dw_baseline__finding(struct dw_drift *d, const struct bl_finding *f, struct 
 		dw_baseline__iso_time(d->commit_time, when);
 		r = set_str(d, o, "firstSeen", when);
 	}
-	r = r ?: dw_json_array_append(d->doc, d->findings, o);
+	if (r == 0 && d->sink) {
+		if (DW_ARRAY_GROW(d->sink->items, d->sink->alloc, d->sink->count + 1) < 0)
+			r = -ENOMEM;
+		else
+			d->sink->items[d->sink->count++] = o;
+	} else {
+		r = r ?: dw_json_array_append(d->doc, d->findings, o);
+	}
 	*out = o;
 	return r;
 }

@@ -40,8 +40,9 @@ enum bl_arg {
 	BL_ARG_SCALAR,
 	BL_ARG_NUMBER,
 	BL_ARG_STRING,
-	BL_ARG_REGEX, /* a string that compiles as a POSIX extended regular expression */
-	BL_ARG_COUNT, /* a mapping of eq/gte/lte to integers */
+	BL_ARG_REGEX,   /* a string that compiles as a POSIX extended regular expression */
+	BL_ARG_COUNT,   /* a mapping of eq/gte/lte to integers */
+	BL_ARG_CHOICES, /* a list of values, one of which the value must be (in) */
 };
 
 struct bl_assert;
@@ -159,6 +160,18 @@ struct bl_rule {
 	struct dw_json *references, *remediation; /* in the argument document; may be NULL */
 };
 
+/* How close an object comes to meeting a rule (closest.c). */
+struct bl_closeness {
+	size_t missed; /* top-level conditions (where and assert) missed */
+	size_t far;    /* per miss: 1 a value of the right type, 2 another type, 3 nothing */
+	size_t near;   /* per miss with the right type: thousandths of the wanted value it has */
+};
+void dw_baseline__closeness(const struct bl_rule *r, const struct dw_json *root,
+                            struct bl_closeness *out);
+/* Is the object at @apath, with @a, closer than the one at @bpath? */
+bool dw_baseline__closer(const struct bl_closeness *a, const char *apath,
+                         const struct bl_closeness *b, const char *bpath);
+
 struct bl_waiver {
 	char *rule, *tenant, *object, *rationale, *owner, *expires, *source;
 	int64_t expires_at; /* the end of the expiry day, UTC */
@@ -215,8 +228,9 @@ const char *dw_baseline__op_name(const struct bl_assert *a);
 /* --- evaluation --- */
 
 struct bl_object {
-	char *path; /* "<collector>/<file>.json" */
-	char *id, *name;
+	char *path;       /* "<collector>/<file>.json" */
+	const char *id;   /* after the path, in its allocation */
+	const char *name; /* in doc; may be NULL */
 	struct dw_json_doc *doc;
 };
 
@@ -226,19 +240,37 @@ struct bl_collector {
 	char *detail;
 	struct bl_object *objects; /* in path order */
 	size_t count, alloc;
+	bool judged; /* streaming: its objects were judged, then freed */
 };
 
 struct dw_bl_snapshot {
 	struct bl_collector *collectors;
 	size_t count, alloc;
+	size_t last; /* the collector found last */
 	bool has_status;
 };
 
 const struct bl_collector *dw_baseline__collector(const struct dw_bl_snapshot *s, const char *name);
 
+/*
+ * dw_bl_snapshot_add, saying where the file went: *@added the index of the
+ * collector that got an object, or SIZE_MAX (_status.json, a file ignored).
+ */
+int dw_baseline__snapshot_add(struct dw_bl_snapshot *snap, const char *path, const void *data,
+                              size_t len, size_t *added, struct dw_error *err);
+/* Frees a collector's objects; its name and status stay. */
+void dw_baseline__collector_drop(struct bl_collector *c);
+
+/* Findings put aside, to be placed in the report in rule order. */
+struct bl_sink {
+	struct dw_json **items;
+	size_t count, alloc;
+};
+
 struct dw_drift {
 	struct dw_json_doc *doc;
 	struct dw_json *root, *findings;
+	struct bl_sink *sink; /* set: new findings go there, not (yet) to findings */
 	char *tenant;
 	int64_t commit_time;
 };
@@ -258,9 +290,49 @@ int dw_baseline__finding(struct dw_drift *d, const struct bl_finding *f, struct 
 int dw_baseline__failure(struct dw_drift *d, struct dw_json *finding, const struct bl_assert *a,
                          const struct dw_json *obj);
 
-/* Desired state: each desired/<tenant>/ object against the snapshot. */
-int dw_baseline__desired(struct dw_drift *d, const struct dw_bl_files *files,
-                         const struct dw_bl_snapshot *snap, const char *tenant);
+/* Desired state: a desired/<tenant>/<collector>/<file>.json file. */
+struct bl_want {
+	const struct bl_file *file;
+	const char *rel; /* "<collector>/<file>.json", in file->path */
+	char collector[128];
+	bool judged;
+	struct bl_sink found; /* its finding, once judged */
+};
+/* The desired files of @tenant, in path order (*out freed by the caller). */
+int dw_baseline__desired_list(const struct dw_bl_files *files, const char *tenant,
+                              struct bl_want **out, size_t *n);
+/* A collector's objects sorted by id and by path, for desired files to find theirs. */
+struct bl_lookup {
+	const struct bl_object **by_id, **by_path;
+	size_t n;
+};
+int dw_baseline__lookup_init(struct bl_lookup *L, const struct bl_collector *c);
+void dw_baseline__lookup_release(struct bl_lookup *L);
+/* One desired file against collector @c (NULL: not in the snapshot), its objects in @L. */
+int dw_baseline__desired_judge(struct dw_drift *d, const struct bl_want *w,
+                               const struct bl_collector *c, const struct bl_lookup *L);
+
+/*
+ * An evaluation in progress (eval.c), collector by collector: each rule's
+ * findings are put aside when its collector's objects are judged, and placed
+ * in rule order at the end, so the objects of one collector at a time are
+ * all that must be in memory (stream.c).
+ */
+struct bl_eval;
+int dw_baseline__eval_new(const struct dw_baseline *bl, const struct dw_bl_files *files,
+                          const struct dw_bl_snapshot *snap, const struct dw_drift_context *ctx,
+                          struct bl_eval **out);
+/* Judges @c's objects (all of them, at once): its rules, requires naming it, desired files. */
+int dw_baseline__eval_collector(struct bl_eval *E, const struct bl_collector *c);
+/* The report: findings in rule order, desired files, the summary. */
+int dw_baseline__eval_end(struct bl_eval *E, struct dw_drift **out);
+void dw_baseline__eval_free(struct bl_eval *E);
+
+struct dw_drift_stream {
+	struct dw_bl_snapshot *snap; /* statuses, and the objects not judged yet */
+	struct bl_eval *E;
+	size_t current; /* the collector the last object went to; SIZE_MAX: none yet */
+};
 
 /* "2026-12-03T08:50:30Z" for @t. */
 void dw_baseline__iso_time(int64_t t, char out[32]);

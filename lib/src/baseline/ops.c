@@ -327,21 +327,21 @@ static bool op_matches(const struct bl_assert *a, const struct dw_json *actual)
 
 /* clang-format off */
 static const struct bl_op ops[] = {
-	{ "equals",      BL_ARG_ANY,    op_equals },
-	{ "in",          BL_ARG_ARRAY,  op_in },
-	{ "exists",      BL_ARG_BOOL,   op_exists },
-	{ "empty",       BL_ARG_BOOL,   op_empty },
-	{ "contains",    BL_ARG_SCALAR, op_contains },
-	{ "containsAll", BL_ARG_ARRAY,  op_contains_all },
-	{ "containsAny", BL_ARG_ARRAY,  op_contains_any },
-	{ "subsetOf",    BL_ARG_ARRAY,  op_subset_of },
-	{ "count",       BL_ARG_COUNT,  op_count },
-	{ "gt",          BL_ARG_NUMBER, op_gt },
-	{ "gte",         BL_ARG_NUMBER, op_gte },
-	{ "lt",          BL_ARG_NUMBER, op_lt },
-	{ "lte",         BL_ARG_NUMBER, op_lte },
-	{ "glob",        BL_ARG_STRING, op_glob },
-	{ "matches",     BL_ARG_REGEX,  op_matches },
+	{ "equals",      BL_ARG_ANY,      op_equals },
+	{ "in",          BL_ARG_CHOICES,  op_in },
+	{ "exists",      BL_ARG_BOOL,     op_exists },
+	{ "empty",       BL_ARG_BOOL,     op_empty },
+	{ "contains",    BL_ARG_SCALAR,   op_contains },
+	{ "containsAll", BL_ARG_ARRAY,    op_contains_all },
+	{ "containsAny", BL_ARG_ARRAY,    op_contains_any },
+	{ "subsetOf",    BL_ARG_ARRAY,    op_subset_of },
+	{ "count",       BL_ARG_COUNT,    op_count },
+	{ "gt",          BL_ARG_NUMBER,   op_gt },
+	{ "gte",         BL_ARG_NUMBER,   op_gte },
+	{ "lt",          BL_ARG_NUMBER,   op_lt },
+	{ "lte",         BL_ARG_NUMBER,   op_lte },
+	{ "glob",        BL_ARG_STRING,   op_glob },
+	{ "matches",     BL_ARG_REGEX,    op_matches },
 };
 /* clang-format on */
 

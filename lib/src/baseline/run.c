@@ -69,7 +69,7 @@ static int evaluate(struct dw_store *store, const struct dw_bl_files *files, con
                     struct dw_diags *diags, struct dw_error *err)
 {
 	struct dw_baseline *bl = NULL;
-	struct dw_bl_snapshot *snap = NULL;
+	struct dw_drift_stream *s = NULL;
 	int r;
 
 	r = dw_baseline_compile(files, ctx->tenant, &bl, diags);
@@ -77,11 +77,13 @@ static int evaluate(struct dw_store *store, const struct dw_bl_files *files, con
 		dw_error_set(err, r, DW_AREA_YAML, 0,
 		             "the baselines on %s have errors for tenant %s", ctx->approved_ref,
 		             ctx->tenant);
-	r = r ?: dw_bl_snapshot_read(store, commit, &snap, err);
-	r = r ?: dw_drift_evaluate(bl, files, snap, ctx, out, err);
+	if (r == 0 && (r = dw_drift_stream_new(bl, files, ctx, &s)) < 0)
+		dw_error_set(err, r, DW_AREA_SYSTEM, -r, "out of memory");
+	r = r ?: dw_drift_stream_read(s, store, commit, err);
+	r = r ?: dw_drift_stream_finish(s, out, err);
 	if (r == 0)
 		previous(store, commit, *out);
-	dw_bl_snapshot_free(snap);
+	dw_drift_stream_free(s);
 	dw_baseline_free(bl);
 	return r;
 }

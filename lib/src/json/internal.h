@@ -84,6 +84,8 @@ struct dw_json_doc {
 
 void dw_json__arena_init(struct dw_arena *a);
 void dw_json__arena_release(struct dw_arena *a);
+/* Sizes the first block for about @bytes (before any allocation; later blocks double). */
+void dw_json__arena_expect(struct dw_arena *a, size_t bytes);
 void *dw_json__arena_alloc(struct dw_arena *a, size_t size);
 /* A copy of @len bytes plus a NUL. */
 char *dw_json__arena_strdup(struct dw_arena *a, const char *s, size_t len);

@@ -666,6 +666,44 @@ static int parse_text(struct parser *P)
 	return 0;
 }
 
+/*
+ * A snapshot holds a document per object, most of a few hundred bytes, and
+ * the arena's default first block (4 KiB) was most of their memory. For a
+ * text this small, one quick pass says about what parsing it will take, and
+ * the first block is made that size: 16 bytes a value, 24 for each member's
+ * slot in its object's table and 8 for each element's in its array's, and,
+ * whole, each string with an escape (decoded into the arena). Larger texts
+ * grow their blocks by doubling, as before.
+ */
+#define SMALL_TEXT (64u << 10)
+
+static size_t arena_need(const char *s, size_t len)
+{
+	size_t i, values = 1, members = 0, decoded = 0, start = 0;
+	bool in = false, esc = false;
+
+	for (i = 0; i < len; i++) {
+		if (!in) {
+			values += s[i] == ',' || s[i] == '[' || s[i] == '{';
+			members += s[i] == ':';
+			if (s[i] == '"') {
+				in = true;
+				esc = false;
+				start = i;
+			}
+		} else if (s[i] == '\\') {
+			esc = true;
+			i++;
+		} else if (s[i] == '"') {
+			in = false;
+			decoded += esc ? i - start + 8 : 0;
+		}
+	}
+	/* every value but the root is a member or an element */
+	return 16 * values + 24 * members + 8 * (values - 1 - (members < values ? members : 0)) +
+	       decoded + 64;
+}
+
 /* Parses the text @text (len bytes plus a NUL) that the new document takes over. */
 static int parse_owned(char *text, size_t len, bool wipe, const char *name,
                        struct dw_json_doc **out, struct dw_error *err)
@@ -683,6 +721,8 @@ static int parse_owned(char *text, size_t len, bool wipe, const char *name,
 		return dw_error_set(err, -ENOMEM, DW_AREA_JSON, ENOMEM, "out of memory");
 	}
 	P.doc->arena.wipe = wipe;
+	if (len <= SMALL_TEXT)
+		dw_json__arena_expect(&P.doc->arena, arena_need(text, len));
 	P.doc->input = text;
 	P.doc->input_len = len;
 	r = parse_text(&P);

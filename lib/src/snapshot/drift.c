@@ -34,19 +34,28 @@ static int add_file(const char *path, const void *data, size_t len, void *payloa
 {
 	void **p = payload;
 
-	return dw_bl_snapshot_add(p[0], path, data, len, p[1]);
+	return dw_drift_stream_add(p[0], path, data, len, p[1]);
 }
 
-/* The snapshot as the commit will hold it. */
-static int staged_snapshot(struct tenant_run *tr, struct dw_bl_snapshot **out, struct dw_error *err)
+/*
+ * Evaluates the snapshot as the commit will hold it, read in path order a
+ * collector at a time: memory holds one collector's objects, not the tenant.
+ */
+static int evaluate_staged(struct tenant_run *tr, const struct dw_baseline *bl,
+                           const struct dw_bl_files *files, const struct dw_drift_context *ctx,
+                           struct dw_drift **out, struct dw_error *err)
 {
+	struct dw_drift_stream *s = NULL;
 	void *p[2] = { NULL, err };
 	int r;
 
-	if (!(p[0] = *out = dw_bl_snapshot_new()))
-		return dw_error_set(err, -ENOMEM, DW_AREA_SYSTEM, ENOMEM, "out of memory");
+	if ((r = dw_drift_stream_new(bl, files, ctx, &s)) < 0)
+		return dw_error_set(err, r, DW_AREA_SYSTEM, -r, "out of memory");
+	p[0] = s;
 	r = dw_store_tx_read_files(tr->tx, add_file, p, err);
-	return r < 0 ? r : 0;
+	r = r < 0 ? r : dw_drift_stream_finish(s, out, err);
+	dw_drift_stream_free(s);
+	return r;
 }
 
 /* Rules that do not compile: the first problem, and how many more there are. */
@@ -72,7 +81,6 @@ static int evaluate(struct tenant_run *tr, const struct dw_drift_context *dc, st
 	const char *tenant = tr->report->tenant->name;
 	struct dw_bl_files *files = NULL;
 	struct dw_baseline *bl = NULL;
-	struct dw_bl_snapshot *snap = NULL;
 	struct dw_drift_context ctx = *dc;
 	char approved[DW_STORE_ID_HEX] = "";
 	struct dw_diags diags;
@@ -83,10 +91,8 @@ static int evaluate(struct tenant_run *tr, const struct dw_drift_context *dc, st
 	                     err);
 	if (r == 0 && (r = dw_baseline_compile(files, tenant, &bl, &diags)) == -EINVAL)
 		rules_failed(tr, &diags, err);
-	r = r ?: staged_snapshot(tr, &snap, err);
 	ctx.approved_commit = approved;
-	r = r ?: dw_drift_evaluate(bl, files, snap, &ctx, out, err);
-	dw_bl_snapshot_free(snap);
+	r = r ?: evaluate_staged(tr, bl, files, &ctx, out, err);
 	dw_baseline_free(bl);
 	dw_bl_files_free(files);
 	dw_diags_release(&diags);
