@@ -29,6 +29,17 @@ void dw_graph_op_init(struct dw_graph_op *op, enum dw_graph_kind kind, const cha
 	op->query = query;
 }
 
+void dw_graph_op_drop_pages(struct dw_graph_op *op)
+{
+	size_t i;
+
+	for (i = 0; i < op->npages; i++) {
+		dw_json_doc_free(op->pages[i].doc);
+		op->pages[i].doc = NULL;
+		op->pages[i].value = NULL;
+	}
+}
+
 static void free_pages(struct dw_graph_op *op)
 {
 	size_t i;
@@ -470,6 +481,18 @@ static int parse_body(struct dw_xfer *x, struct dw_graph_page *page, char **next
 	return 0;
 }
 
+/* The page just added goes to the op's consumer and its document is freed. */
+static int consume_page(struct dw_graph_op *op, struct dw_error *err)
+{
+	struct dw_graph_page *page = &op->pages[op->npages - 1];
+	int r = op->page(op, page, op->arg, err);
+
+	dw_json_doc_free(page->doc);
+	page->doc = NULL;
+	page->value = NULL;
+	return r;
+}
+
 static void succeeded(struct dw_xfer *x, long status)
 {
 	struct dw_graph_op_state *st = x->st;
@@ -484,6 +507,8 @@ static void succeeded(struct dw_xfer *x, long status)
 	if (r == 0 && (r = add_page(op, st, &page)) < 0)
 		dw_json_doc_free(page.doc);
 	r = r ?: dw_http__paging_add(st, &page, &err);
+	if (r == 0 && op->page && op->kind == DW_GRAPH_LIST)
+		r = consume_page(op, &err);
 	if (r == 0 && next && op->max_pages && op->npages >= op->max_pages) {
 		op->truncated = true;
 		free(next);
@@ -497,6 +522,8 @@ static void succeeded(struct dw_xfer *x, long status)
 	}
 	if (r == -ENOMEM) {
 		fail_local(st, r, "out of memory");
+	} else if (r < 0 && r != -EBADMSG && r != -EINVAL) {
+		fail_local(st, r, err.msg[0] ? err.msg : "the page could not be used");
 	} else if (r < 0) {
 		fail_body(x, &err, status);
 	} else if (next) {

@@ -1,7 +1,10 @@
 /*
- * One collector's result into the tenant's tree. Everything is encoded first
- * and staged only when every object encoded: a collector is either complete
- * in the new tree or keeps its previous files, never half of each.
+ * One collector's result into the tenant's tree. Pages are encoded as they
+ * arrive and freed (the op's page callback), and the encoded files are staged
+ * only when the read ended complete and every object encoded: a collector is
+ * either complete in the new tree or keeps its previous files, never half of
+ * each. Staging happens when the read ends (its done callback), while other
+ * reads of the tenant go on, so a tenant never holds every collector's pages.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -173,22 +176,35 @@ static void index_release(struct previous_index *ix)
 	dw_buf_release(&ix->bytes);
 }
 
-static int encode_page(struct object_encoder *enc, const struct dw_graph_page *page,
-                       const struct previous_files *prev, struct encoded_set *set,
-                       struct dw_error *err)
+/* What a collector made of its pages so far: the encoder and the files. */
+struct collect_state {
+	struct object_encoder enc;
+	bool enc_ready;
+	struct previous_index ix;
+	struct previous_files prev;
+	struct encoded_set set;
+};
+
+static int encode_page(struct tenant_run *tr, struct collect_state *cs,
+                       const struct dw_graph_page *page, struct dw_error *err)
 {
+	const struct dw_collector *c = cs->enc.collector;
+	const struct previous_files *prev = c->secrets.count ? &cs->prev : NULL;
 	struct dw_buf path, content;
-	size_t i, n = page->count;
+	size_t i, n = page->value ? page->count : 0;
 	int r = 0;
 
 	dw_buf_init(&path, 4096);
 	dw_buf_init(&content, DW_OBJECT_FILE_MAX);
 	for (i = 0; r == 0 && i < n; i++) {
-		struct dw_json *obj =
-		        enc->collector->singleton ? page->value : dw_json_at(page->value, i);
+		struct dw_json *obj = c->singleton ? page->value : dw_json_at(page->value, i);
 
-		r = dw_snapshot__encoder_encode(enc, page->doc, obj, prev, &path, &content, err);
-		r = r ?: set_add(set, &path, &content);
+		/* names first: encoding changes the object in place */
+		r = dw_snapshot__names_object(tr, c, obj);
+		r = r
+		            ?: dw_snapshot__encoder_encode(&cs->enc, page->doc, obj, prev, &path,
+		                                           &content, err);
+		r = r ?: set_add(&cs->set, &path, &content);
 		dw_buf_reset(&path);
 		dw_buf_reset(&content);
 	}
@@ -265,27 +281,70 @@ static int check_ids(const struct encoded_set *set, struct dw_error *err)
 	return r;
 }
 
-static int encode_all(struct tenant_run *tr, struct collector_run *cr, struct encoded_set *set,
-                      struct dw_error *err)
+void dw_snapshot__collect_release(struct collector_run *cr)
 {
-	struct object_encoder enc;
-	struct previous_index ix = { .tx = tr->tx };
-	struct previous_files prev = { previous_lookup, &ix };
-	size_t i;
+	struct collect_state *cs = cr->collect;
+
+	if (!cs)
+		return;
+	if (cs->enc_ready)
+		dw_snapshot__encoder_release(&cs->enc);
+	index_release(&cs->ix);
+	set_release(&cs->set);
+	free(cs);
+	cr->collect = NULL;
+}
+
+static int collect_begin(struct tenant_run *tr, struct collector_run *cr)
+{
+	struct collect_state *cs;
 	int r;
 
-	dw_buf_init(&ix.bytes, DW_STORE_FILE_MAX);
-	r = dw_snapshot__encoder_init(&enc, tr->catalog, cr->collector, tr->recipients, tr->key);
+	if (cr->collect)
+		return 0;
+	if (!(cs = cr->collect = calloc(1, sizeof(*cs))))
+		return -ENOMEM;
+	cs->ix.tx = tr->tx;
+	dw_buf_init(&cs->ix.bytes, DW_STORE_FILE_MAX);
+	cs->prev = (struct previous_files){ previous_lookup, &cs->ix };
+	r = dw_snapshot__encoder_init(&cs->enc, tr->catalog, cr->collector, tr->recipients,
+	                              tr->key);
+	cs->enc_ready = r == 0;
 	if (r == 0 && cr->collector->secrets.count)
-		r = index_build(&ix, cr->collector->name);
-	for (i = 0; r == 0 && i < cr->op.npages; i++)
-		r = encode_page(&enc, &cr->op.pages[i], cr->collector->secrets.count ? &prev : NULL,
-		                set, err);
-	dw_snapshot__encoder_release(&enc);
-	index_release(&ix);
+		r = index_build(&cs->ix, cr->collector->name);
+	return r;
+}
+
+int dw_snapshot__collect_page(struct dw_graph_op *op, const struct dw_graph_page *page, void *arg,
+                              struct dw_error *err)
+{
+	struct collector_run *cr = arg;
+	int r;
+
+	(void)op;
+	if (cr->tr->report->rc < 0)
+		return 0; /* the tenant failed to start: its reads only run out */
+	r = collect_begin(cr->tr, cr);
+	r = r ?: encode_page(cr->tr, cr->collect, page, err);
+	if (r == -ENOMEM && !dw_error_isset(err))
+		dw_error_set(err, r, DW_AREA_SYSTEM, ENOMEM, "out of memory");
+	return r;
+}
+
+/* The pages the page callback did not take (singletons), then the checks over them all. */
+static int encode_rest(struct tenant_run *tr, struct collector_run *cr, struct dw_error *err)
+{
+	struct encoded_set *set;
+	size_t i;
+	int r = collect_begin(tr, cr);
+
+	for (i = 0; r == 0 && !cr->op.page && i < cr->op.npages; i++)
+		r = encode_page(tr, cr->collect, &cr->op.pages[i], err);
 	if (r < 0)
 		return r;
-	qsort(set->files, set->count, sizeof(*set->files), by_path);
+	set = &cr->collect->set;
+	if (set->count)
+		qsort(set->files, set->count, sizeof(*set->files), by_path);
 	for (i = 1; i < set->count; i++)
 		if (strcmp(set->files[i - 1].path, set->files[i].path) == 0)
 			return dw_error_set(err, -EBADMSG, DW_AREA_GRAPH, 0,
@@ -308,32 +367,49 @@ static int keep_previous(struct tenant_run *tr, struct collector_run *cr, struct
 int dw_snapshot__collect_stage(struct tenant_run *tr, struct collector_run *cr,
                                struct dw_error *err)
 {
-	struct encoded_set set = { 0 };
+	struct encoded_set *set;
 	struct dw_error why;
 	size_t i;
 	int r;
 
+	cr->staged = true;
 	dw_snapshot__status_from_op(cr->report, &cr->op);
-	if (cr->report->status != DW_COLLECTOR_OK)
+	if (cr->report->status != DW_COLLECTOR_OK) {
+		dw_snapshot__collect_release(cr);
 		return keep_previous(tr, cr, err);
+	}
 	dw_error_clear(&why);
-	r = encode_all(tr, cr, &set, &why);
+	r = encode_rest(tr, cr, &why);
 	if (r == -EBADMSG || r == -EINVAL) {
 		/* Graph sent something we can't store: a failure, not an empty collector */
 		cr->report->status = DW_COLLECTOR_FAILED;
 		snprintf(cr->report->detail, sizeof(cr->report->detail), "bad-response: %.230s",
 		         why.msg);
-		set_release(&set);
+		dw_snapshot__collect_release(cr);
 		return keep_previous(tr, cr, err);
 	}
 	if (r < 0) {
-		set_release(&set);
-		return dw_error_set(err, r, why.area, why.code, "%s", why.msg);
+		dw_snapshot__collect_release(cr);
+		return dw_error_set(err, r, why.area, why.code, "%s",
+		                    dw_error_isset(&why) ? why.msg : strerror(-r));
 	}
-	for (i = 0; r == 0 && i < set.count; i++)
-		r = dw_store_tx_stage(tr->tx, set.files[i].path, set.files[i].content,
-		                      set.files[i].len, err);
-	cr->report->objects = set.count;
-	set_release(&set);
+	set = &cr->collect->set;
+	for (i = 0; r == 0 && i < set->count; i++)
+		r = dw_store_tx_stage(tr->tx, set->files[i].path, set->files[i].content,
+		                      set->files[i].len, err);
+	cr->report->objects = set->count;
+	dw_snapshot__collect_release(cr);
 	return r;
+}
+
+void dw_snapshot__collect_done(struct dw_graph_op *op, void *arg)
+{
+	struct collector_run *cr = arg;
+
+	if (cr->tr->report->rc == 0 && !cr->staged) {
+		dw_error_clear(&cr->err);
+		cr->rc = dw_snapshot__collect_stage(cr->tr, cr, &cr->err);
+	}
+	dw_snapshot__collect_release(cr);
+	dw_graph_op_drop_pages(op);
 }
