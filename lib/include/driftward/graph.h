@@ -224,6 +224,10 @@ struct dw_graph_stats {
 	unsigned long long
 	        retry_wait_ms; /* waits before retries (Retry-After or backoff), summed */
 	unsigned long long bytes_in, bytes_out;
+	/* parsed pages that operations under way hold (a page callback frees
+	 * each at once; without one, a collection holds all its pages until it
+	 * ends), now and at most at once: bytes */
+	unsigned long long page_bytes, page_bytes_peak;
 	struct {
 		long status;
 		unsigned long count;

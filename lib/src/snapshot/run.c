@@ -120,6 +120,9 @@ static void record_stats(const struct dw_graph *graph, struct dw_snapshot_report
 	report->requests = stats.requests;
 	report->throttled = stats.throttled;
 	report->retries = stats.retries;
+	/* what paging cost in memory: one page per read under way, not whole collections */
+	dw_log_debug("graph: %lu requests, at most %llu bytes of parsed pages held at once",
+	             stats.requests, stats.page_bytes_peak);
 }
 
 int dw_snapshot_run(const struct dw_config *cfg, const struct dw_catalog *catalog,
