@@ -382,6 +382,29 @@ class ReadTests(EmulatorTestCase):
         status, _, doc = self.graph("GET", "/v1.0/no/such/thing")
         self.assertGraphError(status, doc, 404, "ResourceNotFound")
 
+    def test_get_by_ids_names_groups_by_id(self):
+        groups = self.sample("v1.0", "groups")["value"]
+        unknown = "00000000-1111-4222-8333-444444444444"
+        ids = [groups[1]["id"].upper(), unknown, groups[0]["id"]]
+        url = "/v1.0/directoryObjects/getByIds"
+        status, _, doc = self.graph("POST", url, {"ids": ids, "types": ["group"]})
+        self.assertEqual(status, 200, doc)
+        self.assertTrue(doc["@odata.context"].endswith("/v1.0/$metadata#directoryObjects"))
+        got = {o["id"]: o["displayName"] for o in doc["value"]}
+        self.assertEqual(got, {g["id"]: g["displayName"] for g in groups[:2]})
+        self.assertTrue(all(o["@odata.type"] == "#microsoft.graph.group" for o in doc["value"]))
+        # another type asked for: no groups; one id that is not a GUID fails the whole request
+        _, _, doc = self.graph("POST", url, {"ids": ids, "types": ["user"]})
+        self.assertEqual(doc["value"], [])
+        status, _, doc = self.graph("POST", url, {"ids": ids + ["not-a-guid"]})
+        self.assertGraphError(status, doc, 400, "Request_BadRequest")
+        status, _, doc = self.graph("POST", url, {"ids": [unknown] * 1001})
+        self.assertGraphError(status, doc, 400, "Request_BadRequest")
+        status, _, doc = self.graph("POST", url, {"types": ["group"]})
+        self.assertGraphError(status, doc, 400, "Request_BadRequest")
+        status, _, doc = self.graph("GET", url)
+        self.assertGraphError(status, doc, 405, "Request_BadRequest")
+
     def test_singletons_and_embedded_method_configurations(self):
         status, _, doc = self.graph("GET", "/v1.0/policies/crossTenantAccessPolicy/default")
         self.assertEqual((status, doc["isServiceDefault"]), (200, True))

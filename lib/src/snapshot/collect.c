@@ -412,4 +412,7 @@ void dw_snapshot__collect_done(struct dw_graph_op *op, void *arg)
 	}
 	dw_snapshot__collect_release(cr);
 	dw_graph_op_drop_pages(op);
+	/* the last read of the tenant: the names its objects refer to can be asked for */
+	if (--cr->tr->reads_pending == 0 && cr->tr->report->rc == 0)
+		dw_snapshot__names_lookup(cr->tr);
 }

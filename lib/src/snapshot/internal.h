@@ -59,6 +59,7 @@ struct tenant_run {
 	size_t ncollectors;
 	struct audit_run audit;
 	struct names_run *names; /* names.c's: names and references met so far */
+	size_t reads_pending;    /* collector reads not yet ended */
 };
 
 /* status.c */
@@ -94,6 +95,8 @@ void dw_snapshot__collect_release(struct collector_run *cr);
 int dw_snapshot__names_object(struct tenant_run *tr, const struct dw_collector *c,
                               const struct dw_json *obj);
 int dw_snapshot__names_stage(struct tenant_run *tr, struct dw_error *err);
+/* Once every read of the tenant ended: submits the reads of the groups no collector named. */
+void dw_snapshot__names_lookup(struct tenant_run *tr);
 void dw_snapshot__names_release(struct tenant_run *tr);
 /* changes.c: the commit's added, changed (a rename is one) and removed objects into @t. */
 int dw_snapshot__count_changes(struct dw_store_tx *tx, struct dw_snapshot_tenant *t);

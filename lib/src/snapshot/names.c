@@ -10,6 +10,12 @@
  * (collect.c), so names and references are gathered object by object while
  * the objects are there (dw_snapshot__names_object), into copies that cost
  * a few bytes per id, and the file is built at the end.
+ *
+ * Groups are named by what refers to them, not by listing every group: once
+ * the tenant's reads have ended, the groups that assignments and Conditional
+ * Access policies name and no collector of the run named are read by id
+ * (POST directoryObjects/getByIds, up to 1,000 ids a request). If that read
+ * fails, the previous _names.json stays rather than losing names.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -17,6 +23,8 @@
 
 #include "driftward/array.h"
 #include "driftward/json.h"
+#include "driftward/log.h"
+#include "driftward/names.h"
 #include "driftward/strlist.h"
 #include "snapshot/internal.h"
 
@@ -36,6 +44,17 @@ static const struct {
 	{ "deviceAndAppManagementAssignmentFilterId", 0 },
 	{ "groupId", 1 },
 	{ "roleScopeTagIds", 2 }, /* an array of ids */
+	{ "includeGroups", 1 },   /* Conditional Access: conditions.users */
+	{ "excludeGroups", 1 },
+};
+
+#define GROUPS         1    /* the section that getByIds reads names for */
+#define LOOKUP_MAX_IDS 1000 /* ids Graph takes in one getByIds */
+
+/* One getByIds request and its body. */
+struct lookup {
+	struct dw_graph_op op;
+	char *body;
 };
 
 #define NSECTIONS DW_ARRAY_SIZE(sources)
@@ -54,7 +73,10 @@ struct section {
 
 struct names_run {
 	struct section sections[NSECTIONS];
-	int rc; /* the first failure to keep a name or reference (out of memory) */
+	struct lookup *lookups;
+	size_t nlookups;
+	bool lookup_failed; /* could not even be sent */
+	int rc;             /* the first failure to keep a name or reference (out of memory) */
 };
 
 static int by_string(const void *a, const void *b)
@@ -136,14 +158,15 @@ static int add_references(struct names_run *nr, const struct dw_json *v)
 	return r;
 }
 
-static int add_named(struct section *s, const struct dw_collector *c, const struct dw_json *obj)
+static int add_name(struct section *s, const struct dw_json *obj, const char *key,
+                    const char *field)
 {
 	const char *id, *name;
 	size_t idlen, namelen;
 	struct named n;
 
-	id = dw_json_string(dw_json_get(obj, c->key), &idlen);
-	name = c->name_field ? dw_json_string(dw_json_get(obj, c->name_field), &namelen) : NULL;
+	id = dw_json_string(dw_json_get(obj, key), &idlen);
+	name = field ? dw_json_string(dw_json_get(obj, field), &namelen) : NULL;
 	if (!id || !name || memchr(id, '\0', idlen))
 		return 0; /* nothing to name it by: left out, not guessed */
 	if (DW_ARRAY_GROW(s->items, s->alloc, s->count + 1) < 0)
@@ -173,12 +196,154 @@ int dw_snapshot__names_object(struct tenant_run *tr, const struct dw_collector *
 		return -ENOMEM;
 	for (j = 0; r == 0 && j < NSECTIONS; j++) {
 		if (strcmp(c->name, sources[j].collector) == 0)
-			r = add_named(&nr->sections[j], c, obj);
+			r = add_name(&nr->sections[j], obj, c->key, c->name_field);
 	}
 	r = r ?: add_references(nr, obj);
 	if (r < 0 && !nr->rc)
 		nr->rc = r;
 	return r;
+}
+
+static bool all_complete(const struct tenant_run *tr);
+
+/* Is @id among the section's names (sorted by id)? */
+static bool named(const struct section *s, const char *id)
+{
+	size_t lo = 0, hi = s->count;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(s->items[mid].id, id);
+
+		if (c == 0)
+			return true;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+/* {"ids":[...],"types":["group"]} for refs [from, to) */
+static int lookup_body(const struct section *s, const size_t *pick, size_t n, char **out)
+{
+	struct dw_json_doc *doc = dw_json_doc_new();
+	struct dw_json *root, *ids, *types;
+	struct dw_buf body;
+	size_t i;
+	int r = doc ? 0 : -ENOMEM;
+
+	dw_buf_init(&body, 64u << 10);
+	if (r == 0) {
+		root = dw_json_new_object(doc);
+		ids = dw_json_new_array(doc);
+		types = dw_json_new_array(doc);
+		r = dw_json_set_root(doc, root);
+		r = r ?: dw_json_object_set(doc, root, "ids", ids);
+		r = r ?: dw_json_object_set(doc, root, "types", types);
+		r = r ?: dw_json_array_append(doc, types, dw_json_new_string(doc, "group", 5));
+	}
+	for (i = 0; r == 0 && i < n; i++) {
+		const char *id = s->refs.items[pick[i]];
+
+		r = dw_json_array_append(doc, ids, dw_json_new_string(doc, id, strlen(id)));
+	}
+	r = r ?: dw_json_write(dw_json_root(doc), DW_JSON_COMPACT, &body, NULL);
+	if (r == 0 && !(*out = dw_buf_detach(&body, NULL)))
+		r = -ENOMEM;
+	dw_buf_release(&body);
+	dw_json_doc_free(doc);
+	return r;
+}
+
+static char directory_read_all[] = "Directory.Read.All";
+static char *lookup_permission[] = { directory_read_all };
+static const struct dw_strlist lookup_permissions = { lookup_permission, 1, 0 };
+
+static int lookup_submit(struct tenant_run *tr, const size_t *pick, size_t n)
+{
+	struct names_run *nr = tr->names;
+	struct lookup *l;
+	int r;
+
+	l = &nr->lookups[nr->nlookups];
+	r = lookup_body(&nr->sections[GROUPS], pick, n, &l->body);
+	if (r < 0)
+		return r;
+	dw_graph_op_init(&l->op, DW_GRAPH_CALL, "v1.0", "/directoryObjects/getByIds", NULL);
+	l->op.method = "POST";
+	l->op.body = l->body;
+	l->op.body_len = strlen(l->body);
+	l->op.permissions = &lookup_permissions;
+	r = dw_graph_submit(tr->graph, &l->op);
+	if (r < 0) {
+		free(l->body);
+		return r;
+	}
+	nr->nlookups++;
+	return 0;
+}
+
+/* The referred groups no collector named, as indexes into the section's refs. */
+static int unnamed_groups(struct section *s, size_t **out, size_t *n)
+{
+	size_t i;
+
+	refs_unique(s);
+	if (s->count)
+		qsort(s->items, s->count, sizeof(*s->items), by_named_id);
+	*n = 0;
+	if (!(*out = calloc(s->refs.count ? s->refs.count : 1, sizeof(**out))))
+		return -ENOMEM;
+	for (i = 0; i < s->refs.count; i++)
+		/* getByIds refuses the whole request for one id that is not a GUID */
+		if (dw_is_guid(s->refs.items[i]) && !named(s, s->refs.items[i]))
+			(*out)[(*n)++] = i;
+	return 0;
+}
+
+void dw_snapshot__names_lookup(struct tenant_run *tr)
+{
+	struct names_run *nr = tr->names;
+	size_t *pick = NULL, n, i;
+	int r;
+
+	if (!nr || !all_complete(tr))
+		return; /* the previous file stays: nothing to look up */
+	r = unnamed_groups(&nr->sections[GROUPS], &pick, &n);
+	if (r == 0 && n &&
+	    !(nr->lookups =
+	              calloc((n + LOOKUP_MAX_IDS - 1) / LOOKUP_MAX_IDS, sizeof(*nr->lookups))))
+		r = -ENOMEM;
+	for (i = 0; r == 0 && i < n; i += LOOKUP_MAX_IDS)
+		r = lookup_submit(tr, pick + i, n - i < LOOKUP_MAX_IDS ? n - i : LOOKUP_MAX_IDS);
+	if (r < 0)
+		nr->lookup_failed = true;
+	free(pick);
+}
+
+/* The names getByIds answered; false when a request failed (the previous file stays). */
+static bool lookup_names(struct tenant_run *tr)
+{
+	struct names_run *nr = tr->names;
+	size_t i, j;
+
+	if (nr->lookup_failed)
+		return false;
+	for (i = 0; i < nr->nlookups; i++) {
+		const struct dw_graph_op *op = &nr->lookups[i].op;
+		const struct dw_json *list;
+
+		if (op->outcome != DW_GRAPH_OK || !op->npages)
+			return false;
+		list = dw_json_get(op->pages[0].value, "value");
+		for (j = 0; j < dw_json_count(list); j++)
+			if (add_name(&nr->sections[GROUPS], dw_json_at(list, j), "id",
+			             "displayName") < 0)
+				nr->rc = -ENOMEM;
+	}
+	return true;
 }
 
 /* Is a collector that names ids part of this run (false: no _names.json at all)? */
@@ -251,6 +416,13 @@ int dw_snapshot__names_stage(struct tenant_run *tr, struct dw_error *err)
 		r = -ENOMEM;
 	else
 		r = tr->names->rc;
+	if (r == 0 && !lookup_names(tr)) {
+		dw_log_warning("tenant %s: the names of groups were not read; _names.json kept",
+		               tr->report->tenant->name);
+		r = dw_store_tx_keep(tr->tx, DW_NAMES_FILE, err);
+		goto out;
+	}
+	r = r ?: tr->names->rc;
 	if (r == 0 && !(doc = dw_json_doc_new()))
 		r = -ENOMEM;
 	r = r ?: build(doc, tr->names);
@@ -279,6 +451,11 @@ void dw_snapshot__names_release(struct tenant_run *tr)
 		free(nr->sections[j].items);
 		dw_strlist_release(&nr->sections[j].refs);
 	}
+	for (i = 0; i < nr->nlookups; i++) {
+		dw_graph_op_release(&nr->lookups[i].op);
+		free(nr->lookups[i].body);
+	}
+	free(nr->lookups);
 	free(nr);
 	tr->names = NULL;
 }

@@ -69,6 +69,7 @@ static int submit_reads(struct tenant_run *tr, struct dw_error *err)
 		cr->op.page = c->singleton ? NULL : dw_snapshot__collect_page;
 		cr->op.arg = cr;
 		r = dw_graph_submit(tr->graph, &cr->op);
+		tr->reads_pending += r == 0;
 		if (r < 0)
 			dw_error_set(err, r, DW_AREA_GRAPH, 0, "could not queue the read of %s",
 			             c->name);
