@@ -295,6 +295,12 @@ class GraphApi:
         q.check_options(query, self.LIST_OPTIONS)
         select = q.parse_select(query["$select"]) if "$select" in query else None
         expanded = self._expanded(req, route, sub)
+        refused = sorted(route.list_expand_refused & expanded) if sub is None else []
+        if refused:
+            # as Intune answers an expand its list does not support: the whole request fails
+            raise GraphError(400, "BadRequest", intune_message(
+                req, "Expanding '%s' is not supported on this collection; read "
+                     "%s/{id}/%s for each object" % (refused[0], route.path, refused[0])))
         self._check_required_filter(req, route, sub)
         if "$filter" in query:
             clauses = q.parse_filter(query["$filter"])

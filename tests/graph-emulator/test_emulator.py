@@ -950,13 +950,33 @@ class FidelityTests(EmulatorTestCase):
         token = self.token()
         seen = 0
         for r in routes:
-            if "assignments" not in r.get("expand", []):
+            if "assignments" not in r.get("expand", []) or \
+                    "assignments" in r.get("list_expand_refused", []):
                 continue
             items, _ = self.collect("/%s%s?$expand=assignments" % (r["version"], r["path"]))
             self.assertTrue(items and all(i["assignments"] for i in items), r["path"])
             seen += 1
         self.assertGreaterEqual(seen, 20)
         self.assertTrue(token)
+
+    def test_assignments_refused_over_a_list_are_read_per_object(self):
+        # Graph refuses $expand=assignments on the ADMX list (the definition values' nested
+        # expand is what that list is read with); each object's are at {id}/assignments
+        path = "/beta/deviceManagement/groupPolicyConfigurations"
+        stored = self.sample("beta", path[6:])["value"]
+        for query in ("?$expand=assignments",
+                      "?$expand=assignments,definitionValues($expand=definition)"):
+            status, _, doc = self.graph("GET", path + query)
+            self.assertGraphError(status, doc, 400, "BadRequest")
+            self.assertIn("Expanding 'assignments' is not supported", doc["error"]["message"])
+        items, _ = self.collect(path + "?$expand=definitionValues($expand=definition)")
+        self.assertTrue(items and all("assignments" not in i for i in items))
+        for obj in stored:
+            got, _ = self.collect("%s/%s/assignments" % (path, obj["id"]))
+            self.assertEqual(got, obj["assignments"])
+        # one object may still expand them, as Graph allows on an entity
+        _, _, one = self.graph("GET", "%s/%s?$expand=assignments" % (path, stored[0]["id"]))
+        self.assertEqual(one["assignments"], stored[0]["assignments"])
 
     def test_batch_carries_expand_and_sub_collections(self):
         first = self.sample("v1.0", COMPLIANCE[1:])["value"][0]

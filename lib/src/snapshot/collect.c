@@ -8,6 +8,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -176,6 +177,13 @@ static void index_release(struct previous_index *ix)
 	dw_buf_release(&ix->bytes);
 }
 
+/* One object's read of its assignments ({id}/assignments), where Graph refuses the expand. */
+struct object_read {
+	struct dw_graph_op op;
+	char *path;
+	char id[128]; /* for messages */
+};
+
 /* What a collector made of its pages so far: the encoder and the files. */
 struct collect_state {
 	struct object_encoder enc;
@@ -183,6 +191,10 @@ struct collect_state {
 	struct previous_index ix;
 	struct previous_files prev;
 	struct encoded_set set;
+	struct object_read *reads; /* per object, in page order; NULL when expanded */
+	size_t nreads, pending;
+	int reads_rc;              /* an object whose assignments could not be asked for */
+	struct dw_error reads_err; /* with reads_rc */
 };
 
 static int encode_page(struct tenant_run *tr, struct collect_state *cs,
@@ -284,6 +296,7 @@ static int check_ids(const struct encoded_set *set, struct dw_error *err)
 void dw_snapshot__collect_release(struct collector_run *cr)
 {
 	struct collect_state *cs = cr->collect;
+	size_t i;
 
 	if (!cs)
 		return;
@@ -291,6 +304,11 @@ void dw_snapshot__collect_release(struct collector_run *cr)
 		dw_snapshot__encoder_release(&cs->enc);
 	index_release(&cs->ix);
 	set_release(&cs->set);
+	for (i = 0; i < cs->nreads; i++) {
+		dw_graph_op_release(&cs->reads[i].op);
+		free(cs->reads[i].path);
+	}
+	free(cs->reads);
 	free(cs);
 	cr->collect = NULL;
 }
@@ -329,6 +347,137 @@ int dw_snapshot__collect_page(struct dw_graph_op *op, const struct dw_graph_page
 	if (r == -ENOMEM && !dw_error_isset(err))
 		dw_error_set(err, r, DW_AREA_SYSTEM, ENOMEM, "out of memory");
 	return r;
+}
+
+/* The object at @n of the collector's pages, in order. */
+static struct dw_json *object_at(struct collector_run *cr, size_t n, struct dw_graph_page **page)
+{
+	size_t p;
+
+	for (p = 0; p < cr->op.npages; p++) {
+		if (n < cr->op.pages[p].count) {
+			*page = &cr->op.pages[p];
+			return dw_json_at(cr->op.pages[p].value, n);
+		}
+		n -= cr->op.pages[p].count;
+	}
+	return NULL;
+}
+
+/* Graph's ids are GUIDs, or GUIDs joined by '_': what goes into a URL path as it is. */
+static bool url_safe(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("-._~:", s[i]))
+			return false;
+	return len > 0;
+}
+
+static int read_prepare(struct collector_run *cr, struct object_read *rd, const struct dw_json *obj,
+                        struct dw_error *err)
+{
+	const struct dw_collector *c = cr->collector;
+	size_t len;
+	const char *id = dw_json_string(dw_json_get(obj, c->key), &len);
+
+	if (!id)
+		return dw_error_set(err, -EBADMSG, DW_AREA_GRAPH, 0,
+		                    "an object without its %s: its assignments can't be read",
+		                    c->key);
+	snprintf(rd->id, sizeof(rd->id), "%.*s", (int)(len < 100 ? len : 100), id);
+	if (!url_safe(id, len))
+		return dw_error_set(
+		        err, -EBADMSG, DW_AREA_GRAPH, 0,
+		        "the id %s can't be put in a URL: its assignments can't be read", rd->id);
+	if (asprintf(&rd->path, "%s/%.*s/assignments", c->graph_path, (int)len, id) < 0) {
+		rd->path = NULL;
+		return dw_error_set(err, -ENOMEM, DW_AREA_SYSTEM, ENOMEM, "out of memory");
+	}
+	dw_graph_op_init(&rd->op, DW_GRAPH_LIST, c->api_version, rd->path, NULL);
+	rd->op.permissions = &c->read_permissions;
+	rd->op.done = dw_snapshot__collect_object_done;
+	rd->op.arg = cr;
+	return 0;
+}
+
+/*
+ * Asks for every object's assignments; the collector is staged when the last
+ * answer came (dw_snapshot__collect_object_done). Returns how many were asked
+ * for; a failure to ask stays in the state and fails the collector then.
+ */
+static size_t submit_reads(struct tenant_run *tr, struct collector_run *cr)
+{
+	struct collect_state *cs = cr->collect;
+	struct dw_graph_page *page = NULL;
+	size_t i, n = cr->op.nobjects;
+	int r = 0;
+
+	if (!(cs->reads = calloc(n, sizeof(*cs->reads))))
+		r = dw_error_set(&cs->reads_err, -ENOMEM, DW_AREA_SYSTEM, ENOMEM, "out of memory");
+	for (i = 0; r == 0 && i < n; i++) {
+		struct object_read *rd = &cs->reads[i];
+
+		cs->nreads = i + 1;
+		r = read_prepare(cr, rd, object_at(cr, i, &page), &cs->reads_err);
+		if (r == 0 && (r = dw_graph_submit(tr->graph, &rd->op)) < 0)
+			dw_error_set(&cs->reads_err, r, DW_AREA_GRAPH, 0,
+			             "could not queue the read of %s", rd->path);
+		cs->pending += r == 0;
+	}
+	cs->reads_rc = r;
+	return cs->pending;
+}
+
+/* Each object gets the assignments its own read found, under "assignments". */
+static int merge_reads(struct collector_run *cr, struct dw_error *err)
+{
+	struct collect_state *cs = cr->collect;
+	struct dw_graph_page *page = NULL;
+	size_t i, p, j;
+	int r = 0;
+
+	for (i = 0; r == 0 && i < cs->nreads; i++) {
+		const struct dw_graph_op *op = &cs->reads[i].op;
+		struct dw_json *obj = object_at(cr, i, &page), *list;
+
+		if (!obj || !page)
+			return dw_error_set(err, -EBADMSG, DW_AREA_GRAPH, 0,
+			                    "an object went missing");
+		list = dw_json_new_array(page->doc);
+		for (p = 0; list && r == 0 && p < op->npages; p++)
+			for (j = 0; r == 0 && j < op->pages[p].count; j++)
+				r = dw_json_array_append(
+				        page->doc, list,
+				        dw_json_clone(page->doc,
+				                      dw_json_at(op->pages[p].value, j)));
+		r = r ?: dw_json_object_set(page->doc, obj, "assignments", list);
+	}
+	if (r < 0)
+		dw_error_set(err, r, DW_AREA_SYSTEM, -r, "could not add the assignments: %s",
+		             strerror(-r));
+	return r;
+}
+
+/* A read of assignments that failed makes the collector fail as that read did. */
+static bool reads_failed(struct collector_run *cr)
+{
+	struct collect_state *cs = cr->collect;
+	char detail[sizeof(cr->report->detail) + 128];
+	size_t i;
+
+	for (i = 0; cs && i < cs->nreads; i++) {
+		dw_snapshot__status_from_op(cr->report, &cs->reads[i].op);
+		if (cr->report->status == DW_COLLECTOR_OK)
+			continue;
+		snprintf(detail, sizeof(detail), "assignments of %.100s: %s", cs->reads[i].id,
+		         cr->report->detail);
+		snprintf(cr->report->detail, sizeof(cr->report->detail), "%.*s",
+		         (int)sizeof(cr->report->detail) - 1, detail);
+		return true;
+	}
+	return false;
 }
 
 /* The pages the page callback did not take (singletons), then the checks over them all. */
@@ -374,12 +523,17 @@ int dw_snapshot__collect_stage(struct tenant_run *tr, struct collector_run *cr,
 
 	cr->staged = true;
 	dw_snapshot__status_from_op(cr->report, &cr->op);
-	if (cr->report->status != DW_COLLECTOR_OK) {
+	if (cr->report->status != DW_COLLECTOR_OK || reads_failed(cr)) {
 		dw_snapshot__collect_release(cr);
 		return keep_previous(tr, cr, err);
 	}
 	dw_error_clear(&why);
-	r = encode_rest(tr, cr, &why);
+	r = cr->collect ? cr->collect->reads_rc : 0;
+	if (r < 0)
+		why = cr->collect->reads_err;
+	else if (cr->collect && cr->collect->reads)
+		r = merge_reads(cr, &why);
+	r = r ?: encode_rest(tr, cr, &why);
 	if (r == -EBADMSG || r == -EINVAL) {
 		/* Graph sent something we can't store: a failure, not an empty collector */
 		cr->report->status = DW_COLLECTOR_FAILED;
@@ -402,17 +556,41 @@ int dw_snapshot__collect_stage(struct tenant_run *tr, struct collector_run *cr,
 	return r;
 }
 
+/* The collector's reads are all over: staged, its memory freed, the tenant told. */
+static void collector_ended(struct collector_run *cr)
+{
+	struct tenant_run *tr = cr->tr;
+
+	if (tr->report->rc == 0 && !cr->staged) {
+		dw_error_clear(&cr->err);
+		cr->rc = dw_snapshot__collect_stage(tr, cr, &cr->err);
+	}
+	dw_snapshot__collect_release(cr);
+	dw_graph_op_drop_pages(&cr->op);
+	/* the last read of the tenant: the names its objects refer to can be asked for */
+	if (--tr->reads_pending == 0 && tr->report->rc == 0)
+		dw_snapshot__names_lookup(tr);
+}
+
 void dw_snapshot__collect_done(struct dw_graph_op *op, void *arg)
 {
 	struct collector_run *cr = arg;
+	struct tenant_run *tr = cr->tr;
 
-	if (cr->tr->report->rc == 0 && !cr->staged) {
-		dw_error_clear(&cr->err);
-		cr->rc = dw_snapshot__collect_stage(cr->tr, cr, &cr->err);
-	}
-	dw_snapshot__collect_release(cr);
-	dw_graph_op_drop_pages(op);
-	/* the last read of the tenant: the names its objects refer to can be asked for */
-	if (--cr->tr->reads_pending == 0 && cr->tr->report->rc == 0)
-		dw_snapshot__names_lookup(cr->tr);
+	/* where Graph refuses $expand=assignments, each object's are read now */
+	if (tr->report->rc == 0 && !cr->staged &&
+	    cr->collector->assignments == DW_ASSIGNMENTS_PER_OBJECT && op->outcome == DW_GRAPH_OK &&
+	    !op->truncated && op->nobjects > 0 && collect_begin(tr, cr) == 0 &&
+	    submit_reads(tr, cr) > 0)
+		return;
+	collector_ended(cr);
+}
+
+void dw_snapshot__collect_object_done(struct dw_graph_op *op, void *arg)
+{
+	struct collector_run *cr = arg;
+
+	(void)op;
+	if (--cr->collect->pending == 0)
+		collector_ended(cr);
 }

@@ -84,6 +84,8 @@ void dw_snapshot__preflight_row(struct dw_preflight_row *row, const struct dw_gr
 int dw_snapshot__collect_page(struct dw_graph_op *op, const struct dw_graph_page *page, void *arg,
                               struct dw_error *err);
 void dw_snapshot__collect_done(struct dw_graph_op *op, void *arg);
+/* The done callback of one object's read of its assignments (assignments: per_object). */
+void dw_snapshot__collect_object_done(struct dw_graph_op *op, void *arg);
 int dw_snapshot__collect_stage(struct tenant_run *tr, struct collector_run *cr,
                                struct dw_error *err);
 void dw_snapshot__collect_release(struct collector_run *cr);

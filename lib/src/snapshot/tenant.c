@@ -64,9 +64,12 @@ static int submit_reads(struct tenant_run *tr, struct dw_error *err)
 		dw_graph_op_init(&cr->op, c->singleton ? DW_GRAPH_SINGLETON : DW_GRAPH_LIST,
 		                 c->api_version, c->graph_path, c->query);
 		cr->op.permissions = &c->read_permissions;
-		/* staged as soon as it ends, its pages encoded as they come */
+		/* staged as soon as it ends, its pages encoded as they come (but kept
+		 * where each object's assignments are read when the list is done) */
 		cr->op.done = dw_snapshot__collect_done;
-		cr->op.page = c->singleton ? NULL : dw_snapshot__collect_page;
+		cr->op.page = c->singleton || c->assignments == DW_ASSIGNMENTS_PER_OBJECT
+		                      ? NULL
+		                      : dw_snapshot__collect_page;
 		cr->op.arg = cr;
 		r = dw_graph_submit(tr->graph, &cr->op);
 		tr->reads_pending += r == 0;
