@@ -1,10 +1,13 @@
 /*
- * One collector's result into the tenant's tree. Pages are encoded as they
- * arrive and freed (the op's page callback), and the encoded files are staged
- * only when the read ended complete and every object encoded: a collector is
- * either complete in the new tree or keeps its previous files, never half of
- * each. Staging happens when the read ends (its done callback), while other
- * reads of the tenant go on, so a tenant never holds every collector's pages.
+ * One collector's result into the tenant's tree. Each object is encoded and
+ * staged as its page arrives, and the page is freed (the op's page callback);
+ * the collector keeps only its files' paths, for the checks made once the
+ * read ended (an object twice, two objects on one file). A read that ended
+ * incomplete, or that fails those checks, is taken back out of the
+ * transaction (dw_store_tx_unstage) and the collector keeps its previous
+ * files: it is either complete in the new tree or as it was, never half of
+ * each. So a tenant holds a page per read under way and the paths, not every
+ * collector's pages or files.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -18,45 +21,48 @@
 #include "snapshot/encode.h"
 #include "snapshot/internal.h"
 
+/* The paths a collector staged, for the checks over all of its objects. */
 struct encoded_file {
 	char *path;
-	char *content;
-	size_t len;
 };
 
 struct encoded_set {
 	struct encoded_file *files;
 	size_t count, alloc;
+	bool stage_failed;         /* the store refused a file: the tenant fails, with why */
+	struct dw_error stage_err; /* with stage_failed */
 };
 
 static void set_release(struct encoded_set *s)
 {
 	size_t i;
 
-	for (i = 0; i < s->count; i++) {
+	for (i = 0; i < s->count; i++)
 		free(s->files[i].path);
-		free(s->files[i].content);
-	}
 	free(s->files);
 	memset(s, 0, sizeof(*s));
 }
 
-static int set_add(struct encoded_set *s, struct dw_buf *path, struct dw_buf *content)
+/* Stages one object's file and notes its path. */
+static int set_add(struct dw_store_tx *tx, struct encoded_set *s, struct dw_buf *path,
+                   const struct dw_buf *content, struct dw_error *err)
 {
 	struct encoded_file *f;
+	int r;
 
 	if (DW_ARRAY_GROW(s->files, s->alloc, s->count + 1) < 0)
 		return -ENOMEM;
 	f = &s->files[s->count];
-	f->path = dw_buf_detach(path, NULL);
-	f->content = dw_buf_detach(content, &f->len);
-	if (!f->path || !f->content) {
-		free(f->path);
-		free(f->content);
+	if (!(f->path = dw_buf_detach(path, NULL)))
 		return -ENOMEM;
-	}
 	s->count++;
-	return 0;
+	dw_error_clear(&s->stage_err);
+	r = dw_store_tx_stage(tx, f->path, content->ptr, content->len, &s->stage_err);
+	if (r < 0) {
+		s->stage_failed = true;
+		*err = s->stage_err;
+	}
+	return r;
 }
 
 static int by_path(const void *a, const void *b)
@@ -216,7 +222,7 @@ static int encode_page(struct tenant_run *tr, struct collect_state *cs,
 		r = r
 		            ?: dw_snapshot__encoder_encode(&cs->enc, page->doc, obj, prev, &path,
 		                                           &content, err);
-		r = r ?: set_add(&cs->set, &path, &content);
+		r = r ?: set_add(tr->tx, &cs->set, &path, &content, err);
 		dw_buf_reset(&path);
 		dw_buf_reset(&content);
 	}
@@ -505,8 +511,10 @@ static int encode_rest(struct tenant_run *tr, struct collector_run *cr, struct d
 /* An incomplete collector keeps what the previous snapshot had. */
 static int keep_previous(struct tenant_run *tr, struct collector_run *cr, struct dw_error *err)
 {
-	int kept = dw_store_tx_keep(tr->tx, cr->collector->name, err);
+	/* what it staged as it read is taken back first */
+	int kept = dw_store_tx_unstage(tr->tx, cr->collector->name, err);
 
+	kept = kept ?: dw_store_tx_keep(tr->tx, cr->collector->name, err);
 	if (kept < 0)
 		return kept;
 	cr->report->objects = (size_t)kept;
@@ -516,12 +524,15 @@ static int keep_previous(struct tenant_run *tr, struct collector_run *cr, struct
 int dw_snapshot__collect_stage(struct tenant_run *tr, struct collector_run *cr,
                                struct dw_error *err)
 {
-	struct encoded_set *set;
 	struct dw_error why;
-	size_t i;
 	int r;
 
 	cr->staged = true;
+	if (cr->collect && cr->collect->set.stage_failed) {
+		*err = cr->collect->set.stage_err;
+		dw_snapshot__collect_release(cr);
+		return -EIO;
+	}
 	dw_snapshot__status_from_op(cr->report, &cr->op);
 	if (cr->report->status != DW_COLLECTOR_OK || reads_failed(cr)) {
 		dw_snapshot__collect_release(cr);
@@ -543,17 +554,15 @@ int dw_snapshot__collect_stage(struct tenant_run *tr, struct collector_run *cr,
 		return keep_previous(tr, cr, err);
 	}
 	if (r < 0) {
+		if (cr->collect && cr->collect->set.stage_failed)
+			why = cr->collect->set.stage_err;
 		dw_snapshot__collect_release(cr);
 		return dw_error_set(err, r, why.area, why.code, "%s",
 		                    dw_error_isset(&why) ? why.msg : strerror(-r));
 	}
-	set = &cr->collect->set;
-	for (i = 0; r == 0 && i < set->count; i++)
-		r = dw_store_tx_stage(tr->tx, set->files[i].path, set->files[i].content,
-		                      set->files[i].len, err);
-	cr->report->objects = set->count;
+	cr->report->objects = cr->collect->set.count;
 	dw_snapshot__collect_release(cr);
-	return r;
+	return 0;
 }
 
 /* The collector's reads are all over: staged, its memory freed, the tenant told. */
