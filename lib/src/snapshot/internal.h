@@ -15,9 +15,10 @@ struct collect_state;
 struct names_run;
 
 /*
- * One collector of one tenant during a run. Its read is staged as soon as it
- * ends (dw_snapshot__collect_done), so a tenant holds the pages of the reads
- * still under way, not of all of them.
+ * One collector of one tenant during a run. Its objects are staged page by
+ * page as its read goes on, and checked when it ends
+ * (dw_snapshot__collect_done), so a tenant holds a page per read under way,
+ * not every collector's pages.
  */
 struct collector_run {
 	struct tenant_run *tr;
@@ -76,10 +77,11 @@ struct dw_preflight_row;
 void dw_snapshot__preflight_row(struct dw_preflight_row *row, const struct dw_graph_op *op);
 
 /*
- * collect.c: a read's pages are encoded as they arrive (collect_page, the
- * op's page callback) and staged when it ends (collect_done, its done
- * callback), or the collector keeps its previous files. collect_stage does
- * the staging for a read that ended without it; it sets cr->staged.
+ * collect.c: a read's pages are encoded and staged as they arrive
+ * (collect_page, the op's page callback) and checked when it ends
+ * (collect_done, its done callback); a read that ended incomplete is taken
+ * back and the collector keeps its previous files. collect_stage finishes a
+ * read that ended without it; it sets cr->staged.
  */
 int dw_snapshot__collect_page(struct dw_graph_op *op, const struct dw_graph_page *page, void *arg,
                               struct dw_error *err);
