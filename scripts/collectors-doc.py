@@ -157,6 +157,8 @@ def graph_cell(c):
     parts.append("`%s`" % c["graph"])
     if c.get("query"):
         parts.append("with `%s`" % c["query"].replace("|", "\\|"))
+    if c.get("assignments") == "per_object":
+        parts.append("and `{id}/assignments` per object")
     if c.get("singleton"):
         parts.append("(one object)")
     if c.get("key", "id") != "id":
@@ -170,6 +172,8 @@ def stores_cell(c):
     query = c.get("query") or ""
     expanded = re.findall(r"(?:\$expand=|,)(\w+)", query.split("&")[-1]) \
         if "$expand=" in query else []
+    if c.get("assignments") == "per_object":
+        expanded = ["assignments"] + expanded  # read per object: Graph refuses the expand
     if expanded:
         notes.append("with " + ", ".join("`%s`" % e for e in expanded))
     if c.get("secret"):

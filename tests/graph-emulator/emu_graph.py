@@ -12,6 +12,7 @@ JSON-in-a-string message).
 import copy
 import json
 import random
+import re
 import threading
 import uuid
 from datetime import datetime, timezone
@@ -106,6 +107,9 @@ def _deep_merge(base, patch):
     return out
 
 
+GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+
+
 class GraphApi:
     def __init__(self, state, routes, page_size, persist=False, seed=0, audit=None):
         self.state, self.routes, self.page_size = state, routes, page_size
@@ -119,6 +123,11 @@ class GraphApi:
 
     def handle(self, req):
         tenant = req.token.tenant
+        if req.path.lower().rstrip("/") == "/directoryobjects/getbyids":
+            try:
+                return self.get_by_ids(req, tenant)
+            except GraphError as err:
+                return error_resp(req, err.status, err.code, err.message, err.headers)
         kind, route, target, rest = tenant.resolve(req.version, req.path)
         try:
             if kind is None:
@@ -186,6 +195,44 @@ class GraphApi:
 
     # --- reads -----------------------------------------------------------
 
+    GET_BY_IDS_ROLES = {"Directory.Read.All", "Directory.ReadWrite.All"}
+
+    def get_by_ids(self, req, tenant):
+        """POST directoryObjects/getByIds: the objects with these ids (groups: the
+        only directory objects the emulator holds), unknown ids left out, as Graph
+        does; at most 1,000 ids, each a GUID, or 400 for the whole request."""
+        if req.method != "POST":
+            raise GraphError(405, "Request_BadRequest",
+                             "Specified HTTP method is not allowed for the request target.",
+                             {"Allow": "POST"})
+        if not self.GET_BY_IDS_ROLES & req.token.roles:
+            raise GraphError(403, "Authorization_RequestDenied",
+                             "Insufficient privileges to complete the operation.")
+        body = self._body(req)
+        ids, types = body.get("ids"), body.get("types", ["group"])
+        if not isinstance(ids, list) or not ids or not isinstance(types, list):
+            raise GraphError(400, "Request_BadRequest",
+                             "Invalid value specified for property 'ids' of resource "
+                             "'DirectoryObjectList'.")
+        if len(ids) > 1000:
+            raise GraphError(400, "Request_BadRequest",
+                             "Too many ids: at most 1000 are allowed in one request.")
+        for one in ids:
+            if not isinstance(one, str) or not GUID.match(one):
+                raise GraphError(400, "Request_BadRequest",
+                                 "Invalid object identifier '%s'." % one)
+        found = []
+        if "group" in [t.lower() for t in types if isinstance(t, str)]:
+            kind, route, groups, _ = tenant.resolve(req.version, "/groups")
+            for one in ids:
+                obj = groups.get(one) if kind == "collection" else None
+                if obj is not None:
+                    found.append(dict({"@odata.type": "#microsoft.graph.group"},
+                                      **self._view(req, route, obj, None, set())))
+        return Resp(200, b'{"@odata.context":' + dumps("%s/%s/$metadata#directoryObjects"
+                                                       % (req.base_url, req.version))
+                    + b',"value":' + dumps(found) + b"}")
+
     def _context(self, req, route, suffix=""):
         return "%s/%s/$metadata#%s%s" % (req.base_url, req.version, route.path.lstrip("/"), suffix)
 
@@ -248,6 +295,12 @@ class GraphApi:
         q.check_options(query, self.LIST_OPTIONS)
         select = q.parse_select(query["$select"]) if "$select" in query else None
         expanded = self._expanded(req, route, sub)
+        refused = sorted(route.list_expand_refused & expanded) if sub is None else []
+        if refused:
+            # as Intune answers an expand its list does not support: the whole request fails
+            raise GraphError(400, "BadRequest", intune_message(
+                req, "Expanding '%s' is not supported on this collection; read "
+                     "%s/{id}/%s for each object" % (refused[0], route.path, refused[0])))
         self._check_required_filter(req, route, sub)
         if "$filter" in query:
             clauses = q.parse_filter(query["$filter"])

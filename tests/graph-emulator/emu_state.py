@@ -51,6 +51,9 @@ class Route:
         self.write_status = dict(defaults["write_status"])
         self.write_status.update(spec.get("write_status") or {})
         self.expand = set(merged["expand"])
+        # navigations Graph expands on one object but refuses to expand over the
+        # collection (read {id}/<navigation> per object instead)
+        self.list_expand_refused = set(merged.get("list_expand_refused", []))
         self.embed = merged["embed"]
         self.audit = merged["audit"]
         self.audit_log = merged["audit_log"]

@@ -382,6 +382,29 @@ class ReadTests(EmulatorTestCase):
         status, _, doc = self.graph("GET", "/v1.0/no/such/thing")
         self.assertGraphError(status, doc, 404, "ResourceNotFound")
 
+    def test_get_by_ids_names_groups_by_id(self):
+        groups = self.sample("v1.0", "groups")["value"]
+        unknown = "00000000-1111-4222-8333-444444444444"
+        ids = [groups[1]["id"].upper(), unknown, groups[0]["id"]]
+        url = "/v1.0/directoryObjects/getByIds"
+        status, _, doc = self.graph("POST", url, {"ids": ids, "types": ["group"]})
+        self.assertEqual(status, 200, doc)
+        self.assertTrue(doc["@odata.context"].endswith("/v1.0/$metadata#directoryObjects"))
+        got = {o["id"]: o["displayName"] for o in doc["value"]}
+        self.assertEqual(got, {g["id"]: g["displayName"] for g in groups[:2]})
+        self.assertTrue(all(o["@odata.type"] == "#microsoft.graph.group" for o in doc["value"]))
+        # another type asked for: no groups; one id that is not a GUID fails the whole request
+        _, _, doc = self.graph("POST", url, {"ids": ids, "types": ["user"]})
+        self.assertEqual(doc["value"], [])
+        status, _, doc = self.graph("POST", url, {"ids": ids + ["not-a-guid"]})
+        self.assertGraphError(status, doc, 400, "Request_BadRequest")
+        status, _, doc = self.graph("POST", url, {"ids": [unknown] * 1001})
+        self.assertGraphError(status, doc, 400, "Request_BadRequest")
+        status, _, doc = self.graph("POST", url, {"types": ["group"]})
+        self.assertGraphError(status, doc, 400, "Request_BadRequest")
+        status, _, doc = self.graph("GET", url)
+        self.assertGraphError(status, doc, 405, "Request_BadRequest")
+
     def test_singletons_and_embedded_method_configurations(self):
         status, _, doc = self.graph("GET", "/v1.0/policies/crossTenantAccessPolicy/default")
         self.assertEqual((status, doc["isServiceDefault"]), (200, True))
@@ -927,13 +950,33 @@ class FidelityTests(EmulatorTestCase):
         token = self.token()
         seen = 0
         for r in routes:
-            if "assignments" not in r.get("expand", []):
+            if "assignments" not in r.get("expand", []) or \
+                    "assignments" in r.get("list_expand_refused", []):
                 continue
             items, _ = self.collect("/%s%s?$expand=assignments" % (r["version"], r["path"]))
             self.assertTrue(items and all(i["assignments"] for i in items), r["path"])
             seen += 1
         self.assertGreaterEqual(seen, 20)
         self.assertTrue(token)
+
+    def test_assignments_refused_over_a_list_are_read_per_object(self):
+        # Graph refuses $expand=assignments on the ADMX list (the definition values' nested
+        # expand is what that list is read with); each object's are at {id}/assignments
+        path = "/beta/deviceManagement/groupPolicyConfigurations"
+        stored = self.sample("beta", path[6:])["value"]
+        for query in ("?$expand=assignments",
+                      "?$expand=assignments,definitionValues($expand=definition)"):
+            status, _, doc = self.graph("GET", path + query)
+            self.assertGraphError(status, doc, 400, "BadRequest")
+            self.assertIn("Expanding 'assignments' is not supported", doc["error"]["message"])
+        items, _ = self.collect(path + "?$expand=definitionValues($expand=definition)")
+        self.assertTrue(items and all("assignments" not in i for i in items))
+        for obj in stored:
+            got, _ = self.collect("%s/%s/assignments" % (path, obj["id"]))
+            self.assertEqual(got, obj["assignments"])
+        # one object may still expand them, as Graph allows on an entity
+        _, _, one = self.graph("GET", "%s/%s?$expand=assignments" % (path, stored[0]["id"]))
+        self.assertEqual(one["assignments"], stored[0]["assignments"])
 
     def test_batch_carries_expand_and_sub_collections(self):
         first = self.sample("v1.0", COMPLIANCE[1:])["value"][0]

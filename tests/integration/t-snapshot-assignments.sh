@@ -52,7 +52,7 @@ contains "$names" "\"$FILTER\": \"Corporate Windows devices\""
 contains "$names" '"0": "Default"'
 contains "$names" '": "Tier 0 - Privileged role administrators"'
 lacks "$names" "Conditional Access - Break glass exclusions" # role-assignable, referred to by nothing
-lacks "$names" "Intune - Pilot users"                         # referred to, but not read: no name
+contains "$names" '": "Intune - Pilot users"' # referred to, read by id (t-snapshot-group-names)
 [ "$(printf '%s\n' "$names" | "$DW_BIN" json canon)" = "$names" ] || fail "_names.json is not canonical"
 lacks "$stored" "Corporate Windows devices" # object files keep ids only
 

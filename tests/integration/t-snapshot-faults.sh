@@ -52,10 +52,14 @@ contains "$(git_ show -M --format= --name-status "$BRANCH")" "R"
 contains "$(subject)" "contoso: 1 changed, 0 added, 0 removed"
 contains "$out" "1 changed, 0 added, 0 removed"
 
-# Cut short after the first page (pages of 2): partial, with the cause, files kept.
+# Cut short after the first page (pages of 2): partial, with the cause, files kept;
+# an object of the first page that changed, staged as its page came, is taken back.
 before=$(git_ ls-tree -r "$BRANCH" conditionalAccessPolicies)
+FIRST=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["value"][0]["id"])' \
+	"state/$SAMPLE_TENANT/v1.0/identity/conditionalAccess/policies.json")
 set_faults '{"rules":[{"path":"'$CA'","status":503,"after":1}]}'
 graph_write PATCH "$CA/$POLICY" '{"state":"enabled"}'
+graph_write PATCH "$CA/$FIRST" '{"displayName":"Changed on the first page"}'
 snapshot 3
 entry=$(status_of conditionalAccessPolicies)
 contains "$entry" '"status": "partial"'

@@ -427,6 +427,70 @@ static void test_user_restore_is_an_error(void **state)
 	dw_diags_release(&d);
 }
 
+/* How objects get their assignments: from the query's $expand, or per object where Graph
+ * refuses it; a catalog that says one and queries the other is an error at the key. */
+static void test_assignments_read(void **state)
+{
+	static const char head[] =
+	        "schema: driftward/catalog/v1\n"
+	        "collectors:\n"
+	        "  - name: myPolicies\n"
+	        "    title: Policies\n"
+	        "    area: custom\n"
+	        "    graph: /deviceManagement/myPolicies\n"
+	        "    permissions: {read: [DeviceManagementConfiguration.Read.All]}\n";
+	static const struct {
+		const char *tail, *where, *what;
+	} bad[] = {
+		{ "    assignments: expand\n",
+		  "8:18: error:", "assignments: expand needs $expand=assignments" },
+		{ "    query: $expand=settings,assignments\n    assignments: per_object\n",
+		  "9:18: error:", "the query expands assignments" },
+		{ "    assignments: sometimes\n",
+		  "8:18: error:", "'sometimes' is not one of expand, per_object, none" },
+		{ "    singleton: true\n    assignments: per_object\n",
+		  "3:5: error:", "assignments: per_object is for collections" },
+	};
+	struct dw_catalog *cat = NULL;
+	struct dw_strlist extra = { NULL, 1, 0 };
+	struct dw_diags d;
+	char text[1024], *u_copy;
+	const char *b, *u;
+	size_t i;
+
+	(void)state;
+	dw_diags_init(&d);
+	assert_int_equal(dw_catalog_load(shipped, NULL, &cat, &d), 0);
+	assert_int_equal(dw_catalog_find(cat, "groupPolicyConfigurations")->assignments,
+	                 DW_ASSIGNMENTS_PER_OBJECT);
+	assert_null(
+	        strstr(dw_catalog_find(cat, "groupPolicyConfigurations")->query, "assignments"));
+	assert_int_equal(dw_catalog_find(cat, "deviceConfigurations")->assignments,
+	                 DW_ASSIGNMENTS_EXPAND);
+	assert_int_equal(dw_catalog_find(cat, "deviceCompliancePolicies")->assignments,
+	                 DW_ASSIGNMENTS_EXPAND);
+	assert_int_equal(dw_catalog_find(cat, "namedLocations")->assignments, DW_ASSIGNMENTS_NONE);
+	dw_catalog_free(cat);
+	dw_diags_release(&d);
+	/* the assignments of a nested navigation are not the objects': none, no error */
+	snprintf(text, sizeof(text), "%s%s", head,
+	         "    query: $expand=definitionValues($expand=definition,assignments)\n");
+	u_copy = write_file("extra.yaml", text);
+	extra.items = &u_copy;
+	dw_diags_init(&d);
+	assert_int_equal(dw_catalog_load(shipped, &extra, &cat, &d), 0);
+	assert_int_equal(dw_catalog_find(cat, "myPolicies")->assignments, DW_ASSIGNMENTS_NONE);
+	dw_catalog_free(cat);
+	dw_diags_release(&d);
+	for (i = 0; i < DW_ARRAY_SIZE(bad); i++) {
+		snprintf(text, sizeof(text), "%s%s", head, bad[i].tail);
+		load_bad(NULL, text, &d, &b, &u);
+		has_problem(&d, u, bad[i].where, bad[i].what);
+		assert_int_equal(d.errors, 1);
+		dw_diags_release(&d);
+	}
+}
+
 static void test_problems_have_positions(void **state)
 {
 	static const char text[] = "schema: driftward/catalog/v1\n"                      /* 1 */
@@ -675,6 +739,7 @@ int main(void)
 		cmocka_unit_test(test_shipped_catalog_details),
 		cmocka_unit_test(test_user_catalog_is_read_only),
 		cmocka_unit_test(test_user_restore_is_an_error),
+		cmocka_unit_test(test_assignments_read),
 		cmocka_unit_test(test_problems_have_positions),
 		cmocka_unit_test(test_restore_cycle),
 		cmocka_unit_test(test_user_file_problems),

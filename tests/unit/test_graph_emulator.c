@@ -348,6 +348,88 @@ static void test_pages_in_order(void **state)
 	dw_graph_op_release(&op);
 }
 
+/* What a page callback saw: the ids in order, the pages; fails at page @fail_at (0: never). */
+struct pages_seen {
+	char ids[1024];
+	size_t used, pages, fail_at;
+};
+
+static int on_page(struct dw_graph_op *op, const struct dw_graph_page *page, void *arg,
+                   struct dw_error *err)
+{
+	struct pages_seen *ps = arg;
+	size_t i;
+
+	(void)op;
+	if (++ps->pages == ps->fail_at)
+		return dw_error_set(err, -EBADMSG, DW_AREA_GRAPH, 0, "this page is no good");
+	for (i = 0; i < page->count; i++) {
+		const char *id = dw_json_cstr(dw_json_get(dw_json_at(page->value, i), "id"));
+
+		ps->used += (size_t)snprintf(ps->ids + ps->used, sizeof(ps->ids) - ps->used, "%s%s",
+		                             ps->used ? "," : "", id ? id : "?");
+	}
+	return 0;
+}
+
+/* Reads CA_PATH (6 pages) with a fresh client, with @ps as its page callback unless NULL. */
+static void read_paged(struct dw_graph_op *op, struct pages_seen *ps, struct dw_graph_stats *stats)
+{
+	struct dw_graph *g = new_graph(4, 4, 3);
+	struct dw_graph_tenant *t = secret_tenant(g, SAMPLE, SECRET);
+
+	dw_graph_op_init(op, DW_GRAPH_LIST, "v1.0", CA_PATH, NULL);
+	op->page = ps ? on_page : NULL;
+	op->arg = ps;
+	assert_int_equal(dw_graph_submit(t, op), 0);
+	run(g);
+	dw_graph_stats(g, stats);
+	dw_graph_free(g);
+}
+
+/*
+ * A page callback gets each page in order as it comes and the page's document
+ * is freed when it returns, so the op holds one page, not the collection (the
+ * loop's count of parsed pages held says so); a callback that refuses a page
+ * fails the op as a bad response that names that page, with no pages.
+ */
+static void test_page_callback_holds_one_page(void **state)
+{
+	struct pages_seen ps = { 0 };
+	struct dw_graph_stats held, consumed;
+	struct dw_graph_op op;
+	size_t p;
+
+	(void)state;
+	read_paged(&op, NULL, &held);
+	assert_int_equal(op.npages, 6);
+	dw_graph_op_release(&op);
+	read_paged(&op, &ps, &consumed);
+	assert_int_equal(op.outcome, DW_GRAPH_OK);
+	assert_string_equal(ps.ids, ca_ids);
+	assert_int_equal(ps.pages, 6);
+	assert_int_equal(op.npages, 6);
+	assert_int_equal(op.nobjects, 11);
+	for (p = 0; p < op.npages; p++)
+		assert_null(op.pages[p].doc);
+	dw_graph_op_release(&op);
+	assert_int_equal(held.page_bytes, 0);
+	assert_int_equal(consumed.page_bytes, 0);
+	assert_true(consumed.page_bytes_peak > 0);
+	assert_true(consumed.page_bytes_peak * 3 < held.page_bytes_peak);
+
+	memset(&ps, 0, sizeof(ps));
+	ps.fail_at = 3;
+	read_paged(&op, &ps, &consumed);
+	assert_int_equal(op.outcome, DW_GRAPH_BAD_RESPONSE);
+	assert_int_equal(op.npages, 0);
+	assert_non_null(strstr(op.error.msg, "this page is no good"));
+	assert_non_null(strstr(op.detail, "this page is no good (page 3)"));
+	assert_int_equal(ps.pages, 3); /* no page asked for after it */
+	assert_int_equal(consumed.page_bytes, 0);
+	dw_graph_op_release(&op);
+}
+
 static void test_empty_page_with_next_link(void **state)
 {
 	struct dw_graph_op op;
@@ -1301,6 +1383,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_pages_in_order, reset),
+		cmocka_unit_test_setup(test_page_callback_holds_one_page, reset),
 		cmocka_unit_test_setup(test_empty_page_with_next_link, reset),
 		cmocka_unit_test_setup(test_429_retry_after_fractional, reset),
 		cmocka_unit_test_setup(test_429_without_retry_after_backs_off, reset),

@@ -198,6 +198,50 @@ static void replace_mode_removes_what_was_not_staged_or_kept(void **state)
 	assert_int_equal(fsck_clean(fx->s.repo), 0);
 }
 
+/*
+ * A collector staged as it read, then its read failed: unstaging its directory
+ * takes back its changed, new and removed files (and nothing beside it, not a
+ * directory whose name starts the same), and keeping it then gives the
+ * previous files: the commit holds no trace of the half-read collector.
+ */
+static void unstage_takes_back_a_directory(void **state)
+{
+	struct fixture *fx = *state;
+	struct dw_store_commit_result res;
+	struct dw_store_tx *tx = NULL;
+
+	snapshot(fx, "contoso", DW_STORE_TX_REPLACE, base, DW_ARRAY_SIZE(base));
+	assert_int_equal(
+	        dw_store_tx_begin(fx->store, "contoso", DW_STORE_TX_REPLACE, &tx, &fx->err), 0);
+	assert_int_equal(dw_store_tx_stage(tx,
+	                                   "conditionalAccessPolicies/block-legacy--11111111.json",
+	                                   "changed", 7, &fx->err),
+	                 0);
+	assert_int_equal(dw_store_tx_stage(tx, "conditionalAccessPolicies/new--44444444.json",
+	                                   "new", 3, &fx->err),
+	                 0);
+	assert_int_equal(dw_store_tx_remove(tx,
+	                                    "conditionalAccessPolicies/require-mfa--22222222.json",
+	                                    &fx->err),
+	                 0);
+	assert_int_equal(
+	        dw_store_tx_stage(tx, "conditionalAccessPoliciesX/y.json", "y", 1, &fx->err), 0);
+	assert_int_equal(
+	        dw_store_tx_stage(tx, "namedLocations/office--33333333.json", "same?", 5, &fx->err),
+	        0);
+	assert_int_equal(dw_store_tx_unstage(tx, "conditionalAccessPolicies", &fx->err), 0);
+	assert_int_equal(dw_store_tx_keep(tx, "conditionalAccessPolicies", &fx->err), 2);
+	assert_int_equal(dw_store_tx_stage(tx, "_status.json", "{\"ok\":1}\n", 9, &fx->err), 0);
+	assert_int_equal(dw_store_tx_unstage(tx, "bad//path", &fx->err), -EINVAL);
+	assert_int_equal(dw_store_tx_commit(tx, "test: unstage", &res, &fx->err), 0);
+	dw_store_tx_free(tx);
+	assert_int_equal(git(fx, "diff-tree -r --no-commit-id --name-status tenants/contoso"), 0);
+	assert_string_equal(dw_buf_cstr(&fx->out), "M\t_status.json\n"
+	                                           "A\tconditionalAccessPoliciesX/y.json\n"
+	                                           "M\tnamedLocations/office--33333333.json\n");
+	assert_int_equal(fsck_clean(fx->s.repo), 0);
+}
+
 static int collect_file(const char *path, const void *data, size_t len, void *payload)
 {
 	return dw_buf_printf(payload, "%s=%.*s;", path, (int)len, (const char *)data);
@@ -844,6 +888,7 @@ int main(void)
 		T(one_changed_file_is_the_only_one_in_the_commit),
 		T(renamed_object_is_followed_by_git_log),
 		T(replace_mode_removes_what_was_not_staged_or_kept),
+		T(unstage_takes_back_a_directory),
 		T(incremental_mode_keeps_and_removes_explicitly),
 		T(staged_tree_is_read_before_commit_and_commit_takes_its_time),
 		T(previous_files_can_be_read_and_listed),

@@ -23,6 +23,13 @@ enum dw_restore_method {
 	DW_RESTORE_PUT,
 };
 
+/* How a collector's objects get their Intune assignments. */
+enum dw_assignments_read {
+	DW_ASSIGNMENTS_NONE = 0,   /* the objects have none */
+	DW_ASSIGNMENTS_EXPAND,     /* in the list, with $expand=assignments in the query */
+	DW_ASSIGNMENTS_PER_OBJECT, /* Graph refuses that expand: GET {id}/assignments per object */
+};
+
 /* An array whose order means nothing: sorted when stored. */
 struct dw_set_array {
 	char *pointer;  /* JSON Pointer; "*" as a segment stands for every array element */
@@ -37,8 +44,9 @@ struct dw_collector {
 	char *graph_path;  /* "/identity/conditionalAccess/policies" */
 	char *query;       /* extra query, e.g. "$expand=settings"; NULL: none */
 	bool singleton;    /* one object, not a collection */
-	char *key;         /* member that identifies an object ("id", "tenantId") */
-	char *name_field;  /* member that names it for file names ("displayName"); NULL: none */
+	enum dw_assignments_read assignments; /* default: EXPAND when the query expands them */
+	char *key;        /* member that identifies an object ("id", "tenantId") */
+	char *name_field; /* member that names it for file names ("displayName"); NULL: none */
 	struct dw_strlist volatile_keys; /* dropped before storing; '*' globs allowed */
 	struct dw_set_array *sets;
 	size_t nsets, sets_alloc;

@@ -157,7 +157,19 @@ struct dw_graph_op {
 	unsigned max_pages; /* LIST: stop after this many pages (sets .truncated); 0: all */
 	const struct dw_strlist *permissions;            /* named when a permission is missing */
 	void (*done)(struct dw_graph_op *op, void *arg); /* called once, when finished */
-	void *arg;
+	/*
+	 * LIST: called with each page as it arrives, in order, before the next
+	 * one is asked for; the page's document is freed when it returns (the
+	 * op keeps the page's counts, not its document), so a caller that
+	 * consumes pages holds one page at a time. A negative return fails the
+	 * op with @err: -EBADMSG or -EINVAL as a bad response (Graph sent what
+	 * the caller can't use), anything else as a local failure. The op can
+	 * still fail on a later page: a consumer keeps what it made of the
+	 * pages until @done says it ended DW_GRAPH_OK, and drops it otherwise.
+	 */
+	int (*page)(struct dw_graph_op *op, const struct dw_graph_page *page, void *arg,
+	            struct dw_error *err);
+	void *arg; /* for done and page */
 
 	/* results */
 	enum dw_graph_outcome outcome;
@@ -184,6 +196,12 @@ void dw_graph_op_init(struct dw_graph_op *op, enum dw_graph_kind kind, const cha
 /* Frees the pages and clears the results. Not while the op is submitted. */
 void dw_graph_op_release(struct dw_graph_op *op);
 
+/*
+ * Frees the pages of a finished op and keeps its outcome, counts and error,
+ * for a caller that is done with the objects before it is done with the op.
+ */
+void dw_graph_op_drop_pages(struct dw_graph_op *op);
+
 /* Queues @op for @t. Returns 0 or a negative errno (nothing was queued then). */
 int dw_graph_submit(struct dw_graph_tenant *t, struct dw_graph_op *op);
 
@@ -206,6 +224,10 @@ struct dw_graph_stats {
 	unsigned long long
 	        retry_wait_ms; /* waits before retries (Retry-After or backoff), summed */
 	unsigned long long bytes_in, bytes_out;
+	/* parsed pages that operations under way hold (a page callback frees
+	 * each at once; without one, a collection holds all its pages until it
+	 * ends), now and at most at once: bytes */
+	unsigned long long page_bytes, page_bytes_peak;
 	struct {
 		long status;
 		unsigned long count;

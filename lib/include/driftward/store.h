@@ -164,6 +164,15 @@ int dw_store_tx_stage(struct dw_store_tx *tx, const char *path, const void *data
 int dw_store_tx_remove(struct dw_store_tx *tx, const char *path, struct dw_error *err);
 
 /*
+ * Takes back what the transaction staged, removed or kept at @path and under
+ * the directory @path: those files are again as the previous commit has them,
+ * and files staged there that it lacks are not in the new tree. For a reader
+ * that stages as it reads and then finds the read incomplete (a snapshot's
+ * collector); dw_store_tx_keep can follow. Returns 0 or a negative errno.
+ */
+int dw_store_tx_unstage(struct dw_store_tx *tx, const char *path, struct dw_error *err);
+
+/*
  * Keeps the previous commit's file at @path, or every previous file under the
  * directory @path, as it was (the files of a collector that failed to read).
  * Returns the number of files kept, or a negative errno.

@@ -256,6 +256,57 @@ static void f_query(struct cat_ctx *ctx, const struct dw_yaml_node *n, struct dw
 	           "a query string (no '?', no spaces, at most 1024 characters)");
 }
 
+static void f_assignments(struct cat_ctx *ctx, const struct dw_yaml_node *n, struct dw_collector *c)
+{
+	static const char *const ways[] = {
+		[DW_ASSIGNMENTS_NONE] = "none",
+		[DW_ASSIGNMENTS_EXPAND] = "expand",
+		[DW_ASSIGNMENTS_PER_OBJECT] = "per_object",
+	};
+	int v = take_enum(ctx, n, ways, DW_ARRAY_SIZE(ways), "expand, per_object, none");
+
+	if (v >= 0)
+		c->assignments = (enum dw_assignments_read)v;
+	ctx->assignments = n;
+}
+
+/* Does the query's $expand name assignments (at its top level, where a list expands it)? */
+static bool expands_assignments(const char *query)
+{
+	const char *p = query ? strstr(query, "$expand=") : NULL;
+	size_t depth = 0, len;
+
+	for (p = p ? p + 8 : NULL; p && *p && *p != '&'; p += len ? len : 1) {
+		len = strcspn(p, ",()&");
+		if (depth == 0 && len == 11 && strncmp(p, "assignments", 11) == 0)
+			return true;
+		if (!len && *p == '(')
+			depth++;
+		else if (!len && *p == ')' && depth)
+			depth--;
+	}
+	return false;
+}
+
+static void check_assignments(struct cat_ctx *ctx, const struct dw_yaml_node *n,
+                              struct dw_collector *c)
+{
+	bool expanded = expands_assignments(c->query);
+
+	if (!ctx->assignments)
+		c->assignments = expanded ? DW_ASSIGNMENTS_EXPAND : DW_ASSIGNMENTS_NONE;
+	else if (c->assignments == DW_ASSIGNMENTS_EXPAND && !expanded)
+		dw_catalog__report(ctx, ctx->assignments,
+		                   "assignments: expand needs $expand=assignments in the query");
+	else if (c->assignments != DW_ASSIGNMENTS_EXPAND && expanded)
+		dw_catalog__report(ctx, ctx->assignments,
+		                   "the query expands assignments: assignments must be expand");
+	else if (c->assignments == DW_ASSIGNMENTS_PER_OBJECT && c->singleton)
+		dw_catalog__report(ctx, n,
+		                   "assignments: per_object is for collections, not a "
+		                   "singleton");
+}
+
 static void f_key(struct cat_ctx *ctx, const struct dw_yaml_node *n, struct dw_collector *c)
 {
 	set_string(ctx, n, &c->key, is_property, "a property name");
@@ -455,6 +506,7 @@ static void check_entry(struct cat_ctx *ctx, const struct dw_yaml_node *n, struc
 		                   "restore.path and restore.readOnly need a method");
 	if (c->singleton && c->restore_path && strstr(c->restore_path, "{id}"))
 		dw_catalog__report(ctx, ctx->restore, "a singleton's restore path has no {id}");
+	check_assignments(ctx, n, c);
 	if (set_default(&c->api_version, "v1.0") < 0 || set_default(&c->key, "id") < 0)
 		ctx->oom = 1;
 }
@@ -463,25 +515,19 @@ void dw_catalog__parse_collector(struct cat_ctx *ctx, const struct dw_yaml_node 
                                  struct dw_collector *c)
 {
 	static const struct field fields[] = {
-		{ "name", f_name },
-		{ "title", f_title },
-		{ "area", f_area },
-		{ "graph", f_graph },
-		{ "api", f_api },
-		{ "singleton", f_singleton },
-		{ "query", f_query },
-		{ "key", f_key },
-		{ "nameField", f_name_field },
-		{ "volatile", f_volatile },
-		{ "sets", f_sets },
-		{ "secret", f_secret },
-		{ "permissions", f_permissions },
-		{ "licence", f_licence },
-		{ "restore", f_restore },
+		{ "name", f_name },         { "title", f_title },
+		{ "area", f_area },         { "graph", f_graph },
+		{ "api", f_api },           { "singleton", f_singleton },
+		{ "query", f_query },       { "assignments", f_assignments },
+		{ "key", f_key },           { "nameField", f_name_field },
+		{ "volatile", f_volatile }, { "sets", f_sets },
+		{ "secret", f_secret },     { "permissions", f_permissions },
+		{ "licence", f_licence },   { "restore", f_restore },
 	};
 
 	ctx->restore = NULL;
 	ctx->after = NULL;
+	ctx->assignments = NULL;
 	c->source_line = n->line;
 	if (!(c->source_file = strdup(n->file)))
 		ctx->oom = 1;

@@ -17,6 +17,7 @@ struct cat_ctx {
 	 * after the whole entry (or every file) is read */
 	const struct dw_yaml_node *restore;
 	const struct dw_yaml_node *after;
+	const struct dw_yaml_node *assignments; /* the entry's assignments key, NULL when absent */
 };
 
 void dw_catalog__report(struct cat_ctx *ctx, const struct dw_yaml_node *at, const char *fmt, ...)

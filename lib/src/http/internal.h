@@ -94,6 +94,7 @@ struct dw_graph_op_state {
 	unsigned same_link; /* nextLinks in a row equal to the page's own URL */
 	size_t pages_alloc;
 	size_t bytes;             /* LIST: memory its pages take, parsed (the budget's count) */
+	size_t held;              /* of it, in pages not yet freed or handed over (stats) */
 	struct dw_http_seen seen; /* LIST: the links it read, to find a loop */
 };
 

@@ -29,6 +29,17 @@ void dw_graph_op_init(struct dw_graph_op *op, enum dw_graph_kind kind, const cha
 	op->query = query;
 }
 
+void dw_graph_op_drop_pages(struct dw_graph_op *op)
+{
+	size_t i;
+
+	for (i = 0; i < op->npages; i++) {
+		dw_json_doc_free(op->pages[i].doc);
+		op->pages[i].doc = NULL;
+		op->pages[i].value = NULL;
+	}
+}
+
 static void free_pages(struct dw_graph_op *op)
 {
 	size_t i;
@@ -139,6 +150,7 @@ static void finish(struct dw_graph_op_state *st)
 {
 	struct dw_graph_op *op = st->op;
 	struct dw_graph_tenant *t = st->t;
+	size_t held = st->held; /* the pages are the caller's from here */
 
 	dw_list_del(&st->link);
 	dw_http__seen_release(&st->seen);
@@ -147,6 +159,7 @@ static void finish(struct dw_graph_op_state *st)
 	op->priv = NULL;
 	t->active_ops--;
 	t->g->active_ops--;
+	t->g->stats.page_bytes -= held;
 	if (op->done)
 		op->done(op, op->arg);
 }
@@ -440,10 +453,17 @@ static bool retry(struct dw_xfer *x, long status, CURLcode rc)
 static int add_page(struct dw_graph_op *op, struct dw_graph_op_state *st,
                     const struct dw_graph_page *page)
 {
+	struct dw_graph_stats *stats = &st->t->g->stats;
+	size_t size = page->doc ? dw_json_doc_size(page->doc) : 0;
+
 	if (DW_ARRAY_GROW(op->pages, st->pages_alloc, op->npages + 1) < 0)
 		return -ENOMEM;
 	op->pages[op->npages++] = *page;
 	op->nobjects += page->count;
+	st->held += size;
+	stats->page_bytes += size;
+	if (stats->page_bytes > stats->page_bytes_peak)
+		stats->page_bytes_peak = stats->page_bytes;
 	return 0;
 }
 
@@ -470,6 +490,26 @@ static int parse_body(struct dw_xfer *x, struct dw_graph_page *page, char **next
 	return 0;
 }
 
+/* The page just added goes to the op's consumer and its document is freed. */
+static int consume_page(struct dw_graph_op_state *st, struct dw_error *err)
+{
+	struct dw_graph_op *op = st->op;
+	struct dw_graph_page *page = &op->pages[op->npages - 1];
+	size_t size = page->doc ? dw_json_doc_size(page->doc) : 0;
+	int r = op->page(op, page, op->arg, err);
+
+	st->held -= size;
+	st->t->g->stats.page_bytes -= size;
+	dw_json_doc_free(page->doc);
+	page->doc = NULL;
+	page->value = NULL;
+	if (r < 0) { /* the failure names this page: it was not taken */
+		op->npages--;
+		op->nobjects -= page->count;
+	}
+	return r;
+}
+
 static void succeeded(struct dw_xfer *x, long status)
 {
 	struct dw_graph_op_state *st = x->st;
@@ -484,6 +524,8 @@ static void succeeded(struct dw_xfer *x, long status)
 	if (r == 0 && (r = add_page(op, st, &page)) < 0)
 		dw_json_doc_free(page.doc);
 	r = r ?: dw_http__paging_add(st, &page, &err);
+	if (r == 0 && op->page && op->kind == DW_GRAPH_LIST)
+		r = consume_page(st, &err);
 	if (r == 0 && next && op->max_pages && op->npages >= op->max_pages) {
 		op->truncated = true;
 		free(next);
@@ -497,6 +539,8 @@ static void succeeded(struct dw_xfer *x, long status)
 	}
 	if (r == -ENOMEM) {
 		fail_local(st, r, "out of memory");
+	} else if (r < 0 && r != -EBADMSG && r != -EINVAL) {
+		fail_local(st, r, err.msg[0] ? err.msg : "the page could not be used");
 	} else if (r < 0) {
 		fail_body(x, &err, status);
 	} else if (next) {

@@ -10,11 +10,25 @@
 #include "driftward/snapshot.h"
 #include "driftward/store.h"
 
-/* One collector of one tenant during a run. */
+struct tenant_run;
+struct collect_state;
+struct names_run;
+
+/*
+ * One collector of one tenant during a run. Its objects are staged page by
+ * page as its read goes on, and checked when it ends
+ * (dw_snapshot__collect_done), so a tenant holds a page per read under way,
+ * not every collector's pages.
+ */
 struct collector_run {
+	struct tenant_run *tr;
 	const struct dw_collector *collector;
 	struct dw_graph_op op;
 	struct dw_snapshot_collector *report;
+	struct collect_state *collect; /* collect.c's, from the first page to staging */
+	bool staged;
+	int rc;              /* a failure to stage (not a failed read): fails the tenant */
+	struct dw_error err; /* with rc */
 };
 
 /* The audit logs read for Changed-By trailers (directory, Intune). */
@@ -45,6 +59,8 @@ struct tenant_run {
 	struct collector_run *collectors;
 	size_t ncollectors;
 	struct audit_run audit;
+	struct names_run *names; /* names.c's: names and references met so far */
+	size_t reads_pending;    /* collector reads not yet ended */
 };
 
 /* status.c */
@@ -60,12 +76,32 @@ int dw_snapshot__status_write(const struct dw_snapshot_tenant *t, struct dw_buf 
 struct dw_preflight_row;
 void dw_snapshot__preflight_row(struct dw_preflight_row *row, const struct dw_graph_op *op);
 
-/* collect.c: turns a finished read into staged files, or keeps the previous ones. */
+/*
+ * collect.c: a read's pages are encoded and staged as they arrive
+ * (collect_page, the op's page callback) and checked when it ends
+ * (collect_done, its done callback); a read that ended incomplete is taken
+ * back and the collector keeps its previous files. collect_stage finishes a
+ * read that ended without it; it sets cr->staged.
+ */
+int dw_snapshot__collect_page(struct dw_graph_op *op, const struct dw_graph_page *page, void *arg,
+                              struct dw_error *err);
+void dw_snapshot__collect_done(struct dw_graph_op *op, void *arg);
+/* The done callback of one object's read of its assignments (assignments: per_object). */
+void dw_snapshot__collect_object_done(struct dw_graph_op *op, void *arg);
 int dw_snapshot__collect_stage(struct tenant_run *tr, struct collector_run *cr,
                                struct dw_error *err);
+void dw_snapshot__collect_release(struct collector_run *cr);
 
-/* names.c: _names.json from this run's objects (or the previous one, kept). */
+/*
+ * names.c: _names.json from this run's objects (or the previous one, kept).
+ * names_object takes an object's names and references before it is encoded.
+ */
+int dw_snapshot__names_object(struct tenant_run *tr, const struct dw_collector *c,
+                              const struct dw_json *obj);
 int dw_snapshot__names_stage(struct tenant_run *tr, struct dw_error *err);
+/* Once every read of the tenant ended: submits the reads of the groups no collector named. */
+void dw_snapshot__names_lookup(struct tenant_run *tr);
+void dw_snapshot__names_release(struct tenant_run *tr);
 /* changes.c: the commit's added, changed (a rename is one) and removed objects into @t. */
 int dw_snapshot__count_changes(struct dw_store_tx *tx, struct dw_snapshot_tenant *t);
 

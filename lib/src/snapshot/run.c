@@ -58,6 +58,21 @@ static void name_failure(struct dw_snapshot_tenant *t)
 	dw_error_prefix(&t->err, "tenant %s: ", t->tenant->name);
 }
 
+/* The process's peak resident memory so far (VmHWM), in KiB; -1 when unknown. */
+static long peak_rss_kib(void)
+{
+	char line[128];
+	long kib = -1;
+	FILE *f = fopen("/proc/self/status", "re");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (strncmp(line, "VmHWM:", 6) == 0)
+			kib = strtol(line + 6, NULL, 10);
+	if (f)
+		fclose(f);
+	return kib;
+}
+
 /*
  * A tenant that failed to start stays in the batch until the Graph loop is
  * done: reads it submitted before failing must finish before their tenant
@@ -73,6 +88,9 @@ static void run_batch(struct tenant_run *runs, size_t n, struct dw_graph *graph)
 		runs[i].report->rc = dw_snapshot__tenant_start(&runs[i], &runs[i].report->err);
 	dw_error_clear(&loop_err);
 	r = dw_graph_run(graph, &loop_err);
+	/* every read is staged by now: the memory reading cost, before drift is evaluated */
+	dw_log_debug("%zu tenant%s read and staged; peak RSS so far %ld KiB", n, n == 1 ? "" : "s",
+	             peak_rss_kib());
 	for (i = 0; i < n; i++) {
 		struct dw_snapshot_tenant *t = runs[i].report;
 
@@ -120,6 +138,9 @@ static void record_stats(const struct dw_graph *graph, struct dw_snapshot_report
 	report->requests = stats.requests;
 	report->throttled = stats.throttled;
 	report->retries = stats.retries;
+	/* what paging cost in memory: one page per read under way, not whole collections */
+	dw_log_debug("graph: %lu requests, at most %llu bytes of parsed pages held at once",
+	             stats.requests, stats.page_bytes_peak);
 }
 
 int dw_snapshot_run(const struct dw_config *cfg, const struct dw_catalog *catalog,

@@ -43,6 +43,7 @@ static int plan_collectors(struct tenant_run *tr)
 	if (!tr->collectors || !tr->report->collectors)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
+		tr->collectors[i].tr = tr;
 		tr->collectors[i].collector = list[i];
 		tr->collectors[i].report = &tr->report->collectors[i];
 		tr->report->collectors[i].collector = list[i];
@@ -63,7 +64,15 @@ static int submit_reads(struct tenant_run *tr, struct dw_error *err)
 		dw_graph_op_init(&cr->op, c->singleton ? DW_GRAPH_SINGLETON : DW_GRAPH_LIST,
 		                 c->api_version, c->graph_path, c->query);
 		cr->op.permissions = &c->read_permissions;
+		/* staged as soon as it ends, its pages encoded as they come (but kept
+		 * where each object's assignments are read when the list is done) */
+		cr->op.done = dw_snapshot__collect_done;
+		cr->op.page = c->singleton || c->assignments == DW_ASSIGNMENTS_PER_OBJECT
+		                      ? NULL
+		                      : dw_snapshot__collect_page;
+		cr->op.arg = cr;
 		r = dw_graph_submit(tr->graph, &cr->op);
+		tr->reads_pending += r == 0;
 		if (r < 0)
 			dw_error_set(err, r, DW_AREA_GRAPH, 0, "could not queue the read of %s",
 			             c->name);
@@ -209,9 +218,17 @@ int dw_snapshot__tenant_finish(struct tenant_run *tr, struct dw_error *err)
 	int r;
 
 	r = all_auth_failures(tr, err);
+	/* each read was staged when it ended (collect.c); here its outcome counts */
 	for (i = 0; r == 0 && i < tr->ncollectors; i++) {
-		r = dw_snapshot__collect_stage(tr, &tr->collectors[i], err);
-		if (dw_collector_status_incomplete(tr->collectors[i].report->status))
+		struct collector_run *cr = &tr->collectors[i];
+
+		if (!cr->staged)
+			cr->rc = dw_snapshot__collect_stage(tr, cr, &cr->err);
+		if (cr->rc < 0) {
+			*err = cr->err;
+			r = cr->rc;
+		}
+		if (dw_collector_status_incomplete(cr->report->status))
 			t->incomplete++;
 	}
 	r = r ?: dw_snapshot__names_stage(tr, err);
@@ -229,9 +246,12 @@ void dw_snapshot__tenant_release(struct tenant_run *tr)
 {
 	size_t i;
 
-	for (i = 0; i < tr->ncollectors; i++)
+	for (i = 0; i < tr->ncollectors; i++) {
+		dw_snapshot__collect_release(&tr->collectors[i]);
 		dw_graph_op_release(&tr->collectors[i].op);
+	}
 	free(tr->collectors);
+	dw_snapshot__names_release(tr);
 	tr->collectors = NULL;
 	tr->ncollectors = 0;
 	dw_snapshot__audit_release(&tr->audit);

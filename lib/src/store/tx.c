@@ -516,6 +516,25 @@ int dw_store_tx_remove(struct dw_store_tx *tx, const char *path, struct dw_error
 	return 0;
 }
 
+int dw_store_tx_unstage(struct dw_store_tx *tx, const char *path, struct dw_error *err)
+{
+	size_t i, n = strlen(path);
+	int r;
+
+	if ((r = check_open(tx, path, err)) < 0)
+		return r;
+	/* every entry, new files included: rare (a failed read), so a scan is fine */
+	for (i = 0; i < tx->nentries; i++) {
+		struct tx_entry *e = &tx->entries[i];
+
+		if (strncmp(e->path, path, n) == 0 && (e->path[n] == '\0' || e->path[n] == '/')) {
+			e->state = TX_UNTOUCHED;
+			e->has_digest = 0;
+		}
+	}
+	return 0;
+}
+
 static int keep_one(struct dw_store_tx *tx, struct tx_entry *e, void *payload)
 {
 	(void)tx;

@@ -60,15 +60,18 @@ for f in sys.stdin.read().split():
 # Intune objects are read with their assignments (and compliance policies with
 # their actions), as the catalog reads them; EXPAND=0 reads the bare objects.
 if [ "${EXPAND:-1}" = 1 ]; then
-	python3 - "$work/state/$tenant" "$work/collectors.txt" <<'PY'
+	python3 - "$work/state/$tenant" "$work/collectors.txt" "$emu/routes.json" <<'PY'
 import json, sys
-tdir, listing = sys.argv[1:]
+tdir, listing, routes = sys.argv[1:]
+# where Graph refuses the expand over the list, the catalog reads assignments per object
+refused = {r["path"] for r in json.load(open(routes))["routes"]
+           if "assignments" in r.get("list_expand_refused", [])}
 out = []
 for line in open(listing):
     version, path, kind = line.split()
     doc = json.load(open("%s/%s%s.json" % (tdir, version, path)))
     items = doc.get("value") if isinstance(doc.get("value"), list) else []
-    if any("assignments" in o for o in items[:1]):
+    if any("assignments" in o for o in items[:1]) and path not in refused:
         path += "?$expand=assignments"
         if any("scheduledActionsForRule" in o for o in items[:1]):
             path += ",scheduledActionsForRule($expand=scheduledActionConfigurations)"
