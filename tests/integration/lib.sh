@@ -128,6 +128,18 @@ graph_write() {
 }
 
 # set_faults JSON: replaces the emulator's fault rules.
+emulator_writes() { # the PATCH/PUT/POST/DELETE requests the emulator logged, one per line
+	# (getByIds is a read Graph takes as a POST: the snapshot's lookup of group names)
+	python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    path = r.get("path", "")
+    if r.get("method") in ("PATCH", "PUT", "POST", "DELETE") and "/oauth2/" not in path \
+            and not path.endswith("/directoryObjects/getByIds"):
+        print(r["method"], path)' "$EMU_LOG"
+}
+
 set_faults() {
 	curl -sf --cacert "$EMU_CA" -X POST -H "Content-Type: application/json" --data "$1" \
 		"$EMU_URL/_emulator/faults" >/dev/null || fail "could not set faults"

@@ -36,14 +36,7 @@ printf 'remediate = plan\n' >>driftward.ini
 git_() { git -C state.git "$@"; }
 dwrun() { run "$1" "$DW_BIN" --config driftward.ini run "${@:2}"; }
 value() { awk -v k="$1$2" '$1 == k { print $2 }' "$prom"; }
-writes() { # the PATCH/PUT/POST/DELETE requests the emulator logged
-	python3 -c '
-import json, sys
-for line in open(sys.argv[1]):
-    r = json.loads(line)
-    if r.get("method") in ("PATCH", "PUT", "POST", "DELETE") and "/oauth2/" not in r.get("path", ""):
-        print(r["method"], r["path"])' "$EMU_LOG"
-}
+writes() { emulator_writes; }
 graph_get() {
 	curl -sf --cacert "$EMU_CA" -H "Authorization: Bearer $(emulator_token "$SAMPLE_WRITER" \
 		"$SAMPLE_WRITER_SECRET")" "$EMU_URL$1"

@@ -17,16 +17,7 @@ BRANCH=tenants/contoso
 sample_deployment
 git_() { git -C state.git "$@"; }
 dw() { run "$1" "$DW_BIN" --config driftward.ini "${@:2}"; }
-writes() { # writes: the PATCH/PUT/POST/DELETE requests the emulator logged
-	# (getByIds is a read that Graph takes as a POST: the snapshot's lookup of group names)
-	python3 -c '
-import json, sys
-for line in open(sys.argv[1]):
-    r = json.loads(line)
-    if r.get("method") in ("PATCH", "PUT", "POST", "DELETE") and "/oauth2/" not in r.get("path", "") \
-            and not r.get("path", "").endswith("/directoryObjects/getByIds"):
-        print(r["method"], r["path"])' "$EMU_LOG"
-}
+writes() { emulator_writes; }
 
 # The writer application, and a tenant that may be written.
 sed -i "s/^client_id = .*/client_id = $SAMPLE_WRITER/" driftward.ini
