@@ -155,7 +155,7 @@ set_faults '{"rules":[]}'
 git init -q --bare remote.git
 sed -i "s|^metrics_dir = metrics$|&\nremote = $SCRATCH/remote.git|" driftward.ini
 dwrun 0
-contains "$out" "; pushed"
+contains "$out" "push: 1 branch(es) pushed, 0 not pushed"
 [ "$(git -C remote.git rev-parse tenants/contoso)" = "$(git -C state.git rev-parse tenants/contoso)" ] ||
 	fail "the remote does not have the tenant's branch"
 [ "$(value driftward_push_result '{tenant="contoso",result="ok"}')" = 1 ] || fail "push not ok"

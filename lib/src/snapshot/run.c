@@ -1,7 +1,10 @@
 /*
  * A snapshot run: tenants go through in batches that share one Graph event
  * loop, so their reads overlap while the number of open repositories and
- * tenant locks stays bounded.
+ * tenant locks stays bounded. A streaming run (tenant_done) hands each entry
+ * to the caller as its tenant is done and reuses it for the next batch, so
+ * nothing of a tenant stays behind it: memory is flat in the number of
+ * tenants.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -58,12 +61,23 @@ static void name_failure(struct dw_snapshot_tenant *t)
 	dw_error_prefix(&t->err, "tenant %s: ", t->tenant->name);
 }
 
+/* A streaming run's entry, once the caller has seen it: ready for the next tenant. */
+static void hand_over(const struct dw_snapshot_options *opts, struct dw_snapshot_tenant *t)
+{
+	if (!opts->tenant_done)
+		return;
+	opts->tenant_done(t, opts->payload);
+	free(t->collectors);
+	*t = (struct dw_snapshot_tenant){ 0 };
+}
+
 /*
  * A tenant that failed to start stays in the batch until the Graph loop is
  * done: reads it submitted before failing must finish before their tenant
  * and ops can be freed.
  */
-static void run_batch(struct tenant_run *runs, size_t n, struct dw_graph *graph)
+static void run_batch(struct tenant_run *runs, size_t n, struct dw_graph *graph,
+                      const struct dw_snapshot_options *opts)
 {
 	struct dw_error loop_err;
 	size_t i;
@@ -85,6 +99,7 @@ static void run_batch(struct tenant_run *runs, size_t n, struct dw_graph *graph)
 		dw_snapshot__tenant_release(&runs[i]);
 		name_failure(t);
 		log_tenant(t);
+		hand_over(opts, t);
 	}
 }
 
@@ -92,7 +107,6 @@ static int prepare(const struct dw_config *cfg, const struct dw_snapshot_options
                    struct dw_snapshot_report *report, const struct dw_tenant_config ***tenants,
                    struct dw_error *err)
 {
-	size_t i;
 	int r;
 
 	r = dw_snapshot_select(cfg, opts->tenants, opts->ntenants, opts->shard_index,
@@ -103,12 +117,10 @@ static int prepare(const struct dw_config *cfg, const struct dw_snapshot_options
 		snprintf(report->run_id, sizeof(report->run_id), "%s", opts->run_id);
 	else if ((r = new_run_id(report->run_id, sizeof(report->run_id))) < 0)
 		return dw_error_set(err, r, DW_AREA_SYSTEM, -r, "could not make a run id");
+	if (opts->tenant_done)
+		return 0;
 	report->tenants = calloc(report->ntenants ? report->ntenants : 1, sizeof(*report->tenants));
-	if (!report->tenants)
-		return -ENOMEM;
-	for (i = 0; i < report->ntenants; i++)
-		report->tenants[i].tenant = (*tenants)[i];
-	return 0;
+	return report->tenants ? 0 : -ENOMEM;
 }
 
 static void record_stats(const struct dw_graph *graph, struct dw_snapshot_report *report)
@@ -122,6 +134,22 @@ static void record_stats(const struct dw_graph *graph, struct dw_snapshot_report
 	report->retries = stats.retries;
 }
 
+/* The batch's entries: the report's own, or a streaming run's few, reused. */
+static void fill_batch(struct tenant_run *runs, struct dw_snapshot_tenant *window, size_t n,
+                       const struct dw_tenant_config **tenants, size_t start,
+                       const struct dw_session_context *ctx, struct dw_snapshot_report *report)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct dw_snapshot_tenant *t =
+		        report->tenants ? &report->tenants[start + i] : &window[i];
+
+		t->tenant = tenants[start + i];
+		runs[i] = (struct tenant_run){ .ctx = ctx, .run_id = report->run_id, .report = t };
+	}
+}
+
 int dw_snapshot_run(const struct dw_config *cfg, const struct dw_catalog *catalog,
                     const struct dw_snapshot_options *opts, struct dw_snapshot_report **out,
                     struct dw_error *err)
@@ -129,9 +157,10 @@ int dw_snapshot_run(const struct dw_config *cfg, const struct dw_catalog *catalo
 	struct dw_snapshot_report *report = calloc(1, sizeof(*report));
 	const struct dw_tenant_config **tenants = NULL;
 	struct dw_session_context ctx = { 0 };
+	struct dw_snapshot_tenant *window = NULL;
 	struct tenant_run *runs = NULL;
 	struct dw_error push_err;
-	size_t i, start, n, batch = batch_size(&cfg->agent);
+	size_t start, n, batch = batch_size(&cfg->agent);
 	int r = -ENOMEM;
 
 	*out = report;
@@ -145,26 +174,25 @@ int dw_snapshot_run(const struct dw_config *cfg, const struct dw_catalog *catalo
 	if (r < 0)
 		goto out;
 	runs = calloc(batch, sizeof(*runs));
-	if (!runs) {
+	window = calloc(batch, sizeof(*window));
+	if (!runs || !window) {
 		r = -ENOMEM;
 		goto out;
 	}
 	for (start = 0; start < report->ntenants; start += n) {
 		n = report->ntenants - start < batch ? report->ntenants - start : batch;
-		for (i = 0; i < n; i++)
-			runs[i] = (struct tenant_run){ .ctx = &ctx,
-				                       .run_id = report->run_id,
-				                       .report = &report->tenants[start + i] };
-		run_batch(runs, n, ctx.graph);
+		fill_batch(runs, window, n, tenants, start, &ctx, report);
+		run_batch(runs, n, ctx.graph, opts);
 	}
 	record_stats(ctx.graph, report);
-	/* a failed push is each tenant's failure, in its report entry */
+	/* a failed push is each tenant's failure, in its report entry or told to tenant_pushed */
 	if (opts->push && cfg->agent.remote) {
 		dw_error_clear(&push_err);
-		dw_snapshot__push(cfg, report, &push_err);
+		dw_snapshot__push(cfg, opts, tenants, report, &push_err);
 	}
 	r = 0;
 out:
+	free(window);
 	free(runs);
 	dw_session_context_release(&ctx);
 	free(tenants);
@@ -177,7 +205,7 @@ void dw_snapshot_report_free(struct dw_snapshot_report *report)
 
 	if (!report)
 		return;
-	for (i = 0; i < report->ntenants; i++)
+	for (i = 0; report->tenants && i < report->ntenants; i++)
 		free(report->tenants[i].collectors);
 	free(report->tenants);
 	free(report);
