@@ -61,7 +61,7 @@ struct dw_snapshot_options {
 	/*
 	 * A run over many tenants streams: when tenant_done is set, it is called
 	 * for each tenant as soon as the tenant is done (committed, unchanged or
-	 * failed), in the order of the selection, and the entry is released
+	 * failed), in the order they get done, and the entry is released
 	 * right after it returns; the report then holds no entries (tenants is
 	 * NULL), only the run's counts, so memory stays flat in the number of
 	 * tenants. The branches are pushed at the end of the run, in one push:
