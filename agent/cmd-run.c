@@ -51,7 +51,8 @@ struct run_collector {
  * What the metrics need of a done tenant: counts and codes, no strings (the
  * name is the configuration's). The exposition format groups samples by
  * family, so the file can only be written once every tenant is done; this
- * record (about 110 bytes and 8 per collector) is what waits for it.
+ * record (128 bytes and 8 per collector) is what waits for it, and the
+ * writer makes each tenant's metrics from it as it goes (tenant_at).
  */
 struct run_record {
 	const struct dw_tenant_config *tenant;
@@ -62,6 +63,7 @@ struct run_record {
 	uint8_t push;   /* enum dw_metrics_push */
 	bool drift_evaluated;
 	uint32_t findings[DW_METRICS_SEVERITIES][DW_METRICS_FINDINGS];
+	double last_run, last_success; /* Unix times; 0: never */
 };
 
 /* The run as its tenants go by. */
@@ -77,11 +79,14 @@ struct run_state {
 	struct run_collector *collectors;
 	size_t ncollectors, collectors_alloc;
 	size_t push_next; /* where tenant_pushed looks first: pushes come in run order */
+	struct dw_metrics_collector
+	        *scratch; /* tenant_at's, for the most collectors a tenant has */
 	size_t skipped;
 	size_t pushed, not_pushed;
 	bool progress; /* the progress line is on the terminal, to clear before printing */
 	bool lost;     /* a record could not be kept (out of memory): no metrics */
 	int status;
+	double start; /* Unix time the run started */
 };
 
 static double now_real(void)
@@ -171,6 +176,7 @@ static uint32_t clamp32(size_t v)
 static int record_tenant(struct run_state *R, const struct dw_snapshot_tenant *t,
                          const struct run_tenant *rt)
 {
+	bool done = rt->result != DW_METRICS_SKIPPED && rt->result != DW_METRICS_ERROR;
 	struct run_record *rec;
 	size_t i, s, f;
 
@@ -190,6 +196,9 @@ static int record_tenant(struct run_state *R, const struct dw_snapshot_tenant *t
 		.push = R->a->push && R->cfg->agent.remote ? DW_METRICS_PUSH_FAILED
 		                                           : DW_METRICS_PUSH_DISABLED,
 		.drift_evaluated = rt->drift_evaluated,
+		/* a failed or skipped tenant's come from the previous file (carry_over) */
+		.last_run = rt->result == DW_METRICS_SKIPPED ? 0 : R->start,
+		.last_success = done ? R->start : 0,
 	};
 	for (s = 0; s < DW_METRICS_SEVERITIES; s++)
 		for (f = 0; f < DW_METRICS_FINDINGS; f++)
@@ -203,23 +212,22 @@ static int record_tenant(struct run_state *R, const struct dw_snapshot_tenant *t
 	return 0;
 }
 
-/* The metrics of record @rec; the times a failed or skipped tenant lacks come from the previous
- * file. */
-static void fill_tenant(const struct run_state *R, double start, const struct run_record *rec,
-                        struct dw_metrics_tenant *out, struct dw_metrics_collector *cs)
+/* The metrics writer's tenant @i, made from its record as the writer goes. */
+static void tenant_at(const struct dw_metrics_run *run, size_t i, struct dw_metrics_tenant *out)
 {
-	bool done = rec->result != DW_METRICS_SKIPPED && rec->result != DW_METRICS_ERROR;
-	size_t i, s, f;
+	const struct run_state *R = run->arg;
+	const struct run_record *rec = &R->records[i];
+	size_t j, s, f;
 
 	*out = (struct dw_metrics_tenant){
 		.name = rec->tenant->name,
 		.result = (enum dw_metrics_result)rec->result,
-		.last_run = rec->result == DW_METRICS_SKIPPED ? 0 : start,
-		.last_success = done ? start : 0,
+		.last_run = rec->last_run,
+		.last_success = rec->last_success,
 		.added = rec->added,
 		.changed = rec->changed,
 		.removed = rec->removed,
-		.collectors = cs,
+		.collectors = R->scratch,
 		.ncollectors = rec->ncollectors,
 		.drift_evaluated = rec->drift_evaluated,
 		.push = (enum dw_metrics_push)rec->push,
@@ -227,17 +235,53 @@ static void fill_tenant(const struct run_state *R, double start, const struct ru
 	for (s = 0; s < DW_METRICS_SEVERITIES; s++)
 		for (f = 0; f < DW_METRICS_FINDINGS; f++)
 			out->findings[s][f] = rec->findings[s][f];
-	for (i = 0; i < rec->ncollectors; i++) {
-		const struct run_collector *c = &R->collectors[rec->first + i];
+	for (j = 0; j < rec->ncollectors; j++) {
+		const struct run_collector *c = &R->collectors[rec->first + j];
 		enum dw_collector_status status = (enum dw_collector_status)c->status;
 
-		cs[i] = (struct dw_metrics_collector){
+		R->scratch[j] = (struct dw_metrics_collector){
 			.name = R->catalog->collectors[c->index].name,
 			.status = dw_collector_status_name(status),
 			.complete = !dw_collector_status_incomplete(status),
 			.objects = c->objects,
 		};
 	}
+}
+
+/*
+ * The times a failed or skipped tenant lacks, from the previous file: only
+ * those tenants are looked up (a few, usually), by name.
+ */
+static int carry_over(struct run_state *R, const char *name)
+{
+	struct dw_metrics_tenant *some = NULL;
+	size_t *which = NULL; /* their records */
+	size_t i, n = 0, alloc = 0, walloc = 0;
+	int r = 0;
+
+	for (i = 0; i < R->nrecords && r == 0; i++) {
+		const struct run_record *rec = &R->records[i];
+
+		if (rec->result != DW_METRICS_ERROR && rec->result != DW_METRICS_SKIPPED)
+			continue;
+		if ((r = DW_ARRAY_GROW(some, alloc, n + 1)) < 0 ||
+		    (r = DW_ARRAY_GROW(which, walloc, n + 1)) < 0)
+			break;
+		some[n] = (struct dw_metrics_tenant){ .name = rec->tenant->name,
+			                              .result = rec->result,
+			                              .last_run = rec->last_run,
+			                              .last_success = rec->last_success };
+		which[n++] = i;
+	}
+	if (r == 0 && n)
+		r = dw_metrics_carry_over(R->cfg->agent.metrics_dir, name, some, n);
+	for (i = 0; r == 0 && i < n; i++) {
+		R->records[which[i]].last_run = some[i].last_run;
+		R->records[which[i]].last_success = some[i].last_success;
+	}
+	free(which);
+	free(some);
+	return r;
 }
 
 /* Graph's answers by status class, and the requests that got none. */
@@ -252,45 +296,40 @@ static void answer_classes(const struct dw_graph_stats *g, struct dw_metrics_run
 	run->by_class[dw_metrics_http_class(0)] += g->no_answer;
 }
 
-static int write_metrics(const struct run_state *R, const struct dw_snapshot_report *report,
-                         double start, double duration)
+static int write_metrics(struct run_state *R, const struct dw_snapshot_report *report,
+                         double duration)
 {
-	struct dw_metrics_run run = { .start = start,
+	struct dw_metrics_run run = { .start = R->start,
 		                      .duration = duration,
 		                      .requests = report->requests,
 		                      .throttled = report->throttled,
-		                      .retries = report->retries };
-	struct dw_metrics_tenant *tenants = calloc(R->nrecords + 1, sizeof(*tenants));
-	struct dw_metrics_collector *collectors = calloc(R->ncollectors + 1, sizeof(*collectors));
+		                      .retries = report->retries,
+		                      .ntenants = R->nrecords,
+		                      .tenant_at = tenant_at,
+		                      .arg = R };
 	char name[METRICS_NAME_MAX + 1];
 	struct dw_error err;
-	size_t i;
-	int r = -ENOMEM;
+	size_t i, most = 0;
+	int r;
 
 	dw_error_clear(&err);
 	answer_classes(&report->graph, &run);
 	run.retry_wait = (double)report->graph.retry_wait_ms / 1000.0;
-	if (!tenants || !collectors)
-		goto out;
+	for (i = 0; i < R->nrecords; i++)
+		most = R->records[i].ncollectors > most ? R->records[i].ncollectors : most;
+	if (!(R->scratch = calloc(most + 1, sizeof(*R->scratch)))) {
+		fprintf(stderr, "driftward: out of memory writing the metrics\n");
+		return -ENOMEM;
+	}
 	if ((r = metrics_name(R->a, name, sizeof(name))) < 0) {
 		fprintf(stderr, "driftward: too many tenants named to name the metrics file\n");
-		goto out;
+		return r;
 	}
-	for (i = 0; i < R->nrecords; i++)
-		fill_tenant(R, start, &R->records[i], &tenants[i],
-		            collectors + R->records[i].first);
-	run.tenants = tenants;
-	run.ntenants = R->nrecords;
-	if ((r = dw_metrics_carry_over(R->cfg->agent.metrics_dir, name, tenants, run.ntenants)) < 0)
+	if ((r = carry_over(R, name)) < 0)
 		fprintf(stderr, "driftward: could not read the previous metrics: %s\n",
 		        strerror(-r));
 	if ((r = dw_metrics_write(R->cfg->agent.metrics_dir, name, &run, &err)) < 0)
 		print_error(&err);
-out:
-	if (r == -ENOMEM)
-		fprintf(stderr, "driftward: out of memory writing the metrics\n");
-	free(collectors);
-	free(tenants);
 	return r;
 }
 
@@ -535,8 +574,7 @@ static int run_tenants(struct run_state *R, struct dw_snapshot_report **report,
 	return dw_snapshot_run(R->cfg, R->catalog, &opts, report, err);
 }
 
-static int finish(struct run_state *R, const struct dw_snapshot_report *report, double start,
-                  double mono_start)
+static int finish(struct run_state *R, const struct dw_snapshot_report *report, double mono_start)
 {
 	double duration;
 
@@ -552,7 +590,7 @@ static int finish(struct run_state *R, const struct dw_snapshot_report *report, 
 		return EXIT_ERROR;
 	/* to the millisecond: the metric has no use for the clock's noise */
 	duration = (double)(long long)((now_mono() - mono_start) * 1000.0) / 1000.0;
-	if (write_metrics(R, report, start, duration) < 0)
+	if (write_metrics(R, report, duration) < 0)
 		return EXIT_ERROR;
 	return R->status;
 }
@@ -560,12 +598,12 @@ static int finish(struct run_state *R, const struct dw_snapshot_report *report, 
 static int run_run(struct cli *cli, int argc, char **argv)
 {
 	struct cli_tenants args = { 0 };
-	struct run_state R = { .cli = cli, .a = &args, .status = EXIT_DONE };
+	struct run_state R = { .cli = cli, .a = &args, .status = EXIT_DONE, .start = now_real() };
 	struct dw_notify_counts notified = { 0 };
 	struct dw_snapshot_report *report = NULL;
 	struct dw_catalog *catalog = NULL;
 	struct dw_config *cfg = NULL;
-	double start = now_real(), mono_start = now_mono();
+	double mono_start = now_mono();
 	bool progress = progress_wanted(cli->verbosity);
 	struct dw_error err;
 	int r, status = EXIT_ERROR;
@@ -591,10 +629,11 @@ static int run_run(struct cli *cli, int argc, char **argv)
 	}
 	if (args.push && cfg->agent.remote && cli->verbosity >= 0)
 		printf("push: %zu branch(es) pushed, %zu not pushed\n", R.pushed, R.not_pushed);
-	status = finish(&R, report, start, mono_start);
+	status = finish(&R, report, mono_start);
 out:
 	free(R.records);
 	free(R.collectors);
+	free(R.scratch);
 	dw_snapshot_report_free(report);
 	dw_catalog_free(catalog);
 	dw_config_free(cfg);
