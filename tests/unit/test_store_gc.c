@@ -300,6 +300,7 @@ static void auto_gc_rolls_up_recent_packs(void **state)
 	assert_int_equal(gc.rolled, 4);
 	assert_int_equal(gc.packs_after, 2);
 	assert_int_equal(gc.pruned, 0);
+	assert_false(gc.full);
 	assert_true(gc.objects < 80); /* the four runs' objects, not the import's */
 	snprintf(path, sizeof(path), "%s/objects/pack/%s", fx->s.repo, import);
 	assert_int_equal(access(path, F_OK), 0);

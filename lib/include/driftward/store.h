@@ -243,6 +243,7 @@ struct dw_store_gc_result {
 	                 */
 	size_t pruned;  /* unreachable objects dropped */
 	size_t rolled;  /* dw_store_gc_auto: the small recent packs it rolled up into one */
+	int full; /* a full gc: dw_store_gc, or dw_store_gc_auto past the limit after a roll-up */
 };
 
 /*

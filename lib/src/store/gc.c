@@ -749,10 +749,11 @@ static int gc_run(struct dw_store *store, const struct dw_store_gc_options *o, e
 		r = gc_locked(&gc);
 		out->packs_before = rolled.packs_before;
 		out->loose_before = rolled.loose_before;
-		out->rolled = rolled.rolled;
+		out->full = 1;
 		goto out;
 	}
 	r = gc_locked(&gc);
+	out->full = 1;
 out:
 	if (gc.fresh_odb)
 		gc.fresh_odb->free(gc.fresh_odb);
