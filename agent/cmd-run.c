@@ -553,8 +553,10 @@ static void tenant_pushed(const struct dw_snapshot_push *p, void *payload)
 	if (p->rc >= 0 ||
 	    (rec && (rec->result == DW_METRICS_ERROR || rec->result == DW_METRICS_SKIPPED)))
 		return; /* a tenant that failed (or was skipped) said so already */
-	if (rec)
+	if (rec) {
 		rec->result = DW_METRICS_ERROR;
+		rec->last_success = 0; /* the previous file's, as for any failed tenant */
+	}
 	print_error(&p->err);
 	R->status = EXIT_ERROR;
 }
