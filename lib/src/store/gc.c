@@ -42,7 +42,15 @@
 
 #define PRUNE_EXPIRE_DEFAULT (14 * 24 * 3600)
 #define PACK_LIMIT_DEFAULT   50
-#define LOOSE_LIMIT_DEFAULT  6700
+/*
+ * The most objects one roll-up takes. The pack builder holds about 150 bytes
+ * an object, so this bounds a run's memory at its end: after the first run
+ * of 10,000 tenants, 10,000 packs of 500 objects all break the progression,
+ * and rolling them up at once would take 5 million objects. The rest waits
+ * for the next roll-up.
+ */
+#define ROLLUP_MAX_OBJECTS  100000
+#define LOOSE_LIMIT_DEFAULT 6700
 /* temporary files of a killed writer (libgit2's or git's) older than this go */
 #define TMP_EXPIRE 3600
 
@@ -53,6 +61,7 @@ struct gc {
 	git_odb_backend *fresh_odb;
 	time_t expire; /* unreachable objects older than this go */
 	time_t now;
+	bool capped; /* the roll-up stopped at ROLLUP_MAX_OBJECTS: more next time */
 	struct dw_store_gc_result *res;
 	struct dw_error *err;
 };
@@ -503,9 +512,10 @@ static int by_objects(const void *a, const void *b)
  * --geometric=2 decides: all up to the last place where a pack holds less
  * than twice the one before it, then each next one while it holds less than
  * twice what is rolled up so far (the new pack must not break the
- * progression either).
+ * progression either). At most ROLLUP_MAX_OBJECTS objects (but two packs at
+ * least): *@capped says the roll-up stopped short there.
  */
-static size_t geometric_split(const struct pack_info *p, size_t n)
+static size_t geometric_split(const struct pack_info *p, size_t n, bool *capped)
 {
 	uint64_t total = 0;
 	size_t i, roll = 0;
@@ -519,6 +529,14 @@ static size_t geometric_split(const struct pack_info *p, size_t n)
 		total += p[i].objects;
 	while (roll < n && (uint64_t)p[roll].objects < 2 * total)
 		total += p[roll++].objects;
+	*capped = false;
+	for (i = 0, total = 0; i < roll; i++) {
+		total += p[i].objects;
+		if (i >= 2 && total > ROLLUP_MAX_OBJECTS) {
+			*capped = true;
+			return i;
+		}
+	}
 	return roll;
 }
 
@@ -644,7 +662,7 @@ static int gc_geometric(struct gc *gc)
 		                    gc->packdir, strerror(-r));
 	if (n)
 		qsort(packs, n, sizeof(*packs), by_objects);
-	roll = geometric_split(packs, n);
+	roll = geometric_split(packs, n, &gc->capped);
 	if (roll < 2 && gc->res->loose_before == 0)
 		goto out; /* already a progression, nothing loose: nothing to do */
 	if ((r = rollup_write(gc, packs, roll)) < 0)
@@ -736,7 +754,8 @@ static int gc_run(struct dw_store *store, const struct dw_store_gc_options *o, e
 		return r;
 	if (kind == GC_AUTO) {
 		r = gc_geometric(&gc);
-		if (r < 0 || out->packs_after <= o->pack_limit)
+		/* a capped roll-up made progress; the next one goes on from there */
+		if (r < 0 || out->packs_after <= o->pack_limit || gc.capped)
 			goto out;
 		/* still past the limit: the full gc, counted from before the roll-up */
 		rolled = *out;
