@@ -42,6 +42,13 @@ run 0 "$DW_BIN" --config "driftward-$LARGE.ini" init --baselines "$DW_SOURCE_DIR
 printf 'not-the-secret' | "$DW_BIN" --config "driftward-$LARGE.ini" secret set fleet00000 \
 	>/dev/null 2>&1 || fail "secret set failed"
 
+# Under AddressSanitizer (the asan build sets ASAN_OPTIONS) freed memory waits in
+# a quarantine and every allocation carries redzones and allocator state, so
+# the peak there says what was ever allocated, not what is held: the runs go
+# through ASan's checks, and the gcc build compares the peaks.
+compare=1
+[ -z "${ASAN_OPTIONS:-}" ] || compare=0
+
 peak_kib() { # peak_kib N COMMAND: the peak RSS of a run over N tenants, in KiB
 	/usr/bin/time -f '%M' -o "peak-$1-$2" "$DW_BIN" --config "driftward-$1.ini" "$2" \
 		>"out-$1-$2" 2>"err-$1-$2" || true
@@ -57,6 +64,7 @@ for cmd in run snapshot; do
 	echo "$cmd: peak RSS $small KiB over $SMALL tenants, $large KiB over $LARGE"
 	[ "$cmd" = snapshot ] || [ "$(grep -c '^driftward_tenant_result{' metrics/driftward.prom)" -eq \
 		$((LARGE * 5)) ] || fail "the metrics of $LARGE tenants are not all there"
+	[ "$compare" = 1 ] || { echo "$cmd: peaks not compared under AddressSanitizer"; continue; }
 	[ $((large - small)) -le "$MAX_GROWTH_KIB" ] ||
 		fail "$cmd: peak RSS grew by $((large - small)) KiB from $SMALL to $LARGE tenants"
 done
