@@ -42,12 +42,12 @@ run 0 "$DW_BIN" --config "driftward-$LARGE.ini" init --baselines "$DW_SOURCE_DIR
 printf 'not-the-secret' | "$DW_BIN" --config "driftward-$LARGE.ini" secret set fleet00000 \
 	>/dev/null 2>&1 || fail "secret set failed"
 
-# Under AddressSanitizer (the asan build sets ASAN_OPTIONS) freed memory waits in
-# a quarantine and every allocation carries redzones and allocator state, so
+# Under AddressSanitizer (the asan build's binary) freed memory waits in a
+# quarantine and every allocation carries redzones and allocator state, so
 # the peak there says what was ever allocated, not what is held: the runs go
 # through ASan's checks, and the gcc build compares the peaks.
 compare=1
-[ -z "${ASAN_OPTIONS:-}" ] || compare=0
+! grep -q __asan_init "$DW_BIN" || compare=0
 
 peak_kib() { # peak_kib N COMMAND: the peak RSS of a run over N tenants, in KiB
 	/usr/bin/time -f '%M' -o "peak-$1-$2" "$DW_BIN" --config "driftward-$1.ini" "$2" \
