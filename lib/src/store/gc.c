@@ -43,11 +43,13 @@
 #define PRUNE_EXPIRE_DEFAULT (14 * 24 * 3600)
 #define PACK_LIMIT_DEFAULT   50
 /*
- * The most objects one roll-up takes. The pack builder holds about 150 bytes
- * an object, so this bounds a run's memory at its end: after the first run
- * of 10,000 tenants, 10,000 packs of 500 objects all break the progression,
- * and rolling them up at once would take 5 million objects. The rest waits
- * for the next roll-up.
+ * The most objects one roll-up takes. The pack builder holds the objects it
+ * compresses and their deltas (a roll-up of 15,000 objects of 1.5 KiB peaked
+ * at 22 MiB), so this bounds a run's memory at its end: after the first run
+ * of 10,000 tenants, 10,000 packs of one import each all break the
+ * progression, and rolling them up at once would take every object. The rest
+ * waits for the next roll-up; a run that writes more objects than this (a
+ * pack per tenant) leaves packs behind for the next.
  */
 #define ROLLUP_MAX_OBJECTS  100000
 #define LOOSE_LIMIT_DEFAULT 6700
