@@ -89,6 +89,16 @@ int read_passphrase_file(const char *path, struct dw_secret **out, struct dw_err
 int open_input(const char *path, int *fd);
 /* "I/N" or "auto/N" of --shard (I from JOB_COMPLETION_INDEX): 0 or -EINVAL, printed for @cmd. */
 int cli_parse_shard(const char *cmd, const char *arg, unsigned *index, unsigned *count);
+/* The tenants a run takes, from snapshot's and run's options: -t, --shard, --no-push. */
+#define CLI_TENANTS_MAX 256
+struct cli_tenants {
+	const char *tenants[CLI_TENANTS_MAX];
+	size_t ntenants;
+	unsigned shard_index, shard_count;
+	int push;
+};
+/* Parses them for @cmd; 0, or EXIT_ERROR after printing what is wrong. */
+int cli_parse_tenants(const char *cmd, int argc, char **argv, struct cli_tenants *a);
 /* Verifies the key file and that every tenant's secret decrypts; prints each problem. */
 int check_secrets(const struct dw_config *cfg, int quiet);
 

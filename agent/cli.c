@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,4 +137,41 @@ int cli_parse_shard(const char *cmd, const char *arg, unsigned *index, unsigned 
 bad:
 	usage_error(cmd, "--shard: '%s' is not I/N with 0 <= I < N, or auto/N", arg);
 	return -EINVAL;
+}
+
+int cli_parse_tenants(const char *cmd, int argc, char **argv, struct cli_tenants *a)
+{
+	static const struct option options[] = {
+		{ "tenant", required_argument, NULL, 't' },
+		{ "shard", required_argument, NULL, 's' },
+		{ "no-push", no_argument, NULL, 'P' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	a->push = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:t:", options, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			if (a->ntenants == CLI_TENANTS_MAX)
+				return usage_error(cmd, "too many -t options");
+			a->tenants[a->ntenants++] = optarg;
+			break;
+		case 's':
+			if (cli_parse_shard(cmd, optarg, &a->shard_index, &a->shard_count) < 0)
+				return EXIT_ERROR;
+			break;
+		case 'P':
+			a->push = 0;
+			break;
+		case ':':
+			return usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+		default:
+			return usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	return 0;
 }

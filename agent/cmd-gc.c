@@ -1,8 +1,9 @@
 /*
  * driftward gc: repacks the state repository into one pack and drops what no
- * ref reaches once it is older than the grace period. Runs also do this on
- * their own when packs or loose objects pile up (dw_store_gc_auto); this is
- * the command for a timer or an operator.
+ * ref reaches once it is older than the grace period. Runs roll up their
+ * recent packs on their own when packs or loose objects pile up
+ * (dw_store_gc_auto, also --auto); this is the command for a timer or an
+ * operator.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -49,6 +50,13 @@ static void print_result(const struct cli *cli, const char *repo,
 		return;
 	if (!res->ran) {
 		printf("%s: nothing to do\n", repo);
+		return;
+	}
+	if (!res->full) {
+		printf("%s: %zu recent packs and the loose objects rolled up into one pack of %zu "
+		       "objects; packs %zu -> %zu, loose objects %zu -> %zu\n",
+		       repo, res->rolled, res->objects, res->packs_before, res->packs_after,
+		       res->loose_before, res->loose_after);
 		return;
 	}
 	printf("%s: %zu objects in one pack; packs %zu -> %zu, loose objects %zu -> %zu, "
@@ -108,5 +116,8 @@ const struct command cmd_gc = {
 	         "  --prune AGE   grace period of unreachable objects: now, or a number with a\n"
 	         "                unit s, m, h, d or w (default 2w, like git's gc.pruneExpire)\n"
 	         "  --auto        only when there are more than 50 packs or about 6,700 loose\n"
-	         "                objects (what a run does after each commit)\n",
+	         "                objects, and then roll the small recent packs and the loose\n"
+	         "                objects up into one, leaving the big old packs (what a run\n"
+	         "                does after each commit); a full gc only if the packs are\n"
+	         "                still too many\n",
 };

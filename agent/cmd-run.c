@@ -1,8 +1,12 @@
 /*
  * driftward run: what the timer starts. Snapshots the tenants (commit, with
- * their drift reports, and push), notifies, remediates (remediate = plan |
- * apply), then writes the metrics, prints one summary line per tenant and
- * exits with the worst status over them (DESIGN.md section 8).
+ * their drift reports, and push); each tenant, as soon as it is done, is
+ * judged, notified and printed (one summary line) and leaves a small record
+ * for the metrics, which are written at the end; the tenants with remediate =
+ * plan | apply are remediated once every snapshot is done; the run exits with
+ * the worst status over the tenants (DESIGN.md section 8). Nothing else of a
+ * tenant is kept once it is done, so memory stays flat in the number of
+ * tenants.
  *
  * A tenant whose lock is held by a run still going (flock: the holder is
  * alive) is skipped, not queued behind it and not counted as an error: the
@@ -10,7 +14,7 @@
  * says so and leaves the metrics file to the run that holds them.
  */
 #include <errno.h>
-#include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +22,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "driftward/array.h"
 #include "driftward/catalog.h"
 #include "driftward/config.h"
 #include "driftward/metrics.h"
@@ -26,63 +31,85 @@
 #include "driftward/snapshot.h"
 #include "driftward/store.h"
 
-#define MAX_TENANT_ARGS   256
 #define METRICS_NAME_MAX  200
 #define METRICS_BASE_NAME "driftward"
 
-struct run_args {
-	const char *tenants[MAX_TENANT_ARGS];
-	size_t ntenants;
-	unsigned shard_index, shard_count;
-	int push;
-};
-
-/* What the run made of each tenant, beside the snapshot's report. */
+/* What the run made of a tenant, beside the snapshot's entry, while it is handled. */
 struct run_tenant {
 	enum dw_metrics_result result;
 	bool drift_evaluated;
 	bool drift_found;  /* a finding failed (not waived) */
 	bool drift_failed; /* no report (the rules do not compile), or a rule in error */
 	unsigned long findings[DW_METRICS_SEVERITIES][DW_METRICS_FINDINGS];
-	struct dw_restore_remediation remediation; /* remediate = plan | apply */
 };
 
-static int parse_args(int argc, char **argv, struct run_args *a)
-{
-	static const struct option options[] = {
-		{ "tenant", required_argument, NULL, 't' },
-		{ "shard", required_argument, NULL, 's' },
-		{ "no-push", no_argument, NULL, 'P' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
+/* A collector of a done tenant, as the metrics need it: 8 bytes, its name from the catalog. */
+struct run_collector {
+	uint32_t objects;
+	uint32_t index : 28; /* in catalog->collectors */
+	uint32_t status : 4; /* enum dw_collector_status */
+};
 
-	a->push = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:t:", options, NULL)) != -1) {
-		switch (c) {
-		case 't':
-			if (a->ntenants == MAX_TENANT_ARGS)
-				return usage_error("run", "too many -t options");
-			a->tenants[a->ntenants++] = optarg;
-			break;
-		case 's':
-			if (cli_parse_shard("run", optarg, &a->shard_index, &a->shard_count) < 0)
-				return EXIT_ERROR;
-			break;
-		case 'P':
-			a->push = 0;
-			break;
-		case ':':
-			return usage_error("run", "option '%s' needs a value", argv[optind - 1]);
-		default:
-			return usage_error("run", "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return usage_error("run", "unexpected argument '%s'", argv[optind]);
-	return 0;
-}
+/*
+ * What the metrics need of a done tenant: counts and codes, no strings (the
+ * name is the configuration's). The exposition format groups samples by
+ * family, so the file can only be written once every tenant is done; this
+ * record (128 bytes and 8 per collector) is what waits for it, and the
+ * writer makes each tenant's metrics from it as it goes (tenant_at).
+ */
+struct run_record {
+	const struct dw_tenant_config *tenant;
+	size_t first; /* its collectors in run_state.collectors */
+	uint32_t added, changed, removed;
+	uint32_t ncollectors;
+	uint8_t result; /* enum dw_metrics_result */
+	uint8_t push;   /* enum dw_metrics_push */
+	bool drift_evaluated;
+	uint32_t findings[DW_METRICS_SEVERITIES][DW_METRICS_FINDINGS];
+	double last_run, last_success; /* Unix times; 0: never */
+	uint8_t remediate_mode;        /* enum dw_remediate: off for most tenants */
+	uint8_t remediate_outcome;     /* enum dw_restore_outcome */
+	uint32_t remediate_requests, remediate_applied, remediate_failed;
+};
+
+/*
+ * A tenant with remediate = plan | apply, as its snapshot left it: what
+ * remediation needs once every snapshot is done (it reads and writes the
+ * tenant on its own, not on the snapshots' Graph loop).
+ */
+struct pending_remediation {
+	const struct dw_tenant_config *tenant;
+	size_t record; /* in run_state.records; SIZE_MAX when none was kept */
+	int rc;        /* the snapshot's */
+	bool drift_evaluated;
+	size_t failing; /* failed findings */
+};
+
+/* The run as its tenants go by. */
+struct run_state {
+	const struct cli *cli;
+	const struct dw_config *cfg;
+	const struct dw_catalog *catalog;
+	const struct cli_tenants *a;
+	struct dw_notify *notify;           /* NULL: no channel (or it could not start) */
+	struct dw_store *store;             /* for the notifier's reads */
+	struct dw_metrics_notify *channels; /* per [notify NAME] channel, for the metrics */
+	struct pending_remediation *pending;
+	size_t npending, pending_alloc;
+	struct run_record *records;
+	size_t nrecords, records_alloc;
+	struct run_collector *collectors;
+	size_t ncollectors, collectors_alloc;
+	size_t push_next; /* where tenant_pushed looks first: pushes come in run order */
+	struct dw_metrics_collector
+	        *scratch; /* tenant_at's, for the most collectors a tenant has */
+	size_t skipped;
+	size_t pushed, not_pushed;
+	bool progress; /* the progress line is on the terminal, to clear before printing */
+	bool lost;     /* a record could not be kept (out of memory): no metrics */
+	int status;
+	double start; /* Unix time the run started */
+};
 
 static double now_real(void)
 {
@@ -148,7 +175,7 @@ static int worse(int a, int b)
  * the shards of a sharded deployment) do not overwrite each other's file:
  * "driftward", "driftward@contoso", "driftward@a+b", "driftward-shard-2-of-8".
  */
-static int metrics_name(const struct run_args *a, char *out, size_t outlen)
+static int metrics_name(const struct cli_tenants *a, char *out, size_t outlen)
 {
 	size_t i, len;
 
@@ -162,31 +189,52 @@ static int metrics_name(const struct run_args *a, char *out, size_t outlen)
 	return len < outlen ? 0 : -ENAMETOOLONG;
 }
 
-static void fill_collectors(const struct dw_snapshot_tenant *t, struct dw_metrics_collector *out)
+static uint32_t clamp32(size_t v)
 {
-	size_t i;
+	return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
 
-	for (i = 0; i < t->ncollectors; i++) {
-		const struct dw_snapshot_collector *sc = &t->collectors[i];
+/* Keeps what the metrics need of tenant @t (judged as @rt). */
+static int record_tenant(struct run_state *R, const struct dw_snapshot_tenant *t,
+                         const struct run_tenant *rt)
+{
+	bool done = rt->result != DW_METRICS_SKIPPED && rt->result != DW_METRICS_ERROR;
+	struct run_record *rec;
+	size_t i, s, f;
 
-		out[i] = (struct dw_metrics_collector){
-			.name = sc->collector->name,
-			.status = dw_collector_status_name(sc->status),
-			.complete = !dw_collector_status_incomplete(sc->status),
-			.objects = sc->objects,
+	if (DW_ARRAY_GROW(R->records, R->records_alloc, R->nrecords + 1) < 0 ||
+	    DW_ARRAY_GROW(R->collectors, R->collectors_alloc, R->ncollectors + t->ncollectors) < 0)
+		return -ENOMEM;
+	rec = &R->records[R->nrecords++];
+	*rec = (struct run_record){
+		.tenant = t->tenant,
+		.first = R->ncollectors,
+		.added = clamp32(t->added),
+		.changed = clamp32(t->changed),
+		.removed = clamp32(t->removed),
+		.ncollectors = clamp32(t->ncollectors),
+		.result = (uint8_t)rt->result,
+		/* until the push says otherwise (tenant_pushed) */
+		.push = R->a->push && R->cfg->agent.remote ? DW_METRICS_PUSH_FAILED
+		                                           : DW_METRICS_PUSH_DISABLED,
+		.drift_evaluated = rt->drift_evaluated,
+		/* a failed or skipped tenant's come from the previous file (carry_over) */
+		.last_run = rt->result == DW_METRICS_SKIPPED ? 0 : R->start,
+		.last_success = done ? R->start : 0,
+	};
+	for (s = 0; s < DW_METRICS_SEVERITIES; s++)
+		for (f = 0; f < DW_METRICS_FINDINGS; f++)
+			rec->findings[s][f] = clamp32(rt->findings[s][f]);
+	for (i = 0; i < t->ncollectors; i++)
+		R->collectors[R->ncollectors++] = (struct run_collector){
+			.objects = clamp32(t->collectors[i].objects),
+			.index = (uint32_t)(t->collectors[i].collector - R->catalog->collectors),
+			.status = t->collectors[i].status,
 		};
-	}
+	return 0;
 }
 
-static enum dw_metrics_push push_result(const struct dw_config *cfg, const struct run_args *a,
-                                        const struct dw_snapshot_tenant *t)
-{
-	if (!a->push || !cfg->agent.remote)
-		return DW_METRICS_PUSH_DISABLED;
-	return t->pushed ? DW_METRICS_PUSH_OK : DW_METRICS_PUSH_FAILED;
-}
-
-static void fill_remediation(const struct dw_restore_remediation *rm, struct dw_metrics_tenant *out)
+static void fill_remediation(const struct run_record *rec, struct dw_metrics_tenant *out)
 {
 	static const char *const modes[] = {
 		[DW_REMEDIATE_PLAN] = "plan", [DW_REMEDIATE_APPLY] = "apply"
@@ -200,36 +248,86 @@ static void fill_remediation(const struct dw_restore_remediation *rm, struct dw_
 		[DW_REMEDIATE_FAILED] = DW_METRICS_REMEDIATE_FAILED,
 	};
 
-	if (rm->mode <= DW_REMEDIATE_OFF || (size_t)rm->mode >= DW_ARRAY_SIZE(modes))
+	if (rec->remediate_mode <= DW_REMEDIATE_OFF || rec->remediate_mode >= DW_ARRAY_SIZE(modes))
 		return;
-	out->remediate_mode = modes[rm->mode];
-	out->remediate_result = results[rm->outcome];
-	out->remediate_requests = rm->requests;
-	out->remediate_applied = rm->applied;
-	out->remediate_failed = rm->failed;
+	out->remediate_mode = modes[rec->remediate_mode];
+	out->remediate_result = results[rec->remediate_outcome];
+	out->remediate_requests = rec->remediate_requests;
+	out->remediate_applied = rec->remediate_applied;
+	out->remediate_failed = rec->remediate_failed;
 }
 
-/* One tenant's metrics; the times a failed or skipped tenant lacks come from the previous file. */
-static void fill_tenant(const struct dw_config *cfg, const struct run_args *a, double start,
-                        const struct dw_snapshot_tenant *t, const struct run_tenant *rt,
-                        struct dw_metrics_tenant *out)
+/* The metrics writer's tenant @i, made from its record as the writer goes. */
+static void tenant_at(const struct dw_metrics_run *run, size_t i, struct dw_metrics_tenant *out)
 {
-	bool done = rt->result != DW_METRICS_SKIPPED && rt->result != DW_METRICS_ERROR;
+	const struct run_state *R = run->arg;
+	const struct run_record *rec = &R->records[i];
+	size_t j, s, f;
 
 	*out = (struct dw_metrics_tenant){
-		.name = t->tenant->name,
-		.result = rt->result,
-		.last_run = rt->result == DW_METRICS_SKIPPED ? 0 : start,
-		.last_success = done ? start : 0,
-		.added = t->added,
-		.changed = t->changed,
-		.removed = t->removed,
-		.ncollectors = t->ncollectors,
-		.drift_evaluated = rt->drift_evaluated,
-		.push = push_result(cfg, a, t),
+		.name = rec->tenant->name,
+		.result = (enum dw_metrics_result)rec->result,
+		.last_run = rec->last_run,
+		.last_success = rec->last_success,
+		.added = rec->added,
+		.changed = rec->changed,
+		.removed = rec->removed,
+		.collectors = R->scratch,
+		.ncollectors = rec->ncollectors,
+		.drift_evaluated = rec->drift_evaluated,
+		.push = (enum dw_metrics_push)rec->push,
 	};
-	memcpy(out->findings, rt->findings, sizeof(out->findings));
-	fill_remediation(&rt->remediation, out);
+	for (s = 0; s < DW_METRICS_SEVERITIES; s++)
+		for (f = 0; f < DW_METRICS_FINDINGS; f++)
+			out->findings[s][f] = rec->findings[s][f];
+	fill_remediation(rec, out);
+	for (j = 0; j < rec->ncollectors; j++) {
+		const struct run_collector *c = &R->collectors[rec->first + j];
+		enum dw_collector_status status = (enum dw_collector_status)c->status;
+
+		R->scratch[j] = (struct dw_metrics_collector){
+			.name = R->catalog->collectors[c->index].name,
+			.status = dw_collector_status_name(status),
+			.complete = !dw_collector_status_incomplete(status),
+			.objects = c->objects,
+		};
+	}
+}
+
+/*
+ * The times a failed or skipped tenant lacks, from the previous file: only
+ * those tenants are looked up (a few, usually), by name.
+ */
+static int carry_over(struct run_state *R, const char *name)
+{
+	struct dw_metrics_tenant *some = NULL;
+	size_t *which = NULL; /* their records */
+	size_t i, n = 0, alloc = 0, walloc = 0;
+	int r = 0;
+
+	for (i = 0; i < R->nrecords && r == 0; i++) {
+		const struct run_record *rec = &R->records[i];
+
+		if (rec->result != DW_METRICS_ERROR && rec->result != DW_METRICS_SKIPPED)
+			continue;
+		if ((r = DW_ARRAY_GROW(some, alloc, n + 1)) < 0 ||
+		    (r = DW_ARRAY_GROW(which, walloc, n + 1)) < 0)
+			break;
+		some[n] = (struct dw_metrics_tenant){ .name = rec->tenant->name,
+			                              .result = rec->result,
+			                              .last_run = rec->last_run,
+			                              .last_success = rec->last_success };
+		which[n++] = i;
+	}
+	if (r == 0 && n)
+		r = dw_metrics_carry_over(R->cfg->agent.metrics_dir, name, some, n);
+	for (i = 0; r == 0 && i < n; i++) {
+		R->records[which[i]].last_run = some[i].last_run;
+		R->records[which[i]].last_success = some[i].last_success;
+	}
+	free(which);
+	free(some);
+	return r;
 }
 
 /* Graph's answers by status class, and the requests that got none. */
@@ -244,53 +342,42 @@ static void answer_classes(const struct dw_graph_stats *g, struct dw_metrics_run
 	run->by_class[dw_metrics_http_class(0)] += g->no_answer;
 }
 
-static int write_metrics(const struct dw_config *cfg, const struct run_args *a,
-                         const struct dw_snapshot_report *report, const struct run_tenant *rts,
-                         const struct dw_metrics_notify *notified, double start, double duration)
+static int write_metrics(struct run_state *R, const struct dw_snapshot_report *report,
+                         double duration)
 {
-	struct dw_metrics_run run = { .start = start,
+	struct dw_metrics_run run = { .start = R->start,
 		                      .duration = duration,
 		                      .requests = report->requests,
 		                      .throttled = report->throttled,
 		                      .retries = report->retries,
-		                      .notify = notified,
-		                      .nnotify = notified ? cfg->nnotify : 0 };
-	struct dw_metrics_tenant *tenants = calloc(report->ntenants + 1, sizeof(*tenants));
-	struct dw_metrics_collector *collectors = NULL;
+		                      .ntenants = R->nrecords,
+		                      .tenant_at = tenant_at,
+		                      .arg = R,
+		                      .notify = R->channels,
+		                      .nnotify = R->channels ? R->cfg->nnotify : 0 };
 	char name[METRICS_NAME_MAX + 1];
-	size_t i, n = 0;
 	struct dw_error err;
-	int r = -ENOMEM;
+	size_t i, most = 0;
+	int r;
 
 	dw_error_clear(&err);
 	answer_classes(&report->graph, &run);
 	run.retry_wait = (double)report->graph.retry_wait_ms / 1000.0;
-	for (i = 0; i < report->ntenants; i++)
-		n += report->tenants[i].ncollectors;
-	if (!tenants || !(collectors = calloc(n + 1, sizeof(*collectors))))
-		goto out;
-	if ((r = metrics_name(a, name, sizeof(name))) < 0) {
+	for (i = 0; i < R->nrecords; i++)
+		most = R->records[i].ncollectors > most ? R->records[i].ncollectors : most;
+	if (!(R->scratch = calloc(most + 1, sizeof(*R->scratch)))) {
+		fprintf(stderr, "driftward: out of memory writing the metrics\n");
+		return -ENOMEM;
+	}
+	if ((r = metrics_name(R->a, name, sizeof(name))) < 0) {
 		fprintf(stderr, "driftward: too many tenants named to name the metrics file\n");
-		goto out;
+		return r;
 	}
-	for (i = 0, n = 0; i < report->ntenants; i++) {
-		fill_tenant(cfg, a, start, &report->tenants[i], &rts[i], &tenants[i]);
-		fill_collectors(&report->tenants[i], collectors + n);
-		tenants[i].collectors = collectors + n;
-		n += report->tenants[i].ncollectors;
-	}
-	run.tenants = tenants;
-	run.ntenants = report->ntenants;
-	if ((r = dw_metrics_carry_over(cfg->agent.metrics_dir, name, tenants, run.ntenants)) < 0)
+	if ((r = carry_over(R, name)) < 0)
 		fprintf(stderr, "driftward: could not read the previous metrics: %s\n",
 		        strerror(-r));
-	if ((r = dw_metrics_write(cfg->agent.metrics_dir, name, &run, &err)) < 0)
+	if ((r = dw_metrics_write(R->cfg->agent.metrics_dir, name, &run, &err)) < 0)
 		print_error(&err);
-out:
-	if (r == -ENOMEM)
-		fprintf(stderr, "driftward: out of memory writing the metrics\n");
-	free(collectors);
-	free(tenants);
 	return r;
 }
 
@@ -322,7 +409,6 @@ static void print_summary(const struct dw_snapshot_tenant *t, const struct run_t
 {
 	char msg[DW_ERROR_MSG_MAX + DW_ERROR_FILE_MAX + 32];
 	const char *holder;
-	bool remediated = rt->remediation.outcome != DW_REMEDIATE_NOT_RUN;
 
 	if (rt->result == DW_METRICS_ERROR && t->rc < 0) {
 		fprintf(stderr, "driftward: %s\n", dw_error_format(&t->err, msg, sizeof(msg)));
@@ -354,9 +440,7 @@ static void print_summary(const struct dw_snapshot_tenant *t, const struct run_t
 	if (t->drift_evaluated)
 		printf("; drift %zu (%zu high)", t->drift.status[DW_DRIFT_FAIL],
 		       t->drift.fail_by_severity[0] + t->drift.fail_by_severity[1]);
-	if (remediated)
-		printf("; %s", dw_restore_remediation_describe(&rt->remediation, msg, sizeof(msg)));
-	printf("%s\n", t->pushed ? "; pushed" : "");
+	putchar('\n');
 }
 
 /*
@@ -384,20 +468,6 @@ static void take_drift(const struct dw_snapshot_tenant *t, struct run_tenant *rt
 			rt->findings[s][f] = t->drift.by_severity[s][to_drift[f]];
 }
 
-static void judge_tenants(const struct dw_snapshot_report *report, struct run_tenant *rts,
-                          size_t *skipped)
-{
-	size_t i;
-
-	*skipped = 0;
-	for (i = 0; i < report->ntenants; i++) {
-		take_drift(&report->tenants[i], &rts[i]);
-		rts[i].result = tenant_result(&report->tenants[i], &rts[i]);
-		if (rts[i].result == DW_METRICS_SKIPPED)
-			++*skipped;
-	}
-}
-
 /*
  * On a terminal, a line saying what the run is doing, replaced in place and
  * erased at the end; under a timer (stderr is the journal or a file) none.
@@ -409,7 +479,7 @@ static bool progress_wanted(int verbosity)
 	return verbosity >= 0 && isatty(STDERR_FILENO);
 }
 
-static void progress_show(const struct dw_config *cfg, const struct run_args *a)
+static void progress_show(const struct dw_config *cfg, const struct cli_tenants *a)
 {
 	const struct dw_tenant_config **tenants = NULL;
 	size_t n = 0;
@@ -429,173 +499,305 @@ static void progress_clear(void)
 	fputs("\r\033[K", stderr);
 }
 
-static int run_tenants(const struct dw_config *cfg, const struct dw_catalog *catalog,
-                       const struct run_args *a, struct dw_snapshot_report **report,
-                       struct dw_error *err)
-{
-	struct dw_snapshot_options opts = { .tenants = a->tenants,
-		                            .ntenants = a->ntenants,
-		                            .shard_index = a->shard_index,
-		                            .shard_count = a->shard_count,
-		                            .push = a->push };
-
-	return dw_snapshot_run(cfg, catalog, &opts, report, err);
-}
-
 /*
  * After drift: each [notify NAME] channel hears what opened and cleared in
- * the tenants' drift reports (docs/notifications.md). A failed send is
- * counted and tried again by the next run; it never fails the run.
+ * the tenant's drift report (docs/notifications.md), as soon as the tenant is
+ * committed. A failed send is counted and tried again by the next run; it
+ * never fails the run.
  */
-static void notify_tenants(const struct dw_config *cfg, const struct dw_snapshot_report *report,
-                           const struct run_tenant *rts, struct dw_metrics_notify *channels)
+static void notify_start(struct run_state *R)
 {
-	struct dw_notify_counts all, one;
-	struct dw_notify *n = NULL;
-	struct dw_store *store = NULL;
 	struct dw_error err;
-	size_t i;
 
 	dw_error_clear(&err);
-	if (!cfg->nnotify || dw_notify_new(cfg, &n, &err) < 0 ||
-	    dw_store_open(cfg->agent.state_repo, NULL, &store, &err) < 0)
-		goto out;
-	for (i = 0; i < report->ntenants; i++) {
-		if (rts[i].result == DW_METRICS_SKIPPED || rts[i].result == DW_METRICS_ERROR)
+	if (!R->cfg->nnotify)
+		return;
+	if (dw_notify_new(R->cfg, &R->notify, &err) < 0 ||
+	    dw_store_open(R->cfg->agent.state_repo, NULL, &R->store, &err) < 0) {
+		print_error(&err);
+		dw_notify_free(R->notify);
+		R->notify = NULL;
+	}
+}
+
+static void notify_tenant(struct run_state *R, const struct dw_snapshot_tenant *t,
+                          const struct run_tenant *rt)
+{
+	struct dw_error err;
+
+	if (!R->notify || rt->result == DW_METRICS_SKIPPED || rt->result == DW_METRICS_ERROR)
+		return;
+	dw_error_clear(&err);
+	if (dw_notify_tenant(R->notify, R->store, t->tenant->name, &err) < 0)
+		fprintf(stderr, "driftward: tenant %s: notifications: %s\n", t->tenant->name,
+		        err.msg);
+}
+
+/* The channels' counts, for the metrics (cfg->notify's order; zero for a notifier that never
+ * started). */
+static void count_channels(struct run_state *R)
+{
+	struct dw_notify_counts one;
+	size_t i;
+
+	if (!R->cfg->nnotify || !(R->channels = calloc(R->cfg->nnotify, sizeof(*R->channels))))
+		return;
+	for (i = 0; i < R->cfg->nnotify; i++) {
+		R->channels[i].channel = R->cfg->notify[i].name;
+		if (!R->notify)
 			continue;
-		dw_error_clear(&err);
-		if (dw_notify_tenant(n, store, report->tenants[i].tenant->name, &err) < 0)
-			fprintf(stderr, "driftward: tenant %s: notifications: %s\n",
-			        report->tenants[i].tenant->name, err.msg);
+		dw_notify_channel_counts(R->notify, i, &one);
+		R->channels[i].sent = one.sent;
+		R->channels[i].failed = one.failed;
+		R->channels[i].retries = one.retries;
 	}
-	/* per channel, for the metrics (cfg->notify's order) */
-	for (i = 0; channels && i < cfg->nnotify; i++) {
-		dw_notify_channel_counts(n, i, &one);
-		channels[i].sent = one.sent;
-		channels[i].failed = one.failed;
-		channels[i].retries = one.retries;
-	}
-	dw_notify_counts(n, &all);
-	if (all.failed)
+}
+
+static void notify_finish(struct run_state *R, struct dw_notify_counts *counts)
+{
+	count_channels(R);
+	if (!R->notify)
+		return;
+	dw_notify_counts(R->notify, counts);
+	if (counts->failed)
 		fprintf(stderr,
 		        "driftward: %lu notification(s) not sent; the next run tries again\n",
-		        all.failed);
-out:
-	if (dw_error_isset(&err) && !store)
-		print_error(&err);
-	dw_store_free(store);
-	dw_notify_free(n);
+		        counts->failed);
+	dw_store_free(R->store);
+	dw_notify_free(R->notify);
+	R->store = NULL;
+	R->notify = NULL;
+}
+
+static int remember_remediation(struct run_state *R, const struct dw_snapshot_tenant *t)
+{
+	if (DW_ARRAY_GROW(R->pending, R->pending_alloc, R->npending + 1) < 0)
+		return -ENOMEM;
+	R->pending[R->npending++] = (struct pending_remediation){
+		.tenant = t->tenant,
+		.record = R->lost ? SIZE_MAX : R->nrecords - 1,
+		.rc = t->rc,
+		.drift_evaluated = t->drift_evaluated,
+		.failing = t->drift.status[DW_DRIFT_FAIL],
+	};
+	return 0;
 }
 
 /*
- * Remediation (remediate = plan | apply, docs/restore.md), after the
- * snapshots and their notifications: the library plans or applies per
- * tenant, and what it committed goes to the remote in one more push. A
+ * One tenant, as soon as the snapshot has committed it (before the push,
+ * which comes once for all at the end): judged, notified, printed, and
+ * recorded for the metrics. Whatever else a run does per tenant belongs
+ * here, after judging and before printing (remediation, say).
+ */
+static void tenant_done(const struct dw_snapshot_tenant *t, void *payload)
+{
+	struct run_state *R = payload;
+	struct run_tenant rt = { 0 };
+
+	take_drift(t, &rt);
+	rt.result = tenant_result(t, &rt);
+	R->skipped += rt.result == DW_METRICS_SKIPPED;
+	notify_tenant(R, t, &rt);
+	if (R->progress) {
+		progress_clear();
+		R->progress = false;
+	}
+	print_summary(t, &rt, R->cli->verbosity);
+	R->status = worse(R->status, result_status(rt.result));
+	if (!R->lost && record_tenant(R, t, &rt) < 0) {
+		fprintf(stderr, "driftward: out of memory: no metrics this run\n");
+		R->lost = true;
+	}
+	if (t->tenant->remediate != DW_REMEDIATE_OFF && rt.result != DW_METRICS_SKIPPED &&
+	    remember_remediation(R, t) < 0) {
+		fprintf(stderr, "driftward: tenant %s: out of memory: not remediated\n",
+		        t->tenant->name);
+		R->status = EXIT_ERROR;
+	}
+}
+
+/* The record of @tenant: pushes are told in run order, so it is almost always the next one. */
+static struct run_record *find_record(struct run_state *R, const struct dw_tenant_config *tenant)
+{
+	size_t i;
+
+	if (R->push_next < R->nrecords && R->records[R->push_next].tenant == tenant)
+		return &R->records[R->push_next++];
+	for (i = 0; i < R->nrecords; i++)
+		if (R->records[i].tenant == tenant)
+			return &R->records[i];
+	return NULL;
+}
+
+/* A branch the push should have sent and did not fails its tenant (its commit stays). */
+static void tenant_pushed(const struct dw_snapshot_push *p, void *payload)
+{
+	struct run_state *R = payload;
+	struct run_record *rec = find_record(R, p->tenant);
+
+	if (rec)
+		rec->push = p->pushed ? DW_METRICS_PUSH_OK : DW_METRICS_PUSH_FAILED;
+	R->pushed += p->pushed;
+	R->not_pushed += p->rc < 0;
+	if (p->rc >= 0 ||
+	    (rec && (rec->result == DW_METRICS_ERROR || rec->result == DW_METRICS_SKIPPED)))
+		return; /* a tenant that failed (or was skipped) said so already */
+	if (rec) {
+		rec->result = DW_METRICS_ERROR;
+		rec->last_success = 0; /* the previous file's, as for any failed tenant */
+	}
+	print_error(&p->err);
+	R->status = EXIT_ERROR;
+}
+
+static int run_tenants(struct run_state *R, struct dw_snapshot_report **report,
+                       struct dw_error *err)
+{
+	struct dw_snapshot_options opts = { .tenants = R->a->tenants,
+		                            .ntenants = R->a->ntenants,
+		                            .shard_index = R->a->shard_index,
+		                            .shard_count = R->a->shard_count,
+		                            .push = R->a->push,
+		                            .tenant_done = tenant_done,
+		                            .tenant_pushed = tenant_pushed,
+		                            .payload = R };
+
+	return dw_snapshot_run(R->cfg, R->catalog, &opts, report, err);
+}
+
+static void keep_remediation(struct run_state *R, const struct pending_remediation *p,
+                             const struct dw_restore_remediation *rm)
+{
+	struct run_record *rec;
+
+	if (p->record == SIZE_MAX)
+		return;
+	rec = &R->records[p->record];
+	rec->remediate_mode = (uint8_t)rm->mode;
+	rec->remediate_outcome = (uint8_t)rm->outcome;
+	rec->remediate_requests = clamp32(rm->requests);
+	rec->remediate_applied = clamp32(rm->applied);
+	rec->remediate_failed = clamp32(rm->failed);
+}
+
+/* One tenant's remediation, with the line that says what came of it. */
+static void remediate_tenant(struct run_state *R, struct dw_restore_remediator *m,
+                             const struct pending_remediation *p)
+{
+	char msg[DW_ERROR_MSG_MAX + DW_ERROR_FILE_MAX + 32];
+	struct dw_snapshot_tenant t = { .tenant = p->tenant,
+		                        .rc = p->rc,
+		                        .drift_evaluated = p->drift_evaluated };
+	struct dw_restore_remediation rm;
+
+	t.drift.status[DW_DRIFT_FAIL] = p->failing;
+	if (dw_restore_remediate(m, &t, &rm) < 0) {
+		fprintf(stderr, "driftward: tenant %s: remediate: %s\n", rm.tenant,
+		        dw_error_format(&rm.err, msg, sizeof(msg)));
+		R->status = EXIT_ERROR;
+	}
+	keep_remediation(R, p, &rm);
+	if (rm.outcome != DW_REMEDIATE_NOT_RUN && R->cli->verbosity >= 0)
+		printf("%s: %s\n", rm.tenant,
+		       dw_restore_remediation_describe(&rm, msg, sizeof(msg)));
+}
+
+/*
+ * Remediation (remediate = plan | apply, docs/restore.md), once every
+ * snapshot is done: the library plans or applies per tenant, on its own
+ * Graph loop, and what it committed goes to the remote in one more push. A
  * refused or failed remediation is exit status 1 for its tenant.
  */
-static int remediate_tenants(const struct dw_config *cfg, const struct dw_catalog *catalog,
-                             const struct run_args *a, const struct dw_snapshot_report *report,
-                             struct run_tenant *rts)
+static void remediate_tenants(struct run_state *R)
 {
-	char who[64], msg[DW_ERROR_MSG_MAX + DW_ERROR_FILE_MAX + 32];
 	struct dw_restore_remediator *m = NULL;
 	struct dw_error err;
+	char who[64];
 	size_t i;
-	int status = EXIT_DONE;
 
+	if (!R->npending)
+		return;
 	dw_error_clear(&err);
 	snprintf(who, sizeof(who), "driftward run (uid %u)", (unsigned)getuid());
-	if (dw_restore_remediator_new(cfg, catalog, who, &m, &err) < 0) {
+	if (dw_restore_remediator_new(R->cfg, R->catalog, who, &m, &err) < 0) {
 		print_error(&err);
-		return EXIT_ERROR;
+		R->status = EXIT_ERROR;
+		return;
 	}
-	for (i = 0; i < report->ntenants; i++) {
-		struct dw_restore_remediation *rm = &rts[i].remediation;
-
-		if (dw_restore_remediate(m, &report->tenants[i], rm) < 0) {
-			fprintf(stderr, "driftward: tenant %s: remediate: %s\n", rm->tenant,
-			        dw_error_format(&rm->err, msg, sizeof(msg)));
-			status = EXIT_ERROR;
-		}
-	}
-	if (a->push && dw_restore_remediate_push(m, &err) < 0) {
+	for (i = 0; i < R->npending; i++)
+		remediate_tenant(R, m, &R->pending[i]);
+	if (R->a->push && dw_restore_remediate_push(m, &err) < 0) {
 		dw_error_prefix(&err, "remediation's commits were not pushed (the next run pushes "
 		                      "them)");
 		print_error(&err);
-		status = EXIT_ERROR;
+		R->status = EXIT_ERROR;
 	}
 	dw_restore_remediator_free(m);
-	return status;
 }
 
-static int finish(struct cli *cli, const struct dw_config *cfg, const struct dw_catalog *catalog,
-                  const struct run_args *a, const struct dw_snapshot_report *report,
-                  struct run_tenant *rts, double start, double mono_start)
+static int finish(struct run_state *R, const struct dw_snapshot_report *report, double mono_start)
 {
-	struct dw_metrics_notify *notified = calloc(cfg->nnotify + 1, sizeof(*notified));
-	size_t i, skipped;
-	int status = EXIT_DONE;
 	double duration;
 
-	for (i = 0; notified && i < cfg->nnotify; i++)
-		notified[i].channel = cfg->notify[i].name;
-	judge_tenants(report, rts, &skipped);
-	notify_tenants(cfg, report, rts, notified);
-	status = remediate_tenants(cfg, catalog, a, report, rts);
-	for (i = 0; i < report->ntenants; i++) {
-		print_summary(&report->tenants[i], &rts[i], cli->verbosity);
-		status = worse(status, result_status(rts[i].result));
-	}
-	if (report->ntenants && skipped == report->ntenants) {
-		if (cli->verbosity >= 0)
+	if (report->ntenants && R->skipped == report->ntenants) {
+		if (R->cli->verbosity >= 0)
 			printf("driftward: every tenant is locked by a run still going; nothing "
 			       "done, the metrics are left to that run\n");
-		goto out;
+		return R->status;
 	}
+	if (!R->cfg->agent.metrics_dir)
+		return R->status;
+	if (R->lost)
+		return EXIT_ERROR;
 	/* to the millisecond: the metric has no use for the clock's noise */
 	duration = (double)(long long)((now_mono() - mono_start) * 1000.0) / 1000.0;
-	if (cfg->agent.metrics_dir &&
-	    write_metrics(cfg, a, report, rts, notified, start, duration) < 0)
-		status = EXIT_ERROR;
-out:
-	free(notified);
-	return status;
+	if (write_metrics(R, report, duration) < 0)
+		return EXIT_ERROR;
+	return R->status;
 }
 
 static int run_run(struct cli *cli, int argc, char **argv)
 {
-	struct run_args args = { 0 };
+	struct cli_tenants args = { 0 };
+	struct run_state R = { .cli = cli, .a = &args, .status = EXIT_DONE, .start = now_real() };
+	struct dw_notify_counts notified = { 0 };
 	struct dw_snapshot_report *report = NULL;
 	struct dw_catalog *catalog = NULL;
 	struct dw_config *cfg = NULL;
-	struct run_tenant *rts = NULL;
-	double start = now_real(), mono_start = now_mono();
+	double mono_start = now_mono();
 	bool progress = progress_wanted(cli->verbosity);
 	struct dw_error err;
 	int r, status = EXIT_ERROR;
 
-	if (parse_args(argc, argv, &args) != 0)
+	if (cli_parse_tenants("run", argc, argv, &args) != 0)
 		return EXIT_ERROR;
 	if (cli_load_config(cli, 0, &cfg) < 0 || cli_load_catalog(cfg, &catalog) < 0)
 		goto out;
+	R.cfg = cfg;
+	R.catalog = catalog;
 	if (progress)
 		progress_show(cfg, &args);
+	R.progress = progress;
+	notify_start(&R);
 	dw_error_clear(&err);
-	r = run_tenants(cfg, catalog, &args, &report, &err);
-	if (progress)
+	r = run_tenants(&R, &report, &err);
+	if (R.progress)
 		progress_clear();
+	notify_finish(&R, &notified);
 	if (r < 0) {
 		print_error(&err);
 		goto out;
 	}
-	rts = calloc(report->ntenants + 1, sizeof(*rts));
-	if (!rts) {
-		fprintf(stderr, "driftward: out of memory\n");
-		goto out;
-	}
-	status = finish(cli, cfg, catalog, &args, report, rts, start, mono_start);
+	if (args.push && cfg->agent.remote && cli->verbosity >= 0)
+		printf("push: %zu branch(es) pushed, %zu not pushed\n", R.pushed, R.not_pushed);
+	remediate_tenants(&R);
+	status = finish(&R, report, mono_start);
 out:
-	free(rts);
+	free(R.records);
+	free(R.pending);
+	free(R.channels);
+	free(R.collectors);
+	free(R.scratch);
 	dw_snapshot_report_free(report);
 	dw_catalog_free(catalog);
 	dw_config_free(cfg);

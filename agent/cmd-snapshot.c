@@ -4,7 +4,6 @@
  * state repository.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,53 +13,12 @@
 #include "driftward/config.h"
 #include "driftward/snapshot.h"
 
-#define MAX_TENANT_ARGS 256
-
-struct snapshot_args {
-	const char *tenants[MAX_TENANT_ARGS];
-	size_t ntenants;
-	unsigned shard_index, shard_count;
-	int push;
+/* What the run has told so far: the exit status and the push's outcome. */
+struct snapshot_state {
+	int verbosity;
+	int status;
+	size_t pushed, not_pushed;
 };
-
-static int parse_args(int argc, char **argv, struct snapshot_args *a)
-{
-	static const struct option options[] = {
-		{ "tenant", required_argument, NULL, 't' },
-		{ "shard", required_argument, NULL, 's' },
-		{ "no-push", no_argument, NULL, 'P' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-
-	a->push = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:t:", options, NULL)) != -1) {
-		switch (c) {
-		case 't':
-			if (a->ntenants == MAX_TENANT_ARGS)
-				return usage_error("snapshot", "too many -t options");
-			a->tenants[a->ntenants++] = optarg;
-			break;
-		case 's':
-			if (cli_parse_shard("snapshot", optarg, &a->shard_index, &a->shard_count) <
-			    0)
-				return EXIT_ERROR;
-			break;
-		case 'P':
-			a->push = 0;
-			break;
-		case ':':
-			return usage_error("snapshot", "option '%s' needs a value",
-			                   argv[optind - 1]);
-		default:
-			return usage_error("snapshot", "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return usage_error("snapshot", "unexpected argument '%s'", argv[optind]);
-	return 0;
-}
 
 static void print_tenant(const struct dw_snapshot_tenant *t, int verbosity)
 {
@@ -95,7 +53,7 @@ static void print_tenant(const struct dw_snapshot_tenant *t, int verbosity)
 		       t->drift.fail_by_severity[0] + t->drift.fail_by_severity[1]);
 	if (t->changed_by)
 		printf("; %zu Changed-By", t->changed_by);
-	printf("%s\n", t->pushed ? "; pushed" : "");
+	putchar('\n');
 }
 
 /*
@@ -111,35 +69,50 @@ static int tenant_status(const struct dw_snapshot_tenant *t)
 	return t->incomplete ? EXIT_INCOMPLETE : EXIT_DONE;
 }
 
-/* The worst over the tenants, ranked as driftward run ranks them: 1, then 2, then 3, then 0. */
-static int exit_status(const struct dw_snapshot_report *report)
+/* The worse of two statuses, ranked as driftward run ranks them: 1, then 2, then 3, then 0. */
+static int worse(int a, int b)
 {
 	static const int rank[] = {
 		[EXIT_DONE] = 0, [EXIT_INCOMPLETE] = 1, [EXIT_DRIFT] = 2, [EXIT_ERROR] = 3
 	};
-	int status = EXIT_DONE, st;
-	size_t i;
 
-	for (i = 0; i < report->ntenants; i++) {
-		st = tenant_status(&report->tenants[i]);
-		if (rank[st] > rank[status])
-			status = st;
-	}
-	return status;
+	return rank[b] > rank[a] ? b : a;
+}
+
+/* Each tenant is told as soon as it is done; the library keeps nothing of it afterwards. */
+static void tenant_done(const struct dw_snapshot_tenant *t, void *payload)
+{
+	struct snapshot_state *S = payload;
+
+	print_tenant(t, S->verbosity);
+	S->status = worse(S->status, tenant_status(t));
+}
+
+/* A branch the push should have sent and did not fails its tenant (its commit stays). */
+static void tenant_pushed(const struct dw_snapshot_push *p, void *payload)
+{
+	struct snapshot_state *S = payload;
+
+	S->pushed += p->pushed;
+	if (p->rc >= 0)
+		return;
+	S->not_pushed++;
+	print_error(&p->err);
+	S->status = EXIT_ERROR;
 }
 
 static int run_snapshot(struct cli *cli, int argc, char **argv)
 {
-	struct snapshot_args args = { 0 };
+	struct cli_tenants args = { 0 };
+	struct snapshot_state state = { .verbosity = cli->verbosity, .status = EXIT_DONE };
 	struct dw_snapshot_options opts = { 0 };
 	struct dw_snapshot_report *report = NULL;
 	struct dw_catalog *catalog = NULL;
 	struct dw_config *cfg = NULL;
 	struct dw_error err;
-	size_t i;
 	int status = EXIT_ERROR;
 
-	if (parse_args(argc, argv, &args) != 0)
+	if (cli_parse_tenants("snapshot", argc, argv, &args) != 0)
 		return EXIT_ERROR;
 	if (cli_load_config(cli, 0, &cfg) < 0 || cli_load_catalog(cfg, &catalog) < 0)
 		goto out;
@@ -147,15 +120,19 @@ static int run_snapshot(struct cli *cli, int argc, char **argv)
 		                             .ntenants = args.ntenants,
 		                             .shard_index = args.shard_index,
 		                             .shard_count = args.shard_count,
-		                             .push = args.push };
+		                             .push = args.push,
+		                             .tenant_done = tenant_done,
+		                             .tenant_pushed = tenant_pushed,
+		                             .payload = &state };
 	dw_error_clear(&err);
 	if (dw_snapshot_run(cfg, catalog, &opts, &report, &err) < 0) {
 		print_error(&err);
 		goto out;
 	}
-	for (i = 0; i < report->ntenants; i++)
-		print_tenant(&report->tenants[i], cli->verbosity);
-	status = exit_status(report);
+	if (args.push && cfg->agent.remote && cli->verbosity >= 0)
+		printf("push: %zu branch(es) pushed, %zu not pushed\n", state.pushed,
+		       state.not_pushed);
+	status = state.status;
 out:
 	dw_snapshot_report_free(report);
 	dw_catalog_free(catalog);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # driftward gc: what people pushed (loose objects) and driftward's packs end
 # in one pack, unreachable objects go after the grace period (--prune), --auto
-# does nothing below the limits, and gc gives way to a run holding the store.
+# does nothing below the limits and rolls the small packs up past them, and gc
+# gives way to a run holding the store.
 . "$(dirname "$0")/lib.sh"
 
 cat >d.ini <<INI
@@ -46,6 +47,19 @@ git --git-dir=state.git fsck --strict --no-progress || fail "fsck"
 
 run 0 "$DW_BIN" gc --config d.ini --auto
 contains "$out" "nothing to do"
+# past 50 packs, --auto rolls the small ones up (unreachable objects too: it prunes nothing)
+for i in $(seq 1 52); do
+	id=$(echo "small pack $i" | git --git-dir=state.git hash-object -w --stdin)
+	echo "$id" | git --git-dir=state.git pack-objects -q state.git/objects/pack/pack >/dev/null
+	rm "state.git/objects/${id:0:2}/${id:2}"
+done
+[ "$(packs)" = 53 ] || fail "$(packs) packs before the roll-up"
+run 0 "$DW_BIN" gc --config d.ini --auto
+contains "$out" "recent packs and the loose objects rolled up into one pack"
+[ "$(packs)" -le 2 ] || fail "$(packs) packs after the roll-up"
+echo "small pack 7" | git --git-dir=state.git hash-object --stdin |
+	git --git-dir=state.git cat-file --batch-check | grep -qv missing || fail "a rolled-up object went"
+git --git-dir=state.git fsck --strict --no-progress || fail "fsck after the roll-up"
 run 0 "$DW_BIN" gc --config d.ini --prune now
 [ "$(loose)" = 0 ] || fail "--prune now left $(loose) loose objects"
 run 1 "$DW_BIN" gc --config d.ini --prune yesterday

@@ -47,7 +47,7 @@ signed() { git -C work -c gpg.format=ssh -c user.signingkey="$SCRATCH/approver.p
 # A first run: no drift, so nothing to plan (no Graph read, no plan file).
 dwrun 0
 contains "$out" "contoso: ok; committed"
-contains "$out" "; remediate: nothing to do"
+contains "$out" "contoso: remediate: nothing to do"
 ! git_ cat-file -e "$BRANCH:plan.json" 2>/dev/null || fail "a plan without drift"
 
 # The owners approve the tenant's Conditional Access policies as they are:
@@ -68,7 +68,7 @@ graph_write PATCH "/v1.0/identity/conditionalAccess/policies/$POLICY" '{"state":
 : >"$EMU_LOG"
 dwrun 2
 contains "$out" "contoso: drift found; committed"
-contains "$out" "; plan: 1 request (committed "
+contains "$out" "contoso: plan: 1 request (committed "
 [ -z "$(writes)" ] || fail "remediate = plan wrote to the tenant: $(writes)"
 git_ show "$BRANCH:plan.json" >plan.json || fail "no plan.json on $BRANCH"
 python3 - plan.json "$POLICY" "$(git_ rev-parse main)" <<'PY' || fail "plan.json is not the plan: $(cat plan.json)"
@@ -104,7 +104,7 @@ contains "$out" "desired-state: open"
 # snapshot kept plan.json and PLAN.md as they were).
 tip=$(git_ rev-parse "$BRANCH")
 dwrun 2
-contains "$out" "; plan: 1 request (unchanged since the last run)"
+contains "$out" "contoso: plan: 1 request (unchanged since the last run)"
 [ "$(git_ rev-parse "$BRANCH")" = "$tip" ] ||
 	fail "an unchanged plan made a commit: $(git_ log --oneline "$tip..$BRANCH")"
 
@@ -134,7 +134,7 @@ git -C work push -q origin HEAD:main
 : >"$EMU_LOG"
 dwrun 1
 contains "$out" "contoso: drift found;"
-contains "$out" "; not applied: commit $(git_ rev-parse --short=12 main) is not approved: unsigned"
+contains "$out" "contoso: not applied: commit $(git_ rev-parse --short=12 main) is not approved: unsigned"
 contains "$err" "tenant contoso: remediate: "
 [ -z "$(writes)" ] || fail "an unapproved main tip was applied: $(writes)"
 [ "$(value driftward_remediate_result '{tenant="contoso",mode="apply",result="refused"}')" = 1 ] ||
@@ -147,7 +147,7 @@ signed commit -q --allow-empty -S -m "approved: restore contoso"
 git -C work push -q origin HEAD:main
 : >"$EMU_LOG"
 dwrun 2 # drift found by this run's snapshot, then put right
-contains "$out" "; applied 1 of 1 (audit "
+contains "$out" "contoso: applied 1 of 1 (audit "
 contains "$out" "; drift after: 0"
 [ "$(writes)" = "PATCH $CA/$POLICY" ] || fail "expected exactly one PATCH, the emulator logged: $(writes)"
 contains "$(graph_get "/v1.0/identity/conditionalAccess/policies/$POLICY")" '"state":"enabled"'
@@ -174,7 +174,7 @@ git_ fsck --strict --no-dangling >/dev/null 2>&1 || fail "git fsck --strict fail
 : >"$EMU_LOG"
 dwrun 0
 contains "$out" "contoso: ok;"
-contains "$out" "; remediate: nothing to do"
+contains "$out" "contoso: remediate: nothing to do"
 [ -z "$(writes)" ] || fail "a tenant without drift was written: $(writes)"
 
 # With a remote: what remediation committed goes there in the run's last push.
@@ -184,7 +184,7 @@ sed -i "s|^metrics_dir = metrics$|&\nremote = $SCRATCH/remote.git|" driftward.in
 dwrun 0
 graph_write PATCH "/v1.0/identity/conditionalAccess/policies/$POLICY" '{"state":"disabled"}'
 dwrun 2
-contains "$out" "; applied 1 of 1"
+contains "$out" "contoso: applied 1 of 1"
 [ "$(git -C remote.git rev-parse "$BRANCH")" = "$(git_ rev-parse "$BRANCH")" ] ||
 	fail "the remote lacks remediation's commits"
 
@@ -193,10 +193,10 @@ contains "$out" "; applied 1 of 1"
 sed -i 's/^remediate = apply$/remediate = plan/' driftward.ini
 graph_write PATCH "/v1.0/identity/conditionalAccess/policies/$POLICY" '{"state":"disabled"}'
 dwrun 2
-contains "$out" "; plan: 1 request (committed "
+contains "$out" "contoso: plan: 1 request (committed "
 graph_write PATCH "/v1.0/identity/conditionalAccess/policies/$POLICY" '{"state":"enabled"}'
 dwrun 0
-contains "$out" "; remediate: nothing to do"
+contains "$out" "contoso: remediate: nothing to do"
 ! git_ cat-file -e "$BRANCH:plan.json" 2>/dev/null || fail "a plan outlived its drift"
 contains "$(git_ log -1 --format=%s "$BRANCH")" "contoso: plan: nothing to do"
 [ "$(git -C remote.git rev-parse "$BRANCH")" = "$(git_ rev-parse "$BRANCH")" ] ||
@@ -220,7 +220,7 @@ git -C work push -q origin HEAD:main
 git_ push -q "$SCRATCH/remote.git" main
 graph_write PATCH "$DC" "$(oma changed-by-an-admin)"
 dwrun 2
-contains "$out" "; plan: 1 request (committed "
+contains "$out" "contoso: plan: 1 request (committed "
 git_ show "$BRANCH:plan.json" >plan-secret.json
 contains "$(cat plan-secret.json)" '"value": "<secret>"'
 contains "$(git_ show "$BRANCH:PLAN.md")" "~ deviceConfigurations/cfe9facc-05ca-46e4-89cd-3f1cbd5cf9f4: PATCH"

@@ -155,17 +155,29 @@ set_faults '{"rules":[]}'
 git init -q --bare remote.git
 sed -i "s|^metrics_dir = metrics$|&\nremote = $SCRATCH/remote.git|" driftward.ini
 dwrun 0
-contains "$out" "; pushed"
+contains "$out" "push: 1 branch(es) pushed, 0 not pushed"
 [ "$(git -C remote.git rev-parse tenants/contoso)" = "$(git -C state.git rev-parse tenants/contoso)" ] ||
 	fail "the remote does not have the tenant's branch"
 [ "$(value driftward_push_result '{tenant="contoso",result="ok"}')" = 1 ] || fail "push not ok"
 sed -i "s|^remote = .*|remote = $SCRATCH/no-such-remote.git|" driftward.ini
 graph_write PATCH "/v1.0/identity/conditionalAccess/policies/1f76663f-8330-4f68-a52f-ec142d752a6a" \
 	'{"displayName":"Block legacy authentication (pushed nowhere)"}'
+pushed_at=$(value driftward_tenant_last_success_timestamp_seconds '{tenant="contoso"}')
 dwrun 1
+contains "$err" "was not pushed; the next run pushes it"
 [ "$(value driftward_push_result '{tenant="contoso",result="failed"}')" = 1 ] ||
 	fail "a failed push is not counted: $(grep push_result "$prom")"
+# a tenant whose push failed has failed: its last success stays the previous run's
+[ "$(value driftward_tenant_result '{tenant="contoso",result="error"}')" = 1 ] ||
+	fail "a failed push is not an error: $(grep tenant_result "$prom")"
+[ "$(value driftward_tenant_last_success_timestamp_seconds '{tenant="contoso"}')" = "$pushed_at" ] ||
+	fail "a failed push counts as a success: $(grep last_success "$prom")"
 check_metrics
+# and with no previous file to say when it last succeeded: never, not now
+rm "$prom"
+dwrun 1
+[ "$(value driftward_tenant_last_success_timestamp_seconds '{tenant="contoso"}')" = 0 ] ||
+	fail "a failed push counts as a success: $(grep last_success "$prom")"
 
 # --shard auto/N takes the index from a Kubernetes Indexed Job, as snapshot does.
 JOB_COMPLETION_INDEX= dwrun 1 --shard auto/2

@@ -28,7 +28,7 @@ remote = $SCRATCH/remote.git"
 ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
 	run 0 strace -f -qq -o trace.txt "$DW_BIN" --config driftward.ini run
 contains "$out" "contoso: ok; committed"
-contains "$out" "; pushed"
+contains "$out" "push: 1 branch(es) pushed, 0 not pushed"
 [ -s metrics/driftward.prom ] || fail "the traced run wrote no metrics"
 
 # "@group ..." and "~@group ..." lines of the units, expanded to system call names.

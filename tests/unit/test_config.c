@@ -287,15 +287,15 @@ static void a_huge_file_or_line_costs_no_memory(void **state)
 	assert_int_equal(load(fx, text, DW_CONFIG_KEY_MAY_BE_MISSING), -EINVAL);
 	expect_diag(fx, 0, 3, "line longer than 198 characters");
 	assert_int_equal(fx->diags.errors, 1);
-	/* a file past 1 MiB is no configuration */
+	/* a file past 16 MiB is no configuration */
 	free(text);
-	text = malloc((1u << 20) + 2);
+	text = malloc((16u << 20) + 2);
 	assert_non_null(text);
-	memset(text, '\n', (1u << 20) + 1);
-	text[(1u << 20) + 1] = '\0';
+	memset(text, '\n', (16u << 20) + 1);
+	text[(16u << 20) + 1] = '\0';
 	reset(fx);
 	assert_int_equal(load(fx, text, 0), -EINVAL);
-	expect_diag(fx, 0, 0, "larger than 1 MiB");
+	expect_diag(fx, 0, 0, "larger than 16 MiB");
 	free(text);
 }
 

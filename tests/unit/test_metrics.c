@@ -275,7 +275,7 @@ static char *slurp(const char *path)
 {
 	struct dw_buf b;
 
-	dw_buf_init(&b, 1 << 22);
+	dw_buf_init(&b, 1u << 28); /* test_write_many's file is about 30 MiB */
 	if (dw_buf_read_file(&b, path, NULL) < 0)
 		return NULL;
 	return b.ptr ? dw_buf_detach(&b, NULL) : strdup("");
@@ -313,6 +313,82 @@ static void test_write_file(void **state)
 	assert_string_equal(names, "driftward.prom\n");
 	free(text);
 	free(expected);
+}
+
+/*
+ * A run over many tenants: made one tenant at a time (tenant_at), written a
+ * piece at a time. The file is the text dw_metrics_format makes of the same
+ * tenants in an array, and it is larger than the writer ever holds at once
+ * (16 MiB), so a writer that formatted the whole file first would fail.
+ */
+#define MANY_TENANTS 10000
+
+static const struct dw_metrics_collector many_collectors[] = {
+	{ "conditionalAccessPolicies", "ok", true, 12 },
+	{ "namedLocations", "failed", false, 3 },
+	{ "deviceCompliancePolicies", "ok", true, 40 },
+	{ "authenticationMethodsPolicy", "unlicensed", false, 0 },
+};
+
+static void many_tenant(size_t i, char *name, size_t namelen, struct dw_metrics_tenant *out)
+{
+	snprintf(name, namelen, "tenant-with-a-long-name-%05zu", i);
+	*out = (struct dw_metrics_tenant){
+		.name = name,
+		.result = (enum dw_metrics_result)(i % DW_METRICS_RESULTS),
+		.last_run = 1764750000.25 + (double)i,
+		.last_success = 1764000000,
+		.added = i,
+		.changed = i % 7,
+		.collectors = many_collectors,
+		.ncollectors = 1 + i % DW_ARRAY_SIZE(many_collectors),
+		.drift_evaluated = i % 2,
+		.push = (enum dw_metrics_push)(i % DW_METRICS_PUSHES),
+	};
+	out->findings[i % DW_METRICS_SEVERITIES][i % DW_METRICS_FINDINGS] = i;
+}
+
+static char many_name[64];
+
+static void many_tenant_at(const struct dw_metrics_run *run, size_t i,
+                           struct dw_metrics_tenant *out)
+{
+	assert_ptr_equal(run->arg, many_name);
+	many_tenant(i, many_name, sizeof(many_name), out);
+}
+
+static void test_write_many(void **state)
+{
+	struct dir_fixture *fx = *state;
+	struct dw_metrics_run run = sample_run();
+	struct dw_metrics_tenant *tenants = calloc(MANY_TENANTS, sizeof(*tenants));
+	char(*names)[64] = calloc(MANY_TENANTS, sizeof(*names));
+	char *text;
+	struct dw_buf expected;
+	size_t i;
+
+	assert_non_null(tenants);
+	assert_non_null(names);
+	for (i = 0; i < MANY_TENANTS; i++)
+		many_tenant(i, names[i], sizeof(names[i]), &tenants[i]);
+	run.tenants = tenants;
+	run.ntenants = MANY_TENANTS;
+	dw_buf_init(&expected, 256u << 20);
+	assert_int_equal(dw_metrics_format(&run, &expected), 0);
+	assert_true(expected.len > 16u << 20);
+
+	run.tenants = NULL;
+	run.tenant_at = many_tenant_at;
+	run.arg = many_name;
+	assert_int_equal(dw_metrics_write(fx->dir, "driftward", &run, NULL), 0);
+	text = slurp(fx->path);
+	assert_non_null(text);
+	assert_int_equal(strlen(text), expected.len);
+	assert_true(strcmp(text, dw_buf_cstr(&expected)) == 0);
+	free(text);
+	dw_buf_release(&expected);
+	free(names);
+	free(tenants);
 }
 
 static void test_write_bad_name(void **state)
@@ -446,6 +522,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_format_families_whole),
 		cmocka_unit_test(test_http_class),
 		cmocka_unit_test_setup_teardown(test_write_file, dir_setup, dir_teardown),
+		cmocka_unit_test_setup_teardown(test_write_many, dir_setup, dir_teardown),
 		cmocka_unit_test_setup_teardown(test_write_bad_name, dir_setup, dir_teardown),
 		cmocka_unit_test_setup_teardown(test_write_missing_dir, dir_setup, dir_teardown),
 		cmocka_unit_test_setup_teardown(test_write_killed, dir_setup, dir_teardown),

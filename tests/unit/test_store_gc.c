@@ -2,10 +2,12 @@
  * A store that stays compact: every run's new objects land in one pack (a
  * first import written directly, without delta search), never loose; gc
  * repacks into one pack, drops unreachable objects after the grace period,
- * refuses to run beside a transaction, and survives SIGKILL at random
- * moments with git fsck --strict clean. The git command line is the judge.
+ * refuses to run beside a transaction; the automatic gc rolls up only the
+ * small recent packs; both survive SIGKILL at random moments with git fsck
+ * --strict clean. The git command line is the judge.
  */
 #include <errno.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -258,6 +260,63 @@ static void runs_stay_packed_and_gc_compacts(void **state)
 	assert_int_equal(fsck_clean(fx->s.repo), 0);
 }
 
+/* The name of the first pack index of @repo (ls order), "" when there is none. */
+static void first_pack(const char *repo, char *out, size_t outlen)
+{
+	struct dw_buf b;
+
+	dw_buf_init(&b, 4096);
+	assert_int_equal(sh(&b, "ls '%s/objects/pack' | grep '\\.idx$' | head -1", repo), 0);
+	snprintf(out, outlen, "%.*s", (int)strcspn(dw_buf_cstr(&b), "\n"), dw_buf_cstr(&b));
+	dw_buf_release(&b);
+}
+
+/*
+ * The automatic gc rolls up the small recent packs and leaves the big old
+ * one alone (git repack --geometric=2): four runs of 5 changes (about 13
+ * objects each) roll up into one pack beside the first import (about 110
+ * objects), which is not rewritten; then nothing is left to do until the
+ * next four.
+ */
+static void auto_gc_rolls_up_recent_packs(void **state)
+{
+	struct fixture *fx = *state;
+	struct dw_store_gc_options limit = { .pack_limit = 4 };
+	struct dw_store_gc_result gc;
+	char import[128], now[128], path[PATH_MAX];
+	long run;
+
+	assert_int_equal(commit_run(fx->store, 0, &fx->err), 0);
+	first_pack(fx->s.repo, import, sizeof(import));
+	assert_true(import[0] != '\0');
+	for (run = 1; run <= 4; run++) {
+		assert_int_equal(commit_run(fx->store, run, &fx->err), 0);
+		assert_int_equal(dw_store_gc_auto(fx->store, &limit, &gc, &fx->err), 0);
+		assert_int_equal(gc.ran, run == 4);
+	}
+	print_message("roll-up: packs %zu -> %zu, %zu rolled, %zu objects\n", gc.packs_before,
+	              gc.packs_after, gc.rolled, gc.objects);
+	assert_int_equal(gc.packs_before, 5);
+	assert_int_equal(gc.rolled, 4);
+	assert_int_equal(gc.packs_after, 2);
+	assert_int_equal(gc.pruned, 0);
+	assert_false(gc.full);
+	assert_true(gc.objects < 80); /* the four runs' objects, not the import's */
+	snprintf(path, sizeof(path), "%s/objects/pack/%s", fx->s.repo, import);
+	assert_int_equal(access(path, F_OK), 0);
+	assert_int_equal(fsck_clean(fx->s.repo), 0);
+	assert_int_equal(count("git --git-dir='%s' rev-list --count tenants/gc", fx->s.repo), 5);
+	/* a progression already: the next auto gc below the limit has nothing to do */
+	assert_int_equal(dw_store_gc_auto(fx->store, &limit, &gc, &fx->err), 0);
+	assert_false(gc.ran);
+	/* the full gc still packs everything into one */
+	assert_int_equal(dw_store_gc(fx->store, NULL, &gc, &fx->err), 0);
+	assert_int_equal(pack_count(fx->s.repo), 1);
+	first_pack(fx->s.repo, now, sizeof(now));
+	assert_string_not_equal(now, import);
+	assert_int_equal(fsck_clean(fx->s.repo), 0);
+}
+
 static void gc_gives_way_to_a_run(void **state)
 {
 	struct fixture *fx = *state;
@@ -288,6 +347,7 @@ static void gc_gives_way_to_a_run(void **state)
 static int gc_writer(const char *repo)
 {
 	struct dw_store_gc_options now = { .prune_expire = DW_STORE_PRUNE_NOW };
+	struct dw_store_gc_options eager = { .prune_expire = DW_STORE_PRUNE_NOW, .pack_limit = 2 };
 	struct dw_store_gc_result gc;
 	struct dw_store *store = NULL;
 	struct dw_error err;
@@ -298,8 +358,11 @@ static int gc_writer(const char *repo)
 	dw_log_setup(DW_LOG_WARNING, DW_LOG_FORMAT_TEXT, NULL);
 	if (dw_store_open(repo, NULL, &store, &err) < 0)
 		goto fail;
+	/* the roll-up after every commit past two packs, a full gc every third run */
 	for (;; run++)
-		if (commit_run(store, run, &err) < 0 || dw_store_gc(store, &now, &gc, &err) < 0)
+		if (commit_run(store, run, &err) < 0 ||
+		    (run % 3 ? dw_store_gc_auto(store, &eager, &gc, &err)
+		             : dw_store_gc(store, &now, &gc, &err)) < 0)
 			goto fail;
 fail:
 	fprintf(stderr, "gc writer: %s\n", dw_error_format(&err, text, sizeof(text)));
@@ -395,6 +458,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(first_import_is_one_pack_git_reads, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(runs_stay_packed_and_gc_compacts, setup, teardown),
+		cmocka_unit_test_setup_teardown(auto_gc_rolls_up_recent_packs, setup, teardown),
 		cmocka_unit_test_setup_teardown(gc_gives_way_to_a_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(killed_gc_loses_nothing, setup, teardown),
 	};

@@ -212,6 +212,18 @@ int dw_graph_submit(struct dw_graph_tenant *t, struct dw_graph_op *op);
  */
 int dw_graph_run(struct dw_graph *g, struct dw_error *err);
 
+/*
+ * dw_graph_run, but it also returns (0) as soon as @stop(@arg) is true, which
+ * it asks after each round of answers; call it again to go on. A run over
+ * many tenants uses it to finish each tenant as its reads end and start the
+ * next in its place, so one slow tenant holds one slot, not the others.
+ */
+int dw_graph_run_until(struct dw_graph *g, bool (*stop)(void *arg), void *arg,
+                       struct dw_error *err);
+
+/* True when @t has no operation unfinished and no request in flight: it may be freed. */
+bool dw_graph_tenant_idle(const struct dw_graph_tenant *t);
+
 #define DW_GRAPH_STATUS_SLOTS 24
 
 /* What a run did, for metrics. Counts only grow. */

@@ -114,6 +114,16 @@ struct dw_metrics_run {
 	size_t ntenants;
 	const struct dw_metrics_notify *notify; /* one per [notify NAME] channel */
 	size_t nnotify;
+	/*
+	 * Instead of @tenants, for a run over many tenants: fills @out with
+	 * tenant @i (0 to ntenants - 1; asked once per family, in order), its
+	 * strings and collectors valid until the next call. The caller then
+	 * holds only what it needs to make a tenant, never every tenant's
+	 * struct at once. @arg is the caller's.
+	 */
+	void (*tenant_at)(const struct dw_metrics_run *run, size_t i,
+	                  struct dw_metrics_tenant *out);
+	void *arg;
 };
 
 /* The class of HTTP status @status (0: no answer). */
@@ -124,9 +134,11 @@ int dw_metrics_format(const struct dw_metrics_run *run, struct dw_buf *out);
 
 /*
  * Replaces @dir/@name.prom with the exposition of @run: a temporary file in
- * @dir whose name does not end in ".prom" (node_exporter skips it), written,
- * fsynced, renamed over the old file, and the directory fsynced. @name is
- * letters, digits and "@+_.-". On failure the previous file is untouched.
+ * @dir whose name does not end in ".prom" (node_exporter skips it), written
+ * as it is formatted (a piece at a time: the file of ten thousand tenants is
+ * over 100 MiB), fsynced, renamed over the old file, and the directory
+ * fsynced. @name is letters, digits and "@+_.-". On failure the previous
+ * file is untouched.
  */
 int dw_metrics_write(const char *dir, const char *name, const struct dw_metrics_run *run,
                      struct dw_error *err);
@@ -135,8 +147,10 @@ int dw_metrics_write(const char *dir, const char *name, const struct dw_metrics_
  * Fills in, from the file dw_metrics_write left at @dir/@name.prom, the times
  * this run cannot know: the last success of a tenant that failed (result
  * DW_METRICS_ERROR), and the last run and last success of one skipped. The
- * file is read once, whatever the number of tenants; what it lacks stays as
- * the caller set it (0: never). Returns 0 (also when there is no file) or a
+ * file is read once, a line at a time, whatever the number of tenants, and
+ * not at all when no tenant of @tenants needs it (a caller over many tenants
+ * passes only those that failed or were skipped); what it lacks stays as the
+ * caller set it (0: never). Returns 0 (also when there is no file) or a
  * negative errno.
  */
 int dw_metrics_carry_over(const char *dir, const char *name, struct dw_metrics_tenant *tenants,

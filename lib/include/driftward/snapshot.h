@@ -51,6 +51,9 @@ const char *dw_collector_status_label(enum dw_collector_status status);
 /* True for the statuses that mean the tenant's snapshot is incomplete (exit status 3). */
 bool dw_collector_status_incomplete(enum dw_collector_status status);
 
+struct dw_snapshot_tenant;
+struct dw_snapshot_push;
+
 struct dw_snapshot_options {
 	const char *const *tenants; /* names from -t; none: every tenant */
 	size_t ntenants;
@@ -58,6 +61,33 @@ struct dw_snapshot_options {
 	unsigned shard_count;
 	const char *run_id; /* NULL: a new random one */
 	bool push;          /* push tenant branches to agent.remote after committing */
+	/*
+	 * A run over many tenants streams: when tenant_done is set, it is called
+	 * for each tenant as soon as the tenant is done (committed, unchanged or
+	 * failed), in the order they get done, and the entry is released
+	 * right after it returns; the report then holds no entries (tenants is
+	 * NULL), only the run's counts, so memory stays flat in the number of
+	 * tenants. The branches are pushed at the end of the run, in one push:
+	 * tenant_pushed then says, for each tenant, what became of its branch.
+	 * Without tenant_done the report keeps every entry, push outcome
+	 * included (for a caller of one or a few tenants).
+	 */
+	void (*tenant_done)(const struct dw_snapshot_tenant *t, void *payload);
+	void (*tenant_pushed)(const struct dw_snapshot_push *p, void *payload);
+	void *payload;
+};
+
+/* What the run's push did with one tenant's branch (streaming runs). */
+struct dw_snapshot_push {
+	const struct dw_tenant_config *tenant;
+	bool pushed; /* sent this run (false also when the remote had it already) */
+	/*
+	 * < 0: the branch should have gone and did not (refused, or the push
+	 * failed); err names the tenant and the branch and says why. The commit
+	 * stays, and the next run pushes it.
+	 */
+	int rc;
+	struct dw_error err;
 };
 
 struct dw_snapshot_collector {
@@ -94,8 +124,8 @@ struct dw_snapshot_tenant {
 
 struct dw_snapshot_report {
 	char run_id[40];
-	struct dw_snapshot_tenant *tenants;
-	size_t ntenants;
+	struct dw_snapshot_tenant *tenants; /* NULL in a streaming run (tenant_done) */
+	size_t ntenants;                    /* the tenants the run took, streamed or kept */
 	unsigned long requests, throttled, retries;
 	struct dw_graph_stats graph; /* the Graph loop's counts, answers by status among them */
 };

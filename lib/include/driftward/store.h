@@ -258,8 +258,11 @@ struct dw_store_gc_result {
 	int ran; /* 0: dw_store_gc_auto found nothing to do, or a run held the store */
 	size_t packs_before, packs_after;
 	size_t loose_before, loose_after;
-	size_t objects; /* reachable objects, all in the new pack */
+	size_t objects; /* reachable objects, all in the new pack (a roll-up: the objects it took)
+	                 */
 	size_t pruned;  /* unreachable objects dropped */
+	size_t rolled;  /* dw_store_gc_auto: the small recent packs it rolled up into one */
+	int full; /* a full gc: dw_store_gc, or dw_store_gc_auto past the limit after a roll-up */
 };
 
 /*
@@ -273,9 +276,13 @@ int dw_store_gc(struct dw_store *store, const struct dw_store_gc_options *opts,
                 struct dw_store_gc_result *out, struct dw_error *err);
 
 /*
- * dw_store_gc when there are more packs or loose objects than the limits
- * (git's gc.auto): called after a commit. When a run holds the store it does
- * nothing (out->ran 0) and returns 0; the next commit tries again.
+ * When there are more packs or loose objects than the limits (git's
+ * gc.auto), called after a commit: rolls the small recent packs and the
+ * loose objects up into one pack and leaves the big old packs alone (git
+ * repack --geometric=2; nothing is pruned), and does dw_store_gc only when
+ * the packs still pass the limit. When a run holds the store it does nothing
+ * (out->ran 0) and returns 0; the next commit tries again. As safe against
+ * SIGKILL as dw_store_gc.
  */
 int dw_store_gc_auto(struct dw_store *store, const struct dw_store_gc_options *opts,
                      struct dw_store_gc_result *out, struct dw_error *err);

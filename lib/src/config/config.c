@@ -25,8 +25,11 @@
 
 /* inih reads lines into a buffer of this size (INI_MAX_LINE of Debian's build). */
 #define INI_LINE_MAX 200
-/* A configuration is a few kilobytes; anything past this is not one. */
-#define CONFIG_FILE_MAX (1u << 20)
+/*
+ * A configuration is a few kilobytes for one customer, and about 150 bytes a
+ * tenant for a fleet (10,000 tenants: 1.5 MiB); anything past this is not one.
+ */
+#define CONFIG_FILE_MAX (16u << 20)
 #define UTF8_BOM        "\xef\xbb\xbf"
 
 enum section_kind {
@@ -413,7 +416,7 @@ static int open_config(const char *path, FILE **out, struct dw_diags *diags)
 	else if (!S_ISREG(st.st_mode))
 		why = "is not a regular file (a device, a pipe or a socket)";
 	else if (st.st_size > (off_t)CONFIG_FILE_MAX)
-		why = "is larger than 1 MiB: not a configuration file";
+		why = "is larger than 16 MiB: not a configuration file";
 	if (why || fcntl(fd, F_SETFL, 0) < 0 || !(*out = fdopen(fd, "r"))) {
 		e = why ? EINVAL : errno;
 		dw_diags_add(diags, DW_DIAG_ERROR, path, 0, 0, "%s", why ? why : strerror(e));

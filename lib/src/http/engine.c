@@ -337,13 +337,23 @@ static void abandon(struct dw_graph *g, const struct dw_error *why)
 	}
 }
 
+bool dw_graph_tenant_idle(const struct dw_graph_tenant *t)
+{
+	return t->active_ops == 0 && t->inflight == 0;
+}
+
 int dw_graph_run(struct dw_graph *g, struct dw_error *err)
+{
+	return dw_graph_run_until(g, NULL, NULL, err);
+}
+
+int dw_graph_run_until(struct dw_graph *g, bool (*stop)(void *arg), void *arg, struct dw_error *err)
 {
 	struct dw_error why;
 	int running = 0;
 	CURLMcode mc;
 
-	while (busy(g)) {
+	while (busy(g) && !(stop && stop(arg))) {
 		if (g->deadline && dw_http__now_ms() >= g->deadline)
 			goto late;
 		mc = curl_multi_poll(g->multi, NULL, 0, poll_timeout(dispatch(g)), NULL);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "driftward/metrics.h"
+#include "metrics/internal.h"
 
 #define MAX_LABELS 4
 
@@ -142,236 +143,233 @@ static int run_families(struct dw_buf *out, const struct dw_metrics_run *run)
 	return r;
 }
 
-/* One sample per tenant: a value read from the tenant by @get. */
-static int per_tenant(struct dw_buf *out, const struct dw_metrics_run *run, const char *name,
-                      const char *help, double (*get)(const struct dw_metrics_tenant *))
+static int last_run(struct dw_buf *out, const char *name, const struct dw_metrics_tenant *t)
 {
-	size_t i;
-	int r;
-
-	r = family(out, name, help);
-	for (i = 0; i < run->ntenants && r == 0; i++)
-		r = sample(out, name, &(struct label){ "tenant", run->tenants[i].name }, 1,
-		           get(&run->tenants[i]));
-	return r;
+	return sample(out, name, &(struct label){ "tenant", t->name }, 1, t->last_run);
 }
 
-static double get_last_run(const struct dw_metrics_tenant *t)
+static int last_success(struct dw_buf *out, const char *name, const struct dw_metrics_tenant *t)
 {
-	return t->last_run;
+	return sample(out, name, &(struct label){ "tenant", t->name }, 1, t->last_success);
 }
 
-static double get_last_success(const struct dw_metrics_tenant *t)
+static int evaluated(struct dw_buf *out, const char *name, const struct dw_metrics_tenant *t)
 {
-	return t->last_success;
-}
-
-static double get_evaluated(const struct dw_metrics_tenant *t)
-{
-	return t->drift_evaluated ? 1 : 0;
-}
-
-static unsigned get_result(const struct dw_metrics_tenant *t)
-{
-	return (unsigned)t->result;
-}
-
-static unsigned get_push(const struct dw_metrics_tenant *t)
-{
-	return (unsigned)t->push;
+	return sample(out, name, &(struct label){ "tenant", t->name }, 1,
+	              t->drift_evaluated ? 1 : 0);
 }
 
 /* A state set: one sample per possible value of @key, 1 for the tenant's, 0 for the others. */
-static int state_set(struct dw_buf *out, const struct dw_metrics_run *run, const char *name,
-                     const char *help, const char *key, const char *const *names, size_t nnames,
-                     unsigned (*get)(const struct dw_metrics_tenant *))
+static int state_set(struct dw_buf *out, const char *name, const struct dw_metrics_tenant *t,
+                     const char *key, const char *const *names, size_t nnames, unsigned state)
 {
-	size_t i, j;
-	int r;
+	size_t j;
+	int r = 0;
 
-	r = family(out, name, help);
-	for (i = 0; i < run->ntenants && r == 0; i++) {
-		const struct dw_metrics_tenant *t = &run->tenants[i];
-		unsigned state = get(t);
+	for (j = 0; j < nnames && r == 0; j++)
+		r = sample(out, name, (struct label[]){ { "tenant", t->name }, { key, names[j] } },
+		           2, state == j ? 1 : 0);
+	return r;
+}
 
-		for (j = 0; j < nnames && r == 0; j++)
+static int result(struct dw_buf *out, const char *name, const struct dw_metrics_tenant *t)
+{
+	return state_set(out, name, t, "result", result_names, DW_METRICS_RESULTS,
+	                 (unsigned)t->result);
+}
+
+static int push(struct dw_buf *out, const char *name, const struct dw_metrics_tenant *t)
+{
+	return state_set(out, name, t, "result", push_names, DW_METRICS_PUSHES, (unsigned)t->push);
+}
+
+static int changes(struct dw_buf *out, const char *name, const struct dw_metrics_tenant *t)
+{
+	static const char *const kinds[] = { "added", "changed", "removed" };
+	const size_t counts[] = { t->added, t->changed, t->removed };
+	size_t k;
+	int r = 0;
+
+	for (k = 0; k < 3 && r == 0; k++)
+		r = sample(out, name,
+		           (struct label[]){ { "tenant", t->name }, { "change", kinds[k] } }, 2,
+		           (double)counts[k]);
+	return r;
+}
+
+static int collectors(struct dw_buf *out, const char *name, const struct dw_metrics_tenant *t,
+                      int complete)
+{
+	size_t j;
+	int r = 0;
+
+	for (j = 0; j < t->ncollectors && r == 0; j++) {
+		const struct dw_metrics_collector *c = &t->collectors[j];
+		struct label labels[MAX_LABELS] = { { "tenant", t->name },
+			                            { "collector", c->name },
+			                            { "status", c->status } };
+
+		r = sample(out, name, labels, complete ? 3 : 2,
+		           complete ? (c->complete ? 1 : 0) : (double)c->objects);
+	}
+	return r;
+}
+
+static int collector_objects(struct dw_buf *out, const char *name,
+                             const struct dw_metrics_tenant *t)
+{
+	return collectors(out, name, t, 0);
+}
+
+static int collector_complete(struct dw_buf *out, const char *name,
+                              const struct dw_metrics_tenant *t)
+{
+	return collectors(out, name, t, 1);
+}
+
+static int findings(struct dw_buf *out, const char *name, const struct dw_metrics_tenant *t)
+{
+	size_t s, f;
+	int r = 0;
+
+	for (s = 0; s < DW_METRICS_SEVERITIES && r == 0; s++)
+		for (f = 0; f < DW_METRICS_FINDINGS && r == 0; f++)
 			r = sample(out, name,
-			           (struct label[]){ { "tenant", t->name }, { key, names[j] } }, 2,
-			           state == j ? 1 : 0);
-	}
+			           (struct label[]){ { "tenant", t->name },
+			                             { "severity", severity_names[s] },
+			                             { "status", finding_names[f] } },
+			           3, (double)t->findings[s][f]);
 	return r;
 }
 
-static int changes(struct dw_buf *out, const struct dw_metrics_run *run)
+/*
+ * The families with a sample (or several) per tenant, in the file's order:
+ * one row each. A family's samples must stay together, so the writer goes
+ * family by family, and tenant by tenant within each.
+ */
+struct tenant_family {
+	const char *name;
+	const char *help;
+	int (*samples)(struct dw_buf *out, const char *name, const struct dw_metrics_tenant *t);
+};
+
+static const struct tenant_family tenant_families[] = {
+	{ "driftward_tenant_last_run_timestamp_seconds", "Unix time of the tenant's last run.",
+	  last_run },
+	{ "driftward_tenant_last_success_timestamp_seconds",
+	  "Unix time of the tenant's last run that was done (0: never).", last_success },
+	{ "driftward_tenant_result",
+	  "The tenant's result in the last run: 1 for the result it had.", result },
+	{ "driftward_tenant_objects_changed",
+	  "Objects the last run found added, changed or removed.", changes },
+	{ "driftward_collector_objects",
+	  "Objects a collector read in the last run (for an incomplete one, the objects kept "
+	  "from before).",
+	  collector_objects },
+	{ "driftward_collector_complete",
+	  "1 when the collector was read completely in the last run; the status label says "
+	  "why not.",
+	  collector_complete },
+	{ "driftward_drift_evaluated", "1 when the last run evaluated the tenant's baselines.",
+	  evaluated },
+	{ "driftward_drift_findings",
+	  "Drift findings of the last run by severity and status (zero where "
+	  "driftward_drift_evaluated is 0).",
+	  findings },
+	{ "driftward_push_result",
+	  "Whether the last run pushed the tenant's branch: 1 for what happened.", push },
+};
+
+/* Remediation's samples: none for a tenant with remediate = off (no mode). */
+static int remediate_result(struct dw_buf *out, const char *name, const struct dw_metrics_tenant *t)
 {
-	static const char name[] = "driftward_tenant_objects_changed";
-	size_t i;
-	int r;
+	size_t j;
+	int r = 0;
 
-	r = family(out, name, "Objects the last run found added, changed or removed.");
-	for (i = 0; i < run->ntenants && r == 0; i++) {
-		const struct dw_metrics_tenant *t = &run->tenants[i];
-		const size_t counts[] = { t->added, t->changed, t->removed };
-		static const char *const kinds[] = { "added", "changed", "removed" };
-		size_t k;
-
-		for (k = 0; k < 3 && r == 0; k++)
-			r = sample(
-			        out, name,
-			        (struct label[]){ { "tenant", t->name }, { "change", kinds[k] } },
-			        2, (double)counts[k]);
-	}
+	for (j = 0; t->remediate_mode && j < DW_METRICS_REMEDIATIONS && r == 0; j++)
+		r = sample(out, name,
+		           (struct label[]){ { "tenant", t->name },
+		                             { "mode", t->remediate_mode },
+		                             { "result", remediation_names[j] } },
+		           3, (unsigned)t->remediate_result == j ? 1 : 0);
 	return r;
 }
 
-static int collectors(struct dw_buf *out, const struct dw_metrics_run *run, int complete)
+static int remediate_requests(struct dw_buf *out, const char *name,
+                              const struct dw_metrics_tenant *t)
 {
-	const char *name =
-	        complete ? "driftward_collector_complete" : "driftward_collector_objects";
-	size_t i, j;
-	int r;
+	if (!t->remediate_mode)
+		return 0;
+	return sample(out, name,
+	              (struct label[]){ { "tenant", t->name }, { "mode", t->remediate_mode } }, 2,
+	              (double)t->remediate_requests);
+}
 
-	r = family(out, name,
-	           complete ? "1 when the collector was read completely in the last run; the "
-	                      "status label says why not."
-	                    : "Objects a collector read in the last run (for an incomplete one, "
-	                      "the objects kept from before).");
-	for (i = 0; i < run->ntenants && r == 0; i++) {
-		const struct dw_metrics_tenant *t = &run->tenants[i];
+static int remediate_writes(struct dw_buf *out, const char *name, const struct dw_metrics_tenant *t)
+{
+	if (!t->remediate_mode)
+		return 0;
+	return sample(out, name, (struct label[]){ { "tenant", t->name }, { "status", "applied" } },
+	              2, (double)t->remediate_applied)
+	               ?: sample(out, name,
+	                         (struct label[]){ { "tenant", t->name }, { "status", "failed" } },
+	                         2, (double)t->remediate_failed);
+}
 
-		for (j = 0; j < t->ncollectors && r == 0; j++) {
-			const struct dw_metrics_collector *c = &t->collectors[j];
-			struct label labels[MAX_LABELS] = { { "tenant", t->name },
-				                            { "collector", c->name },
-				                            { "status", c->status } };
+/* Written only when some tenant of the run has remediate = plan or apply. */
+static const struct tenant_family remediate_families[] = {
+	{ "driftward_remediate_result",
+	  "What remediation (remediate = plan or apply) did for the tenant in the last run: 1 "
+	  "for its result.",
+	  remediate_result },
+	{ "driftward_remediate_requests",
+	  "Requests in the plan remediation made for the tenant in the last run.",
+	  remediate_requests },
+	{ "driftward_remediate_writes",
+	  "Writes remediate = apply sent in the last run: applied (read back as intended) or "
+	  "failed.",
+	  remediate_writes },
+};
 
-			r = sample(out, name, labels, complete ? 3 : 2,
-			           complete ? (c->complete ? 1 : 0) : (double)c->objects);
+/* Tenant @i of @run: from its array, or made by its tenant_at in @scratch. */
+static const struct dw_metrics_tenant *tenant_of(const struct dw_metrics_run *run, size_t i,
+                                                 struct dw_metrics_tenant *scratch)
+{
+	if (!run->tenant_at)
+		return &run->tenants[i];
+	run->tenant_at(run, i, scratch);
+	return scratch;
+}
+
+/* The families of @table, each with every tenant's samples together. */
+static int tenant_table(struct dw_buf *out, const struct dw_metrics_run *run,
+                        const struct tenant_family *table, size_t n,
+                        int (*spill)(struct dw_buf *out, void *arg), void *arg)
+{
+	struct dw_metrics_tenant scratch;
+	size_t f, i;
+	int r = 0;
+
+	for (f = 0; f < n && r == 0; f++) {
+		r = family(out, table[f].name, table[f].help);
+		for (i = 0; i < run->ntenants && r == 0; i++) {
+			r = table[f].samples(out, table[f].name, tenant_of(run, i, &scratch));
+			if (r == 0 && spill)
+				r = spill(out, arg);
 		}
 	}
 	return r;
 }
 
-static int findings(struct dw_buf *out, const struct dw_metrics_run *run)
-{
-	static const char name[] = "driftward_drift_findings";
-	size_t i, s, f;
-	int r;
-
-	r = family(out, name,
-	           "Drift findings of the last run by severity and status (zero where "
-	           "driftward_drift_evaluated is 0).");
-	for (i = 0; i < run->ntenants && r == 0; i++) {
-		const struct dw_metrics_tenant *t = &run->tenants[i];
-
-		for (s = 0; s < DW_METRICS_SEVERITIES && r == 0; s++)
-			for (f = 0; f < DW_METRICS_FINDINGS && r == 0; f++)
-				r = sample(out, name,
-				           (struct label[]){ { "tenant", t->name },
-				                             { "severity", severity_names[s] },
-				                             { "status", finding_names[f] } },
-				           3, (double)t->findings[s][f]);
-	}
-	return r;
-}
-
-static int tenant_families(struct dw_buf *out, const struct dw_metrics_run *run)
-{
-	int r;
-
-	r = per_tenant(out, run, "driftward_tenant_last_run_timestamp_seconds",
-	               "Unix time of the tenant's last run.", get_last_run);
-	r = r
-	            ?: per_tenant(out, run, "driftward_tenant_last_success_timestamp_seconds",
-	                          "Unix time of the tenant's last run that was done (0: never).",
-	                          get_last_success);
-	r = r
-	            ?: state_set(out, run, "driftward_tenant_result",
-	                         "The tenant's result in the last run: 1 for the result it had.",
-	                         "result", result_names, DW_METRICS_RESULTS, get_result);
-	r = r ?: changes(out, run);
-	r = r ?: collectors(out, run, 0);
-	r = r ?: collectors(out, run, 1);
-	r = r
-	            ?: per_tenant(out, run, "driftward_drift_evaluated",
-	                          "1 when the last run evaluated the tenant's baselines.",
-	                          get_evaluated);
-	r = r ?: findings(out, run);
-	r = r
-	            ?: state_set(out, run, "driftward_push_result",
-	                         "Whether the last run pushed the tenant's branch: 1 for what "
-	                         "happened.",
-	                         "result", push_names, DW_METRICS_PUSHES, get_push);
-	return r;
-}
-
 static bool any_remediation(const struct dw_metrics_run *run)
 {
+	struct dw_metrics_tenant scratch;
 	size_t i;
 
 	for (i = 0; i < run->ntenants; i++)
-		if (run->tenants[i].remediate_mode)
+		if (tenant_of(run, i, &scratch)->remediate_mode)
 			return true;
 	return false;
-}
-
-/* A state set over remediation's results, labelled with the tenant's mode as well. */
-static int remediate_result(struct dw_buf *out, const struct dw_metrics_run *run)
-{
-	static const char name[] = "driftward_remediate_result";
-	size_t i, j;
-	int r;
-
-	r = family(out, name,
-	           "What remediation (remediate = plan or apply) did for the tenant in the last "
-	           "run: 1 for its result.");
-	for (i = 0; i < run->ntenants && r == 0; i++) {
-		const struct dw_metrics_tenant *t = &run->tenants[i];
-
-		for (j = 0; t->remediate_mode && j < DW_METRICS_REMEDIATIONS && r == 0; j++)
-			r = sample(out, name,
-			           (struct label[]){ { "tenant", t->name },
-			                             { "mode", t->remediate_mode },
-			                             { "result", remediation_names[j] } },
-			           3, (unsigned)t->remediate_result == j ? 1 : 0);
-	}
-	return r;
-}
-
-static int remediate_counts(struct dw_buf *out, const struct dw_metrics_run *run)
-{
-	static const char req[] = "driftward_remediate_requests",
-	                  writes[] = "driftward_remediate_writes";
-	size_t i;
-	int r;
-
-	r = family(out, req,
-	           "Requests in the plan remediation made for the tenant in the last run.");
-	for (i = 0; i < run->ntenants && r == 0; i++)
-		if (run->tenants[i].remediate_mode)
-			r = sample(out, req,
-			           (struct label[]){ { "tenant", run->tenants[i].name },
-			                             { "mode", run->tenants[i].remediate_mode } },
-			           2, (double)run->tenants[i].remediate_requests);
-	r = r
-	            ?: family(out, writes,
-	                      "Writes remediate = apply sent in the last run: applied (read back "
-	                      "as intended) or failed.");
-	for (i = 0; i < run->ntenants && r == 0; i++) {
-		const struct dw_metrics_tenant *t = &run->tenants[i];
-
-		if (!t->remediate_mode)
-			continue;
-		r = sample(out, writes,
-		           (struct label[]){ { "tenant", t->name }, { "status", "applied" } }, 2,
-		           (double)t->remediate_applied);
-		r = r
-		            ?: sample(out, writes,
-		                      (struct label[]){ { "tenant", t->name },
-		                                        { "status", "failed" } },
-		                      2, (double)t->remediate_failed);
-	}
-	return r;
 }
 
 static unsigned long notify_sent(const struct dw_metrics_notify *c)
@@ -421,13 +419,24 @@ static int notify_families(struct dw_buf *out, const struct dw_metrics_run *run)
 	return r;
 }
 
-int dw_metrics_format(const struct dw_metrics_run *run, struct dw_buf *out)
+int dw_metrics__format(const struct dw_metrics_run *run, struct dw_buf *out,
+                       int (*spill)(struct dw_buf *out, void *arg), void *arg)
 {
-	int r = run_families(out, run) ?: tenant_families(out, run);
+	int r;
 
+	r = run_families(out, run);
+	r = r
+	            ?: tenant_table(out, run, tenant_families, DW_ARRAY_SIZE(tenant_families),
+	                            spill, arg);
 	if (r == 0 && any_remediation(run))
-		r = remediate_result(out, run) ?: remediate_counts(out, run);
+		r = tenant_table(out, run, remediate_families, DW_ARRAY_SIZE(remediate_families),
+		                 spill, arg);
 	if (r == 0 && run->nnotify)
 		r = notify_families(out, run);
 	return r;
+}
+
+int dw_metrics_format(const struct dw_metrics_run *run, struct dw_buf *out)
+{
+	return dw_metrics__format(run, out, NULL, NULL);
 }

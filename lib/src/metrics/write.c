@@ -13,9 +13,12 @@
 
 #include "driftward/file.h"
 #include "driftward/metrics.h"
+#include "metrics/internal.h"
 
-#define METRICS_MAX   (64u * 1024u * 1024u)
-#define PREVIOUS_MAX  (64u * 1024u * 1024u)
+/* The text held before it goes to the file: a piece, never the whole */
+#define SPILL_AT      (256u * 1024u)
+#define PIECE_MAX     (16u * 1024u * 1024u) /* a piece is a tenant's samples of one family */
+#define LINE_MAX_LEN  4096u                 /* longer lines of the previous file are not ours */
 #define METRICS_MODE  0644 /* node_exporter runs as another user; nothing here is secret */
 #define NAME_CHARS    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@+_.-"
 #define LAST_RUN_NAME "driftward_tenant_last_run_timestamp_seconds"
@@ -30,9 +33,30 @@ static int check_name(const char *name)
 	return 0;
 }
 
+struct spill {
+	struct dw_atomic_file *file;
+	struct dw_error *err;
+};
+
+/* The text so far to the file once there is enough of it to be worth a write. */
+static int spill(struct dw_buf *text, void *arg)
+{
+	struct spill *sp = arg;
+	int r;
+
+	if (text->len < SPILL_AT)
+		return 0;
+	r = dw_atomic_file_write(sp->file, text->ptr, text->len, sp->err);
+	dw_buf_reset(text);
+	return r;
+}
+
 int dw_metrics_write(const char *dir, const char *name, const struct dw_metrics_run *run,
                      struct dw_error *err)
 {
+	struct dw_atomic_file file = DW_ATOMIC_FILE_INIT;
+	struct dw_error scratch;
+	struct spill sp = { &file, err ? err : &scratch };
 	struct dw_buf text;
 	char path[PATH_MAX];
 	int r;
@@ -43,18 +67,20 @@ int dw_metrics_write(const char *dir, const char *name, const struct dw_metrics_
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s.prom", dir, name) >= sizeof(path))
 		return dw_error_set(err, -ENAMETOOLONG, DW_AREA_SYSTEM, ENAMETOOLONG,
 		                    "metrics_dir '%s': path too long", dir);
-	dw_buf_init(&text, METRICS_MAX);
-	r = dw_metrics_format(run, &text);
-	if (r < 0) {
-		dw_error_set(err, r, DW_AREA_SYSTEM, -r, "could not format the metrics: %s",
-		             strerror(-r));
-		goto out;
-	}
+	dw_buf_init(&text, PIECE_MAX);
 	/* its temporary name ends in ".tmp-XXXXXX", which node_exporter never reads */
-	r = dw_file_write_atomic(path, METRICS_MODE, 0, dw_buf_cstr(&text), text.len, err);
+	r = dw_atomic_file_begin(&file, path, METRICS_MODE, 0, sp.err);
+	if (r == 0 && (r = dw_metrics__format(run, &text, spill, &sp)) < 0 &&
+	    !dw_error_isset(sp.err))
+		dw_error_set(sp.err, r, DW_AREA_SYSTEM, -r, "could not format the metrics: %s",
+		             strerror(-r));
+	if (r == 0 && text.len)
+		r = dw_atomic_file_write(&file, text.ptr, text.len, sp.err);
+	if (r == 0)
+		r = dw_atomic_file_commit(&file, sp.err);
 	if (r < 0)
-		dw_error_prefix(err, "could not write the metrics: ");
-out:
+		dw_error_prefix(sp.err, "could not write the metrics: ");
+	dw_atomic_file_abort(&file);
 	dw_buf_release(&text);
 	return r;
 }
@@ -120,24 +146,45 @@ static void carry_line(const char *line, struct dw_metrics_tenant *tenants, size
 		t->last_success = v;
 }
 
+/* Does any of @tenants need a time from the previous file? */
+static bool carries(const struct dw_metrics_tenant *tenants, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (tenants[i].result == DW_METRICS_ERROR ||
+		    tenants[i].result == DW_METRICS_SKIPPED)
+			return true;
+	return false;
+}
+
 int dw_metrics_carry_over(const char *dir, const char *name, struct dw_metrics_tenant *tenants,
                           size_t n)
 {
-	struct dw_buf text;
-	char path[PATH_MAX], *line, *next;
-	int r;
+	char path[PATH_MAX], *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	FILE *f;
+	int r = 0;
 
 	if (check_name(name) < 0 ||
 	    (size_t)snprintf(path, sizeof(path), "%s/%s.prom", dir, name) >= sizeof(path))
 		return -EINVAL;
-	dw_buf_init(&text, PREVIOUS_MAX);
-	r = dw_buf_read_file(&text, path, NULL);
-	for (line = text.ptr; r == 0 && line && *line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		carry_line(line, tenants, n);
+	if (!carries(tenants, n))
+		return 0;
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;
+	/* a line at a time: the file of a run over many tenants is large */
+	while ((len = getline(&line, &cap, f)) > 0) {
+		if (line[len - 1] == '\n')
+			line[--len] = '\0';
+		if ((size_t)len < LINE_MAX_LEN)
+			carry_line(line, tenants, n);
 	}
-	dw_buf_release(&text);
-	return r == -ENOENT ? 0 : r;
+	if (ferror(f))
+		r = -EIO;
+	free(line);
+	fclose(f);
+	return r;
 }

@@ -122,11 +122,14 @@ int dw_snapshot__tenant_finish(struct tenant_run *tr, struct dw_error *err);
 void dw_snapshot__tenant_release(struct tenant_run *tr);
 
 /*
- * push.c: pushes the branches of every tenant of @report that are ahead of
- * the remote's, at once; a tenant whose branch was refused or not sent gets
- * rc and err. Returns what dw_store_push_branches returned.
+ * push.c: pushes the branches of the run's @tenants (report->ntenants of
+ * them) that are ahead of the remote's, at once; a tenant whose branch was
+ * refused or not sent gets rc and err in its report entry, or is told to
+ * opts->tenant_pushed in a streaming run. Returns what
+ * dw_store_push_branches returned.
  */
-int dw_snapshot__push(const struct dw_config *cfg, struct dw_snapshot_report *report,
-                      struct dw_error *err);
+int dw_snapshot__push(const struct dw_config *cfg, const struct dw_snapshot_options *opts,
+                      const struct dw_tenant_config *const *tenants,
+                      struct dw_snapshot_report *report, struct dw_error *err);
 
 #endif

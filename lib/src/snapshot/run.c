@@ -1,7 +1,13 @@
 /*
- * A snapshot run: tenants go through in batches that share one Graph event
- * loop, so their reads overlap while the number of open repositories and
- * tenant locks stays bounded.
+ * A snapshot run: tenants go through a window of a few slots that share one
+ * Graph event loop, so their reads overlap while the number of open
+ * repositories and tenant locks stays bounded. A tenant is finished
+ * (staged, committed) as soon as its own reads are done, while the others'
+ * go on, and the next tenant takes its slot: one slow or throttled tenant
+ * holds its slot, never the others, and the loop is never idle while a
+ * tenant commits. A streaming run (tenant_done) hands each entry to the
+ * caller as its tenant is done and reuses it for the next, so nothing of a
+ * tenant stays behind it: memory is flat in the number of tenants.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,7 +18,7 @@
 #include "driftward/log.h"
 #include "snapshot/internal.h"
 
-#define BATCH_MAX 32
+#define WINDOW_MAX 32
 
 static int new_run_id(char *out, size_t outlen)
 {
@@ -26,12 +32,12 @@ static int new_run_id(char *out, size_t outlen)
 	return 0;
 }
 
-static size_t batch_size(const struct dw_agent_config *agent)
+static size_t window_size(const struct dw_agent_config *agent)
 {
 	size_t per = agent->tenant_concurrency ? agent->tenant_concurrency : 1;
 	size_t n = 2 * ((agent->concurrency + per - 1) / per);
 
-	return n < 1 ? 1 : n > BATCH_MAX ? BATCH_MAX : n;
+	return n < 1 ? 1 : n > WINDOW_MAX ? WINDOW_MAX : n;
 }
 
 static void log_tenant(const struct dw_snapshot_tenant *t)
@@ -73,36 +79,110 @@ static long peak_rss_kib(void)
 	return kib;
 }
 
+/* A streaming run's entry, once the caller has seen it: ready for the next tenant. */
+static void hand_over(const struct dw_snapshot_options *opts, struct dw_snapshot_tenant *t)
+{
+	if (!opts->tenant_done)
+		return;
+	opts->tenant_done(t, opts->payload);
+	free(t->collectors);
+	*t = (struct dw_snapshot_tenant){ 0 };
+}
+
 /*
- * A tenant that failed to start stays in the batch until the Graph loop is
- * done: reads it submitted before failing must finish before their tenant
- * and ops can be freed.
+ * The run's slots: each holds a tenant from its start until its reads are
+ * done (runs[i].report NULL: free). A streaming run's entries are the
+ * slots' own, reused; otherwise they are the report's.
  */
-static void run_batch(struct tenant_run *runs, size_t n, struct dw_graph *graph)
+struct window {
+	struct tenant_run *runs;
+	struct dw_snapshot_tenant *entries;
+	size_t size, active;
+};
+
+/*
+ * Whether a tenant's reads are all done. One that failed to start stays in
+ * its slot until then too: reads it submitted before failing must finish
+ * before their tenant and ops can be freed.
+ */
+static bool tenant_idle(const struct tenant_run *tr)
+{
+	return !tr->graph || dw_graph_tenant_idle(tr->graph);
+}
+
+static bool any_idle(void *arg)
+{
+	const struct window *w = arg;
+	size_t i;
+
+	for (i = 0; i < w->size; i++)
+		if (w->runs[i].report && tenant_idle(&w->runs[i]))
+			return true;
+	return false;
+}
+
+/* Tenant @index of the run into a free slot, its reads submitted. */
+static void start_tenant(struct window *w, const struct dw_tenant_config *tenant, size_t index,
+                         const struct dw_session_context *ctx, struct dw_snapshot_report *report)
+{
+	struct dw_snapshot_tenant *t;
+	size_t i;
+
+	for (i = 0; w->runs[i].report; i++)
+		; /* the caller made sure there is a free one */
+	t = report->tenants ? &report->tenants[index] : &w->entries[i];
+	t->tenant = tenant;
+	w->runs[i] = (struct tenant_run){ .ctx = ctx, .run_id = report->run_id, .report = t };
+	t->rc = dw_snapshot__tenant_start(&w->runs[i], &t->err);
+	w->active++;
+}
+
+/* A tenant whose reads are done: staged and committed, told, and its slot freed. */
+static void end_tenant(struct window *w, struct tenant_run *tr, int loop_rc,
+                       const struct dw_error *loop_err, const struct dw_snapshot_options *opts)
+{
+	struct dw_snapshot_tenant *t = tr->report;
+
+	if (t->rc == 0 && loop_rc < 0) {
+		t->rc = loop_rc;
+		t->err = *loop_err;
+	}
+	/* its reads are staged: the memory reading cost, before drift is evaluated */
+	if (dw_log_enabled(DW_LOG_DEBUG))
+		dw_log_debug("tenant %s read and staged; peak RSS so far %ld KiB", t->tenant->name,
+		             peak_rss_kib());
+	if (t->rc == 0)
+		t->rc = dw_snapshot__tenant_finish(tr, &t->err);
+	dw_snapshot__tenant_release(tr);
+	name_failure(t);
+	log_tenant(t);
+	hand_over(opts, t);
+	tr->report = NULL;
+	w->active--;
+}
+
+/* Keeps the window full until every tenant is done. */
+static void run_window(struct window *w, const struct dw_tenant_config **tenants,
+                       const struct dw_session_context *ctx, struct dw_snapshot_report *report,
+                       const struct dw_snapshot_options *opts)
 {
 	struct dw_error loop_err;
-	size_t i;
+	size_t i, next = 0;
 	int r;
 
-	for (i = 0; i < n; i++)
-		runs[i].report->rc = dw_snapshot__tenant_start(&runs[i], &runs[i].report->err);
-	dw_error_clear(&loop_err);
-	r = dw_graph_run(graph, &loop_err);
-	/* every read is staged by now: the memory reading cost, before drift is evaluated */
-	dw_log_debug("%zu tenant%s read and staged; peak RSS so far %ld KiB", n, n == 1 ? "" : "s",
-	             peak_rss_kib());
-	for (i = 0; i < n; i++) {
-		struct dw_snapshot_tenant *t = runs[i].report;
-
-		if (t->rc == 0 && r < 0) {
-			t->rc = r;
-			t->err = loop_err;
+	for (;;) {
+		while (w->active < w->size && next < report->ntenants) {
+			start_tenant(w, tenants[next], next, ctx, report);
+			next++;
 		}
-		if (t->rc == 0)
-			t->rc = dw_snapshot__tenant_finish(&runs[i], &t->err);
-		dw_snapshot__tenant_release(&runs[i]);
-		name_failure(t);
-		log_tenant(t);
+		if (!w->active)
+			break;
+		dw_error_clear(&loop_err);
+		/* a broken loop has finished every op: every tenant ends, with its error */
+		r = dw_graph_run_until(ctx->graph, any_idle, w, &loop_err);
+		for (i = 0; i < w->size; i++)
+			if (w->runs[i].report && (r < 0 || tenant_idle(&w->runs[i])))
+				end_tenant(w, &w->runs[i], r, &loop_err, opts);
 	}
 }
 
@@ -110,7 +190,6 @@ static int prepare(const struct dw_config *cfg, const struct dw_snapshot_options
                    struct dw_snapshot_report *report, const struct dw_tenant_config ***tenants,
                    struct dw_error *err)
 {
-	size_t i;
 	int r;
 
 	r = dw_snapshot_select(cfg, opts->tenants, opts->ntenants, opts->shard_index,
@@ -121,12 +200,10 @@ static int prepare(const struct dw_config *cfg, const struct dw_snapshot_options
 		snprintf(report->run_id, sizeof(report->run_id), "%s", opts->run_id);
 	else if ((r = new_run_id(report->run_id, sizeof(report->run_id))) < 0)
 		return dw_error_set(err, r, DW_AREA_SYSTEM, -r, "could not make a run id");
+	if (opts->tenant_done)
+		return 0;
 	report->tenants = calloc(report->ntenants ? report->ntenants : 1, sizeof(*report->tenants));
-	if (!report->tenants)
-		return -ENOMEM;
-	for (i = 0; i < report->ntenants; i++)
-		report->tenants[i].tenant = (*tenants)[i];
-	return 0;
+	return report->tenants ? 0 : -ENOMEM;
 }
 
 static void record_stats(const struct dw_graph *graph, struct dw_snapshot_report *report)
@@ -150,9 +227,8 @@ int dw_snapshot_run(const struct dw_config *cfg, const struct dw_catalog *catalo
 	struct dw_snapshot_report *report = calloc(1, sizeof(*report));
 	const struct dw_tenant_config **tenants = NULL;
 	struct dw_session_context ctx = { 0 };
-	struct tenant_run *runs = NULL;
+	struct window w = { .size = window_size(&cfg->agent) };
 	struct dw_error push_err;
-	size_t i, start, n, batch = batch_size(&cfg->agent);
 	int r = -ENOMEM;
 
 	*out = report;
@@ -165,28 +241,23 @@ int dw_snapshot_run(const struct dw_config *cfg, const struct dw_catalog *catalo
 		                            DW_SESSION_GRAPH | DW_SESSION_RECIPIENTS, err);
 	if (r < 0)
 		goto out;
-	runs = calloc(batch, sizeof(*runs));
-	if (!runs) {
+	w.runs = calloc(w.size, sizeof(*w.runs));
+	w.entries = calloc(w.size, sizeof(*w.entries));
+	if (!w.runs || !w.entries) {
 		r = -ENOMEM;
 		goto out;
 	}
-	for (start = 0; start < report->ntenants; start += n) {
-		n = report->ntenants - start < batch ? report->ntenants - start : batch;
-		for (i = 0; i < n; i++)
-			runs[i] = (struct tenant_run){ .ctx = &ctx,
-				                       .run_id = report->run_id,
-				                       .report = &report->tenants[start + i] };
-		run_batch(runs, n, ctx.graph);
-	}
+	run_window(&w, tenants, &ctx, report, opts);
 	record_stats(ctx.graph, report);
-	/* a failed push is each tenant's failure, in its report entry */
+	/* a failed push is each tenant's failure, in its report entry or told to tenant_pushed */
 	if (opts->push && cfg->agent.remote) {
 		dw_error_clear(&push_err);
-		dw_snapshot__push(cfg, report, &push_err);
+		dw_snapshot__push(cfg, opts, tenants, report, &push_err);
 	}
 	r = 0;
 out:
-	free(runs);
+	free(w.entries);
+	free(w.runs);
 	dw_session_context_release(&ctx);
 	free(tenants);
 	return r;
@@ -198,7 +269,7 @@ void dw_snapshot_report_free(struct dw_snapshot_report *report)
 
 	if (!report)
 		return;
-	for (i = 0; i < report->ntenants; i++)
+	for (i = 0; report->tenants && i < report->ntenants; i++)
 		free(report->tenants[i].collectors);
 	free(report->tenants);
 	free(report);

@@ -5,6 +5,17 @@
  * period (git's gc.pruneExpire, two weeks), which protects objects a run
  * wrote and has not yet named by a ref.
  *
+ * The automatic gc after a commit is incremental instead, like git repack
+ * --geometric=2: the packs, smallest first, should each hold at least twice
+ * the objects of the one before; the small recent packs that break that
+ * progression (and the loose objects) are rolled up into one new pack, and
+ * the big old ones are left as they are. Every run adds a small pack, so a
+ * roll-up usually rewrites only what the last runs wrote, and the whole
+ * history is rewritten only each time it doubles, not at every trigger. It
+ * drops nothing: every object of the rolled-up packs goes into the new one,
+ * reachable or not (pruning is the full gc's). A full gc happens on
+ * `driftward gc`, or when the packs still pass the limit after a roll-up.
+ *
  * Safe against a SIGKILL at any moment: the new pack and its index are
  * complete and fsynced before anything is removed, an old pack loses its
  * .idx before its .pack (a .pack alone is ignored by every reader and
@@ -14,9 +25,10 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,12 +36,23 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "driftward/array.h"
 #include "store/internal.h"
 #include "store/pack.h"
 
 #define PRUNE_EXPIRE_DEFAULT (14 * 24 * 3600)
 #define PACK_LIMIT_DEFAULT   50
-#define LOOSE_LIMIT_DEFAULT  6700
+/*
+ * The most objects one roll-up takes. The pack builder holds the objects it
+ * compresses and their deltas (a roll-up of 15,000 objects of 1.5 KiB peaked
+ * at 22 MiB), so this bounds a run's memory at its end: after the first run
+ * of 10,000 tenants, 10,000 packs of one import each all break the
+ * progression, and rolling them up at once would take every object. The rest
+ * waits for the next roll-up; a run that writes more objects than this (a
+ * pack per tenant) leaves packs behind for the next.
+ */
+#define ROLLUP_MAX_OBJECTS  100000
+#define LOOSE_LIMIT_DEFAULT 6700
 /* temporary files of a killed writer (libgit2's or git's) older than this go */
 #define TMP_EXPIRE 3600
 
@@ -40,6 +63,7 @@ struct gc {
 	git_odb_backend *fresh_odb;
 	time_t expire; /* unreachable objects older than this go */
 	time_t now;
+	bool capped; /* the roll-up stopped at ROLLUP_MAX_OBJECTS: more next time */
 	struct dw_store_gc_result *res;
 	struct dw_error *err;
 };
@@ -412,6 +436,261 @@ static void sweep_loose(struct gc *gc)
 	}
 }
 
+/* One pack of the pack directory, for the roll-up. */
+struct pack_info {
+	char base[46]; /* "pack-<40 hex>" */
+	uint32_t objects;
+};
+
+/* The object count of a version 2 pack index: the last entry of its fan-out table. */
+static int index_objects(const char *path, uint32_t *n)
+{
+	unsigned char head[8 + 256 * 4];
+	const unsigned char *last = head + 8 + 255 * 4;
+	ssize_t got;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0)
+		return -errno;
+	got = read(fd, head, sizeof(head));
+	close(fd);
+	if (got != (ssize_t)sizeof(head) || memcmp(head, "\377tOc\0\0\0\2", 8) != 0)
+		return -EINVAL;
+	*n = (uint32_t)last[0] << 24 | (uint32_t)last[1] << 16 | (uint32_t)last[2] << 8 | last[3];
+	return 0;
+}
+
+/*
+ * The packs a roll-up may take: complete ones (a .pack beside the .idx)
+ * without a .keep. Debris and kept packs are left to the full gc.
+ */
+static int list_packs(struct gc *gc, struct pack_info **out, size_t *n)
+{
+	struct pack_info *packs = NULL;
+	size_t alloc = 0, count = 0;
+	char path[PATH_MAX];
+	struct dirent *e;
+	DIR *d = opendir(gc->packdir);
+	int r = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while (r == 0 && (e = readdir(d))) {
+		struct pack_info p;
+
+		if (!is_pack_index(e->d_name))
+			continue;
+		memcpy(p.base, e->d_name, 45);
+		p.base[45] = '\0';
+		if (fmt(path, sizeof(path), "%s/%s.keep", gc->packdir, p.base) < 0 ||
+		    access(path, F_OK) == 0 ||
+		    fmt(path, sizeof(path), "%s/%s.pack", gc->packdir, p.base) < 0 ||
+		    access(path, F_OK) != 0 ||
+		    fmt(path, sizeof(path), "%s/%s", gc->packdir, e->d_name) < 0 ||
+		    index_objects(path, &p.objects) < 0)
+			continue;
+		if ((r = DW_ARRAY_GROW(packs, alloc, count + 1)) == 0)
+			packs[count++] = p;
+	}
+	closedir(d);
+	if (r < 0) {
+		free(packs);
+		return r;
+	}
+	*out = packs;
+	*n = count;
+	return 0;
+}
+
+static int by_objects(const void *a, const void *b)
+{
+	const struct pack_info *x = a, *y = b;
+
+	return x->objects < y->objects ? -1 : x->objects > y->objects;
+}
+
+/*
+ * How many of the packs @p (smallest first) to roll up, as git's
+ * --geometric=2 decides: all up to the last place where a pack holds less
+ * than twice the one before it, then each next one while it holds less than
+ * twice what is rolled up so far (the new pack must not break the
+ * progression either). At most ROLLUP_MAX_OBJECTS objects (but two packs at
+ * least): *@capped says the roll-up stopped short there.
+ */
+static size_t geometric_split(const struct pack_info *p, size_t n, bool *capped)
+{
+	uint64_t total = 0;
+	size_t i, roll = 0;
+
+	for (i = n; i-- > 1;)
+		if ((uint64_t)p[i].objects < 2 * (uint64_t)p[i - 1].objects) {
+			roll = i + 1;
+			break;
+		}
+	for (i = 0; i < roll; i++)
+		total += p[i].objects;
+	while (roll < n && (uint64_t)p[roll].objects < 2 * total)
+		total += p[roll++].objects;
+	*capped = false;
+	for (i = 0, total = 0; i < roll; i++) {
+		total += p[i].objects;
+		if (i >= 2 && total > ROLLUP_MAX_OBJECTS) {
+			*capped = true;
+			return i;
+		}
+	}
+	return roll;
+}
+
+struct rollup {
+	struct gc *gc;
+	git_packbuilder *pb;
+};
+
+static int insert_object(const git_oid *id, void *payload)
+{
+	struct rollup *ru = payload;
+
+	return git_packbuilder_insert(ru->pb, id, NULL);
+}
+
+/* Every loose object (what people pushed, or an older store's), into the roll-up. */
+static int insert_loose(struct rollup *ru)
+{
+	char dir[PATH_MAX], fan[3], hex[GIT_OID_HEXSZ + 1];
+	struct dirent *e;
+	unsigned i;
+	git_oid id;
+	int rc = 0;
+	DIR *d;
+
+	for (i = 0; i < 256 && rc == 0; i++) {
+		snprintf(fan, sizeof(fan), "%02x", i);
+		if (fmt(dir, sizeof(dir), "%s%s", ru->gc->objdir, fan) < 0 || !(d = opendir(dir)))
+			continue;
+		while (rc == 0 && (e = readdir(d))) {
+			if (strlen(e->d_name) != 38 || !is_hex(e->d_name, 38))
+				continue;
+			snprintf(hex, sizeof(hex), "%s%s", fan, e->d_name);
+			if (git_oid_fromstr(&id, hex) == 0)
+				rc = insert_object(&id, ru);
+		}
+		closedir(d);
+	}
+	return rc;
+}
+
+/* Every object of the packs to roll up, and the loose ones, into the new pack. */
+static int rollup_write(struct gc *gc, const struct pack_info *p, size_t roll)
+{
+	struct rollup ru = { gc, NULL };
+	git_odb_backend *one = NULL;
+	char path[PATH_MAX];
+	const char *name;
+	size_t i;
+	int rc;
+
+	if ((rc = git_packbuilder_new(&ru.pb, gc->store->repo)) < 0)
+		goto fail;
+	for (i = 0; i < roll && rc == 0; i++) {
+		if ((rc = fmt(path, sizeof(path), "%s/%s.idx", gc->packdir, p[i].base)) < 0 ||
+		    (rc = git_odb_backend_one_pack(&one, path)) < 0)
+			break;
+		rc = one->foreach (one, insert_object, &ru);
+		one->free(one);
+	}
+	if (rc < 0 || (rc = insert_loose(&ru)) < 0)
+		goto fail;
+	gc->res->objects = git_packbuilder_object_count(ru.pb);
+	if (gc->res->objects == 0)
+		goto out;
+	if ((rc = git_packbuilder_write(ru.pb, gc->packdir, 0, NULL, NULL)) < 0)
+		goto fail;
+	name = git_packbuilder_name(ru.pb);
+	if (fmt(gc->fresh, sizeof(gc->fresh), "%s%s", strncmp(name, "pack-", 5) ? "pack-" : "",
+	        name) < 0 ||
+	    fmt(path, sizeof(path), "%s/%s.idx", gc->packdir, gc->fresh) < 0)
+		rc = -1;
+	else
+		rc = git_odb_backend_one_pack(&gc->fresh_odb, path);
+	if (rc < 0)
+		goto fail;
+	goto out;
+fail:
+	rc = dw_store__git_error(gc->err, rc, "%s: could not roll up the recent packs",
+	                         gc->store->path);
+out:
+	git_packbuilder_free(ru.pb);
+	return rc;
+}
+
+/* A rolled-up pack goes once the new pack holds every object of it; nothing is pruned. */
+static int drop_rolled(struct gc *gc, const struct pack_info *p)
+{
+	struct old_pack op = { gc, 0 };
+	git_odb_backend *old = NULL;
+	char path[PATH_MAX];
+	int rc;
+
+	if (!strcmp(p->base, gc->fresh))
+		return 0;
+	if ((rc = fmt(path, sizeof(path), "%s/%s.idx", gc->packdir, p->base)) < 0 ||
+	    (rc = git_odb_backend_one_pack(&old, path)) < 0 ||
+	    (rc = old->foreach (old, count_unreachable, &op)) < 0) {
+		if (old)
+			old->free(old);
+		return dw_store__git_error(gc->err, rc, "could not read pack '%s'", path);
+	}
+	old->free(old);
+	if (op.unreachable == 0) /* "unreachable" here: not in the new pack */
+		remove_pack(gc, p->base);
+	return 0;
+}
+
+/*
+ * The incremental gc: rolls up the small recent packs and the loose
+ * objects, as the file's comment says. Sets res->ran when it wrote a pack.
+ */
+static int gc_geometric(struct gc *gc)
+{
+	struct pack_info *packs = NULL;
+	size_t i, n = 0, roll;
+	int r;
+
+	gc->res->packs_before = count_packs(gc->packdir);
+	gc->res->loose_before = count_loose(gc->objdir);
+	if ((r = list_packs(gc, &packs, &n)) < 0)
+		return dw_error_set(gc->err, r, DW_AREA_SYSTEM, -r, "could not list '%s': %s",
+		                    gc->packdir, strerror(-r));
+	if (n)
+		qsort(packs, n, sizeof(*packs), by_objects);
+	roll = geometric_split(packs, n, &gc->capped);
+	if (roll < 2 && gc->res->loose_before == 0)
+		goto out; /* already a progression, nothing loose: nothing to do */
+	if ((r = rollup_write(gc, packs, roll)) < 0)
+		goto out;
+	if ((r = sync_dir(gc->packdir)) < 0 && r != -ENOENT) {
+		dw_error_set(gc->err, r, DW_AREA_SYSTEM, -r, "could not sync '%s': %s", gc->packdir,
+		             strerror(-r));
+		goto out;
+	}
+	r = 0;
+	for (i = 0; i < roll && r == 0; i++)
+		r = drop_rolled(gc, &packs[i]);
+	if (r < 0)
+		goto out;
+	/* loose objects the new pack holds go; the others (arrived meanwhile) stay */
+	gc->expire = 0;
+	sweep_loose(gc);
+	gc->res->rolled = roll;
+	gc->res->ran = 1;
+out:
+	gc->res->packs_after = count_packs(gc->packdir);
+	gc->res->loose_after = count_loose(gc->objdir);
+	free(packs);
+	return r;
+}
+
 static void gc_options(const struct dw_store_gc_options *opts, struct dw_store_gc_options *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -447,12 +726,18 @@ static int gc_locked(struct gc *gc)
 	return 0;
 }
 
-int dw_store_gc(struct dw_store *store, const struct dw_store_gc_options *opts,
-                struct dw_store_gc_result *out, struct dw_error *err)
+enum gc_kind { GC_FULL, GC_AUTO };
+
+/*
+ * Under the store's lock, held exclusively: a full gc, or the automatic one
+ * (a roll-up, then a full gc only when the packs still pass the limit).
+ */
+static int gc_run(struct dw_store *store, const struct dw_store_gc_options *o, enum gc_kind kind,
+                  struct dw_store_gc_result *out, struct dw_error *err)
 {
-	struct dw_store_gc_options o;
 	struct gc gc = { 0 };
 	struct store_lock lock = { -1, NULL };
+	struct dw_store_gc_result rolled;
 	char dir[PATH_MAX];
 	int r;
 
@@ -460,21 +745,50 @@ int dw_store_gc(struct dw_store *store, const struct dw_store_gc_options *opts,
 	if (store->tx)
 		return dw_error_set(err, -EBUSY, DW_AREA_USAGE, 0,
 		                    "%s: gc with a transaction open on this store", store->path);
-	gc_options(opts, &o);
 	gc.store = store;
 	gc.res = out;
 	gc.err = err;
 	gc.now = time(NULL);
-	gc.expire = gc.now - (time_t)o.prune_expire;
+	gc.expire = gc.now - (time_t)o->prune_expire;
 	if (dw_store__repo_dir(store, dir, sizeof(dir)) < 0)
 		return dw_error_set(err, -ENAMETOOLONG, DW_AREA_SYSTEM, 0, "path too long");
 	if ((r = gc_dirs(&gc)) < 0 || (r = dw_store__lock_store(dir, 1, &lock, err)) < 0)
 		return r;
+	if (kind == GC_AUTO) {
+		r = gc_geometric(&gc);
+		/* a capped roll-up made progress; the next one goes on from there */
+		if (r < 0 || out->packs_after <= o->pack_limit || gc.capped)
+			goto out;
+		/* still past the limit: the full gc, counted from before the roll-up */
+		rolled = *out;
+		if (gc.fresh_odb)
+			gc.fresh_odb->free(gc.fresh_odb);
+		gc.fresh_odb = NULL;
+		gc.fresh[0] = '\0';
+		gc.expire = gc.now - (time_t)o->prune_expire;
+		memset(out, 0, sizeof(*out));
+		r = gc_locked(&gc);
+		out->packs_before = rolled.packs_before;
+		out->loose_before = rolled.loose_before;
+		out->full = 1;
+		goto out;
+	}
 	r = gc_locked(&gc);
+	out->full = 1;
+out:
 	if (gc.fresh_odb)
 		gc.fresh_odb->free(gc.fresh_odb);
 	dw_store__lock_release(&lock);
 	return r;
+}
+
+int dw_store_gc(struct dw_store *store, const struct dw_store_gc_options *opts,
+                struct dw_store_gc_result *out, struct dw_error *err)
+{
+	struct dw_store_gc_options o;
+
+	gc_options(opts, &o);
+	return gc_run(store, &o, GC_FULL, out, err);
 }
 
 int dw_store_gc_auto(struct dw_store *store, const struct dw_store_gc_options *opts,
@@ -497,7 +811,7 @@ int dw_store_gc_auto(struct dw_store *store, const struct dw_store_gc_options *o
 	loose = count_loose_in(gc.objdir, "17") * 256;
 	if (packs <= o.pack_limit && loose <= o.loose_limit)
 		return 0;
-	r = dw_store_gc(store, &o, out, err);
+	r = gc_run(store, &o, GC_AUTO, out, err);
 	if (r == -EBUSY) {
 		/* a run holds the store: the next one to commit tries again */
 		dw_error_clear(err);

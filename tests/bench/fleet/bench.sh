@@ -8,8 +8,15 @@
 # usage: tests/bench/fleet/bench.sh [BUILD_DIR] [TENANTS...]
 #   BUILD_DIR defaults to build/gcc; TENANTS to "100 1000".
 # Environment: OBJECTS (500), COLLECTORS (40, of the template), LATENCY_MS
-# (100), CONCURRENCY (agent concurrency, 128), TENANT_CONCURRENCY (4),
+# (100), CONCURRENCY (agent concurrency, 32), TENANT_CONCURRENCY (4),
 # KEEP=1 keeps the scratch directory.
+#
+# CONCURRENCY is 32, not the agent's default, because the bound must be one
+# the server can meet: the emulator is one Python process and answers about
+# 330 requests/s on the 2-core build machine, so 128 requests in flight at
+# 100 ms (1,280 requests/s) would only measure the emulator's queue. At 32,
+# the bound asks for 320 requests/s. Against Graph, raise it (and the bound
+# falls with it).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../../.." && pwd)
@@ -19,7 +26,7 @@ levels=${*:-100 1000}
 objects=${OBJECTS:-500}
 collectors=${COLLECTORS:-40}
 latency_ms=${LATENCY_MS:-100}
-concurrency=${CONCURRENCY:-128}
+concurrency=${CONCURRENCY:-32}
 per_tenant=${TENANT_CONCURRENCY:-4}
 client=2b7c9d1e-4f5a-4b6c-9d8e-7f6a5b4c3d2e
 secret=demo-secret-not-real
@@ -63,9 +70,11 @@ for n in $levels; do
 	printf '%s' "$secret" | "$dw" --config "$run/driftward.ini" secret set fleet00000 >/dev/null 2>&1
 	: >"$run/requests.log"
 	start=$(date +%s.%N)
+	# 2 (drift found) and 3 (collectors the template lacks) are a done run
+	status=0
 	/usr/bin/time -v -o "$run/time.txt" "$dw" -q --config "$run/driftward.ini" snapshot \
-		--no-push >"$run/out.txt" 2>"$run/err.txt" || [ $? -eq 3 ] ||
-		{ tail -5 "$run/err.txt" >&2; exit 1; }
+		--no-push >"$run/out.txt" 2>"$run/err.txt" || status=$?
+	case $status in 0 | 2 | 3) ;; *) tail -5 "$run/err.txt" >&2; exit 1 ;; esac
 	end=$(date +%s.%N)
 	requests=$(wc -l <"$run/requests.log")
 	rss=$(awk '/Maximum resident/ {print $6}' "$run/time.txt")

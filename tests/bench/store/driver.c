@@ -181,7 +181,7 @@ static int run_sim(const char *repo, struct spec *s, long runs)
 	struct dw_error err = { 0 };
 	struct tenant t = { 0 };
 	double t0 = now();
-	long run, i, gcs = 0;
+	long run, i, gcs = 0, gc_objects = 0;
 
 	if (dw_store_open(repo, NULL, &store, &err) < 0)
 		goto fail;
@@ -202,9 +202,11 @@ static int run_sim(const char *repo, struct spec *s, long runs)
 		if (dw_store_gc_auto(store, NULL, &gc, &err) < 0)
 			goto fail;
 		gcs += gc.ran;
+		gc_objects += (long)gc.objects; /* what the automatic gcs rewrote */
 	}
 	dw_store_free(store);
-	printf("sim_s=%.3f runs=%ld auto_gcs=%ld\n", now() - t0, runs, gcs);
+	printf("sim_s=%.3f runs=%ld auto_gcs=%ld auto_gc_objects=%ld\n", now() - t0, runs, gcs,
+	       gc_objects);
 	return 0;
 fail:
 	fprintf(stderr, "driver: %s\n", err.msg);
