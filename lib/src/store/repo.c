@@ -92,6 +92,16 @@ static int set_global_options(void)
 	 */
 	if (git_libgit2_opts(GIT_OPT_SET_MWINDOW_FILE_LIMIT, (size_t)PACK_FILES_MAPPED) < 0)
 		return -1;
+	/*
+	 * Pack windows of 4 MiB, at most 16 MiB mapped at once: libgit2's
+	 * defaults (1 GiB windows, 8 GiB mapped) map a whole first-import pack
+	 * (uncompressed until gc) when drift reads the snapshot back, and every
+	 * page read stays in the peak RSS: 117 -> 62 MiB for an unchanged
+	 * snapshot of 50,000 objects (tests/bench/coverage).
+	 */
+	if (git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)4 << 20) < 0 ||
+	    git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)16 << 20) < 0)
+		return -1;
 	/* objects and refs reach the disk before the ref that names them */
 	if (git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1) < 0)
 		return -1;
