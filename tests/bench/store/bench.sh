@@ -38,6 +38,8 @@ cc -O2 -std=c11 -D_GNU_SOURCE -I"$top/lib/include" -o "$work/driver" "$here/driv
 	$(pkg-config --libs libgit2 libcurl libcrypto yaml-0.1 inih) -lpthread
 
 git init -q --bare -b main "$work/state.git"
+
+git -C "$work/state.git" config driftward.repositoryFormat 1 # the mark dw_store_open wants
 git --git-dir="$work/state.git" config driftward.repositoryformat 1 # ours (init --adopt)
 git init -q -b main "$work/wt"
 git -C "$work/wt" config user.name bench
@@ -86,6 +88,7 @@ best_store=999999 best_git=999999
 for try in $(seq "$BEST"); do
 	rm -rf "$work/state.git" "$work/wt"
 	git init -q --bare -b main "$work/state.git"
+	git -C "$work/state.git" config driftward.repositoryFormat 1 # the mark dw_store_open wants
 	git init -q -b main "$work/wt"
 	git -C "$work/wt" config user.name bench
 	git -C "$work/wt" config user.email bench@localhost
@@ -130,6 +133,7 @@ size() { echo "$(du -sk "$1" | cut -f1) KiB in $(find "$1" -type f | wc -l) file
 echo
 echo "$SIM_RUNS hourly runs of a $SIM_N-object tenant, $SIM_K changes per run"
 git init -q --bare -b main "$work/sim.git"
+git -C "$work/sim.git" config driftward.repositoryFormat 1 # the mark dw_store_open wants
 measure sim "$work/driver" sim "$work/sim.git" "$SIM_N" 10 "$SIM_K" "$SIM_RUNS"
 echo "  store: $(cat "$work/out") (${secs} s)"
 echo "  store, before gc: $(size "$work/sim.git/objects")"
