@@ -227,12 +227,31 @@ static int reach_head(struct reach *r)
 	return rc == GIT_ENOTFOUND ? 0 : rc;
 }
 
+/*
+ * The packbuilder's pack written to the pack directory and opened as the
+ * gc's fresh pack (gc->fresh, gc->fresh_odb), against which what goes is
+ * checked. A libgit2 code or -1 on failure; the caller names what failed.
+ */
+static int write_fresh_pack(struct gc *gc, git_packbuilder *pb)
+{
+	char idx[PATH_MAX];
+	const char *name;
+	int rc;
+
+	if ((rc = git_packbuilder_write(pb, gc->packdir, 0, NULL, NULL)) < 0)
+		return rc;
+	name = git_packbuilder_name(pb);
+	if (fmt(gc->fresh, sizeof(gc->fresh), "%s%s", strncmp(name, "pack-", 5) ? "pack-" : "",
+	        name) < 0 ||
+	    fmt(idx, sizeof(idx), "%s/%s.idx", gc->packdir, gc->fresh) < 0)
+		return -1;
+	return git_odb_backend_one_pack(&gc->fresh_odb, idx);
+}
+
 /* Writes every reachable object as one pack; gc->fresh stays empty when there are none. */
 static int write_fresh(struct gc *gc)
 {
 	struct reach r = { gc->store->repo, gc->store->odb, NULL, NULL };
-	char idx[PATH_MAX];
-	const char *name;
 	int rc;
 
 	if ((rc = git_packbuilder_new(&r.pb, r.repo)) < 0 ||
@@ -243,16 +262,7 @@ static int write_fresh(struct gc *gc)
 	gc->res->objects = git_packbuilder_object_count(r.pb);
 	if (gc->res->objects == 0)
 		goto out;
-	if ((rc = git_packbuilder_write(r.pb, gc->packdir, 0, NULL, NULL)) < 0)
-		goto fail;
-	name = git_packbuilder_name(r.pb);
-	if (fmt(gc->fresh, sizeof(gc->fresh), "%s%s", strncmp(name, "pack-", 5) ? "pack-" : "",
-	        name) < 0 ||
-	    fmt(idx, sizeof(idx), "%s/%s.idx", gc->packdir, gc->fresh) < 0)
-		rc = -1;
-	else
-		rc = git_odb_backend_one_pack(&gc->fresh_odb, idx);
-	if (rc < 0)
+	if ((rc = write_fresh_pack(gc, r.pb)) < 0)
 		goto fail;
 	goto out;
 fail:
@@ -586,7 +596,6 @@ static int rollup_write(struct gc *gc, const struct pack_info *p, size_t roll)
 	struct rollup ru = { gc, NULL };
 	git_odb_backend *one = NULL;
 	char path[PATH_MAX];
-	const char *name;
 	size_t i;
 	int rc;
 
@@ -604,16 +613,7 @@ static int rollup_write(struct gc *gc, const struct pack_info *p, size_t roll)
 	gc->res->objects = git_packbuilder_object_count(ru.pb);
 	if (gc->res->objects == 0)
 		goto out;
-	if ((rc = git_packbuilder_write(ru.pb, gc->packdir, 0, NULL, NULL)) < 0)
-		goto fail;
-	name = git_packbuilder_name(ru.pb);
-	if (fmt(gc->fresh, sizeof(gc->fresh), "%s%s", strncmp(name, "pack-", 5) ? "pack-" : "",
-	        name) < 0 ||
-	    fmt(path, sizeof(path), "%s/%s.idx", gc->packdir, gc->fresh) < 0)
-		rc = -1;
-	else
-		rc = git_odb_backend_one_pack(&gc->fresh_odb, path);
-	if (rc < 0)
+	if ((rc = write_fresh_pack(gc, ru.pb)) < 0)
 		goto fail;
 	goto out;
 fail:
