@@ -228,9 +228,10 @@ static int reach_head(struct reach *r)
 }
 
 /*
- * The packbuilder's pack written to the pack directory and opened as the
- * gc's fresh pack (gc->fresh, gc->fresh_odb), against which what goes is
- * checked. A libgit2 code or -1 on failure; the caller names what failed.
+ * The packbuilder's pack (its object count in gc->res) written to the
+ * pack directory and opened as the gc's fresh pack (gc->fresh,
+ * gc->fresh_odb), against which what goes is checked; none when it is empty. A libgit2 code or -1
+ * on failure; the caller names what failed.
  */
 static int write_fresh_pack(struct gc *gc, git_packbuilder *pb)
 {
@@ -238,6 +239,9 @@ static int write_fresh_pack(struct gc *gc, git_packbuilder *pb)
 	const char *name;
 	int rc;
 
+	gc->res->objects = git_packbuilder_object_count(pb);
+	if (gc->res->objects == 0)
+		return 0; /* nothing to pack: gc->fresh stays empty */
 	if ((rc = git_packbuilder_write(pb, gc->packdir, 0, NULL, NULL)) < 0)
 		return rc;
 	name = git_packbuilder_name(pb);
@@ -259,9 +263,6 @@ static int write_fresh(struct gc *gc)
 	    (rc = git_reference_foreach_name(r.repo, reach_ref, &r)) < 0 ||
 	    (rc = reach_head(&r)) < 0 || (rc = git_packbuilder_insert_walk(r.pb, r.walk)) < 0)
 		goto fail;
-	gc->res->objects = git_packbuilder_object_count(r.pb);
-	if (gc->res->objects == 0)
-		goto out;
 	if ((rc = write_fresh_pack(gc, r.pb)) < 0)
 		goto fail;
 	goto out;
@@ -610,9 +611,6 @@ static int rollup_write(struct gc *gc, const struct pack_info *p, size_t roll)
 	}
 	if (rc < 0 || (rc = insert_loose(&ru)) < 0)
 		goto fail;
-	gc->res->objects = git_packbuilder_object_count(ru.pb);
-	if (gc->res->objects == 0)
-		goto out;
 	if ((rc = write_fresh_pack(gc, ru.pb)) < 0)
 		goto fail;
 	goto out;
