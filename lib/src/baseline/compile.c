@@ -39,6 +39,24 @@ void dw_baseline__report_error(struct bl_ctx *ctx, const struct dw_error *err)
 	                   err->line, err->col, "%s", err->msg);
 }
 
+int dw_baseline__take_string(struct bl_ctx *ctx, const struct dw_yaml_node *n, char **out)
+{
+	struct dw_error err;
+	const char *s;
+
+	dw_error_clear(&err);
+	if (dw_yaml_string(n, &s, &err) < 0) {
+		dw_baseline__report_error(ctx, &err);
+		return -EINVAL;
+	}
+	if (!*s) {
+		dw_baseline__report(ctx, n, "must not be empty");
+		return -EINVAL;
+	}
+	free(*out);
+	return (*out = strdup(s)) ? 0 : -ENOMEM;
+}
+
 int dw_baseline__load_yaml(struct bl_ctx *ctx, const struct bl_file *f, struct dw_yaml_doc **out)
 {
 	struct dw_error err;

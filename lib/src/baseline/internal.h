@@ -199,6 +199,9 @@ void dw_baseline__report(struct bl_ctx *ctx, const struct dw_yaml_node *n, const
         DW_PRINTF(3, 4);
 void dw_baseline__report_error(struct bl_ctx *ctx, const struct dw_error *err);
 
+/* The non-empty string @n into *@out (replacing what it held); -EINVAL after reporting. */
+int dw_baseline__take_string(struct bl_ctx *ctx, const struct dw_yaml_node *n, char **out);
+
 /*
  * The YAML value @n as JSON in the argument document, with each "${name}"
  * string replaced by that variable's value. NULL after reporting a problem.

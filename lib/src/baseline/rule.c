@@ -17,24 +17,6 @@ struct rule_key {
 	bool required;
 };
 
-static int take_string(struct bl_ctx *ctx, const struct dw_yaml_node *n, char **out)
-{
-	struct dw_error err;
-	const char *s;
-
-	dw_error_clear(&err);
-	if (dw_yaml_string(n, &s, &err) < 0) {
-		dw_baseline__report_error(ctx, &err);
-		return -EINVAL;
-	}
-	if (!*s) {
-		dw_baseline__report(ctx, n, "must not be empty");
-		return -EINVAL;
-	}
-	free(*out);
-	return (*out = strdup(s)) ? 0 : -ENOMEM;
-}
-
 /* The index of @s in @words (NULL-terminated), or -1 after reporting. */
 static int take_word(struct bl_ctx *ctx, const struct dw_yaml_node *n, const char *const *words,
                      const char *what)
@@ -42,7 +24,7 @@ static int take_word(struct bl_ctx *ctx, const struct dw_yaml_node *n, const cha
 	char *s = NULL;
 	int i;
 
-	if (take_string(ctx, n, &s) < 0)
+	if (dw_baseline__take_string(ctx, n, &s) < 0)
 		return -1;
 	for (i = 0; words[i]; i++)
 		if (strcmp(words[i], s) == 0)
@@ -73,7 +55,7 @@ static bool is_rule_id(const char *s)
 
 static int k_id(struct bl_ctx *ctx, const struct dw_yaml_node *n, struct bl_rule *r)
 {
-	int rc = take_string(ctx, n, &r->id);
+	int rc = dw_baseline__take_string(ctx, n, &r->id);
 
 	if (rc == 0 && !is_rule_id(r->id)) {
 		dw_baseline__report(ctx, n,
@@ -85,7 +67,7 @@ static int k_id(struct bl_ctx *ctx, const struct dw_yaml_node *n, struct bl_rule
 
 static int k_title(struct bl_ctx *ctx, const struct dw_yaml_node *n, struct bl_rule *r)
 {
-	return take_string(ctx, n, &r->title);
+	return dw_baseline__take_string(ctx, n, &r->title);
 }
 
 static int k_severity(struct bl_ctx *ctx, const struct dw_yaml_node *n, struct bl_rule *r)
@@ -154,7 +136,7 @@ static int k_target(struct bl_ctx *ctx, const struct dw_yaml_node *n, struct bl_
 			                    n->keys[i]->text);
 			return -EINVAL;
 		}
-	if (take_string(ctx, c, &r->collector) < 0)
+	if (dw_baseline__take_string(ctx, c, &r->collector) < 0)
 		return -EINVAL;
 	if (!(w = dw_yaml_get(n, "where")))
 		return 0;
@@ -210,7 +192,7 @@ static int k_tenants(struct bl_ctx *ctx, const struct dw_yaml_node *n, struct bl
 		return -EINVAL;
 	}
 	for (i = 0; rc == 0 && i < n->count; i++)
-		if ((rc = take_string(ctx, n->items[i], &s)) == 0)
+		if ((rc = dw_baseline__take_string(ctx, n->items[i], &s)) == 0)
 			rc = dw_strlist_add(&r->tenants, s, strlen(s));
 	free(s);
 	return rc;
@@ -286,7 +268,7 @@ static int k_remediation(struct bl_ctx *ctx, const struct dw_yaml_node *n, struc
 static int k_text(struct bl_ctx *ctx, const struct dw_yaml_node *n, struct bl_rule *r)
 {
 	char *s = NULL;
-	int rc = take_string(ctx, n, &s);
+	int rc = dw_baseline__take_string(ctx, n, &s);
 
 	(void)r;
 	free(s); /* documentation for people: checked, not kept */

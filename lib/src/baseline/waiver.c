@@ -33,23 +33,6 @@ static int64_t parse_date(const char *s)
 	return (int64_t)timegm(&tm);
 }
 
-static int field(struct bl_ctx *ctx, const struct dw_yaml_node *n, char **out)
-{
-	struct dw_error err;
-	const char *s;
-
-	dw_error_clear(&err);
-	if (dw_yaml_string(n, &s, &err) < 0) {
-		dw_baseline__report_error(ctx, &err);
-		return -EINVAL;
-	}
-	if (!*s) {
-		dw_baseline__report(ctx, n, "must not be empty");
-		return -EINVAL;
-	}
-	return (*out = strdup(s)) ? 0 : -ENOMEM;
-}
-
 static void waiver_release(struct bl_waiver *w)
 {
 	free(w->rule);
@@ -77,7 +60,8 @@ static int read_fields(struct bl_ctx *ctx, const struct dw_yaml_node *root, stru
 			dw_baseline__report(ctx, root->keys[i], "unknown key '%.40s'",
 			                    root->keys[i]->text);
 			rc = -EINVAL;
-		} else if (field(ctx, root->items[i], k ? slots[k] : &schema) < 0) {
+		} else if (dw_baseline__take_string(ctx, root->items[i], k ? slots[k] : &schema) <
+		           0) {
 			rc = -EINVAL;
 		}
 	}
