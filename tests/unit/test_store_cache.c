@@ -47,35 +47,8 @@ static void siphash_reference_vectors(void **state)
 	assert_memory_equal(out, empty128, 16);
 }
 
-struct fixture {
-	struct scratch s;
-	struct dw_store *store;
-	struct dw_error err;
-};
-
-static int setup(void **state)
-{
-	struct fixture *fx = calloc(1, sizeof(*fx));
-
-	if (!fx || scratch_make(&fx->s, 1) < 0 ||
-	    dw_store_open(fx->s.repo, NULL, &fx->store, &fx->err) < 0)
-		return -1;
-	*state = fx;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *fx = *state;
-
-	dw_store_free(fx->store);
-	scratch_remove(&fx->s);
-	free(fx);
-	return 0;
-}
-
 /* One run staging @text at a.json and b.json; the commit result in @res. */
-static void run(struct fixture *fx, const char *a, const char *b,
+static void run(struct store_fixture *fx, const char *a, const char *b,
                 struct dw_store_commit_result *res)
 {
 	struct dw_store_tx *tx = NULL;
@@ -87,14 +60,14 @@ static void run(struct fixture *fx, const char *a, const char *b,
 	dw_store_tx_free(tx);
 }
 
-static void path(char *out, size_t len, const struct fixture *fx, const char *name)
+static void path(char *out, size_t len, const struct store_fixture *fx, const char *name)
 {
 	snprintf(out, len, "%s/driftward-cache/%s", fx->s.repo, name);
 }
 
 static void unchanged_runs_use_the_cache_and_a_stale_one_only_misses(void **state)
 {
-	struct fixture *fx = *state;
+	struct store_fixture *fx = *state;
 	struct dw_store_commit_result res;
 	unsigned char key[16], entry[8 + 20 + 16];
 	char p[256], q[256];
@@ -143,7 +116,7 @@ static void unchanged_runs_use_the_cache_and_a_stale_one_only_misses(void **stat
 /* A cache file that is not one (truncated, wrong magic) is no cache. */
 static void a_damaged_cache_is_ignored(void **state)
 {
-	struct fixture *fx = *state;
+	struct store_fixture *fx = *state;
 	struct dw_store_commit_result res;
 	char p[256];
 
@@ -165,8 +138,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(siphash_reference_vectors),
 		cmocka_unit_test_setup_teardown(
-		        unchanged_runs_use_the_cache_and_a_stale_one_only_misses, setup, teardown),
-		cmocka_unit_test_setup_teardown(a_damaged_cache_is_ignored, setup, teardown),
+		        unchanged_runs_use_the_cache_and_a_stale_one_only_misses,
+		        store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(a_damaged_cache_is_ignored, store_fixture_setup,
+		                                store_fixture_teardown),
 	};
 
 	git_libgit2_init();

@@ -122,37 +122,10 @@ static void sha1_matches_libgit2(void **state)
 	}
 }
 
-struct fixture {
-	struct scratch s;
-	struct dw_store *store;
-	struct dw_error err;
-};
-
-static int setup(void **state)
-{
-	struct fixture *fx = calloc(1, sizeof(*fx));
-
-	if (!fx || scratch_make(&fx->s, 1) < 0 ||
-	    dw_store_open(fx->s.repo, NULL, &fx->store, &fx->err) < 0)
-		return -1;
-	*state = fx;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *fx = *state;
-
-	dw_store_free(fx->store);
-	scratch_remove(&fx->s);
-	free(fx);
-	return 0;
-}
-
 /* 3,000 new files: over the direct writer's threshold; git reads every byte back. */
 static void first_import_is_one_pack_git_reads(void **state)
 {
-	struct fixture *fx = *state;
+	struct store_fixture *fx = *state;
 	struct dw_store_commit_result res;
 	struct dw_store_tx *tx = NULL;
 	char path[64], data[8192];
@@ -217,7 +190,7 @@ static int has_object(const char *repo, const char *text)
 
 static void runs_stay_packed_and_gc_compacts(void **state)
 {
-	struct fixture *fx = *state;
+	struct store_fixture *fx = *state;
 	struct dw_store_gc_result gc;
 	long run, packs_max = 0;
 
@@ -280,7 +253,7 @@ static void first_pack(const char *repo, char *out, size_t outlen)
  */
 static void auto_gc_rolls_up_recent_packs(void **state)
 {
-	struct fixture *fx = *state;
+	struct store_fixture *fx = *state;
 	struct dw_store_gc_options limit = { .pack_limit = 4 };
 	struct dw_store_gc_result gc;
 	char import[128], now[128], path[PATH_MAX];
@@ -319,7 +292,7 @@ static void auto_gc_rolls_up_recent_packs(void **state)
 
 static void gc_gives_way_to_a_run(void **state)
 {
-	struct fixture *fx = *state;
+	struct store_fixture *fx = *state;
 	struct dw_store_gc_options eager = { .pack_limit = 1 };
 	struct dw_store_gc_result gc;
 	struct dw_store *other = NULL;
@@ -408,7 +381,7 @@ static void check_branch(const char *repo)
 
 static void killed_gc_loses_nothing(void **state)
 {
-	struct fixture *fx = *state;
+	struct store_fixture *fx = *state;
 	unsigned seed = (unsigned)time(NULL) ^ (unsigned)getpid();
 	struct timespec tick = { 0, 10 * 1000000L };
 	long start, window;
@@ -455,12 +428,16 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(sha1_matches_libgit2),
-		cmocka_unit_test_setup_teardown(first_import_is_one_pack_git_reads, setup,
-		                                teardown),
-		cmocka_unit_test_setup_teardown(runs_stay_packed_and_gc_compacts, setup, teardown),
-		cmocka_unit_test_setup_teardown(auto_gc_rolls_up_recent_packs, setup, teardown),
-		cmocka_unit_test_setup_teardown(gc_gives_way_to_a_run, setup, teardown),
-		cmocka_unit_test_setup_teardown(killed_gc_loses_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(first_import_is_one_pack_git_reads,
+		                                store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(runs_stay_packed_and_gc_compacts,
+		                                store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(auto_gc_rolls_up_recent_packs, store_fixture_setup,
+		                                store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(gc_gives_way_to_a_run, store_fixture_setup,
+		                                store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(killed_gc_loses_nothing, store_fixture_setup,
+		                                store_fixture_teardown),
 	};
 
 	if (argc == 3 && strcmp(argv[1], "writer") == 0)

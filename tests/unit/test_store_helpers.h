@@ -12,6 +12,8 @@
 #include <sys/wait.h>
 
 #include "driftward/buf.h"
+#include "driftward/error.h"
+#include "driftward/store.h"
 
 /* Runs a shell command (printf-style) and returns its exit status; stdout goes to @out. */
 static int sh(struct dw_buf *out, const char *fmt, ...) DW_PRINTF(2, 3);
@@ -67,6 +69,34 @@ static void scratch_remove(struct scratch *s)
 static int fsck_clean(const char *repo)
 {
 	return sh(NULL, "git --git-dir='%s' fsck --strict --no-progress >/dev/null 2>&1", repo);
+}
+
+/* A cmocka fixture: a scratch repository made by init and a store open on it. */
+struct store_fixture {
+	struct scratch s;
+	struct dw_store *store;
+	struct dw_error err;
+};
+
+static inline int store_fixture_setup(void **state)
+{
+	struct store_fixture *fx = calloc(1, sizeof(*fx));
+
+	if (!fx || scratch_make(&fx->s, 1) < 0 ||
+	    dw_store_open(fx->s.repo, NULL, &fx->store, &fx->err) < 0)
+		return -1;
+	*state = fx;
+	return 0;
+}
+
+static inline int store_fixture_teardown(void **state)
+{
+	struct store_fixture *fx = *state;
+
+	dw_store_free(fx->store);
+	scratch_remove(&fx->s);
+	free(fx);
+	return 0;
 }
 
 #endif
