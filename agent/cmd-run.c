@@ -56,6 +56,7 @@ struct run_collector {
  * family, so the file can only be written once every tenant is done; this
  * record (128 bytes and 8 per collector) is what waits for it, and the
  * writer makes each tenant's metrics from it as it goes (tenant_at).
+ * Remediation, once every snapshot is done, starts from it too.
  */
 struct run_record {
 	const struct dw_tenant_config *tenant;
@@ -65,24 +66,12 @@ struct run_record {
 	uint8_t result; /* enum dw_metrics_result */
 	uint8_t push;   /* enum dw_metrics_push */
 	bool drift_evaluated;
+	bool snapshot_failed; /* remediation leaves such a tenant alone */
 	uint32_t findings[DW_METRICS_SEVERITIES][DW_METRICS_FINDINGS];
 	double last_run, last_success; /* Unix times; 0: never */
 	uint8_t remediate_mode;        /* enum dw_remediate: off for most tenants */
 	uint8_t remediate_outcome;     /* enum dw_restore_outcome */
 	uint32_t remediate_requests, remediate_applied, remediate_failed;
-};
-
-/*
- * A tenant with remediate = plan | apply, as its snapshot left it: what
- * remediation needs once every snapshot is done (it reads and writes the
- * tenant on its own, not on the snapshots' Graph loop).
- */
-struct pending_remediation {
-	const struct dw_tenant_config *tenant;
-	size_t record; /* in run_state.records; SIZE_MAX when none was kept */
-	int rc;        /* the snapshot's */
-	bool drift_evaluated;
-	size_t failing; /* failed findings */
 };
 
 /* The run as its tenants go by. */
@@ -94,8 +83,6 @@ struct run_state {
 	struct dw_notify *notify;           /* NULL: no channel (or it could not start) */
 	struct dw_store *store;             /* for the notifier's reads */
 	struct dw_metrics_notify *channels; /* per [notify NAME] channel, for the metrics */
-	struct pending_remediation *pending;
-	size_t npending, pending_alloc;
 	struct run_record *records;
 	size_t nrecords, records_alloc;
 	struct run_collector *collectors;
@@ -106,7 +93,7 @@ struct run_state {
 	size_t skipped;
 	size_t pushed, not_pushed;
 	bool progress; /* the progress line is on the terminal, to clear before printing */
-	bool lost;     /* a record could not be kept (out of memory): no metrics */
+	bool lost;     /* a record could not be kept (out of memory): no metrics, no remediation */
 	int status;
 	double start; /* Unix time the run started */
 };
@@ -218,6 +205,7 @@ static int record_tenant(struct run_state *R, const struct dw_snapshot_tenant *t
 		.push = R->a->push && R->cfg->agent.remote ? DW_METRICS_PUSH_FAILED
 		                                           : DW_METRICS_PUSH_DISABLED,
 		.drift_evaluated = rt->drift_evaluated,
+		.snapshot_failed = t->rc < 0,
 		/* a failed or skipped tenant's come from the previous file (carry_over) */
 		.last_run = rt->result == DW_METRICS_SKIPPED ? 0 : R->start,
 		.last_success = done ? R->start : 0,
@@ -569,20 +557,6 @@ static void notify_finish(struct run_state *R, struct dw_notify_counts *counts)
 	R->notify = NULL;
 }
 
-static int remember_remediation(struct run_state *R, const struct dw_snapshot_tenant *t)
-{
-	if (DW_ARRAY_GROW(R->pending, R->pending_alloc, R->npending + 1) < 0)
-		return -ENOMEM;
-	R->pending[R->npending++] = (struct pending_remediation){
-		.tenant = t->tenant,
-		.record = R->lost ? SIZE_MAX : R->nrecords - 1,
-		.rc = t->rc,
-		.drift_evaluated = t->drift_evaluated,
-		.failing = t->drift.status[DW_DRIFT_FAIL],
-	};
-	return 0;
-}
-
 /*
  * One tenant, as soon as the snapshot has committed it (before the push,
  * which comes once for all at the end): judged, notified, printed, and
@@ -605,14 +579,9 @@ static void tenant_done(const struct dw_snapshot_tenant *t, void *payload)
 	print_summary(t, &rt, R->cli->verbosity);
 	R->status = worse(R->status, result_status(rt.result));
 	if (!R->lost && record_tenant(R, t, &rt) < 0) {
-		fprintf(stderr, "driftward: out of memory: no metrics this run\n");
+		fprintf(stderr,
+		        "driftward: out of memory: no metrics and no remediation this run\n");
 		R->lost = true;
-	}
-	if (t->tenant->remediate != DW_REMEDIATE_OFF && rt.result != DW_METRICS_SKIPPED &&
-	    remember_remediation(R, t) < 0) {
-		fprintf(stderr, "driftward: tenant %s: out of memory: not remediated\n",
-		        t->tenant->name);
-		R->status = EXIT_ERROR;
 	}
 }
 
@@ -665,14 +634,8 @@ static int run_tenants(struct run_state *R, struct dw_snapshot_report **report,
 	return dw_snapshot_run(R->cfg, R->catalog, &opts, report, err);
 }
 
-static void keep_remediation(struct run_state *R, const struct pending_remediation *p,
-                             const struct dw_restore_remediation *rm)
+static void keep_remediation(struct run_record *rec, const struct dw_restore_remediation *rm)
 {
-	struct run_record *rec;
-
-	if (p->record == SIZE_MAX)
-		return;
-	rec = &R->records[p->record];
 	rec->remediate_mode = (uint8_t)rm->mode;
 	rec->remediate_outcome = (uint8_t)rm->outcome;
 	rec->remediate_requests = clamp32(rm->requests);
@@ -680,33 +643,41 @@ static void keep_remediation(struct run_state *R, const struct pending_remediati
 	rec->remediate_failed = clamp32(rm->failed);
 }
 
-/* One tenant's remediation, with the line that says what came of it. */
+/* One tenant's remediation, from its record, with the line that says what came of it. */
 static void remediate_tenant(struct run_state *R, struct dw_restore_remediator *m,
-                             const struct pending_remediation *p)
+                             struct run_record *rec)
 {
 	char msg[DW_ERROR_MSG_MAX + DW_ERROR_FILE_MAX + 32];
-	struct dw_snapshot_tenant t = { .tenant = p->tenant,
-		                        .rc = p->rc,
-		                        .drift_evaluated = p->drift_evaluated };
+	struct dw_snapshot_tenant t = { .tenant = rec->tenant,
+		                        .rc = rec->snapshot_failed ? -EIO : 0,
+		                        .drift_evaluated = rec->drift_evaluated };
 	struct dw_restore_remediation rm;
+	size_t s;
 
-	t.drift.status[DW_DRIFT_FAIL] = p->failing;
+	for (s = 0; s < DW_METRICS_SEVERITIES; s++)
+		t.drift.status[DW_DRIFT_FAIL] += rec->findings[s][DW_METRICS_FAIL];
 	if (dw_restore_remediate(m, &t, &rm) < 0) {
 		fprintf(stderr, "driftward: tenant %s: remediate: %s\n", rm.tenant,
 		        dw_error_format(&rm.err, msg, sizeof(msg)));
 		R->status = EXIT_ERROR;
 	}
-	keep_remediation(R, p, &rm);
+	keep_remediation(rec, &rm);
 	if (rm.outcome != DW_REMEDIATE_NOT_RUN && R->cli->verbosity >= 0)
 		printf("%s: %s\n", rm.tenant,
 		       dw_restore_remediation_describe(&rm, msg, sizeof(msg)));
 }
 
+static bool wants_remediation(const struct run_record *rec)
+{
+	return rec->tenant->remediate != DW_REMEDIATE_OFF && rec->result != DW_METRICS_SKIPPED;
+}
+
 /*
  * Remediation (remediate = plan | apply, docs/restore.md), once every
- * snapshot is done: the library plans or applies per tenant, on its own
- * Graph loop, and what it committed goes to the remote in one more push. A
- * refused or failed remediation is exit status 1 for its tenant.
+ * snapshot is done, from the tenants' records: the library plans or applies
+ * per tenant, on its own Graph loop, and what it committed goes to the
+ * remote in one more push. A refused or failed remediation is exit status 1
+ * for its tenant.
  */
 static void remediate_tenants(struct run_state *R)
 {
@@ -715,7 +686,9 @@ static void remediate_tenants(struct run_state *R)
 	char who[64];
 	size_t i;
 
-	if (!R->npending)
+	for (i = 0; i < R->nrecords && !wants_remediation(&R->records[i]); i++)
+		;
+	if (i == R->nrecords)
 		return;
 	dw_error_clear(&err);
 	snprintf(who, sizeof(who), "driftward run (uid %u)", (unsigned)getuid());
@@ -724,8 +697,9 @@ static void remediate_tenants(struct run_state *R)
 		R->status = EXIT_ERROR;
 		return;
 	}
-	for (i = 0; i < R->npending; i++)
-		remediate_tenant(R, m, &R->pending[i]);
+	for (; i < R->nrecords; i++)
+		if (wants_remediation(&R->records[i]))
+			remediate_tenant(R, m, &R->records[i]);
 	if (R->a->push && dw_restore_remediate_push(m, &err) < 0) {
 		dw_error_prefix(&err, "remediation's commits were not pushed (the next run pushes "
 		                      "them)");
@@ -794,7 +768,6 @@ static int run_run(struct cli *cli, int argc, char **argv)
 	status = finish(&R, report, mono_start);
 out:
 	free(R.records);
-	free(R.pending);
 	free(R.channels);
 	free(R.collectors);
 	free(R.scratch);
