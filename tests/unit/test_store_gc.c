@@ -316,6 +316,50 @@ static void gc_gives_way_to_a_run(void **state)
 	assert_int_equal(fsck_clean(fx->s.repo), 0);
 }
 
+/*
+ * While a run holds the store (another transaction open, so the automatic
+ * gc cannot take it exclusively), its commits still keep the packs few: the
+ * small packs are compacted tier by tier beside the open transaction, which
+ * then commits on top of them. Without that, every commit adds a pack.
+ */
+static void a_run_keeps_its_packs_few(void **state)
+{
+	struct store_fixture *fx = *state;
+	struct dw_store_commit_result res;
+	struct dw_store_gc_result gc;
+	struct dw_store *other = NULL;
+	struct dw_store_tx *tx = NULL;
+	long run, packs_max = 0, compactions = 0;
+
+	assert_int_equal(dw_store_open(fx->s.repo, NULL, &other, &fx->err), 0);
+	assert_int_equal(dw_store_tx_begin(other, "other", 0, &tx, &fx->err), 0);
+	for (run = 0; run < 100; run++) {
+		assert_int_equal(commit_run(fx->store, run, &fx->err), 0);
+		assert_int_equal(dw_store_gc_auto(fx->store, NULL, &gc, &fx->err), 0);
+		compactions += gc.ran;
+		assert_false(gc.full);
+		assert_int_equal(gc.pruned, 0);
+		if (pack_count(fx->s.repo) > packs_max)
+			packs_max = pack_count(fx->s.repo);
+	}
+	print_message("100 commits beside a run: at most %ld packs, %ld compactions, now %ld\n",
+	              packs_max, compactions, pack_count(fx->s.repo));
+	assert_true(compactions >= 5);
+	assert_true(packs_max <= 2 * 16);
+	assert_int_equal(fsck_clean(fx->s.repo), 0);
+	assert_int_equal(count("git --git-dir='%s' rev-list --count tenants/gc", fx->s.repo), 100);
+	/* the transaction that was open all along commits on the compacted store */
+	assert_int_equal(dw_store_tx_stage(tx, "a.json", "{}\n", 3, &fx->err), 0);
+	assert_int_equal(dw_store_tx_commit(tx, "other: a run", &res, &fx->err), 0);
+	assert_true(res.committed);
+	dw_store_tx_free(tx);
+	dw_store_free(other);
+	assert_int_equal(fsck_clean(fx->s.repo), 0);
+	assert_int_equal(
+	        count("git --git-dir='%s' cat-file -p tenants/other:a.json | wc -c", fx->s.repo),
+	        3);
+}
+
 /* The child: commits and gcs in a loop until killed. */
 static int gc_writer(const char *repo)
 {
@@ -435,6 +479,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(auto_gc_rolls_up_recent_packs, store_fixture_setup,
 		                                store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(gc_gives_way_to_a_run, store_fixture_setup,
+		                                store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(a_run_keeps_its_packs_few, store_fixture_setup,
 		                                store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(killed_gc_loses_nothing, store_fixture_setup,
 		                                store_fixture_teardown),

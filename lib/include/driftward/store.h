@@ -280,9 +280,11 @@ int dw_store_gc(struct dw_store *store, const struct dw_store_gc_options *opts,
  * gc.auto), called after a commit: rolls the small recent packs and the
  * loose objects up into one pack and leaves the big old packs alone (git
  * repack --geometric=2; nothing is pruned), and does dw_store_gc only when
- * the packs still pass the limit. When a run holds the store it does nothing
- * (out->ran 0) and returns 0; the next commit tries again. As safe against
- * SIGKILL as dw_store_gc.
+ * the packs still pass the limit. When a run holds the store, or below the
+ * limits, it compacts the small packs instead once 16 of about the same size
+ * have gathered (merged into one; the store's lock held shared, so beside a
+ * run), and otherwise does nothing (out->ran 0). As safe against SIGKILL as
+ * dw_store_gc.
  */
 int dw_store_gc_auto(struct dw_store *store, const struct dw_store_gc_options *opts,
                      struct dw_store_gc_result *out, struct dw_error *err);

@@ -15,13 +15,16 @@
  * drops nothing: every object of the rolled-up packs goes into the new one,
  * reachable or not (pruning is the full gc's). A full gc happens on
  * `driftward gc`, or when the packs still pass the limit after a roll-up.
+ * While a run holds the store, its commits compact the small packs by size
+ * tier instead (TIER_PACKS), under the lock held shared.
  *
  * Safe against a SIGKILL at any moment: the new pack and its index are
  * complete and fsynced before anything is removed, an old pack loses its
  * .idx before its .pack (a .pack alone is ignored by every reader and
  * removed by the next gc), and a loose object is removed only when the new
  * pack holds it or nothing reaches it. Safe against a concurrent run: gc
- * holds the store's lock exclusively, transactions hold it shared.
+ * holds the store's lock exclusively, transactions hold it shared; the
+ * compaction, which prunes nothing, holds it shared too.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -53,6 +56,24 @@
  */
 #define ROLLUP_MAX_OBJECTS  100000
 #define LOOSE_LIMIT_DEFAULT 6700
+/*
+ * Between the commits of a run, the automatic gc cannot take the store (the
+ * run's other transactions hold it shared) and each tenant's commit adds a
+ * pack. libgit2 rescans the pack directory on every new object it writes
+ * and every repository it opens, comparing each pack's name with every
+ * other's, so a run over thousands of tenants that left a pack each became
+ * quadratic (a 10,000-tenant run slowed by a sixth within 1,300 tenants).
+ * So packs of about the same size are merged as soon as there are
+ * TIER_PACKS of them (size-tiered compaction, as LSM stores do), which
+ * needs no exclusive lock: like the roll-up it drops nothing, and removes a
+ * pack only once a durable new one holds all of it. An object is rewritten
+ * once per tier it climbs (a factor of TIER_PACKS each time), so a run pays
+ * a few rewrites per object, not one per commit; packs past
+ * TIER_MAX_OBJECTS are left to the roll-up and the full gc.
+ */
+#define TIER_SHIFT       3
+#define TIER_PACKS       16
+#define TIER_MAX_OBJECTS 65536
 /* temporary files of a killed writer (libgit2's or git's) older than this go */
 #define TMP_EXPIRE 3600
 
@@ -591,8 +612,8 @@ static int insert_loose(struct rollup *ru)
 	return rc;
 }
 
-/* Every object of the packs to roll up, and the loose ones, into the new pack. */
-static int rollup_write(struct gc *gc, const struct pack_info *p, size_t roll)
+/* Every object of the packs to roll up (and the loose ones, @loose) into the new pack. */
+static int rollup_write(struct gc *gc, const struct pack_info *p, size_t roll, bool loose)
 {
 	struct rollup ru = { gc, NULL };
 	git_odb_backend *one = NULL;
@@ -609,7 +630,7 @@ static int rollup_write(struct gc *gc, const struct pack_info *p, size_t roll)
 		rc = one->foreach (one, insert_object, &ru);
 		one->free(one);
 	}
-	if (rc < 0 || (rc = insert_loose(&ru)) < 0)
+	if (rc < 0 || (loose && (rc = insert_loose(&ru)) < 0))
 		goto fail;
 	if ((rc = write_fresh_pack(gc, ru.pb)) < 0)
 		goto fail;
@@ -646,36 +667,56 @@ static int drop_rolled(struct gc *gc, const struct pack_info *p)
 }
 
 /*
+ * Writes the objects of the packs @p[0, roll) (and the loose ones, @loose)
+ * as one new pack, makes it durable, then removes each old pack the new
+ * one holds whole. Drops nothing.
+ */
+static int roll_up(struct gc *gc, const struct pack_info *p, size_t roll, bool loose)
+{
+	size_t i;
+	int r;
+
+	if ((r = rollup_write(gc, p, roll, loose)) < 0)
+		return r;
+	if ((r = sync_dir(gc->packdir)) < 0 && r != -ENOENT)
+		return dw_error_set(gc->err, r, DW_AREA_SYSTEM, -r, "could not sync '%s': %s",
+		                    gc->packdir, strerror(-r));
+	for (i = 0, r = 0; i < roll && r == 0; i++)
+		r = drop_rolled(gc, &p[i]);
+	return r;
+}
+
+/* The packs of the pack directory, smallest first, into @out. */
+static int sorted_packs(struct gc *gc, struct pack_info **out, size_t *n)
+{
+	int r = list_packs(gc, out, n);
+
+	if (r < 0)
+		return dw_error_set(gc->err, r, DW_AREA_SYSTEM, -r, "could not list '%s': %s",
+		                    gc->packdir, strerror(-r));
+	if (*n)
+		qsort(*out, *n, sizeof(**out), by_objects);
+	return 0;
+}
+
+/*
  * The incremental gc: rolls up the small recent packs and the loose
  * objects, as the file's comment says. Sets res->ran when it wrote a pack.
  */
 static int gc_geometric(struct gc *gc)
 {
 	struct pack_info *packs = NULL;
-	size_t i, n = 0, roll;
+	size_t n = 0, roll;
 	int r;
 
 	gc->res->packs_before = count_packs(gc->packdir);
 	gc->res->loose_before = count_loose(gc->objdir);
-	if ((r = list_packs(gc, &packs, &n)) < 0)
-		return dw_error_set(gc->err, r, DW_AREA_SYSTEM, -r, "could not list '%s': %s",
-		                    gc->packdir, strerror(-r));
-	if (n)
-		qsort(packs, n, sizeof(*packs), by_objects);
+	if ((r = sorted_packs(gc, &packs, &n)) < 0)
+		return r;
 	roll = geometric_split(packs, n, &gc->capped);
 	if (roll < 2 && gc->res->loose_before == 0)
 		goto out; /* already a progression, nothing loose: nothing to do */
-	if ((r = rollup_write(gc, packs, roll)) < 0)
-		goto out;
-	if ((r = sync_dir(gc->packdir)) < 0 && r != -ENOENT) {
-		dw_error_set(gc->err, r, DW_AREA_SYSTEM, -r, "could not sync '%s': %s", gc->packdir,
-		             strerror(-r));
-		goto out;
-	}
-	r = 0;
-	for (i = 0; i < roll && r == 0; i++)
-		r = drop_rolled(gc, &packs[i]);
-	if (r < 0)
+	if ((r = roll_up(gc, packs, roll, true)) < 0)
 		goto out;
 	/* loose objects the new pack holds go; the others (arrived meanwhile) stay */
 	gc->expire = 0;
@@ -685,6 +726,94 @@ static int gc_geometric(struct gc *gc)
 out:
 	gc->res->packs_after = count_packs(gc->packdir);
 	gc->res->loose_after = count_loose(gc->objdir);
+	free(packs);
+	return r;
+}
+
+/* A pack's tier: sizes within a factor of 1 << TIER_SHIFT share one. */
+static unsigned tier_of(uint32_t objects)
+{
+	unsigned bits = 0;
+
+	while (objects >>= 1)
+		bits++;
+	return bits / TIER_SHIFT;
+}
+
+/*
+ * The first run of packs (@p smallest first) that share a tier and are
+ * TIER_PACKS or more, below TIER_MAX_OBJECTS and at most TIER_MAX_OBJECTS
+ * together: *@first and the count, 0 when no tier is full.
+ */
+static size_t full_tier(const struct pack_info *p, size_t n, size_t *first)
+{
+	size_t i = 0, j;
+	uint64_t total;
+
+	while (i < n && p[i].objects < TIER_MAX_OBJECTS) {
+		for (j = i; j < n && p[j].objects < TIER_MAX_OBJECTS &&
+		            tier_of(p[j].objects) == tier_of(p[i].objects);
+		     j++)
+			;
+		if (j - i >= TIER_PACKS) {
+			for (total = 0, j = i; j < n && j - i < 2 * TIER_PACKS; j++) {
+				if (tier_of(p[j].objects) != tier_of(p[i].objects) ||
+				    total + p[j].objects > TIER_MAX_OBJECTS)
+					break;
+				total += p[j].objects;
+			}
+			*first = i;
+			return j - i;
+		}
+		i = j;
+	}
+	return 0;
+}
+
+/*
+ * The compaction a run does between its commits (see TIER_PACKS): the
+ * store's lock is held shared, as by the transactions it runs beside, and
+ * the compaction lock exclusively, so two never take the same packs. Does
+ * nothing when another compaction is under way.
+ */
+static int gc_tiered(struct gc *gc)
+{
+	struct store_lock store = { -1, NULL }, compact = { -1, NULL };
+	struct pack_info *packs = NULL;
+	struct dw_error busy;
+	size_t n = 0, first = 0, roll;
+	char dir[PATH_MAX];
+	int r;
+
+	/* the common case, after each commit: a directory read says there is nothing to do */
+	if (count_packs(gc->packdir) < TIER_PACKS)
+		return 0;
+	if ((r = sorted_packs(gc, &packs, &n)) < 0)
+		return r;
+	if (!(roll = full_tier(packs, n, &first)))
+		goto out;
+	if (dw_store__repo_dir(gc->store, dir, sizeof(dir)) < 0) {
+		r = dw_error_set(gc->err, -ENAMETOOLONG, DW_AREA_SYSTEM, 0, "path too long");
+		goto out;
+	}
+	if ((r = dw_store__lock_store(dir, 0, &store, gc->err)) < 0)
+		goto out;
+	dw_error_clear(&busy);
+	if (dw_store__lock_acquire(dir, ".compact", "the pack compaction", &compact, &busy) < 0)
+		goto out; /* another one is at it: r stays 0 */
+	gc->res->packs_before = n;
+	if ((r = roll_up(gc, packs + first, roll, false)) == 0) {
+		gc->res->rolled = roll;
+		gc->res->ran = 1;
+		gc->res->packs_after = count_packs(gc->packdir);
+	}
+out:
+	if (gc->fresh_odb)
+		gc->fresh_odb->free(gc->fresh_odb);
+	gc->fresh_odb = NULL;
+	gc->fresh[0] = '\0';
+	dw_store__lock_release(&compact);
+	dw_store__lock_release(&store);
 	free(packs);
 	return r;
 }
@@ -807,13 +936,13 @@ int dw_store_gc_auto(struct dw_store *store, const struct dw_store_gc_options *o
 	packs = count_packs(gc.packdir);
 	/* like git: one fan-out directory of 256 tells how many loose objects there are */
 	loose = count_loose_in(gc.objdir, "17") * 256;
-	if (packs <= o.pack_limit && loose <= o.loose_limit)
-		return 0;
-	r = gc_run(store, &o, GC_AUTO, out, err);
-	if (r == -EBUSY) {
-		/* a run holds the store: the next one to commit tries again */
+	if (packs > o.pack_limit || loose > o.loose_limit) {
+		r = gc_run(store, &o, GC_AUTO, out, err);
+		if (r != -EBUSY)
+			return r;
+		/* a run holds the store: its commits keep the packs few meanwhile */
 		dw_error_clear(err);
-		return 0;
+		memset(out, 0, sizeof(*out));
 	}
-	return r;
+	return gc_tiered(&gc);
 }
