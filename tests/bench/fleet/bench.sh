@@ -3,7 +3,8 @@
 # emulator's fleet mode (one gen_state template of OBJECTS objects, each tenant
 # varied by its index) with LATENCY_MS per answer, as one shard on this host.
 # Prints the wall time, requests/s, the bound requests x latency / concurrency,
-# their ratio and the peak RSS of driftward (and of the emulator).
+# their ratio, the peak RSS and CPU seconds of driftward and of the emulator
+# (on a 2-core host they share the cores), and the packs the run left.
 #
 # usage: tests/bench/fleet/bench.sh [BUILD_DIR] [TENANTS...]
 #   BUILD_DIR defaults to build/gcc; TENANTS to "100 1000".
@@ -44,8 +45,8 @@ trap cleanup EXIT
 python3 "$emu/gen_state.py" --objects "$objects" --collectors "$collectors" \
 	--out "$work/template" --seed 1 >/dev/null 2>&1
 
-printf '%8s %9s %9s %8s %9s %7s %10s %10s\n' tenants wall_s requests req/s bound_s ratio \
-	rss_MiB emu_MiB
+printf '%8s %9s %9s %8s %9s %7s %10s %10s %8s %8s %6s\n' tenants wall_s requests req/s \
+	bound_s ratio rss_MiB emu_MiB cpu_s emu_cpu_s packs
 for n in $levels; do
 	run=$work/run-$n
 	mkdir -p "$run"
@@ -79,11 +80,17 @@ for n in $levels; do
 	requests=$(wc -l <"$run/requests.log")
 	rss=$(awk '/Maximum resident/ {print $6}' "$run/time.txt")
 	emu_rss=$(awk '/VmHWM/ {print $2}' "/proc/$emu_pid/status")
+	cpu=$(awk -F': ' '/User time|System time/ {s += $2} END {print s}' "$run/time.txt")
+	# utime + stime of the emulator, in clock ticks (fields 14 and 15 after the name)
+	emu_cpu=$(sed 's/.*) //' "/proc/$emu_pid/stat" | awk -v hz="$(getconf CLK_TCK)" \
+		'{print ($12 + $13) / hz}')
+	packs=$(find "$run/state.git/objects/pack" -name '*.idx' | wc -l)
 	awk -v n="$n" -v s="$start" -v e="$end" -v r="$requests" -v l="$latency_ms" \
-		-v c="$concurrency" -v m="$rss" -v em="$emu_rss" 'BEGIN {
+		-v c="$concurrency" -v m="$rss" -v em="$emu_rss" -v cpu="$cpu" -v ecpu="$emu_cpu" \
+		-v p="$packs" 'BEGIN {
 		w = e - s; b = r * l / 1000 / c
-		printf "%8d %9.1f %9d %8.0f %9.1f %7.2f %10.1f %10.1f\n", n, w, r, r / w, b, w / b,
-			m / 1024, em / 1024 }'
+		printf "%8d %9.1f %9d %8.0f %9.1f %7.2f %10.1f %10.1f %8.1f %8.1f %6d\n", n, w, r,
+			r / w, b, w / b, m / 1024, em / 1024, cpu, ecpu, p }'
 	kill "$emu_pid"
 	wait "$emu_pid" 2>/dev/null || true
 	emu_pid=
