@@ -68,12 +68,17 @@
  * needs no exclusive lock: like the roll-up it drops nothing, and removes a
  * pack only once a durable new one holds all of it. An object is rewritten
  * once per tier it climbs (a factor of TIER_PACKS each time), so a run pays
- * a few rewrites per object, not one per commit; packs past
- * TIER_MAX_OBJECTS are left to the roll-up and the full gc.
+ * a few rewrites per object, not one per commit. Only packs below
+ * TIER_PACK_OBJECTS take part (a tenant's commit, or a few merged; not a
+ * large import's, whose count is small anyway), and one merge takes at most
+ * TIER_MERGE_OBJECTS, which bounds the pack builder's memory (about 24 MiB
+ * for 16,384 objects of 1.5 KiB); the rest is the roll-up's and the full
+ * gc's.
  */
-#define TIER_SHIFT       3
-#define TIER_PACKS       16
-#define TIER_MAX_OBJECTS 65536
+#define TIER_SHIFT         3
+#define TIER_PACKS         16
+#define TIER_PACK_OBJECTS  1024
+#define TIER_MERGE_OBJECTS 16384
 /* temporary files of a killed writer (libgit2's or git's) older than this go */
 #define TMP_EXPIRE 3600
 
@@ -742,32 +747,33 @@ static unsigned tier_of(uint32_t objects)
 
 /*
  * The first run of packs (@p smallest first) that share a tier and are
- * TIER_PACKS or more, below TIER_MAX_OBJECTS and at most TIER_MAX_OBJECTS
- * together: *@first and the count, 0 when no tier is full.
+ * TIER_PACKS or more, each below TIER_PACK_OBJECTS, and at most
+ * TIER_MERGE_OBJECTS together: *@first and the count, 0 when no tier is full.
  */
 static size_t full_tier(const struct pack_info *p, size_t n, size_t *first)
 {
-	size_t i = 0, j;
-	uint64_t total;
+	size_t i = 0, j = 0, take;
+	uint64_t total = 0;
 
-	while (i < n && p[i].objects < TIER_MAX_OBJECTS) {
-		for (j = i; j < n && p[j].objects < TIER_MAX_OBJECTS &&
+	while (i < n && p[i].objects < TIER_PACK_OBJECTS) {
+		for (j = i; j < n && p[j].objects < TIER_PACK_OBJECTS &&
 		            tier_of(p[j].objects) == tier_of(p[i].objects);
 		     j++)
 			;
-		if (j - i >= TIER_PACKS) {
-			for (total = 0, j = i; j < n && j - i < 2 * TIER_PACKS; j++) {
-				if (tier_of(p[j].objects) != tier_of(p[i].objects) ||
-				    total + p[j].objects > TIER_MAX_OBJECTS)
-					break;
-				total += p[j].objects;
-			}
-			*first = i;
-			return j - i;
-		}
+		if (j - i >= TIER_PACKS)
+			break;
 		i = j;
 	}
-	return 0;
+	if (i >= n || p[i].objects >= TIER_PACK_OBJECTS)
+		return 0;
+	/* the tier's packs [i, j), smallest first, as many as one merge takes */
+	for (take = 0; i + take < j && take < 2 * TIER_PACKS; take++) {
+		if (total + p[i + take].objects > TIER_MERGE_OBJECTS)
+			break;
+		total += p[i + take].objects;
+	}
+	*first = i;
+	return take;
 }
 
 /*
