@@ -2,7 +2,9 @@
  * Committing a transaction: the new tree from the previous one with only the
  * changed paths touched, a commit only when the tree differs, the new objects
  * written to disk (fsynced) before the branch moves, and the branch moved by
- * compare-and-swap.
+ * compare-and-swap. New blobs wait in the mempack until the commit, or until
+ * they pass its budget while staged (dw_store__put_blob): then they go to
+ * disk as a pack of their own that nothing names until the commit does.
  */
 #include <errno.h>
 #include <limits.h>
