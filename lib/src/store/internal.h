@@ -13,8 +13,12 @@
 struct dw_store {
 	git_repository *repo;
 	git_odb *odb;             /* the repository's, with the mempack on top */
-	git_odb_backend *mempack; /* owned by odb: new objects wait here until commit */
+	git_odb_backend *mempack; /* owned by odb: new objects wait here (store/commit.c) */
 	git_odb *disk;            /* the objects directory alone, for the pack indexer */
+	/* the blobs in the mempack (staged since it was last emptied) and their bytes */
+	git_oid *pending;
+	size_t npending, pending_alloc, pending_bytes;
+	size_t spilled; /* blobs the open transaction spilled to disk (dw_store__spill) */
 	char *path;
 	char *ident_name;
 	char *ident_email;
@@ -76,13 +80,29 @@ void dw_store__clear_stale_ref_lock(const char *repo_path, const char *ref);
 /*
  * Writes the new objects reachable from @commit that are still in the
  * mempack to disk as one pack (with its index, fsynced); then empties the
- * mempack. Returns the number written.
+ * mempack. *@written: the objects the transaction wrote, those it spilled
+ * before (dw_store__spill) included.
  */
 int dw_store__persist(struct dw_store *store, const git_oid *commit, size_t *written,
                       struct dw_error *err);
 
 /* Drops everything in the mempack (an aborted transaction). */
 void dw_store__mempack_reset(struct dw_store *store);
+
+/*
+ * Puts blob @id (@data, @len bytes) in the mempack unless the repository has
+ * it; past the mempack's budget, spills it to disk first (dw_store__spill).
+ */
+int dw_store__put_blob(struct dw_store *store, const git_oid *id, const void *data, size_t len,
+                       struct dw_error *err);
+
+/*
+ * Writes the blobs in the mempack to disk as one pack (fsynced) that the
+ * store's object database then reads, and empties the mempack. Nothing names
+ * them until a commit does: a transaction that ends without one leaves them
+ * unreachable, for gc to prune after its grace period.
+ */
+int dw_store__spill(struct dw_store *store, struct dw_error *err);
 
 /* The author/committer signature "driftward <driftward@host>" at the current time. */
 int dw_store__signature(struct dw_store *store, git_signature **out, struct dw_error *err);

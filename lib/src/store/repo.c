@@ -1,6 +1,7 @@
 /*
  * Opening the state repository: libgit2's global settings, the mempack that
- * keeps a transaction's new objects in memory until commit, and the errors.
+ * keeps a transaction's new objects in memory (up to a budget: store/commit.c)
+ * until commit, and the errors.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -250,6 +251,7 @@ void dw_store_free(struct dw_store *store)
 	git_odb_free(store->disk);
 	git_odb_free(store->odb); /* frees the mempack with it */
 	git_repository_free(store->repo);
+	free(store->pending);
 	free(store->path);
 	free(store->ident_name);
 	free(store->ident_email);
@@ -266,6 +268,8 @@ void dw_store__mempack_reset(struct dw_store *store)
 {
 	if (store->mempack)
 		git_mempack_reset(store->mempack);
+	store->npending = 0;
+	store->pending_bytes = 0;
 }
 
 int dw_store__signature(struct dw_store *store, git_signature **out, struct dw_error *err)

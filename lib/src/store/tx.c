@@ -230,6 +230,7 @@ static int begin(struct dw_store *store, const char *ref, const char *base, cons
 		goto fail;
 	tx->locked = 1;
 	store->tx = tx;
+	store->spilled = 0;
 	if ((r = resolve_parent(tx, base, err)) < 0)
 		goto fail;
 	dw_store__cache_load(tx);
@@ -440,24 +441,12 @@ static struct tx_entry *entry_for(struct dw_store_tx *tx, const char *path)
 }
 
 /*
- * Puts a blob in the mempack unless the repository has it. Not through
- * git_odb_write: on every miss that rescans the pack directory, which made
- * 50,000 new blobs take seconds of system time.
- */
-static int store_blob(struct dw_store *store, const git_oid *id, const void *data, size_t len)
-{
-	if (git_odb_exists_ext(store->odb, id, GIT_ODB_LOOKUP_NO_REFRESH))
-		return 0;
-	return store->mempack->write(store->mempack, id, data, len, GIT_OBJECT_BLOB);
-}
-
-/*
  * The blob id of @data at @e's path: the previous one without hashing when
  * the digest cache knows the previous blob's digest and it is this one's;
  * otherwise hashed (and the blob stored unless the repository has it).
  */
 static int stage_id(struct dw_store_tx *tx, struct tx_entry *e, const void *data, size_t len,
-                    unsigned char *digest, git_oid *id)
+                    unsigned char *digest, git_oid *id, struct dw_error *err)
 {
 	unsigned char known[STORE_DIGEST_LEN];
 	int rc;
@@ -472,11 +461,11 @@ static int stage_id(struct dw_store_tx *tx, struct tx_entry *e, const void *data
 		tx->cache_dirty = 1;
 	}
 	if ((rc = git_odb_hash(id, data, len, GIT_OBJECT_BLOB)) < 0)
-		return rc;
+		return dw_store__git_error(err, rc, "could not hash");
 	/* an unchanged file costs a hash, not a write */
 	if (e && e->has_prev && git_oid_equal(id, &e->prev))
 		return 0;
-	return store_blob(tx->store, id, data, len);
+	return dw_store__put_blob(tx->store, id, data, len, err);
 }
 
 int dw_store_tx_stage(struct dw_store_tx *tx, const char *path, const void *data, size_t len,
@@ -485,13 +474,15 @@ int dw_store_tx_stage(struct dw_store_tx *tx, const char *path, const void *data
 	unsigned char digest[STORE_DIGEST_LEN];
 	struct tx_entry *e;
 	git_oid id;
-	int r, rc;
+	int r;
 
 	if ((r = check_open(tx, path, err)) < 0)
 		return r;
 	e = dw_store__tx_find(tx, path);
-	if ((rc = stage_id(tx, e, data, len, digest, &id)) < 0)
-		return dw_store__git_error(err, rc, "could not store '%s'", path);
+	if ((r = stage_id(tx, e, data, len, digest, &id, err)) < 0) {
+		dw_error_prefix(err, "could not store '%s': ", path);
+		return r;
+	}
 	if (!e && !(e = entry_for(tx, path)))
 		return dw_error_set(err, -ENOMEM, DW_AREA_SYSTEM, ENOMEM, "out of memory");
 	git_oid_cpy(&e->cur, &id);
