@@ -4,8 +4,8 @@
 # exclude groups) name get their display names from one directoryObjects/
 # getByIds request, without a list of every group; a group a collector already
 # named is not asked for again, one referred to by nothing is not named; a
-# renamed group changes _names.json alone; a failed lookup keeps the previous
-# file instead of losing names.
+# renamed group changes _names.json alone; a 503 on the lookup is retried; a
+# failed lookup keeps the previous file instead of losing names.
 . "$(dirname "$0")/lib.sh"
 
 BRANCH=tenants/contoso
@@ -73,6 +73,27 @@ changed=$(git -C state.git diff --name-only "$BRANCH~1" "$BRANCH" | grep -vxE 'd
 contains "$(git -C state.git show "$BRANCH:_names.json")" "Intune - Pilot users (ring 1)"
 tests_run=$((tests_run + 1))
 
+# the lookup is a POST that only reads: a 503 is retried as a GET's would be
+set_faults '{"rules": [{"method": "POST", "path": "/v1.0/directoryObjects/getByIds", "status": 503, "times": 1}]}'
+python3 - "state/$SAMPLE_TENANT/v1.0/groups.json" "$PILOT" <<'PY'
+import json, sys
+path, pilot = sys.argv[1:]
+doc = json.load(open(path))
+for g in doc["value"]:
+    if g["id"] == pilot:
+        g["displayName"] = "Intune - Pilot users (ring 1b)"
+json.dump(doc, open(path, "w"))
+PY
+curl -sf --cacert "$EMU_CA" -X POST -H 'Content-Type: application/json' -d '{}' \
+	"$EMU_URL/_emulator/reset" >/dev/null || fail "could not reload the emulator's state"
+: >"$EMU_LOG"
+run 0 "$DW_BIN" --config driftward.ini snapshot
+lacks "$err" "_names.json kept"
+contains "$(git -C state.git show "$BRANCH:_names.json")" "Intune - Pilot users (ring 1b)"
+lookups=$(grep -ci '"path": "[^"]*/directoryObjects/getByIds"' "$EMU_LOG")
+[ "$lookups" = 2 ] || fail "$lookups getByIds requests for one 503 (want the request and its retry)"
+tests_run=$((tests_run + 1))
+
 # the lookup refused: the previous names stay, nothing else is lost
 set_faults '{"rules": [{"method": "POST", "path": "/v1.0/directoryObjects/getByIds", "status": 403, "code": "Authorization_RequestDenied"}]}'
 python3 - "state/$SAMPLE_TENANT/v1.0/groups.json" "$PILOT" <<'PY'
@@ -89,7 +110,7 @@ curl -sf --cacert "$EMU_CA" -X POST -H 'Content-Type: application/json' -d '{}' 
 run 0 "$DW_BIN" --config driftward.ini snapshot
 contains "$err" "_names.json kept"
 names=$(git -C state.git show "$BRANCH:_names.json")
-contains "$names" "Intune - Pilot users (ring 1)"
+contains "$names" "Intune - Pilot users (ring 1b)"
 contains "$names" "CA - Travel users"
 tests_run=$((tests_run + 1))
 

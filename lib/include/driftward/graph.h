@@ -154,6 +154,12 @@ struct dw_graph_op {
 	const char *query;       /* without the '?', e.g. "$expand=settings"; NULL: none */
 	const char *body;        /* CALL: a JSON request body; NULL: none */
 	size_t body_len;
+	/*
+	 * CALL: a POST that only reads (directoryObjects/getByIds): retried on a
+	 * 5xx or a dropped connection like a GET. Any other method but GET is a
+	 * write, sent again only when the server surely did not act on it.
+	 */
+	bool reads_only;
 	unsigned max_pages; /* LIST: stop after this many pages (sets .truncated); 0: all */
 	const struct dw_strlist *permissions;            /* named when a permission is missing */
 	void (*done)(struct dw_graph_op *op, void *arg); /* called once, when finished */

@@ -242,10 +242,16 @@ static void fail_local(struct dw_graph_op_state *st, int r, const char *what)
 	dw_http__op_fail(st, DW_GRAPH_LOCAL, &err, 0, NULL);
 }
 
+/* A request with a method and maybe a body of its own, not a GET. */
+static bool has_method(const struct dw_graph_op *op)
+{
+	return op->kind == DW_GRAPH_CALL && strcmp(op->method, "GET") != 0;
+}
+
 /* A request that changes something on the server: sent at most once unless it surely failed. */
 static bool is_write(const struct dw_graph_op *op)
 {
-	return op->kind == DW_GRAPH_CALL && strcmp(op->method, "GET") != 0;
+	return has_method(op) && !op->reads_only;
 }
 
 static int set_method(struct dw_xfer *x, const struct dw_graph_op *op)
@@ -253,9 +259,10 @@ static int set_method(struct dw_xfer *x, const struct dw_graph_op *op)
 	CURL *e = x->easy;
 	CURLcode rc = CURLE_OK;
 
-	if (!is_write(op))
+	if (!has_method(op))
 		return 0;
-	if (dw_http__xfer_once(x) < 0)
+	/* a write's connection is not reused for a resend (xfer.c); a read's may be */
+	if (is_write(op) && dw_http__xfer_once(x) < 0)
 		return -EINVAL;
 	if (op->body || strcmp(op->method, "DELETE") != 0) {
 		rc = curl_easy_setopt(e, CURLOPT_POSTFIELDS, op->body ? op->body : "");

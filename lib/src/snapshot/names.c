@@ -273,6 +273,7 @@ static int lookup_submit(struct tenant_run *tr, const size_t *pick, size_t n)
 		return r;
 	dw_graph_op_init(&l->op, DW_GRAPH_CALL, "v1.0", "/directoryObjects/getByIds", NULL);
 	l->op.method = "POST";
+	l->op.reads_only = true; /* getByIds reads: a 503 is retried like a GET's */
 	l->op.body = l->body;
 	l->op.body_len = strlen(l->body);
 	l->op.permissions = &lookup_permissions;
