@@ -2,12 +2,15 @@
  * A snapshot run: tenants go through a window of a few slots that share one
  * Graph event loop, so their reads overlap while the number of open
  * repositories and tenant locks stays bounded. A tenant is finished
- * (staged, committed) as soon as its own reads are done, while the others'
- * go on, and the next tenant takes its slot: one slow or throttled tenant
- * holds its slot, never the others, and the loop is never idle while a
- * tenant commits. A streaming run (tenant_done) hands each entry to the
- * caller as its tenant is done and reuses it for the next, so nothing of a
- * tenant stays behind it: memory is flat in the number of tenants.
+ * (staged, committed) as soon as its own reads are done, on the finisher
+ * thread (below), while the loop goes on with the others' reads and the
+ * next tenant takes its read slot: one slow or throttled tenant holds its
+ * slot, never the others, and the loop is never idle while a tenant commits
+ * (tests/integration/t-fleet-finisher.sh). Everything else, the caller's
+ * tenant_done included, runs on the caller's thread. A streaming run
+ * (tenant_done) hands each entry to the caller as its tenant is done and
+ * reuses it for the next, so nothing of a tenant stays behind it: memory is
+ * flat in the number of tenants.
  */
 #include <errno.h>
 #include <pthread.h>
