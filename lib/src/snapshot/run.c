@@ -147,7 +147,9 @@ struct finisher {
 	struct dw_graph *graph; /* woken when a tenant is finished */
 	struct tenant_run *queue[FINISH_QUEUE];
 	size_t head, len, ndone;
-	bool stop, running;
+	bool usable;   /* false once a thread could not be made */
+	bool alive;    /* its thread is finishing tenants */
+	bool joinable; /* its thread was made and not joined */
 	pthread_t thread;
 };
 
@@ -167,17 +169,21 @@ struct window {
 	struct finisher fin;
 };
 
+/*
+ * The thread ends as soon as nothing is left to finish, and the loop's
+ * thread joins it before it takes back the last tenant it finished: that
+ * tenant's store is still open then. libgit2 keeps a state per thread under a
+ * key that its shutdown deletes (the store shuts it down when its last
+ * repository closes), and a thread that outlived that key would leak its
+ * state; a thread per busy spell costs microseconds, a finish milliseconds.
+ */
 static void *finisher_main(void *arg)
 {
 	struct finisher *f = arg;
 	struct tenant_run *tr;
 
 	pthread_mutex_lock(&f->lock);
-	for (;;) {
-		while (!f->stop && f->ndone == f->len)
-			pthread_cond_wait(&f->work, &f->lock);
-		if (f->ndone == f->len)
-			break; /* the run ended, nothing is left */
+	while (f->ndone < f->len) {
 		tr = f->queue[(f->head + f->ndone) % FINISH_QUEUE];
 		pthread_mutex_unlock(&f->lock);
 		tr->report->rc = dw_snapshot__tenant_finish(tr, &tr->report->err);
@@ -186,43 +192,35 @@ static void *finisher_main(void *arg)
 		pthread_cond_signal(&f->done);
 		dw_graph_wakeup(f->graph);
 	}
+	f->alive = false;
 	pthread_mutex_unlock(&f->lock);
 	return NULL;
 }
 
-/*
- * Without a thread (pthread_create failed) tenants are finished on the
- * loop's thread, as they were before. Signals go to the main thread only:
- * the finisher blocks them all.
- */
-static void finisher_start(struct finisher *f, struct dw_graph *graph)
+static void finisher_init(struct finisher *f, struct dw_graph *graph)
 {
-	sigset_t all, old;
-
 	f->graph = graph;
+	f->usable = true;
 	pthread_mutex_init(&f->lock, NULL);
-	pthread_cond_init(&f->work, NULL);
 	pthread_cond_init(&f->done, NULL);
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	f->running = pthread_create(&f->thread, NULL, finisher_main, f) == 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (!f->running)
-		dw_log_warning("no finisher thread: tenants are committed on the loop's thread");
 }
 
-/* Called once no tenant is with the finisher. */
-static void finisher_stop(struct finisher *f)
+/* Joins a thread that ended; under f->lock. */
+static void finisher_join(struct finisher *f)
 {
-	if (f->running) {
-		pthread_mutex_lock(&f->lock);
-		f->stop = true;
-		pthread_cond_signal(&f->work);
-		pthread_mutex_unlock(&f->lock);
+	if (f->joinable && !f->alive) {
 		pthread_join(f->thread, NULL);
+		f->joinable = false;
 	}
+}
+
+/* Called once no tenant is with the finisher: its thread has ended. */
+static void finisher_release(struct finisher *f)
+{
+	pthread_mutex_lock(&f->lock);
+	finisher_join(f);
+	pthread_mutex_unlock(&f->lock);
 	pthread_cond_destroy(&f->done);
-	pthread_cond_destroy(&f->work);
 	pthread_mutex_destroy(&f->lock);
 }
 
@@ -236,12 +234,31 @@ static bool finisher_room(struct finisher *f)
 	return room;
 }
 
-static void finisher_push(struct finisher *f, struct tenant_run *tr)
+/*
+ * @tr to the finisher, starting its thread when it has none; false when no
+ * thread could be made (the caller finishes @tr itself, as on the loop's
+ * thread before, and so do later tenants). Signals go to the main thread
+ * only: the finisher blocks them all.
+ */
+static bool finisher_push(struct finisher *f, struct tenant_run *tr)
 {
+	sigset_t all, old;
+
 	pthread_mutex_lock(&f->lock);
-	f->queue[(f->head + f->len++) % FINISH_QUEUE] = tr;
-	pthread_cond_signal(&f->work);
+	if (!f->alive) {
+		finisher_join(f);
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		f->alive = f->joinable = pthread_create(&f->thread, NULL, finisher_main, f) == 0;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		f->usable = f->alive;
+	}
+	if (f->usable)
+		f->queue[(f->head + f->len++) % FINISH_QUEUE] = tr;
 	pthread_mutex_unlock(&f->lock);
+	if (!f->usable)
+		dw_log_warning("no finisher thread: tenants are committed on the loop's thread");
+	return f->usable;
 }
 
 /* The oldest finished tenant, taken out of the queue; NULL when none is. */
@@ -253,6 +270,7 @@ static struct tenant_run *finisher_pop(struct finisher *f, bool wait)
 	while (wait && f->ndone == 0)
 		pthread_cond_wait(&f->done, &f->lock);
 	if (f->ndone) {
+		finisher_join(f); /* before its last tenant's store may close */
 		tr = f->queue[f->head];
 		f->head = (f->head + 1) % FINISH_QUEUE;
 		f->len--;
@@ -285,7 +303,7 @@ static bool tenant_idle(const struct tenant_run *tr)
 /* A tenant whose reads are done can leave its read slot: it failed, or the finisher has room. */
 static bool can_leave(struct window *w, const struct tenant_run *tr)
 {
-	return tenant_idle(tr) && (tr->report->rc < 0 || !w->fin.running || finisher_room(&w->fin));
+	return tenant_idle(tr) && (tr->report->rc < 0 || !w->fin.usable || finisher_room(&w->fin));
 }
 
 /* The loop stops for a tenant that can leave its read slot, or one finished. */
@@ -350,10 +368,9 @@ static void reads_done(struct window *w, struct tenant_run *tr, int loop_rc,
 	if (t->rc == 0)
 		t->rc = dw_snapshot__tenant_signed_in(tr, &t->err);
 	w->reading--;
-	if (t->rc == 0 && w->fin.running) {
+	if (t->rc == 0 && w->fin.usable && finisher_push(&w->fin, tr)) {
 		w->state[tr - w->runs] = SLOT_FINISHING;
 		w->finishing++;
-		finisher_push(&w->fin, tr);
 		return;
 	}
 	if (t->rc == 0)
@@ -489,9 +506,9 @@ int dw_snapshot_run(const struct dw_config *cfg, const struct dw_catalog *catalo
 		r = -ENOMEM;
 		goto out;
 	}
-	finisher_start(&w.fin, ctx.graph);
+	finisher_init(&w.fin, ctx.graph);
 	run_window(&w, tenants, &ctx, report, opts);
-	finisher_stop(&w.fin);
+	finisher_release(&w.fin);
 	record_stats(ctx.graph, report);
 	/* a failed push is each tenant's failure, in its report entry or told to tenant_pushed */
 	if (opts->push && cfg->agent.remote) {
