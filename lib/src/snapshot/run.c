@@ -103,7 +103,8 @@ static void hand_over(const struct dw_snapshot_options *opts, struct dw_snapshot
  * tenant waited, and the requests in flight fell to none for up to 1.5 s at
  * a time.
  *
- * One finisher thread: it keeps the order in which tenants are handed to
+ * One finisher thread at a time (see finisher_main for its lifetime): it
+ * keeps the order in which tenants are handed to
  * the caller the order in which their reads ended; on a small host the loop
  * and the finisher already keep two cores busy; and the commits of one state
  * repository take turns anyway (its packs, its automatic gc). A finish
