@@ -104,10 +104,10 @@ static void hand_over(const struct dw_snapshot_options *opts, struct dw_snapshot
  * a time.
  *
  * One finisher thread at a time (see finisher_main for its lifetime): it
- * keeps the order in which tenants are handed to
- * the caller the order in which their reads ended; on a small host the loop
- * and the finisher already keep two cores busy; and the commits of one state
- * repository take turns anyway (its packs, its automatic gc). A finish
+ * keeps the order in which tenants are handed to the caller the order in
+ * which their reads ended; on a small host the loop and the finisher
+ * already keep two cores busy; and the commits of one state repository take
+ * turns anyway (its packs, its automatic gc). A finish
  * takes a few tens of milliseconds where a tenant's reads take seconds, so
  * one keeps up; when it does not, the queue below fills and tenants whose
  * reads are done wait in their read slots, so no new tenant starts: memory
