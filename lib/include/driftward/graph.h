@@ -227,6 +227,14 @@ int dw_graph_run(struct dw_graph *g, struct dw_error *err);
 int dw_graph_run_until(struct dw_graph *g, bool (*stop)(void *arg), void *arg,
                        struct dw_error *err);
 
+/*
+ * Wakes the loop from another thread: a dw_graph_run_until waiting for
+ * answers returns to ask its @stop again, at once (or at its next wait, when
+ * it was not waiting). The one function of the client another thread may
+ * call, for a thread that finished work the loop's @stop is waiting for.
+ */
+void dw_graph_wakeup(struct dw_graph *g);
+
 /* True when @t has no operation unfinished and no request in flight: it may be freed. */
 bool dw_graph_tenant_idle(const struct dw_graph_tenant *t);
 

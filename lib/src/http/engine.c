@@ -342,6 +342,12 @@ bool dw_graph_tenant_idle(const struct dw_graph_tenant *t)
 	return t->active_ops == 0 && t->inflight == 0;
 }
 
+/* curl_multi_wakeup is the one multi call that is safe from another thread. */
+void dw_graph_wakeup(struct dw_graph *g)
+{
+	curl_multi_wakeup(g->multi);
+}
+
 int dw_graph_run(struct dw_graph *g, struct dw_error *err)
 {
 	return dw_graph_run_until(g, NULL, NULL, err);

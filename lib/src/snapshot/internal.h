@@ -116,8 +116,14 @@ int dw_snapshot__audit_trailers(struct tenant_run *tr, struct dw_trailer **out, 
                                 char ***strings);
 void dw_snapshot__audit_release(struct audit_run *audit);
 
-/* tenant.c */
+/*
+ * tenant.c. start, signed_in and release run on the Graph loop's thread
+ * (they use the Graph tenant); finish may run on another thread: it touches
+ * only the tenant's own session, store transaction and results, and the run's
+ * read-only context (see run.c for what was checked).
+ */
 int dw_snapshot__tenant_start(struct tenant_run *tr, struct dw_error *err);
+int dw_snapshot__tenant_signed_in(const struct tenant_run *tr, struct dw_error *err);
 int dw_snapshot__tenant_finish(struct tenant_run *tr, struct dw_error *err);
 void dw_snapshot__tenant_release(struct tenant_run *tr);
 

@@ -99,9 +99,10 @@ int dw_snapshot__tenant_start(struct tenant_run *tr, struct dw_error *err)
 /*
  * A tenant that could not get a token (refused, unreachable, TLS, 5xx, a
  * redirect, garbage), or whose every read was refused, failed as a whole: no
- * commit of collectors that were never read.
+ * commit of collectors that were never read. It asks the Graph tenant, so it
+ * runs on the loop's thread, before the tenant goes to be finished.
  */
-static int all_auth_failures(const struct tenant_run *tr, struct dw_error *err)
+int dw_snapshot__tenant_signed_in(const struct tenant_run *tr, struct dw_error *err)
 {
 	const struct dw_error *why = dw_graph_tenant_auth_error(tr->graph);
 	size_t i;
@@ -215,9 +216,8 @@ int dw_snapshot__tenant_finish(struct tenant_run *tr, struct dw_error *err)
 		                                  DW_RESTORE_PLAN_MD };
 	struct dw_snapshot_tenant *t = tr->report;
 	size_t i;
-	int r;
+	int r = 0;
 
-	r = all_auth_failures(tr, err);
 	/* each read was staged when it ended (collect.c); here its outcome counts */
 	for (i = 0; r == 0 && i < tr->ncollectors; i++) {
 		struct collector_run *cr = &tr->collectors[i];
