@@ -146,6 +146,35 @@ set_faults() {
 }
 
 # sample_state: the sample tenant's emulator state in ./state, for a test to change first.
+# fleet_config FILE N [TENANT-LINE] [AGENT-LINE...]: a configuration over the
+# first N tenants of the emulator's fleet (start_emulator ... --fleet): the
+# agent's state repository (FLEET_STATE, default state.git), key, emulator and
+# catalog, then the AGENT-LINEs; each tenant's section ends with TENANT-LINE
+# when it is not empty. Every fleet tenant shares the secret file fleet.age.
+fleet_config() {
+	local file=$1 n=$2 tenant_line=${3:-} i
+	shift 2
+	shift || true
+	{
+		printf '[agent]\nstate_repo = %s\nkey_file = key.txt\n' "${FLEET_STATE:-state.git}"
+		printf 'graph_url = %s\nlogin_url = %s\nca_file = %s\n' "$EMU_URL" "$EMU_URL" "$EMU_CA"
+		printf 'catalog = %s/config/collectors.yaml\n' "$DW_SOURCE_DIR"
+		[ $# -eq 0 ] || printf '%s\n' "$@"
+		for i in $(seq 0 $((n - 1))); do
+			printf '\n[tenant fleet%05d]\ntenant_id = f1ee7000-0000-4000-8000-%012d\n' "$i" "$i"
+			printf 'client_id = %s\nsecret_file = fleet.age\n' "$SAMPLE_CLIENT"
+			[ -z "$tenant_line" ] || printf '%s\n' "$tenant_line"
+		done
+	} >"$file"
+}
+
+# fleet_secret CONFIG [SECRET]: fleet.age, the fleet tenants' shared secret
+# (the sample's unless SECRET is given).
+fleet_secret() {
+	printf '%s' "${2:-$SAMPLE_SECRET}" | "$DW_BIN" --config "$1" secret set fleet00000 \
+		>/dev/null 2>&1 || fail "secret set failed"
+}
+
 sample_state() {
 	mkdir -p state
 	cp -r "$EMULATOR_DIR/sample/$SAMPLE_TENANT" state/

@@ -13,27 +13,9 @@ SLOW=fleet00000
 SLOW_ID=f1ee7000-0000-4000-8000-000000000000
 
 start_emulator "$EMULATOR_DIR/sample" --fleet "$TENANTS"
-{
-	cat <<INI
-[agent]
-state_repo = state.git
-key_file = key.txt
-graph_url = $EMU_URL
-login_url = $EMU_URL
-ca_file = $EMU_CA
-catalog = $DW_SOURCE_DIR/config/collectors.yaml
-concurrency = 4
-tenant_concurrency = 2
-INI
-	for i in $(seq 0 $((TENANTS - 1))); do
-		printf '\n[tenant fleet%05d]\ntenant_id = f1ee7000-0000-4000-8000-%012d\n' "$i" "$i"
-		printf 'client_id = %s\nsecret_file = fleet.age\n' "$SAMPLE_CLIENT"
-		printf 'collectors = conditionalAccessPolicies, namedLocations, organization\n'
-	done
-} >driftward.ini
+fleet_config driftward.ini "$TENANTS" "collectors = conditionalAccessPolicies, namedLocations, organization" "concurrency = 4" "tenant_concurrency = 2"
 run 0 "$DW_BIN" --config driftward.ini init --baselines "$DW_SOURCE_DIR/baselines"
-printf '%s' "$SAMPLE_SECRET" | "$DW_BIN" --config driftward.ini secret set fleet00000 \
-	>/dev/null 2>&1 || fail "secret set failed"
+fleet_secret driftward.ini
 
 # slow_last: the run's tenants, each once, the slow one last
 slow_last() {

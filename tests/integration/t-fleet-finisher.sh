@@ -24,26 +24,9 @@ SLOW_ID=f1ee7000-0000-4000-8000-000000000001
 PAUSE=4
 
 start_emulator "$EMULATOR_DIR/sample" --fleet 2
-{
-	cat <<INI
-[agent]
-state_repo = state.git
-key_file = key.txt
-graph_url = $EMU_URL
-login_url = $EMU_URL
-ca_file = $EMU_CA
-catalog = $DW_SOURCE_DIR/config/collectors.yaml
-concurrency = 4
-tenant_concurrency = 2
-INI
-	for i in 0 1; do
-		printf '\n[tenant fleet%05d]\ntenant_id = f1ee7000-0000-4000-8000-%012d\n' "$i" "$i"
-		printf 'client_id = %s\nsecret_file = fleet.age\n' "$SAMPLE_CLIENT"
-	done
-} >driftward.ini
+fleet_config driftward.ini 2 "" "concurrency = 4" "tenant_concurrency = 2"
 run 0 "$DW_BIN" --config driftward.ini init --baselines "$DW_SOURCE_DIR/baselines"
-printf '%s' "$SAMPLE_SECRET" | "$DW_BIN" --config driftward.ini secret set $FAST \
-	>/dev/null 2>&1 || fail "secret set failed"
+fleet_secret driftward.ini
 set_faults '{"rules":[{"tenant":"'$SLOW_ID'","latency_ms":400}]}'
 
 # The first commit stops its thread only; the times of the pause go to files.

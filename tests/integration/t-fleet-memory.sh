@@ -17,30 +17,10 @@ MAX_GROWTH_KIB=2048
 start_emulator "$EMULATOR_DIR/sample" --fleet "$LARGE"
 mkdir metrics
 
-config() { # config N: driftward-N.ini over the first N tenants of the fleet
-	{
-		cat <<INI
-[agent]
-state_repo = state.git
-key_file = key.txt
-graph_url = $EMU_URL
-login_url = $EMU_URL
-ca_file = $EMU_CA
-catalog = $DW_SOURCE_DIR/config/collectors.yaml
-concurrency = 16
-metrics_dir = metrics
-INI
-		for i in $(seq 0 $(($1 - 1))); do
-			printf '\n[tenant fleet%05d]\ntenant_id = f1ee7000-0000-4000-8000-%012d\n' "$i" "$i"
-			printf 'client_id = %s\nsecret_file = fleet.age\n' "$SAMPLE_CLIENT"
-		done
-	} >"driftward-$1.ini"
-}
-config "$SMALL"
-config "$LARGE"
+fleet_config "driftward-$SMALL.ini" "$SMALL" "" "concurrency = 16" "metrics_dir = metrics"
+fleet_config "driftward-$LARGE.ini" "$LARGE" "" "concurrency = 16" "metrics_dir = metrics"
 run 0 "$DW_BIN" --config "driftward-$LARGE.ini" init --baselines "$DW_SOURCE_DIR/baselines"
-printf 'not-the-secret' | "$DW_BIN" --config "driftward-$LARGE.ini" secret set fleet00000 \
-	>/dev/null 2>&1 || fail "secret set failed"
+fleet_secret "driftward-$LARGE.ini" not-the-secret
 
 # Under AddressSanitizer (the asan build's binary) freed memory waits in a
 # quarantine and every allocation carries redzones and allocator state, so

@@ -32,28 +32,11 @@ REMOTE=http://127.0.0.1:$(cat git.port)/remote.git
 
 # one configuration per shard (as on separate hosts): its own state repository
 for s in $(seq 0 $((SHARDS - 1))); do
-	{
-		cat <<INI
-[agent]
-state_repo = shard$s.git
-key_file = key.txt
-graph_url = $EMU_URL
-login_url = $EMU_URL
-ca_file = $EMU_CA
-catalog = $DW_SOURCE_DIR/config/collectors.yaml
-remote = $REMOTE
-concurrency = 16
-INI
-		for i in $(seq 0 $((TENANTS - 1))); do
-			printf '\n[tenant fleet%05d]\ntenant_id = f1ee7000-0000-4000-8000-%012d\n' "$i" "$i"
-			printf 'client_id = %s\nsecret_file = fleet.age\n' "$SAMPLE_CLIENT"
-			printf 'collectors = conditionalAccessPolicies, namedLocations, organization\n'
-		done
-	} >shard$s.ini
+	FLEET_STATE=shard$s.git fleet_config "shard$s.ini" "$TENANTS" "collectors = conditionalAccessPolicies, namedLocations, organization" \
+		"remote = $REMOTE" "concurrency = 16"
 	run 0 "$DW_BIN" --config shard$s.ini init --baselines "$DW_SOURCE_DIR/baselines"
 done
-printf '%s' "$SAMPLE_SECRET" | "$DW_BIN" --config shard0.ini secret set fleet00000 \
-	>/dev/null 2>&1 || fail "secret set failed"
+fleet_secret shard0.ini
 [ -s fleet.age ] || fail "no fleet.age"
 
 # --shard auto/N: the index comes from the environment, checked
