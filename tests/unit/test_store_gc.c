@@ -369,6 +369,60 @@ static void a_run_keeps_its_packs_few(void **state)
 	        3);
 }
 
+/*
+ * A roll-up copies objects as they are: a delta stays a delta (an OFS_DELTA's
+ * distance written anew, a REF_DELTA as it was), an object in two packs goes
+ * in once (and a delta whose base was the second copy finds the first), and
+ * the loose objects go in too. git reads the result: verify-pack, fsck and
+ * every object's content.
+ */
+static void rollup_copies_deltas_and_duplicates(void **state)
+{
+	struct store_fixture *fx = *state;
+	struct dw_store_gc_options eager = { .pack_limit = 1 };
+	struct dw_store_gc_result gc;
+	struct dw_buf out;
+
+	assert_int_equal(
+	        sh(NULL,
+	           "cd '%s' && seq 1 3000 >x && head -n 2990 x >z && seq 5 4000 >x2 && "
+	           "head -n 3990 x2 >z2 && echo loose >y && "
+	           "X=$(git hash-object -w x) && Z=$(git hash-object -w z) && "
+	           "X2=$(git hash-object -w x2) && Z2=$(git hash-object -w z2) && "
+	           "git hash-object -w y >/dev/null && "
+	           /* x alone, first (the smallest); then x again with z as its delta */
+	           "echo $X | git pack-objects -q objects/pack/pack >/dev/null && "
+	           "printf '%%s\\n' $X $Z | "
+	           "git pack-objects -q --delta-base-offset objects/pack/pack >/dev/null && "
+	           "printf '%%s\\n' $X2 $Z2 $X2 | git pack-objects -q objects/pack/pack "
+	           ">/dev/null && rm -f objects/$(echo $X | cut -c1-2)/$(echo $X | cut -c3-) "
+	           "objects/$(echo $Z | cut -c1-2)/$(echo $Z | cut -c3-) "
+	           "objects/$(echo $X2 | cut -c1-2)/$(echo $X2 | cut -c3-) "
+	           "objects/$(echo $Z2 | cut -c1-2)/$(echo $Z2 | cut -c3-)",
+	           fx->s.repo),
+	        0);
+	assert_int_equal(pack_count(fx->s.repo), 3);
+	assert_int_equal(loose_count(fx->s.repo), 1);
+	assert_int_equal(dw_store_gc_auto(fx->store, &eager, &gc, &fx->err), 0);
+	assert_true(gc.ran);
+	assert_int_equal(gc.rolled, 3);
+	assert_int_equal(gc.objects, 5); /* x, z, x2, z2 and the loose one: x once */
+	assert_int_equal(pack_count(fx->s.repo), 1);
+	assert_int_equal(loose_count(fx->s.repo), 0);
+	dw_buf_init(&out, 4096);
+	assert_int_equal(sh(&out, "cd '%s' && git verify-pack -v objects/pack/*.idx", fx->s.repo),
+	                 0);
+	print_message("%s", dw_buf_cstr(&out));
+	assert_non_null(strstr(dw_buf_cstr(&out), "chain length = 1: 2 objects"));
+	dw_buf_release(&out);
+	assert_int_equal(fsck_clean(fx->s.repo), 0);
+	assert_int_equal(sh(NULL,
+	                    "cd '%s' && for f in x z x2 z2 y; do "
+	                    "git cat-file blob $(git hash-object $f) | cmp -s - $f || exit 1; done",
+	                    fx->s.repo),
+	                 0);
+}
+
 /* The child: commits and gcs in a loop until killed. */
 static int gc_writer(const char *repo)
 {
@@ -491,6 +545,8 @@ int main(int argc, char **argv)
 		                                store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(a_run_keeps_its_packs_few, store_fixture_setup,
 		                                store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(rollup_copies_deltas_and_duplicates,
+		                                store_fixture_setup, store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(killed_gc_loses_nothing, store_fixture_setup,
 		                                store_fixture_teardown),
 	};

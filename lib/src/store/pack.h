@@ -41,4 +41,16 @@ int dw_store__pack_dir(struct dw_store *store, char *out, size_t outlen, struct 
 int dw_store__pack_write_direct(struct dw_store *store, const git_oid *ids, size_t n,
                                 struct dw_error *err);
 
+/*
+ * Merges the packs @bases ("pack-<hex>", in @dir) into one new pack there,
+ * each object's bytes copied as they are (no delta search, no recompression;
+ * an object in two of them once), with the loose objects @loose that none of
+ * them holds (stored whole). The new pack is checked and indexed by libgit2
+ * and fsynced, its .idx last; *@name is its "pack-<hex>", *@objects its count.
+ * The old packs are left to the caller.
+ */
+int dw_store__pack_merge(struct dw_store *store, const char *dir, const char *const *bases,
+                         size_t n, const git_oid *loose, size_t nloose, char *name, size_t namelen,
+                         size_t *objects, struct dw_error *err);
+
 #endif
