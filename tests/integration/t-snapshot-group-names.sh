@@ -30,6 +30,21 @@ json.dump(ca, open(path, "w"))
 PY
 sample_deployment "max_retries = 1"
 
+# rename_pilot NAME: the Pilot group renamed in the emulator's state, reloaded
+rename_pilot() {
+	python3 - "state/$SAMPLE_TENANT/v1.0/groups.json" "$PILOT" "$1" <<'PY'
+import json, sys
+path, pilot, name = sys.argv[1:]
+doc = json.load(open(path))
+for g in doc["value"]:
+    if g["id"] == pilot:
+        g["displayName"] = name
+json.dump(doc, open(path, "w"))
+PY
+	curl -sf --cacert "$EMU_CA" -X POST -H 'Content-Type: application/json' -d '{}' \
+		"$EMU_URL/_emulator/reset" >/dev/null || fail "could not reload the emulator's state"
+}
+
 run 0 "$DW_BIN" --config driftward.ini snapshot
 names=$(git -C state.git show "$BRANCH:_names.json") || fail "no _names.json"
 contains "$names" "\"$PILOT\": \"Intune - Pilot users\""
@@ -55,17 +70,7 @@ PY
 tests_run=$((tests_run + 1))
 
 # a renamed group is one changed line in _names.json, no policy file changes
-python3 - "state/$SAMPLE_TENANT/v1.0/groups.json" "$PILOT" <<'PY'
-import json, sys
-path, pilot = sys.argv[1:]
-doc = json.load(open(path))
-for g in doc["value"]:
-    if g["id"] == pilot:
-        g["displayName"] = "Intune - Pilot users (ring 1)"
-json.dump(doc, open(path, "w"))
-PY
-curl -sf --cacert "$EMU_CA" -X POST -H 'Content-Type: application/json' -d '{}' \
-	"$EMU_URL/_emulator/reset" >/dev/null || fail "could not reload the emulator's state"
+rename_pilot "Intune - Pilot users (ring 1)"
 run 0 "$DW_BIN" --config driftward.ini snapshot
 # (the drift reports are dated with each commit that changes something)
 changed=$(git -C state.git diff --name-only "$BRANCH~1" "$BRANCH" | grep -vxE 'drift.json|DRIFT.md')
@@ -75,17 +80,7 @@ tests_run=$((tests_run + 1))
 
 # the lookup is a POST that only reads: a 503 is retried as a GET's would be
 set_faults '{"rules": [{"method": "POST", "path": "/v1.0/directoryObjects/getByIds", "status": 503, "times": 1}]}'
-python3 - "state/$SAMPLE_TENANT/v1.0/groups.json" "$PILOT" <<'PY'
-import json, sys
-path, pilot = sys.argv[1:]
-doc = json.load(open(path))
-for g in doc["value"]:
-    if g["id"] == pilot:
-        g["displayName"] = "Intune - Pilot users (ring 1b)"
-json.dump(doc, open(path, "w"))
-PY
-curl -sf --cacert "$EMU_CA" -X POST -H 'Content-Type: application/json' -d '{}' \
-	"$EMU_URL/_emulator/reset" >/dev/null || fail "could not reload the emulator's state"
+rename_pilot "Intune - Pilot users (ring 1b)"
 : >"$EMU_LOG"
 run 0 "$DW_BIN" --config driftward.ini snapshot
 lacks "$err" "_names.json kept"
@@ -96,17 +91,7 @@ tests_run=$((tests_run + 1))
 
 # the lookup refused: the previous names stay, nothing else is lost
 set_faults '{"rules": [{"method": "POST", "path": "/v1.0/directoryObjects/getByIds", "status": 403, "code": "Authorization_RequestDenied"}]}'
-python3 - "state/$SAMPLE_TENANT/v1.0/groups.json" "$PILOT" <<'PY'
-import json, sys
-path, pilot = sys.argv[1:]
-doc = json.load(open(path))
-for g in doc["value"]:
-    if g["id"] == pilot:
-        g["displayName"] = "Intune - Pilot users (ring 2)"
-json.dump(doc, open(path, "w"))
-PY
-curl -sf --cacert "$EMU_CA" -X POST -H 'Content-Type: application/json' -d '{}' \
-	"$EMU_URL/_emulator/reset" >/dev/null || fail "could not reload the emulator's state"
+rename_pilot "Intune - Pilot users (ring 2)"
 run 0 "$DW_BIN" --config driftward.ini snapshot
 contains "$err" "_names.json kept"
 names=$(git -C state.git show "$BRANCH:_names.json")

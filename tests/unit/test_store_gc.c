@@ -32,36 +32,11 @@
 #define RUNS  200
 #define KILLS 20
 
-/* The number a shell command (printf-style) prints, -1 when it fails. */
-static long count(const char *fmt, ...) DW_PRINTF(1, 2);
-
-static long count(const char *fmt, ...)
-{
-	struct dw_buf out;
-	char cmd[4096];
-	va_list ap;
-	long n = -1;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	dw_buf_init(&out, 256);
-	if (sh(&out, "%s", cmd) == 0)
-		n = strtol(dw_buf_cstr(&out), NULL, 10);
-	dw_buf_release(&out);
-	return n;
-}
-
 static long loose_count(const char *repo)
 {
 	return count("find '%s/objects' -path '*/pack' -prune -o -type f -name '??????*' -print"
 	             " | grep -v '/info/' | wc -l",
 	             repo);
-}
-
-static long pack_count(const char *repo)
-{
-	return count("ls '%s/objects/pack' | grep -c '\\.idx$'", repo);
 }
 
 /* Run @run of a tenant of FILES files: 5 of them change each run, spread out. */

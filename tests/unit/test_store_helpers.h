@@ -39,6 +39,32 @@ static int sh(struct dw_buf *out, const char *fmt, ...)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/* The number a shell command (printf-style) prints, -1 when it fails. */
+static inline long count(const char *fmt, ...) DW_PRINTF(1, 2);
+
+static inline long count(const char *fmt, ...)
+{
+	struct dw_buf out;
+	char cmd[4096];
+	va_list ap;
+	long n = -1;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	dw_buf_init(&out, 1024);
+	if (sh(&out, "%s", cmd) == 0)
+		n = strtol(dw_buf_cstr(&out), NULL, 10);
+	dw_buf_release(&out);
+	return n;
+}
+
+/* The packs in @repo's pack directory. */
+static inline long pack_count(const char *repo)
+{
+	return count("ls '%s/objects/pack' | grep -c '\\.idx$'", repo);
+}
+
 /* A temporary directory with a bare repository "state.git" in it. */
 struct scratch {
 	char dir[64];

@@ -24,31 +24,6 @@
 
 #define DIRS 9
 
-/* What sh() prints, as a number; -1 when the command fails. */
-static long count(const char *fmt, ...) DW_PRINTF(1, 2);
-
-static long count(const char *fmt, ...)
-{
-	struct dw_buf out;
-	char cmd[4096];
-	va_list ap;
-	long n = -1;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	dw_buf_init(&out, 1024);
-	if (sh(&out, "%s", cmd) == 0)
-		n = strtol(dw_buf_cstr(&out), NULL, 10);
-	dw_buf_release(&out);
-	return n;
-}
-
-static long pack_count(const char *repo)
-{
-	return count("ls '%s/objects/pack' | grep -c '\\.idx$'", repo);
-}
-
 static long loose_count(const char *repo)
 {
 	return count("find '%s/objects' -path '*/pack' -prune -o -type f -name '??????*' -print"
