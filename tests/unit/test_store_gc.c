@@ -362,6 +362,8 @@ static void rollup_copies_deltas_and_duplicates(void **state)
 	        sh(NULL,
 	           "cd '%s' && seq 1 3000 >x && head -n 2990 x >z && seq 5 4000 >x2 && "
 	           "head -n 3990 x2 >z2 && echo loose >y && "
+	           /* more than the merge's 1 MiB read window: copied a window at a time */
+	           "head -c 2500000 /dev/urandom >big && B=$(git hash-object -w big) && "
 	           "X=$(git hash-object -w x) && Z=$(git hash-object -w z) && "
 	           "X2=$(git hash-object -w x2) && Z2=$(git hash-object -w z2) && "
 	           "git hash-object -w y >/dev/null && "
@@ -369,11 +371,12 @@ static void rollup_copies_deltas_and_duplicates(void **state)
 	           "echo $X | git pack-objects -q objects/pack/pack >/dev/null && "
 	           "printf '%%s\\n' $X $Z | "
 	           "git pack-objects -q --delta-base-offset objects/pack/pack >/dev/null && "
-	           "printf '%%s\\n' $X2 $Z2 $X2 | git pack-objects -q objects/pack/pack "
+	           "printf '%%s\\n' $X2 $Z2 $X2 $B | git pack-objects -q objects/pack/pack "
 	           ">/dev/null && rm -f objects/$(echo $X | cut -c1-2)/$(echo $X | cut -c3-) "
 	           "objects/$(echo $Z | cut -c1-2)/$(echo $Z | cut -c3-) "
 	           "objects/$(echo $X2 | cut -c1-2)/$(echo $X2 | cut -c3-) "
-	           "objects/$(echo $Z2 | cut -c1-2)/$(echo $Z2 | cut -c3-)",
+	           "objects/$(echo $Z2 | cut -c1-2)/$(echo $Z2 | cut -c3-) "
+	           "objects/$(echo $B | cut -c1-2)/$(echo $B | cut -c3-)",
 	           fx->s.repo),
 	        0);
 	assert_int_equal(pack_count(fx->s.repo), 3);
@@ -381,7 +384,7 @@ static void rollup_copies_deltas_and_duplicates(void **state)
 	assert_int_equal(dw_store_gc_auto(fx->store, &eager, &gc, &fx->err), 0);
 	assert_true(gc.ran);
 	assert_int_equal(gc.rolled, 3);
-	assert_int_equal(gc.objects, 5); /* x, z, x2, z2 and the loose one: x once */
+	assert_int_equal(gc.objects, 6); /* x, big, z, x2, z2 and the loose one: x once */
 	assert_int_equal(pack_count(fx->s.repo), 1);
 	assert_int_equal(loose_count(fx->s.repo), 0);
 	dw_buf_init(&out, 4096);
@@ -392,7 +395,7 @@ static void rollup_copies_deltas_and_duplicates(void **state)
 	dw_buf_release(&out);
 	assert_int_equal(fsck_clean(fx->s.repo), 0);
 	assert_int_equal(sh(NULL,
-	                    "cd '%s' && for f in x z x2 z2 y; do "
+	                    "cd '%s' && for f in x big z x2 z2 y; do "
 	                    "git cat-file blob $(git hash-object $f) | cmp -s - $f || exit 1; done",
 	                    fx->s.repo),
 	                 0);

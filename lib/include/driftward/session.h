@@ -52,6 +52,12 @@ struct dw_session_context {
 	struct dw_age_identities *key;    /* the agent key; NULL when nothing needed it */
 	struct dw_graph *graph;           /* the one event loop; NULL without DW_SESSION_GRAPH */
 	unsigned need;
+	/*
+	 * Set by a run of many tenants: a commit only compacts the store's packs
+	 * (dw_store_gc_options.compact_only); the roll-up waits for `driftward
+	 * gc --auto` (the systemd unit and the deploy/ jobs run it before each run).
+	 */
+	int compact_only;
 };
 
 /* The Graph client's options for @agent: its defaults, then what the

@@ -252,6 +252,14 @@ struct dw_store_gc_options {
 	long long prune_expire;
 	unsigned pack_limit;  /* dw_store_gc_auto: more packs than this (0: 50) */
 	unsigned loose_limit; /* dw_store_gc_auto: more loose objects than this (0: 6700) */
+	/*
+	 * dw_store_gc_auto: only compact small packs (beside other transactions),
+	 * never the roll-up or the full gc, which need the store alone: what a
+	 * commit of a many-tenant run asks for. Its process would carry their
+	 * memory (tens of MiB at 100,000 objects) at the run's own peak; they are
+	 * left to `driftward gc --auto` in a process of its own.
+	 */
+	int compact_only;
 };
 
 struct dw_store_gc_result {
@@ -283,8 +291,8 @@ int dw_store_gc(struct dw_store *store, const struct dw_store_gc_options *opts,
  * the packs still pass the limit. When a run holds the store, or below the
  * limits, it compacts the small packs instead once 16 of about the same size
  * have gathered (merged into one; the store's lock held shared, so beside a
- * run), and otherwise does nothing (out->ran 0). As safe against SIGKILL as
- * dw_store_gc.
+ * run), and otherwise does nothing (out->ran 0); only that with
+ * opts->compact_only. As safe against SIGKILL as dw_store_gc.
  */
 int dw_store_gc_auto(struct dw_store *store, const struct dw_store_gc_options *opts,
                      struct dw_store_gc_result *out, struct dw_error *err);

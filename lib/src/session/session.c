@@ -182,11 +182,12 @@ const struct dw_age_recipients *dw_session_recipients(const struct dw_session *s
 /* Each commit adds a pack: past git's gc.auto limits, repack (a failure costs the run nothing). */
 static void auto_gc(struct dw_session *s)
 {
+	struct dw_store_gc_options opts = { .compact_only = s->ctx->compact_only };
 	struct dw_store_gc_result res;
 	struct dw_error err;
 
 	dw_error_clear(&err);
-	if (dw_store_gc_auto(s->store, NULL, &res, &err) < 0)
+	if (dw_store_gc_auto(s->store, &opts, &res, &err) < 0)
 		dw_log_warning("%s: gc: %s", dw_store_path(s->store), err.msg);
 	else if (res.ran)
 		dw_log_info("%s: gc: packs %zu -> %zu, loose objects %zu -> %zu",

@@ -499,6 +499,8 @@ int dw_snapshot_run(const struct dw_config *cfg, const struct dw_catalog *catalo
 		                            DW_SESSION_GRAPH | DW_SESSION_RECIPIENTS, err);
 	if (r < 0)
 		goto out;
+	/* the store is shared all run long: the roll-up waits for a process of its own */
+	ctx.compact_only = report->ntenants > 1;
 	w.nslots = w.size + FINISH_QUEUE;
 	w.runs = calloc(w.nslots, sizeof(*w.runs));
 	w.entries = calloc(w.nslots, sizeof(*w.entries));

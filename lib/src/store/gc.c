@@ -938,7 +938,7 @@ int dw_store_gc_auto(struct dw_store *store, const struct dw_store_gc_options *o
 	packs = count_packs(gc.packdir);
 	/* like git: one fan-out directory of 256 tells how many loose objects there are */
 	loose = count_loose_in(gc.objdir, "17") * 256;
-	if (packs > o.pack_limit || loose > o.loose_limit) {
+	if (!o.compact_only && (packs > o.pack_limit || loose > o.loose_limit)) {
 		r = gc_run(store, &o, GC_AUTO, out, err);
 		if (r != -EBUSY)
 			return r;
