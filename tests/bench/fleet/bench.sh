@@ -4,7 +4,10 @@
 # varied by its index) with LATENCY_MS per answer, as one shard on this host.
 # Prints the wall time, requests/s, the bound requests x latency / concurrency,
 # their ratio, the peak RSS and CPU seconds of driftward and of the emulator
-# (on a 2-core host they share the cores), and the packs the run left.
+# (on a 2-core host they share the cores), and the packs the run left; then
+# `driftward gc --auto` as the units and jobs run it beside each run, in a
+# process of its own (a run of many tenants leaves it the roll-up): its wall
+# time, peak RSS and the packs after it.
 #
 # usage: tests/bench/fleet/bench.sh [BUILD_DIR] [TENANTS...]
 #   BUILD_DIR defaults to build/gcc; TENANTS to "100 1000".
@@ -45,8 +48,8 @@ trap cleanup EXIT
 python3 "$emu/gen_state.py" --objects "$objects" --collectors "$collectors" \
 	--out "$work/template" --seed 1 >/dev/null 2>&1
 
-printf '%8s %9s %9s %8s %9s %7s %10s %10s %8s %8s %6s\n' tenants wall_s requests req/s \
-	bound_s ratio rss_MiB emu_MiB cpu_s emu_cpu_s packs
+printf '%8s %9s %9s %8s %9s %7s %10s %10s %8s %8s %6s %6s %7s %7s\n' tenants wall_s requests \
+	req/s bound_s ratio rss_MiB emu_MiB cpu_s emu_cpu_s packs gc_s gc_MiB gc_packs
 for n in $levels; do
 	run=$work/run-$n
 	mkdir -p "$run"
@@ -85,12 +88,18 @@ for n in $levels; do
 	emu_cpu=$(sed 's/.*) //' "/proc/$emu_pid/stat" | awk -v hz="$(getconf CLK_TCK)" \
 		'{print ($12 + $13) / hz}')
 	packs=$(find "$run/state.git/objects/pack" -name '*.idx' | wc -l)
+	gc_start=$(date +%s.%N)
+	/usr/bin/time -v -o "$run/gc-time.txt" "$dw" -q --config "$run/driftward.ini" gc --auto \
+		>"$run/gc.txt" 2>&1 || { cat "$run/gc.txt" >&2; exit 1; }
+	gc_s=$(awk -v s="$gc_start" -v e="$(date +%s.%N)" 'BEGIN {print e - s}')
+	gc_rss=$(awk '/Maximum resident/ {print $6}' "$run/gc-time.txt")
+	gc_packs=$(find "$run/state.git/objects/pack" -name '*.idx' | wc -l)
 	awk -v n="$n" -v s="$start" -v e="$end" -v r="$requests" -v l="$latency_ms" \
 		-v c="$concurrency" -v m="$rss" -v em="$emu_rss" -v cpu="$cpu" -v ecpu="$emu_cpu" \
-		-v p="$packs" 'BEGIN {
+		-v p="$packs" -v gs="$gc_s" -v gm="$gc_rss" -v gp="$gc_packs" 'BEGIN {
 		w = e - s; b = r * l / 1000 / c
-		printf "%8d %9.1f %9d %8.0f %9.1f %7.2f %10.1f %10.1f %8.1f %8.1f %6d\n", n, w, r,
-			r / w, b, w / b, m / 1024, em / 1024, cpu, ecpu, p }'
+		printf "%8d %9.1f %9d %8.0f %9.1f %7.2f %10.1f %10.1f %8.1f %8.1f %6d %6.1f %7.1f %7d\n",
+			n, w, r, r / w, b, w / b, m / 1024, em / 1024, cpu, ecpu, p, gs, gm / 1024, gp }'
 	kill "$emu_pid"
 	wait "$emu_pid" 2>/dev/null || true
 	emu_pid=
