@@ -25,12 +25,7 @@
  */
 #define PACK_DIRECT 1000
 
-struct id_list {
-	git_oid *ids;
-	size_t n, alloc;
-};
-
-static int id_push(struct id_list *l, const git_oid *id)
+int dw_store__ids_push(struct store_ids *l, const git_oid *id)
 {
 	if (DW_ARRAY_GROW(l->ids, l->alloc, l->n + 1) < 0)
 		return -ENOMEM;
@@ -44,7 +39,7 @@ static int cmp_id(const void *a, const void *b)
 }
 
 /* The same blob under two paths, or the same subtree twice, is one object in a pack. */
-static void id_unique(struct id_list *l)
+static void id_unique(struct store_ids *l)
 {
 	size_t i, n = 0;
 
@@ -65,7 +60,7 @@ static int in_mempack(struct dw_store *store, const git_oid *id)
  * is already on disk is complete (its children were written before it), so
  * the walk stops there.
  */
-static int collect_tree(struct dw_store *store, const git_oid *id, struct id_list *out)
+static int collect_tree(struct dw_store *store, const git_oid *id, struct store_ids *out)
 {
 	git_tree *tree = NULL;
 	size_t i, n;
@@ -83,10 +78,10 @@ static int collect_tree(struct dw_store *store, const git_oid *id, struct id_lis
 		if (git_tree_entry_type(e) == GIT_OBJECT_TREE)
 			rc = collect_tree(store, eid, out);
 		else if (git_tree_entry_type(e) == GIT_OBJECT_BLOB && in_mempack(store, eid))
-			rc = id_push(out, eid) < 0 ? GIT_ERROR : 0;
+			rc = dw_store__ids_push(out, eid) < 0 ? GIT_ERROR : 0;
 	}
 	git_tree_free(tree);
-	if (rc == 0 && id_push(out, id) < 0)
+	if (rc == 0 && dw_store__ids_push(out, id) < 0)
 		rc = GIT_ERROR;
 	return rc;
 }
@@ -135,7 +130,7 @@ int dw_store__spill(struct dw_store *store, struct dw_error *err)
  * through libgit2's pack builder, whose delta search over a dozen objects
  * costs nothing and whose zlib keeps them small.
  */
-static int write_pack_small(struct dw_store *store, const struct id_list *l, struct dw_error *err)
+static int write_pack_small(struct dw_store *store, const struct store_ids *l, struct dw_error *err)
 {
 	git_packbuilder *pb = NULL;
 	char dir[PATH_MAX];
@@ -158,14 +153,14 @@ out:
 int dw_store__persist(struct dw_store *store, const git_oid *commit_id, size_t *written,
                       struct dw_error *err)
 {
-	struct id_list l = { 0 };
+	struct store_ids l = { 0 };
 	git_commit *commit = NULL;
 	int rc, r;
 
 	*written = 0;
 	if ((rc = git_commit_lookup(&commit, store->repo, commit_id)) < 0 ||
 	    (rc = collect_tree(store, git_commit_tree_id(commit), &l)) < 0 ||
-	    (rc = id_push(&l, commit_id) < 0 ? GIT_ERROR : 0) < 0) {
+	    (rc = dw_store__ids_push(&l, commit_id) < 0 ? GIT_ERROR : 0) < 0) {
 		r = dw_store__git_error(err, rc, "could not list the new objects");
 		goto out;
 	}

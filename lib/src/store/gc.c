@@ -581,15 +581,11 @@ static size_t geometric_split(const struct pack_info *p, size_t n, bool *capped)
 	return roll;
 }
 
-struct id_list {
-	git_oid *ids;
-	size_t n, alloc;
-};
-
 /* Every loose object (what people pushed, or an older store's), for the roll-up. */
-static int list_loose(struct gc *gc, struct id_list *out)
+static int list_loose(struct gc *gc, struct store_ids *out)
 {
 	char dir[PATH_MAX], fan[3], hex[GIT_OID_HEXSZ + 1];
+	git_oid id;
 	struct dirent *e;
 	unsigned i;
 	int rc = 0;
@@ -603,9 +599,8 @@ static int list_loose(struct gc *gc, struct id_list *out)
 			if (strlen(e->d_name) != 38 || !is_hex(e->d_name, 38))
 				continue;
 			snprintf(hex, sizeof(hex), "%s%s", fan, e->d_name);
-			if ((rc = DW_ARRAY_GROW(out->ids, out->alloc, out->n + 1)) == 0 &&
-			    git_oid_fromstr(&out->ids[out->n], hex) == 0)
-				out->n++;
+			if (git_oid_fromstr(&id, hex) == 0)
+				rc = dw_store__ids_push(out, &id);
 		}
 		closedir(d);
 	}
@@ -619,7 +614,7 @@ static int list_loose(struct gc *gc, struct id_list *out)
  */
 static int rollup_write(struct gc *gc, const struct pack_info *p, size_t roll, bool loose)
 {
-	struct id_list l = { 0 };
+	struct store_ids l = { 0 };
 	const char **bases = calloc(roll ? roll : 1, sizeof(*bases));
 	char idx[PATH_MAX];
 	size_t i;

@@ -108,6 +108,15 @@ int dw_store__spill(struct dw_store *store, struct dw_error *err);
 int dw_store__signature(struct dw_store *store, git_signature **out, struct dw_error *err);
 
 /* The marker in the repository's config that says driftward created it. */
+/* A list of object ids that grows as it is filled (a commit's new objects, gc's loose ones). */
+struct store_ids {
+	git_oid *ids;
+	size_t n, alloc;
+};
+
+/* Appends @id: -ENOMEM, or 0. */
+int dw_store__ids_push(struct store_ids *l, const git_oid *id);
+
 #define STORE_MARKER_KEY "driftward.repositoryformat"
 
 #endif

@@ -262,8 +262,10 @@ struct src_pack {
 	/*
 	 * The pack is read a window at a time, not mapped: a mapped pack's pages
 	 * count in the resident set, and a roll-up's inputs (100,000 objects,
-	 * first imports' uncompressed packs) peaked at 340 MiB that way.
+	 * first imports' uncompressed packs) peaked at 340 MiB that way. It is
+	 * open only while it is copied: a roll-up may take hundreds of packs.
 	 */
+	char *path;
 	int fd;
 	uint64_t pack_len;
 	uint32_t n;
@@ -374,7 +376,19 @@ static int idx_offset(const struct src_pack *sp, uint32_t i, uint64_t *off)
 	return 0;
 }
 
-/* Opens @base.idx and @base.pack and lists the pack's objects by offset. */
+static int src_open_pack(struct src_pack *sp)
+{
+	return (sp->fd = open(sp->path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0 ? -errno : 0;
+}
+
+static void src_close_pack(struct src_pack *sp)
+{
+	if (sp->fd >= 0)
+		close(sp->fd);
+	sp->fd = -1;
+}
+
+/* Checks @base.idx and @base.pack and lists the pack's objects by offset. */
 static int src_open(struct src_pack *sp, const char *dir, const char *base)
 {
 	char path[PATH_MAX];
@@ -393,11 +407,14 @@ static int src_open(struct src_pack *sp, const char *dir, const char *base)
 	if (IDX_HEADER + (size_t)sp->n * 28 + 40 > sp->idx_len)
 		return -EINVAL;
 	snprintf(path + strlen(path) - 4, 6, ".pack");
-	if ((sp->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0 || fstat(sp->fd, &st) < 0)
-		return -errno;
+	if (!(sp->path = strdup(path)))
+		return -ENOMEM;
+	if ((r = src_open_pack(sp)) < 0 || (r = fstat(sp->fd, &st) < 0 ? -errno : 0) < 0)
+		return r;
 	sp->pack_len = (uint64_t)st.st_size;
-	if (sp->pack_len < 32 || (r = read_at(sp->fd, head, sizeof(head), 0)) < 0 ||
-	    memcmp(head, "PACK\0\0\0\2", 8) != 0 || be32(head + 8) != sp->n)
+	r = sp->pack_len < 32 ? -EINVAL : read_at(sp->fd, head, sizeof(head), 0);
+	src_close_pack(sp);
+	if (r < 0 || memcmp(head, "PACK\0\0\0\2", 8) != 0 || be32(head + 8) != sp->n)
 		return r < 0 ? r : -EINVAL;
 	if (!(sp->e = calloc(sp->n ? sp->n : 1, sizeof(*sp->e))))
 		return -ENOMEM;
@@ -418,8 +435,8 @@ static void src_close(struct src_pack *sp)
 {
 	if (sp->idx)
 		munmap(sp->idx, sp->idx_len);
-	if (sp->fd >= 0)
-		close(sp->fd);
+	src_close_pack(sp);
+	free(sp->path);
 	free(sp->e);
 }
 
@@ -539,6 +556,21 @@ static int copy_entry(struct stream *st, struct window *w, struct src_pack *sp, 
 	return copy_bytes(st, w, sp, e->off + (uint64_t)(p - head), e->end);
 }
 
+/* Copies the objects of @sp that no earlier pack holds, its file open meanwhile. */
+static int copy_pack(struct stream *st, struct window *w, struct src_pack *sp)
+{
+	uint32_t j;
+	int rc = src_open_pack(sp);
+
+	if (rc < 0)
+		w->errnum = -rc;
+	for (j = 0; rc == 0 && j < sp->n; j++)
+		if (!sp->e[j].same)
+			rc = copy_entry(st, w, sp, &sp->e[j]);
+	src_close_pack(sp);
+	return rc;
+}
+
 static bool in_packs(struct src_entry **sorted, size_t n, const git_oid *id)
 {
 	size_t lo = 0, hi = n;
@@ -574,7 +606,6 @@ static int copy_all(struct stream *st, struct window *w, struct dw_store *store,
                     size_t unique, const git_oid *loose, size_t nloose, size_t *written)
 {
 	size_t i, extra = 0;
-	uint32_t j;
 	int rc;
 
 	for (i = 0; i < nloose; i++)
@@ -584,9 +615,8 @@ static int copy_all(struct stream *st, struct window *w, struct dw_store *store,
 	if ((rc = put_pack_header(st, unique + extra)) < 0)
 		return rc;
 	for (i = 0; i < n; i++)
-		for (j = 0; j < sp[i].n; j++)
-			if (!sp[i].e[j].same && (rc = copy_entry(st, w, &sp[i], &sp[i].e[j])) < 0)
-				return rc;
+		if ((rc = copy_pack(st, w, &sp[i])) < 0)
+			return rc;
 	for (i = 0; i < nloose; i++)
 		if (!in_packs(sorted, total, &loose[i]) &&
 		    (rc = put_loose(st, store->odb, &loose[i])) < 0)
