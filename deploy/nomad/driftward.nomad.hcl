@@ -40,6 +40,51 @@ job "driftward" {
       source = "driftward-state"
     }
 
+    # A run of many tenants only compacts small packs (it shares the
+    # repository with its own tenants all along); the roll-up past gc's
+    # limits needs the repository alone and runs here, in a task of its own
+    # before the shard's run. One shard's gc has it; the others' find it busy
+    # and go on to their runs, which wait for it (docs/scaling.md).
+    task "gc" {
+      driver = "docker"
+      user   = "65532:65532"
+
+      lifecycle {
+        hook    = "prestart"
+        sidecar = false
+      }
+
+      config {
+        image        = "registry.example.com/driftward:0.1.0"
+        args         = ["--config", "/local/gc.ini", "--log-format", "json", "gc", "--auto"]
+        readonly_rootfs = true
+        cap_drop     = ["ALL"]
+        security_opt = ["no-new-privileges"]
+      }
+
+      volume_mount {
+        volume      = "state"
+        destination = "/var/lib/driftward"
+      }
+
+      # a roll-up of 100,000 objects peaks at 37 MiB (tests/bench/fleet)
+      resources {
+        cpu        = 100
+        memory     = 64
+        memory_max = 512
+      }
+
+      # gc needs the repository only: no key, no secrets
+      template {
+        destination = "local/gc.ini"
+        perms       = "0644"
+        data        = <<-INI
+          [agent]
+          state_repo = /var/lib/driftward/state.git
+          INI
+      }
+    }
+
     task "snapshot" {
       driver = "docker"
       user   = "65532:65532"

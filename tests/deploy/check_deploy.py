@@ -128,6 +128,12 @@ def check_kubernetes(src):
     state = under(ini["state_repo"][0], mounts)
     check(state is not None and "persistentVolumeClaim" in volumes[state[0]],
           "kubernetes: the state repository on the persistent volume")
+    # the roll-up a run of many tenants leaves: gc --auto before the run, on the same volume
+    gc = [c for c in pod.get("initContainers", []) if (c.get("args") or [])[-2:] == ["gc", "--auto"]]
+    check(len(gc) == 1 and state is not None and any(
+        m["name"] == state[0] and ini["state_repo"][0].startswith(m["mountPath"].rstrip("/") + "/")
+        for m in gc[0].get("volumeMounts", [])),
+        "kubernetes: an init container runs gc --auto on the state volume before the run")
     if "Job" in kinds:
         pod_checks("init job", kinds["Job"]["spec"]["template"]["spec"])
 
@@ -145,6 +151,10 @@ def check_nomad(src):
     check(re.search(r"resources\s*{[^}]*\bcpu\s*=\s*\d+[^}]*\bmemory\s*=\s*\d+", body, re.S),
           "nomad: cpu and memory resources")
     check(re.search(r"readonly_rootfs\s*=\s*true", body), "nomad: read-only root")
+    tasks = re.findall(r'(?ms)^    task\s+"[^"]+"\s*{(.*?)^    }', body)
+    check(any(re.search(r'hook\s*=\s*"prestart"', t) and re.search(r'"gc",\s*"--auto"\]', t) and
+              re.search(r'volume_mount\s*{[^}]*volume\s*=\s*"state"', t, re.S) for t in tasks),
+          "nomad: a prestart task runs gc --auto on the state volume before the run")
     for name, perms in (("key.txt", "0600"), ("remote_key", "0600"), ("contoso.age", "0400")):
         m = re.search(r'destination\s*=\s*"secrets/%s"\s*perms\s*=\s*"(\d+)"' % re.escape(name),
                       body)

@@ -45,14 +45,14 @@ unit=$prefix/lib/systemd/system/driftward.service
 [ -f "$unit" ] || fail "cmake --install wrote no $unit"
 
 # The unit's [Service] lines become -p properties, as written, except: the
-# command (ExecStart=, Type=), and the dedicated user and state directory,
+# commands (ExecStartPre=, ExecStart=, Type=: each run below), and the dedicated user and state directory,
 # replaced by DynamicUser= and a state directory of the test's own so that
 # the test neither needs nor touches the machine's driftward user or
 # /var/lib/driftward. LSan can't stop the world without ptrace (@debug).
 props=()
 while IFS= read -r line; do
 	case $line in '' | '#'* | '['*) continue ;; esac
-	case ${line%%=*} in Type | ExecStart | User | Group | StateDirectory) continue ;; esac
+	case ${line%%=*} in Type | ExecStart | ExecStartPre | User | Group | StateDirectory) continue ;; esac
 	props+=(-p "$line")
 done < <(sed -n '/^\[Service\]$/,/^\[/p' "$unit")
 for want in ProtectSystem=strict NoNewPrivileges=yes SystemCallFilter=@system-service \
@@ -64,6 +64,9 @@ props+=(-p DynamicUser=yes -p "StateDirectory=$ID $ID/metrics"
 read -ra exec_start <<<"$(sed -n 's/^ExecStart=//p' "$unit")"
 [ "${exec_start[*]}" = "$prefix/bin/driftward --config $prefix/etc/driftward/driftward.ini run" ] ||
 	fail "unexpected ExecStart: ${exec_start[*]}"
+read -ra exec_pre <<<"$(sed -n 's/^ExecStartPre=-//p' "$unit")"
+[ "${exec_pre[*]}" = "$prefix/bin/driftward --config $prefix/etc/driftward/driftward.ini gc --auto" ] ||
+	fail "unexpected ExecStartPre: ${exec_pre[*]}"
 # in_unit NAME CMD...: CMD as a oneshot service with the unit's properties
 in_unit() {
 	systemd-run --quiet --wait --pipe --collect --service-type=oneshot \
@@ -99,6 +102,8 @@ run 0 "$DW_BIN" keygen -o "$prefix/etc/driftward/key.txt"
 run 0 in_unit init "$prefix/bin/driftward" --config "$conf" init
 printf '%s' "$SAMPLE_SECRET" >secret.txt
 run 0 in_unit secret "$prefix/bin/driftward" --config "$conf" secret set contoso <secret.txt
+run 0 in_unit gc "${exec_pre[@]}"
+contains "$out" "nothing to do"
 run 0 in_unit run "${exec_start[@]}"
 contains "$out" "contoso: ok; committed"
 

@@ -37,6 +37,9 @@ exec_start=$(grep '^ExecStart=' "$units/driftward@.service")
 [ "$exec_start" = "ExecStart=$prefix/bin/driftward --config $prefix/etc/driftward/driftward.ini run -t %i" ] ||
 	fail "unexpected $exec_start"
 contains "$(cat "$units/driftward.service")" "LoadCredential=driftward.key:$prefix/etc/driftward/key.txt"
+# the fleet unit's run leaves the roll-up to gc --auto before it; a failed gc does not stop it
+grep -qxF "ExecStartPre=-$prefix/bin/driftward --config $prefix/etc/driftward/driftward.ini gc --auto" \
+	"$units/driftward.service" || fail "driftward.service lacks its gc --auto before the run"
 lacks "$(cat "$units"/*)" "@"DW_
 
 # A template is verified under an instance name, beside its timer.
