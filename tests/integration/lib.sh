@@ -88,6 +88,18 @@ stop_process() {
 	wait "$1" 2>/dev/null || true
 }
 
+# need_gdb: skips the test (77, saying why) unless gdb can run a program here
+need_gdb() {
+	if ! command -v gdb >/dev/null 2>&1; then
+		echo "SKIP: gdb is missing (Debian package gdb; scripts/install-deps.sh)"
+		exit 77
+	fi
+	if ! gdb -q -batch -nx -ex run --args true >/dev/null 2>&1; then
+		echo "SKIP: gdb cannot run a program here (ptrace is not allowed)"
+		exit 77
+	fi
+}
+
 start_emulator() {
 	local state=$1 i
 	shift

@@ -10,14 +10,7 @@
 # loop's thread, the loop stops with the commit: no request at all.)
 . "$(dirname "$0")/lib.sh"
 
-if ! command -v gdb >/dev/null 2>&1; then
-	echo "SKIP: gdb is missing (Debian package gdb; scripts/install-deps.sh)"
-	exit 77
-fi
-if ! gdb -q -batch -nx -ex run --args true >/dev/null 2>&1; then
-	echo "SKIP: gdb cannot run a program here (ptrace is not allowed)"
-	exit 77
-fi
+need_gdb
 
 FAST=fleet00000
 SLOW_ID=f1ee7000-0000-4000-8000-000000000001

@@ -8,14 +8,7 @@
 # with SIGXFSZ; t-run kills runs while they read.)
 . "$DW_SOURCE_DIR/tests/integration/lib.sh"
 
-if ! command -v gdb >/dev/null 2>&1; then
-	echo "SKIP: gdb is missing (Debian package gdb; scripts/install-deps.sh)"
-	exit 77
-fi
-if ! gdb -q -batch -nx -ex run --args true >/dev/null 2>&1; then
-	echo "SKIP: gdb cannot run a program here (ptrace is not allowed)"
-	exit 77
-fi
+need_gdb
 
 PARSER=$DW_SOURCE_DIR/tests/metrics/promparse.py
 mkdir metrics
