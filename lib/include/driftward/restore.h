@@ -219,7 +219,9 @@ struct dw_restore_remediator;
 /*
  * What a run needs to remediate its tenants after their snapshots: the key
  * and a Graph loop, made when the first tenant needs them. @who goes to the
- * audit commits. Borrows @cfg and @catalog.
+ * audit commits, which only compact the store's packs (the run's snapshots
+ * had their turn to roll up, and gc --auto has the next). Borrows @cfg and
+ * @catalog.
  */
 int dw_restore_remediator_new(const struct dw_config *cfg, const struct dw_catalog *catalog,
                               const char *who, struct dw_restore_remediator **out,

@@ -62,6 +62,13 @@ struct dw_snapshot_options {
 	const char *run_id; /* NULL: a new random one */
 	bool push;          /* push tenant branches to agent.remote after committing */
 	/*
+	 * Commits only compact the store's packs and leave the roll-up to
+	 * `driftward gc --auto` (dw_store_gc_options.compact_only). A run of more
+	 * than one tenant always does; set it for a run of one that is a step of
+	 * a larger one (remediation's snapshot after an apply).
+	 */
+	bool compact_only;
+	/*
 	 * A run over many tenants streams: when tenant_done is set, it is called
 	 * for each tenant as soon as the tenant is done (committed, unchanged or
 	 * failed), in the order they get done, and the entry is released

@@ -80,6 +80,8 @@ static int open_session(struct dw_restore_remediator *m, const struct dw_tenant_
 	if (!m->have_ctx) {
 		r = dw_session_context_init(&m->ctx, m->cfg, m->catalog, DW_SESSION_GRAPH, err);
 		m->have_ctx = r == 0;
+		/* the run's commits leave the roll-up to gc --auto; so do its remediations' */
+		m->ctx.compact_only = 1;
 	}
 	return r ?: dw_session_open(&m->ctx, tenant, need, s, err);
 }
@@ -183,7 +185,7 @@ static int keep_plan(struct dw_session *s, const struct dw_restore_plan *plan,
 static int snapshot_after(struct dw_restore_remediator *m, struct dw_restore_remediation *out)
 {
 	const char *tenants[] = { out->tenant };
-	struct dw_snapshot_options o = { .tenants = tenants, .ntenants = 1 };
+	struct dw_snapshot_options o = { .tenants = tenants, .ntenants = 1, .compact_only = true };
 	struct dw_snapshot_report *report = NULL;
 	int r = dw_snapshot_run(m->cfg, m->catalog, &o, &report, &out->err);
 

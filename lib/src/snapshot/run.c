@@ -500,7 +500,7 @@ int dw_snapshot_run(const struct dw_config *cfg, const struct dw_catalog *catalo
 	if (r < 0)
 		goto out;
 	/* the store is shared all run long: the roll-up waits for a process of its own */
-	ctx.compact_only = report->ntenants > 1;
+	ctx.compact_only = report->ntenants > 1 || opts->compact_only;
 	w.nslots = w.size + FINISH_QUEUE;
 	w.runs = calloc(w.nslots, sizeof(*w.runs));
 	w.entries = calloc(w.nslots, sizeof(*w.entries));
