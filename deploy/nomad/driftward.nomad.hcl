@@ -67,10 +67,11 @@ job "driftward" {
         destination = "/var/lib/driftward"
       }
 
-      # a roll-up of 100,000 objects peaks at 37 MiB (tests/bench/fleet)
+      # the roll-up after a 10,000-tenant run (44 packs) peaked at 187 MiB;
+      # most hours there is nothing to do (tests/bench/fleet)
       resources {
         cpu        = 100
-        memory     = 64
+        memory     = 256
         memory_max = 512
       }
 
