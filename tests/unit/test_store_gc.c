@@ -401,6 +401,43 @@ static void rollup_copies_deltas_and_duplicates(void **state)
 	                 0);
 }
 
+/*
+ * A merge copies bytes without inflating them, so it checks each object's
+ * CRC against its pack's index, as git does with data it reuses: a pack
+ * with a flipped byte inside an object is refused, and nothing changes (the
+ * packs stay, no new pack or temporary file is left).
+ */
+static void rollup_refuses_a_corrupt_pack(void **state)
+{
+	struct store_fixture *fx = *state;
+	struct dw_store_gc_options eager = { .pack_limit = 1 };
+	struct dw_store_gc_result gc;
+
+	assert_int_equal(
+	        sh(NULL,
+	           "cd '%s' && seq 1 3000 >x && seq 7 3000 >x2 && "
+	           "X=$(git hash-object -w x) && X2=$(git hash-object -w x2) && "
+	           "echo $X | git pack-objects -q objects/pack/pack >/dev/null && "
+	           "echo $X2 | git pack-objects -q objects/pack/pack >/dev/null && "
+	           "rm -f objects/$(echo $X | cut -c1-2)/$(echo $X | cut -c3-) "
+	           "objects/$(echo $X2 | cut -c1-2)/$(echo $X2 | cut -c3-) && "
+	           /* the byte 20 into x's entry (its zlib data), flipped */
+	           "P=$(ls objects/pack/pack-*.pack | while read p; do "
+	           "git verify-pack -v ${p%%.pack}.idx | grep -q ^$X && echo $p; done) && "
+	           "O=$(git verify-pack -v ${P%%.pack}.idx | awk -v x=$X '$1 == x {print $5}') && "
+	           "chmod u+w $P && python3 -c 'import sys; f = open(sys.argv[1], \"r+b\"); "
+	           "o = int(sys.argv[2]) + 20; f.seek(o); b = f.read(1); f.seek(o); "
+	           "f.write(bytes([b[0] ^ 0x40]))' $P $O",
+	           fx->s.repo),
+	        0);
+	assert_int_equal(pack_count(fx->s.repo), 2);
+	assert_true(dw_store_gc_auto(fx->store, &eager, &gc, &fx->err) < 0);
+	print_message("%s\n", fx->err.msg);
+	assert_non_null(strstr(fx->err.msg, "CRC does not match"));
+	assert_int_equal(pack_count(fx->s.repo), 2);
+	assert_int_equal(count("ls '%s/objects/pack' | grep -v '^pack-' | wc -l", fx->s.repo), 0);
+}
+
 /* The child: commits and gcs in a loop until killed. */
 static int gc_writer(const char *repo)
 {
@@ -525,6 +562,8 @@ int main(int argc, char **argv)
 		                                store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(rollup_copies_deltas_and_duplicates,
 		                                store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(rollup_refuses_a_corrupt_pack, store_fixture_setup,
+		                                store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(killed_gc_loses_nothing, store_fixture_setup,
 		                                store_fixture_teardown),
 	};

@@ -25,19 +25,46 @@
 #define ADLER_MOD    65521u
 #define ADLER_STRIDE 5552u /* bytes before the sums can overflow 32 bits */
 
+/* A new pack as it is written: into libgit2's indexer, or (a merge) into a file of its own. */
 struct stream {
 	git_indexer *idx;
 	git_indexer_progress stats;
+	int fd;     /* without the indexer: the pack's temporary file */
+	int errnum; /* writing it failed: the errno, for the message */
 	struct store_sha1 sha;
+	unsigned char sum[20];               /* the trailer, once written */
+	const struct store_crc32 *crc_table; /* set: crc runs over what is put */
+	uint32_t crc;
+	struct store_idx_entry *index; /* a merge: every object written, for the .idx */
+	size_t nindex;
 	unsigned char *buf;
 	size_t len;
 	uint64_t offset; /* bytes of the pack so far: where the next object starts */
 };
 
+static int write_all(int fd, const unsigned char *p, size_t len)
+{
+	ssize_t n;
+
+	while (len) {
+		if ((n = write(fd, p, len)) < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 static int flush(struct stream *st)
 {
-	int rc = st->len ? git_indexer_append(st->idx, st->buf, st->len, &st->stats) : 0;
+	int rc = 0;
 
+	if (st->len && st->idx)
+		rc = git_indexer_append(st->idx, st->buf, st->len, &st->stats);
+	else if (st->len && (rc = write_all(st->fd, st->buf, st->len)) < 0)
+		st->errnum = -rc;
 	st->len = 0;
 	return rc;
 }
@@ -50,6 +77,8 @@ static int put(struct stream *st, const void *data, size_t len)
 	int rc;
 
 	dw_store__sha1_update(&st->sha, data, len);
+	if (st->crc_table)
+		st->crc = dw_store__crc32(st->crc_table, st->crc, data, len);
 	st->offset += len;
 	while (len) {
 		take = len < CHUNK - st->len ? len : CHUNK - st->len;
@@ -153,11 +182,9 @@ static int put_pack_header(struct stream *st, size_t n)
 
 static int put_pack_trailer(struct stream *st)
 {
-	unsigned char trailer[20];
-
-	dw_store__sha1_final(&st->sha, trailer);
-	memcpy(st->buf + st->len, trailer, sizeof(trailer)); /* not part of its own sum */
-	st->len += sizeof(trailer);
+	dw_store__sha1_final(&st->sha, st->sum);
+	memcpy(st->buf + st->len, st->sum, sizeof(st->sum)); /* not part of its own sum */
+	st->len += sizeof(st->sum);
 	return flush(st);
 }
 
@@ -195,16 +222,20 @@ static int stream_open(struct stream *st, struct dw_store *store, const char *di
 	git_indexer_options opts = GIT_INDEXER_OPTIONS_INIT;
 
 	memset(st, 0, sizeof(*st));
+	st->fd = -1;
 	dw_store__sha1_init(&st->sha);
 	/* put() flushes a full chunk at once, so the trailer always fits after the rest */
 	if (!(st->buf = malloc(CHUNK + 20)))
 		return -ENOMEM;
-	return git_indexer_new(&st->idx, dir, 0, store->disk, &opts);
+	return store ? git_indexer_new(&st->idx, dir, 0, store->disk, &opts) : 0;
 }
 
 static void stream_close(struct stream *st)
 {
 	git_indexer_free(st->idx);
+	if (st->fd >= 0)
+		close(st->fd);
+	free(st->index);
 	free(st->buf);
 }
 
@@ -233,10 +264,13 @@ int dw_store__pack_write_direct(struct dw_store *store, const git_oid *ids, size
 /*
  * Merging packs without the pack builder: each object's bytes as they are in
  * its pack (compressed, a delta against its base or whole) are copied into
- * one new pack stream, so a merge costs what the indexer costs (it inflates
- * each object once to name and check it) and memory for a small record per
- * object, where libgit2's pack builder held every object and searched for
- * deltas again (a roll-up of 100,000 objects of 1.5 KiB peaked at 145 MiB).
+ * one new pack file, checked against the CRC its pack's index gives, and
+ * the new index is written from what the copy knows (store/packidx.c): id,
+ * offset, CRC. Nothing is inflated, so a merge costs a read and a write of
+ * the bytes and 32 bytes of record per object, where libgit2's pack builder
+ * held every object and searched for deltas again (a roll-up of 100,000
+ * objects of 1.5 KiB peaked at 215 MiB), and libgit2's indexer resolved
+ * every delta and kept mapped what it read of the new pack (111 MiB).
  * An OFS_DELTA names its base by distance, which changes in the new pack:
  * that header is written again. An object in two of the packs (two
  * tenants' commits can both write the same blob) is copied once; a delta
@@ -252,6 +286,7 @@ struct src_entry {
 	uint64_t off, end; /* the object's bytes in its pack */
 	uint64_t new_off;  /* where it starts in the new pack */
 	const unsigned char *id;
+	uint32_t crc;           /* of its bytes, from its pack's index */
 	size_t rank;            /* its place in the new pack's order of copying */
 	struct src_entry *same; /* when not copied: the copy of the same object that is */
 };
@@ -420,6 +455,7 @@ static int src_open(struct src_pack *sp, const char *dir, const char *base)
 		return -ENOMEM;
 	for (i = 0; i < sp->n; i++) {
 		sp->e[i].id = sp->idx + IDX_HEADER + (size_t)i * 20;
+		sp->e[i].crc = be32(sp->idx + IDX_HEADER + (size_t)sp->n * 20 + (size_t)i * 4);
 		if ((r = idx_offset(sp, i, &sp->e[i].off)) < 0)
 			return r;
 		if (sp->e[i].off < 12 || sp->e[i].off >= sp->pack_len - 20)
@@ -496,9 +532,13 @@ static struct src_entry *entry_at(struct src_pack *sp, uint64_t off)
 	return lo < sp->n && sp->e[lo].off == off ? &sp->e[lo] : NULL;
 }
 
-/* Copies bytes [@off, @end) of @sp into the stream a window at a time. */
+/*
+ * Copies bytes [@off, @end) of @sp into the stream a window at a time, and
+ * runs *@src_crc over them (when not NULL: what was read differs from what
+ * is written).
+ */
 static int copy_bytes(struct stream *st, struct window *w, const struct src_pack *sp, uint64_t off,
-                      uint64_t end)
+                      uint64_t end, uint32_t *src_crc)
 {
 	const unsigned char *p;
 	size_t len;
@@ -507,13 +547,26 @@ static int copy_bytes(struct stream *st, struct window *w, const struct src_pack
 	while (off < end) {
 		if ((rc = window_at(w, sp, off, end, &p, &len)) < 0 || (rc = put(st, p, len)) < 0)
 			return rc;
+		if (src_crc)
+			*src_crc = dw_store__crc32(st->crc_table, *src_crc, p, len);
 		off += len;
 	}
 	return 0;
 }
 
-/* Copies entry @e of @sp into the stream, a delta's distance to its base written anew. */
-static int copy_entry(struct stream *st, struct window *w, struct src_pack *sp, struct src_entry *e)
+/* The object just written, from @off to here, for the new pack's index. */
+static void record(struct stream *st, const unsigned char *id, uint64_t off)
+{
+	struct store_idx_entry *r = &st->index[st->nindex++];
+
+	memcpy(r->id, id, sizeof(r->id));
+	r->crc = st->crc;
+	r->off = off;
+}
+
+/* The bytes of entry @e, its OFS_DELTA distance rewritten; *@src_crc: the CRC of those read. */
+static int copy_entry_bytes(struct stream *st, struct window *w, struct src_pack *sp,
+                            struct src_entry *e, uint32_t *src_crc)
 {
 	const unsigned char *head, *p, *end;
 	unsigned char ofs[16];
@@ -524,11 +577,13 @@ static int copy_entry(struct stream *st, struct window *w, struct src_pack *sp, 
 	unsigned c;
 	int rc;
 
-	e->new_off = st->offset;
 	if ((rc = window_at(w, sp, e->off, e->end, &head, &len)) < 0)
 		return rc;
-	if (((*head >> 4) & 7) != OBJ_OFS_DELTA)
-		return copy_bytes(st, w, sp, e->off, e->end);
+	if (((*head >> 4) & 7) != OBJ_OFS_DELTA) {
+		rc = copy_bytes(st, w, sp, e->off, e->end, NULL);
+		*src_crc = st->crc; /* the same bytes */
+		return rc;
+	}
 	end = head + (len < ENTRY_HEAD ? len : ENTRY_HEAD);
 	for (p = head; p < end && (*p & 0x80); p++)
 		; /* the type and size header, kept as it is */
@@ -553,7 +608,28 @@ static int copy_entry(struct stream *st, struct window *w, struct src_pack *sp, 
 		ofs[--pos] = (unsigned char)(128 | (--dist & 127));
 	if ((rc = put(st, ofs + pos, sizeof(ofs) - pos)) < 0)
 		return rc;
-	return copy_bytes(st, w, sp, e->off + (uint64_t)(p - head), e->end);
+	*src_crc = dw_store__crc32(st->crc_table, 0, head, (size_t)(p - head));
+	return copy_bytes(st, w, sp, e->off + (uint64_t)(p - head), e->end, src_crc);
+}
+
+/*
+ * Copies entry @e of @sp into the stream, a delta's distance to its base
+ * written anew, and records it. Its bytes as read must have the CRC its
+ * pack's index gives (as git checks data it reuses): -EILSEQ when not.
+ */
+static int copy_entry(struct stream *st, struct window *w, struct src_pack *sp, struct src_entry *e)
+{
+	uint32_t src_crc;
+	int rc;
+
+	e->new_off = st->offset;
+	st->crc = 0;
+	if ((rc = copy_entry_bytes(st, w, sp, e, &src_crc)) < 0)
+		return rc;
+	if (src_crc != e->crc)
+		return -EILSEQ;
+	record(st, e->id, e->new_off);
+	return 0;
 }
 
 /* Copies the objects of @sp that no earlier pack holds, its file open meanwhile. */
@@ -592,11 +668,14 @@ static bool in_packs(struct src_entry **sorted, size_t n, const git_oid *id)
 static int put_loose(struct stream *st, git_odb *odb, const git_oid *id)
 {
 	git_odb_object *obj = NULL;
+	uint64_t off = st->offset;
 	int rc = git_odb_read(&obj, odb, id);
 
+	st->crc = 0;
 	if (rc == 0 &&
-	    (rc = put_header(st, git_odb_object_type(obj), git_odb_object_size(obj))) == 0)
-		rc = put_stored(st, git_odb_object_data(obj), git_odb_object_size(obj));
+	    (rc = put_header(st, git_odb_object_type(obj), git_odb_object_size(obj))) == 0 &&
+	    (rc = put_stored(st, git_odb_object_data(obj), git_odb_object_size(obj))) == 0)
+		record(st, id->id, off);
 	git_odb_object_free(obj);
 	return rc;
 }
@@ -612,6 +691,8 @@ static int copy_all(struct stream *st, struct window *w, struct dw_store *store,
 		extra += !in_packs(sorted, total, &loose[i]);
 	if (unique + extra > UINT32_MAX)
 		return -EFBIG;
+	if (!(st->index = calloc(unique + extra ? unique + extra : 1, sizeof(*st->index))))
+		return -ENOMEM;
 	if ((rc = put_pack_header(st, unique + extra)) < 0)
 		return rc;
 	for (i = 0; i < n; i++)
@@ -625,6 +706,113 @@ static int copy_all(struct stream *st, struct window *w, struct dw_store *store,
 	return put_pack_trailer(st);
 }
 
+/* A new file "@dir/tmp_pack_<what>_<pid>_<n>" (gc sweeps what a killed merge leaves), 0444. */
+static int create_tmp(const char *dir, const char *what, char *path, size_t pathlen)
+{
+	static _Atomic unsigned seq;
+	unsigned tries;
+	int fd;
+
+	for (tries = 0; tries < 100; tries++) {
+		if ((size_t)snprintf(path, pathlen, "%s/tmp_pack_%s_%ld_%u", dir, what,
+		                     (long)getpid(), seq++) >= pathlen)
+			break;
+		if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0444)) >=
+		    0)
+			return fd;
+		if (errno != EEXIST)
+			break;
+	}
+	fd = errno == EEXIST || errno == 0 ? -EEXIST : -errno;
+	path[0] = '\0';
+	return fd;
+}
+
+/* fsyncs and closes @fd, then renames @tmp to @path: -errno on failure, @tmp then left. */
+static int finish_file(int fd, const char *tmp, const char *path)
+{
+	int rc = fsync(fd) < 0 ? -errno : 0;
+
+	if (close(fd) < 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0 && rename(tmp, path) < 0)
+		rc = -errno;
+	return rc;
+}
+
+/* Writes the .idx of the merge's pack @hex from st->index, fsynced, in place. */
+static int write_index(struct stream *st, const char *dir, const char *hex)
+{
+	char tmp[PATH_MAX], path[PATH_MAX];
+	int fd, rc;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/pack-%s.idx", dir, hex) >= sizeof(path))
+		return -ENAMETOOLONG;
+	if ((fd = create_tmp(dir, "idx", tmp, sizeof(tmp))) < 0)
+		return fd;
+	if ((rc = dw_store__idx_write(fd, st->index, st->nindex, st->sum)) < 0)
+		close(fd);
+	else
+		rc = finish_file(fd, tmp, path);
+	if (rc < 0)
+		unlink(tmp);
+	return rc;
+}
+
+/*
+ * Names the merge's pack by its checksum, as git does: the .pack renamed in
+ * place, then its .idx written; a .pack without its .idx, should the
+ * process die between the two, is never read, and gc sweeps it. Then the
+ * directory is fsynced.
+ */
+static int merge_commit(struct stream *st, const char *dir, char *tmp, char *name, size_t namelen)
+{
+	static const char digits[] = "0123456789abcdef";
+	char hex[41], path[PATH_MAX];
+	int fd = st->fd, rc;
+	size_t i;
+
+	for (i = 0; i < 20; i++) {
+		hex[2 * i] = digits[st->sum[i] >> 4];
+		hex[2 * i + 1] = digits[st->sum[i] & 15];
+	}
+	hex[40] = '\0';
+	if ((size_t)snprintf(path, sizeof(path), "%s/pack-%s.pack", dir, hex) >= sizeof(path))
+		return -ENAMETOOLONG;
+	st->fd = -1;
+	if ((rc = finish_file(fd, tmp, path)) < 0)
+		return rc;
+	tmp[0] = '\0';
+	if ((rc = write_index(st, dir, hex)) < 0)
+		return rc;
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -errno;
+	rc = fsync(fd) < 0 ? -errno : 0;
+	close(fd);
+	if (rc == 0)
+		snprintf(name, namelen, "pack-%s", hex);
+	return rc;
+}
+
+/* Says why a merge failed, unless what failed said it already. */
+static void merge_error(int rc, const char *dir, size_t n, int errnum, const char *io,
+                        struct dw_error *err)
+{
+	if (rc >= 0 || dw_error_isset(err))
+		return;
+	if (errnum)
+		dw_error_set(err, rc, DW_AREA_SYSTEM, errnum,
+		             "%s: could not %s a pack of the merge: %s", dir, io, strerror(errnum));
+	else if (rc == -EINVAL || rc == -EILSEQ)
+		dw_error_set(err, rc, DW_AREA_GIT, 0,
+		             "%s: a pack to merge has a bad object entry%s", dir,
+		             rc == -EILSEQ ? " (its CRC does not match its index)" : "");
+	else if (rc == -ENOMEM)
+		dw_error_set(err, rc, DW_AREA_SYSTEM, ENOMEM, "out of memory");
+	else
+		dw_store__git_error(err, rc, "%s: could not merge %zu packs", dir, n);
+}
+
 int dw_store__pack_merge(struct dw_store *store, const char *dir, const char *const *bases,
                          size_t n, const git_oid *loose, size_t nloose, char *name, size_t namelen,
                          size_t *objects, struct dw_error *err)
@@ -632,7 +820,9 @@ int dw_store__pack_merge(struct dw_store *store, const char *dir, const char *co
 	struct src_pack *sp = calloc(n ? n : 1, sizeof(*sp));
 	struct src_entry **sorted = NULL;
 	struct window w = { malloc(WINDOW), NULL, 0, 0, 0 };
-	struct stream st = { 0 };
+	struct store_crc32 crc;
+	struct stream st = { .fd = -1 };
+	char tmp[PATH_MAX] = "";
 	size_t i, total = 0, unique = 0;
 	int rc = sp && w.buf ? 0 : -ENOMEM;
 
@@ -648,20 +838,20 @@ int dw_store__pack_merge(struct dw_store *store, const char *dir, const char *co
 	if (rc == -ENOMEM ||
 	    (rc == 0 && (rc = mark_duplicates(sp, n, &sorted, &total, &unique)) < 0))
 		dw_error_set(err, rc, DW_AREA_SYSTEM, ENOMEM, "out of memory");
-	if (rc == 0 && (rc = stream_open(&st, store, dir)) == 0 &&
-	    (rc = copy_all(&st, &w, store, sp, n, sorted, total, unique, loose, nloose, objects)) ==
-	            0 &&
-	    (rc = git_indexer_commit(st.idx, &st.stats)) == 0)
-		snprintf(name, namelen, "pack-%s", git_indexer_name(st.idx));
-	if (rc < 0 && w.errnum)
-		dw_error_set(err, rc, DW_AREA_SYSTEM, w.errnum, "%s: reading a pack to merge: %s",
-		             dir, strerror(w.errnum));
-	if (rc < 0 && !dw_error_isset(err))
-		rc = rc == -EINVAL ? dw_error_set(err, rc, DW_AREA_GIT, 0,
-		                                  "%s: a pack to merge has a bad object entry", dir)
-		                   : dw_store__git_error(err, rc, "%s: could not merge %zu packs",
-		                                         dir, n);
+	dw_store__crc32_init(&crc);
+	if (rc == 0 && (rc = stream_open(&st, NULL, dir)) == 0 &&
+	    (rc = st.fd = create_tmp(dir, "merge", tmp, sizeof(tmp))) >= 0) {
+		st.crc_table = &crc;
+		rc = copy_all(&st, &w, store, sp, n, sorted, total, unique, loose, nloose, objects);
+		if (rc == 0 && (rc = merge_commit(&st, dir, tmp, name, namelen)) < 0)
+			st.errnum = -rc;
+	} else if (rc < 0 && rc != -ENOMEM) {
+		st.errnum = -rc; /* the temporary file */
+	}
+	merge_error(rc, dir, n, w.errnum ? w.errnum : st.errnum, w.errnum ? "read" : "write", err);
 	stream_close(&st);
+	if (tmp[0])
+		unlink(tmp);
 	for (i = 0; sp && i < n; i++)
 		src_close(&sp[i]);
 	free(sorted);

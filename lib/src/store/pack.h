@@ -17,6 +17,29 @@ void dw_store__sha1_init(struct store_sha1 *s);
 void dw_store__sha1_update(struct store_sha1 *s, const void *data, size_t len);
 void dw_store__sha1_final(struct store_sha1 *s, unsigned char out[20]);
 
+/* CRC-32 as zlib computes it (a pack index's per-object check): crc 0 to start. */
+struct store_crc32 {
+	uint32_t table[256];
+};
+
+void dw_store__crc32_init(struct store_crc32 *c);
+uint32_t dw_store__crc32(const struct store_crc32 *c, uint32_t crc, const void *data, size_t len);
+
+/* One object of a pack the store wrote, for its index. */
+struct store_idx_entry {
+	unsigned char id[20];
+	uint32_t crc; /* of the object's bytes in the pack */
+	uint64_t off;
+};
+
+/*
+ * Writes the version 2 index of a pack to @fd: @e (sorted here by id; each id
+ * once, or -EINVAL) and the pack's trailing checksum @pack_sum. -errno when a
+ * write fails. The caller fsyncs and names the file.
+ */
+int dw_store__idx_write(int fd, struct store_idx_entry *e, size_t n,
+                        const unsigned char pack_sum[20]);
+
 /*
  * The most bytes of new blobs the mempack holds before they are spilled to
  * disk as a pack of their own. Without a bound a first import holds every
@@ -44,10 +67,11 @@ int dw_store__pack_write_direct(struct dw_store *store, const git_oid *ids, size
 /*
  * Merges the packs @bases ("pack-<hex>", in @dir) into one new pack there,
  * each object's bytes copied as they are (no delta search, no recompression;
- * an object in two of them once), with the loose objects @loose that none of
- * them holds (stored whole). The new pack is checked and indexed by libgit2
- * and fsynced, its .idx last; *@name is its "pack-<hex>", *@objects its count.
- * The old packs are left to the caller.
+ * an object in two of them once; each checked against its CRC), with the
+ * loose objects @loose that none of them holds (stored whole). The new pack
+ * and its index are fsynced, the .idx put in place last, then the directory;
+ * *@name is its "pack-<hex>", *@objects its count. The old packs are left to
+ * the caller.
  */
 int dw_store__pack_merge(struct dw_store *store, const char *dir, const char *const *bases,
                          size_t n, const git_oid *loose, size_t nloose, char *name, size_t namelen,

@@ -1,8 +1,9 @@
 /*
- * SHA-1 (FIPS 180-4) for the trailer of the packs the store writes itself.
- * It is a checksum of the pack file, not an object id: libgit2's indexer
- * hashes every object again (with its collision-detecting SHA-1) to name it,
- * and compares this trailer with its own hash of the stream. libgit2 keeps
+ * SHA-1 (FIPS 180-4) for the trailers of the packs and indexes the store
+ * writes itself. It is a checksum of a file, not an object id: a first
+ * import's pack goes through libgit2's indexer, which hashes every object
+ * again (with its collision-detecting SHA-1) to name it; a merge copies
+ * objects named by their packs' indexes. libgit2 keeps
  * its hash functions private and the store may not use OpenSSL (crypto's
  * library), hence these few lines.
  */
