@@ -67,11 +67,12 @@ job "driftward" {
         destination = "/var/lib/driftward"
       }
 
-      # the roll-up after a 10,000-tenant run (44 packs) peaked at 187 MiB;
-      # most hours there is nothing to do (tests/bench/fleet)
+      # the roll-up after a 10,000-tenant run (44 packs) peaked at 187 MiB
+      # through libgit2's indexer, one of 98,675 objects at 29 MiB since
+      # merges write their own index; most hours there is nothing to do
       resources {
         cpu        = 100
-        memory     = 256
+        memory     = 128
         memory_max = 512
       }
 
