@@ -308,19 +308,6 @@ static int in_fresh(struct gc *gc, const git_oid *id)
 	return gc->fresh_odb && gc->fresh_odb->exists(gc->fresh_odb, id);
 }
 
-/* Makes the new pack's directory entries durable before anything old goes. */
-static int sync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd) < 0)
-		r = -errno;
-	close(fd);
-	return r;
-}
-
 static int older_than(const char *path, time_t limit)
 {
 	struct stat st;
@@ -674,7 +661,7 @@ static int roll_up(struct gc *gc, const struct pack_info *p, size_t roll, bool l
 
 	if ((r = rollup_write(gc, p, roll, loose)) < 0)
 		return r;
-	if ((r = sync_dir(gc->packdir)) < 0 && r != -ENOENT)
+	if ((r = dw_store__sync_dir(gc->packdir)) < 0 && r != -ENOENT)
 		return dw_error_set(gc->err, r, DW_AREA_SYSTEM, -r, "could not sync '%s': %s",
 		                    gc->packdir, strerror(-r));
 	for (i = 0, r = 0; i < roll && r == 0; i++)
@@ -838,7 +825,7 @@ static int gc_locked(struct gc *gc)
 	gc->res->loose_before = count_loose(gc->objdir);
 	if ((r = write_fresh(gc)) < 0)
 		return r;
-	if ((r = sync_dir(gc->packdir)) < 0 && r != -ENOENT)
+	if ((r = dw_store__sync_dir(gc->packdir)) < 0 && r != -ENOENT)
 		return dw_error_set(gc->err, r, DW_AREA_SYSTEM, -r, "could not sync '%s': %s",
 		                    gc->packdir, strerror(-r));
 	if ((r = sweep_packs(gc)) < 0)

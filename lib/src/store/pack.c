@@ -42,8 +42,9 @@ struct stream {
 	uint64_t offset; /* bytes of the pack so far: where the next object starts */
 };
 
-static int write_all(int fd, const unsigned char *p, size_t len)
+int dw_store__write_all(int fd, const void *data, size_t len)
 {
+	const unsigned char *p = data;
 	ssize_t n;
 
 	while (len) {
@@ -57,13 +58,25 @@ static int write_all(int fd, const unsigned char *p, size_t len)
 	return 0;
 }
 
+int dw_store__sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
 static int flush(struct stream *st)
 {
 	int rc = 0;
 
 	if (st->len && st->idx)
 		rc = git_indexer_append(st->idx, st->buf, st->len, &st->stats);
-	else if (st->len && (rc = write_all(st->fd, st->buf, st->len)) < 0)
+	else if (st->len && (rc = dw_store__write_all(st->fd, st->buf, st->len)) < 0)
 		st->errnum = -rc;
 	st->len = 0;
 	return rc;
@@ -216,7 +229,11 @@ int dw_store__pack_dir(struct dw_store *store, char *out, size_t outlen, struct 
 	return 0;
 }
 
-/* A stream into a new pack of the pack directory @dir, checked and indexed by libgit2. */
+/*
+ * A stream into a new pack of the pack directory @dir: with @store, through
+ * libgit2's indexer, which checks, names and indexes it; without (a merge),
+ * into the file the caller sets in st->fd.
+ */
 static int stream_open(struct stream *st, struct dw_store *store, const char *dir)
 {
 	git_indexer_options opts = GIT_INDEXER_OPTIONS_INIT;
@@ -516,20 +533,17 @@ static int mark_duplicates(struct src_pack *sp, size_t n, struct src_entry ***so
 	return 0;
 }
 
+static int offset_vs_entry(const void *key, const void *elem)
+{
+	uint64_t off = *(const uint64_t *)key, at = ((const struct src_entry *)elem)->off;
+
+	return off < at ? -1 : off > at;
+}
+
 /* The entry of @sp at offset @off, NULL when none starts there. */
 static struct src_entry *entry_at(struct src_pack *sp, uint64_t off)
 {
-	size_t lo = 0, hi = sp->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (sp->e[mid].off < off)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < sp->n && sp->e[lo].off == off ? &sp->e[lo] : NULL;
+	return bsearch(&off, sp->e, sp->n, sizeof(*sp->e), offset_vs_entry);
 }
 
 /*
@@ -647,22 +661,14 @@ static int copy_pack(struct stream *st, struct window *w, struct src_pack *sp)
 	return rc;
 }
 
+static int id_vs_entry(const void *key, const void *elem)
+{
+	return memcmp(key, (*(struct src_entry *const *)elem)->id, 20);
+}
+
 static bool in_packs(struct src_entry **sorted, size_t n, const git_oid *id)
 {
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = memcmp(sorted[mid]->id, id->id, 20);
-
-		if (c == 0)
-			return true;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return false;
+	return bsearch(id->id, sorted, n, sizeof(*sorted), id_vs_entry) != NULL;
 }
 
 static int put_loose(struct stream *st, git_odb *odb, const git_oid *id)
@@ -767,31 +773,22 @@ static int write_index(struct stream *st, const char *dir, const char *hex)
  */
 static int merge_commit(struct stream *st, const char *dir, char *tmp, char *name, size_t namelen)
 {
-	static const char digits[] = "0123456789abcdef";
-	char hex[41], path[PATH_MAX];
+	char hex[GIT_OID_HEXSZ + 1], path[PATH_MAX];
 	int fd = st->fd, rc;
-	size_t i;
+	git_oid sum;
 
-	for (i = 0; i < 20; i++) {
-		hex[2 * i] = digits[st->sum[i] >> 4];
-		hex[2 * i + 1] = digits[st->sum[i] & 15];
-	}
-	hex[40] = '\0';
+	git_oid_fromraw(&sum, st->sum);
+	git_oid_tostr(hex, sizeof(hex), &sum);
 	if ((size_t)snprintf(path, sizeof(path), "%s/pack-%s.pack", dir, hex) >= sizeof(path))
 		return -ENAMETOOLONG;
 	st->fd = -1;
 	if ((rc = finish_file(fd, tmp, path)) < 0)
 		return rc;
 	tmp[0] = '\0';
-	if ((rc = write_index(st, dir, hex)) < 0)
+	if ((rc = write_index(st, dir, hex)) < 0 || (rc = dw_store__sync_dir(dir)) < 0)
 		return rc;
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return -errno;
-	rc = fsync(fd) < 0 ? -errno : 0;
-	close(fd);
-	if (rc == 0)
-		snprintf(name, namelen, "pack-%s", hex);
-	return rc;
+	snprintf(name, namelen, "pack-%s", hex);
+	return 0;
 }
 
 /* Says why a merge failed, unless what failed said it already. */

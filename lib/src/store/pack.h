@@ -52,6 +52,12 @@ int dw_store__idx_write(int fd, struct store_idx_entry *e, size_t n,
  */
 #define STORE_MEMPACK_BUDGET (4u << 20)
 
+/* Writes all @len bytes to @fd: 0, or -errno (-EIO for a write of nothing). */
+int dw_store__write_all(int fd, const void *data, size_t len);
+
+/* fsyncs the directory @dir, so that the names just made in it survive a crash: 0 or -errno. */
+int dw_store__sync_dir(const char *dir);
+
 /* The repository's objects/pack directory into @out. */
 int dw_store__pack_dir(struct dw_store *store, char *out, size_t outlen, struct dw_error *err);
 

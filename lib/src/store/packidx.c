@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "store/pack.h"
 
@@ -48,18 +47,10 @@ struct idx_out {
 
 static int out_flush(struct idx_out *o)
 {
-	const unsigned char *p = o->buf;
-	ssize_t n;
+	int rc = dw_store__write_all(o->fd, o->buf, o->len);
 
-	while (o->len) {
-		if ((n = write(o->fd, p, o->len)) < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		p += n;
-		o->len -= (size_t)n;
-	}
-	return 0;
+	o->len = 0;
+	return rc;
 }
 
 static int out_put(struct idx_out *o, const void *data, size_t len)
